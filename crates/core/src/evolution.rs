@@ -1,0 +1,596 @@
+//! Schema evolution: the difference between the applied version of a type and a new
+//! definition, as an ordered list of abstract steps (rendered to SQL by the store) and a
+//! list of human-readable changes, each classified as safe, destructive or refused.
+//!
+//! The planner looks at the stored data where it decides safety: a narrowing change is
+//! only destructive when some stored value would stop validating, and a kind change is
+//! only possible when every stored value converts. The store loads those values first
+//! ([`columns_to_inspect`]) and the planner stays pure.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::convert::convert;
+use crate::fields::{ColumnKind, FieldSpec, compile_fields, validation_keywords};
+use crate::typedef::TypeDefinition;
+
+/// An extension column as it exists in the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ColumnState {
+    pub name: String,
+    pub kind: ColumnKind,
+    /// Kept after its field was removed, so no data is lost; restored by adding the
+    /// field back.
+    pub hidden: bool,
+    pub indexed: bool,
+}
+
+/// The version of a type that is applied now.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub version: i32,
+    pub definition: TypeDefinition,
+    pub columns: Vec<ColumnState>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Safety {
+    /// Applied automatically (also at server start).
+    Safe,
+    /// Applied only when forced (`--allow-destructive`, `"force": true`).
+    Destructive,
+    /// Never applied: the stored data does not allow it.
+    Refused,
+}
+
+/// One change a plan makes, for people to read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Change {
+    /// The field concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub summary: String,
+    pub safety: Safety,
+    /// Keys of the tickets whose data makes this change destructive or refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocking_tickets: Vec<String>,
+}
+
+/// One operation on the extension table; the store renders it for its backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Step {
+    CreateTable { columns: Vec<ColumnState> },
+    AddColumn { column: String, kind: ColumnKind },
+    RenameColumn { from: String, to: String },
+    DropColumn { column: String },
+    CreateIndex { column: String },
+    DropIndex { column: String },
+    /// Set the column to `value` where it is NULL.
+    Backfill {
+        column: String,
+        kind: ColumnKind,
+        #[schema(value_type = Object)]
+        value: Value,
+    },
+    /// Copy every value of `from` into `to`, converting it (see `convert`).
+    ConvertCopy {
+        from: String,
+        to: String,
+        from_kind: ColumnKind,
+        to_kind: ColumnKind,
+    },
+}
+
+/// The outcome of planning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Plan {
+    pub slug: String,
+    /// The applied version, if the type exists.
+    pub from_version: Option<i32>,
+    /// The version applying this plan creates.
+    pub to_version: i32,
+    /// Nothing differs: applying creates no version.
+    pub noop: bool,
+    /// The worst safety of any change.
+    pub safety: Safety,
+    pub changes: Vec<Change>,
+    pub steps: Vec<Step>,
+    /// The extension table's columns after the plan.
+    pub columns: Vec<ColumnState>,
+}
+
+impl Plan {
+    /// Whether the plan may be applied, given whether destructive changes are allowed.
+    pub fn applicable(&self, allow_destructive: bool) -> bool {
+        match self.safety {
+            Safety::Safe => true,
+            Safety::Destructive => allow_destructive,
+            Safety::Refused => false,
+        }
+    }
+}
+
+/// The stored data the planner needs, loaded by the store.
+#[derive(Debug, Clone, Default)]
+pub struct StoredData {
+    /// Tickets of the type (deleted ones included: their data is kept too).
+    pub ticket_count: u64,
+    /// A few ticket keys, to name tickets a new required field would leave empty.
+    pub sample_keys: Vec<String>,
+    /// For each inspected column: every row's ticket key and value (Null when empty).
+    pub values: HashMap<String, Vec<(String, Value)>>,
+}
+
+/// How many blocking ticket keys a change lists.
+const MAX_BLOCKING: usize = 20;
+
+/// Which current columns' values the planner will need.
+pub fn columns_to_inspect(applied: Option<&Applied>, new: &TypeDefinition) -> Vec<String> {
+    let Some(applied) = applied else { return Vec::new() };
+    let claims = claim_columns(applied, &compile_fields(&new.schema));
+    let old_fields = fields_by_name(&applied.definition);
+    claims
+        .into_iter()
+        .filter_map(|(field, source)| {
+            let col = applied.columns.iter().find(|c| c.name == source.column)?;
+            let old = old_fields.get(source.old_field.as_deref().unwrap_or(&source.column));
+            let differs = match old {
+                Some(old) => {
+                    col.hidden
+                        || old.kind != field.kind
+                        || validation_keywords(&old.schema) != validation_keywords(&field.schema)
+                        || (field.required && !old.required)
+                }
+                None => true,
+            };
+            differs.then(|| col.name.clone())
+        })
+        .collect()
+}
+
+fn fields_by_name(def: &TypeDefinition) -> HashMap<String, FieldSpec> {
+    compile_fields(&def.schema).into_iter().map(|f| (f.name.clone(), f)).collect()
+}
+
+/// Which existing column a new field takes its data from.
+struct Source {
+    column: String,
+    /// The applied field that column belonged to (differs from the column for renames
+    /// of hidden columns: none).
+    old_field: Option<String>,
+    /// A rename that this plan performs.
+    renamed: bool,
+}
+
+/// Match new fields to existing columns: first the renames that are new in this
+/// definition (a hint already present in the applied version was applied then, so a
+/// swap is not swapped back on every apply), then fields that keep their name.
+fn claim_columns(applied: &Applied, new_fields: &[FieldSpec]) -> Vec<(FieldSpec, Source)> {
+    let old_fields = fields_by_name(&applied.definition);
+    let exists = |name: &str| applied.columns.iter().any(|c| c.name == name);
+    let mut claimed: HashMap<String, usize> = HashMap::new();
+    let mut sources: Vec<Option<Source>> = new_fields.iter().map(|_| None).collect();
+    for (i, f) in new_fields.iter().enumerate() {
+        let Some(old) = &f.renamed_from else { continue };
+        let already = old_fields.get(&f.name).is_some_and(|o| o.renamed_from.as_ref() == Some(old));
+        if !already && exists(old) && !claimed.contains_key(old) {
+            claimed.insert(old.clone(), i);
+            sources[i] = Some(Source {
+                column: old.clone(),
+                old_field: old_fields.contains_key(old).then(|| old.clone()),
+                renamed: true,
+            });
+        }
+    }
+    for (i, f) in new_fields.iter().enumerate() {
+        if sources[i].is_none() && exists(&f.name) && !claimed.contains_key(&f.name) {
+            claimed.insert(f.name.clone(), i);
+            sources[i] = Some(Source {
+                column: f.name.clone(),
+                old_field: old_fields.contains_key(&f.name).then(|| f.name.clone()),
+                renamed: false,
+            });
+        }
+    }
+    new_fields
+        .iter()
+        .cloned()
+        .zip(sources)
+        .filter_map(|(f, s)| s.map(|s| (f, s)))
+        .collect()
+}
+
+/// Plan the change from `applied` (None: a new type) to `new`.
+pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) -> Plan {
+    let new_fields = compile_fields(&new.schema);
+    let mut p = Planner::default();
+    let Some(applied) = applied else {
+        let columns: Vec<ColumnState> = new_fields
+            .iter()
+            .map(|f| ColumnState {
+                name: f.name.clone(),
+                kind: f.kind,
+                hidden: false,
+                indexed: f.indexed,
+            })
+            .collect();
+        p.change(None, format!("create type `{}` with {} fields", new.slug, columns.len()), Safety::Safe);
+        p.steps.push(Step::CreateTable { columns: columns.clone() });
+        for c in columns.iter().filter(|c| c.indexed) {
+            p.steps.push(Step::CreateIndex { column: c.name.clone() });
+        }
+        return p.finish(new, None, columns);
+    };
+
+    type_level_changes(&applied.definition, new, &mut p);
+    let old_fields = fields_by_name(&applied.definition);
+    let claims = claim_columns(applied, &new_fields);
+    let mut columns: Vec<ColumnState> = applied.columns.clone();
+    let col_index = |columns: &Vec<ColumnState>, name: &str| columns.iter().position(|c| c.name == name);
+
+    // Renames go through temporary names first, so that swaps and chains work.
+    let renames: Vec<(&FieldSpec, &Source)> = claims.iter().filter(|(_, s)| s.renamed).map(|(f, s)| (f, s)).collect();
+    let taken_by_hidden = |target: &str, from: &str| {
+        applied.columns.iter().any(|c| c.name == target && c.hidden)
+            && !renames.iter().any(|(_, s)| s.column == target)
+            && target != from
+    };
+    for (f, s) in &renames {
+        if taken_by_hidden(&f.name, &s.column) {
+            p.change(
+                Some(&f.name),
+                format!(
+                    "cannot rename `{}` to `{}`: a hidden column `{}` still holds the data of a removed field; pick another name or restore that field first",
+                    s.column, f.name, f.name
+                ),
+                Safety::Refused,
+            );
+        }
+    }
+    for (i, (_, s)) in renames.iter().enumerate() {
+        let i_col = col_index(&columns, &s.column).expect("claimed columns exist");
+        if columns[i_col].indexed {
+            p.steps.push(Step::DropIndex { column: s.column.clone() });
+        }
+        let tmp = format!("_docket_tmp_{i}");
+        p.steps.push(Step::RenameColumn {
+            from: s.column.clone(),
+            to: tmp.clone(),
+        });
+        columns[i_col].name = tmp;
+    }
+    for (i, (f, s)) in renames.iter().enumerate() {
+        let tmp = format!("_docket_tmp_{i}");
+        let i_col = col_index(&columns, &tmp).expect("renamed above");
+        p.steps.push(Step::RenameColumn {
+            from: tmp,
+            to: f.name.clone(),
+        });
+        columns[i_col].name = f.name.clone();
+        let was_indexed = columns[i_col].indexed;
+        columns[i_col].indexed = false;
+        p.change(Some(&f.name), format!("rename `{}` to `{}` (data kept)", s.column, f.name), Safety::Safe);
+        if was_indexed && f.indexed {
+            // The index follows the column under its new name.
+            p.steps.push(Step::CreateIndex { column: f.name.clone() });
+            columns[i_col].indexed = true;
+        }
+    }
+
+    // Fields whose column exists (renamed above or kept).
+    let mut claimed_columns: Vec<String> = Vec::new();
+    let mut new_columns: Vec<&FieldSpec> = Vec::new();
+    for f in &new_fields {
+        let Some((_, source)) = claims.iter().find(|(cf, _)| cf.name == f.name) else {
+            new_columns.push(f);
+            continue;
+        };
+        claimed_columns.push(f.name.clone());
+        let i_col = col_index(&columns, &f.name).expect("claimed column has the field's name now");
+        let col = columns[i_col].clone();
+        let old = source.old_field.as_ref().and_then(|n| old_fields.get(n));
+        let rows = data.values.get(&source.column);
+        if col.hidden {
+            p.change(Some(&f.name), format!("restore field `{}` from its kept column", f.name), Safety::Safe);
+            columns[i_col].hidden = false;
+        }
+        // The values as they will be after a kind change.
+        let mut converted: Vec<(String, Value)> = Vec::new();
+        if col.kind != f.kind {
+            let mut failed = Vec::new();
+            for (key, v) in rows.map(Vec::as_slice).unwrap_or(&[]) {
+                match convert(v, col.kind, f.kind) {
+                    Some(c) => converted.push((key.clone(), c)),
+                    None => failed.push(key.clone()),
+                }
+            }
+            if failed.is_empty() {
+                p.change(
+                    Some(&f.name),
+                    format!("change `{}` from {} to {}; every stored value converts", f.name, col.kind.as_str(), f.kind.as_str()),
+                    Safety::Safe,
+                );
+            } else {
+                p.blocked(
+                    &f.name,
+                    format!(
+                        "cannot change `{}` from {} to {}: {} stored value(s) do not convert; fix or clear them first",
+                        f.name,
+                        col.kind.as_str(),
+                        f.kind.as_str(),
+                        failed.len()
+                    ),
+                    Safety::Refused,
+                    failed,
+                );
+            }
+            let tmp = format!("_docket_new_{i_col}");
+            if col.indexed {
+                p.steps.push(Step::DropIndex { column: f.name.clone() });
+                columns[i_col].indexed = false;
+            }
+            p.steps.push(Step::AddColumn { column: tmp.clone(), kind: f.kind });
+            p.steps.push(Step::ConvertCopy {
+                from: f.name.clone(),
+                to: tmp.clone(),
+                from_kind: col.kind,
+                to_kind: f.kind,
+            });
+            p.steps.push(Step::DropColumn { column: f.name.clone() });
+            p.steps.push(Step::RenameColumn {
+                from: tmp,
+                to: f.name.clone(),
+            });
+            columns[i_col].kind = f.kind;
+        } else if let Some(rows) = rows {
+            converted = rows.clone();
+        }
+        // Validation: do the stored values still satisfy the field's schema?
+        let validation_changed = old
+            .map(|o| validation_keywords(&o.schema) != validation_keywords(&f.schema))
+            .unwrap_or(true);
+        if (validation_changed || col.hidden || col.kind != f.kind) && rows.is_some() {
+            let invalid = invalid_values(new, f, &converted);
+            if invalid.is_empty() {
+                if let Some(o) = old.filter(|_| validation_changed) {
+                    p.change(Some(&f.name), describe_constraints(&f.name, &o.schema, &f.schema), Safety::Safe);
+                }
+            } else {
+                p.blocked(
+                    &f.name,
+                    format!(
+                        "narrowing `{}`: {} stored value(s) would no longer be valid ({})",
+                        f.name,
+                        invalid.len(),
+                        old.map(|o| describe_constraints(&f.name, &o.schema, &f.schema))
+                            .unwrap_or_else(|| "restored field".into())
+                    ),
+                    Safety::Destructive,
+                    invalid,
+                );
+            }
+        } else if validation_changed {
+            if let Some(o) = old {
+                p.change(Some(&f.name), describe_constraints(&f.name, &o.schema, &f.schema), Safety::Safe);
+            }
+        }
+        // Required: old rows must have a value, or get the default.
+        let newly_required = f.required && (col.hidden || !old.is_some_and(|o| o.required));
+        if newly_required {
+            let empty: Vec<String> = converted.iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k.clone()).collect();
+            required_without_value(&mut p, f, empty);
+        }
+        // Index added or dropped.
+        if f.indexed && !columns[i_col].indexed {
+            p.steps.push(Step::CreateIndex { column: f.name.clone() });
+            p.change(Some(&f.name), format!("add an index on `{}`", f.name), Safety::Safe);
+            columns[i_col].indexed = true;
+        } else if !f.indexed && columns[i_col].indexed {
+            p.steps.push(Step::DropIndex { column: f.name.clone() });
+            p.change(Some(&f.name), format!("drop the index on `{}`", f.name), Safety::Safe);
+            columns[i_col].indexed = false;
+        }
+        if let Some(o) = old {
+            if o.title != f.title || o.default != f.default || o.searchable != f.searchable || o.schema.get("description") != f.schema.get("description") {
+                p.change(Some(&f.name), format!("update the description of `{}`", f.name), Safety::Safe);
+            }
+        }
+    }
+
+    // Fields that are new.
+    for f in new_columns {
+        claimed_columns.push(f.name.clone());
+        p.steps.push(Step::AddColumn {
+            column: f.name.clone(),
+            kind: f.kind,
+        });
+        let mut col = ColumnState {
+            name: f.name.clone(),
+            kind: f.kind,
+            hidden: false,
+            indexed: false,
+        };
+        let mut summary = format!("add field `{}` ({})", f.name, f.kind.as_str());
+        if let Some(old) = &f.renamed_from {
+            summary.push_str(&format!("; `x-renamed-from: {old}` names no column, so the field starts empty"));
+        }
+        p.change(Some(&f.name), summary, Safety::Safe);
+        if f.required && data.ticket_count > 0 {
+            let mut empty = data.sample_keys.clone();
+            empty.truncate(MAX_BLOCKING);
+            required_without_value(&mut p, f, empty);
+        }
+        if f.indexed {
+            p.steps.push(Step::CreateIndex { column: f.name.clone() });
+            col.indexed = true;
+        }
+        columns.push(col);
+    }
+
+    // Fields that are gone: their columns are kept, hidden.
+    for c in columns.iter_mut() {
+        if !c.hidden && !claimed_columns.contains(&c.name) {
+            c.hidden = true;
+            p.change(
+                Some(&c.name),
+                format!("remove field `{}`: its column is kept and hidden, with its data, until the field is added back", c.name),
+                Safety::Destructive,
+            );
+        }
+    }
+    p.finish(new, Some(applied), columns)
+}
+
+/// A field that becomes required where some rows have no value.
+fn required_without_value(p: &mut Planner, f: &FieldSpec, empty: Vec<String>) {
+    if empty.is_empty() {
+        return;
+    }
+    match &f.default {
+        Some(d) => {
+            p.steps.push(Step::Backfill {
+                column: f.name.clone(),
+                kind: f.kind,
+                value: d.clone(),
+            });
+            p.change(
+                Some(&f.name),
+                format!("`{}` is required: fill tickets without a value with the default {d}", f.name),
+                Safety::Safe,
+            );
+        }
+        None => p.blocked(
+            &f.name,
+            format!("`{}` becomes required without a default, and stored tickets have no value for it", f.name),
+            Safety::Destructive,
+            empty,
+        ),
+    }
+}
+
+fn invalid_values(def: &TypeDefinition, f: &FieldSpec, rows: &[(String, Value)]) -> Vec<String> {
+    let mut sub = f.schema.clone();
+    if let (Some(obj), Some(defs)) = (sub.as_object_mut(), def.schema.get("$defs")) {
+        obj.insert("$defs".into(), defs.clone());
+    }
+    let Ok(validator) = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&sub)
+    else {
+        return Vec::new();
+    };
+    rows.iter()
+        .filter(|(_, v)| !v.is_null() && !validator.is_valid(v))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// A short description of how a field's constraints changed.
+fn describe_constraints(name: &str, old: &Value, new: &Value) -> String {
+    let (o, n) = (validation_keywords(old), validation_keywords(new));
+    let empty = serde_json::Map::new();
+    let (o, n) = (o.as_object().unwrap_or(&empty), n.as_object().unwrap_or(&empty));
+    let mut parts = Vec::new();
+    let keys: BTreeMap<&String, ()> = o.keys().chain(n.keys()).map(|k| (k, ())).collect();
+    for k in keys.keys() {
+        match (o.get(*k), n.get(*k)) {
+            (Some(Value::Array(a)), Some(Value::Array(b))) if *k == "enum" => {
+                let added: Vec<String> = b.iter().filter(|v| !a.contains(v)).map(Value::to_string).collect();
+                let removed: Vec<String> = a.iter().filter(|v| !b.contains(v)).map(Value::to_string).collect();
+                if !added.is_empty() {
+                    parts.push(format!("enum values added: {}", added.join(", ")));
+                }
+                if !removed.is_empty() {
+                    parts.push(format!("enum values removed: {}", removed.join(", ")));
+                }
+            }
+            (Some(a), Some(b)) if a != b => parts.push(format!("`{k}` {a} → {b}")),
+            (Some(_), None) => parts.push(format!("`{k}` dropped")),
+            (None, Some(b)) => parts.push(format!("`{k}` {b} added")),
+            _ => {}
+        }
+    }
+    if parts.is_empty() {
+        format!("`{name}`: constraints reordered")
+    } else {
+        format!("`{name}`: {}", parts.join("; "))
+    }
+}
+
+fn type_level_changes(old: &TypeDefinition, new: &TypeDefinition, p: &mut Planner) {
+    if old.name != new.name {
+        p.change(None, format!("rename the type from “{}” to “{}”", old.name, new.name), Safety::Safe);
+    }
+    if old.key_prefix != new.key_prefix {
+        p.change(
+            None,
+            format!("new tickets get keys {}-…; existing tickets keep their {}-… keys", new.key_prefix, old.key_prefix),
+            Safety::Safe,
+        );
+    }
+    if old.description != new.description {
+        p.change(None, "update the type's description".into(), Safety::Safe);
+    }
+    if old.default_priority != new.default_priority {
+        p.change(None, format!("new tickets default to {}", new.default_priority().as_str()), Safety::Safe);
+    }
+    if old.workflow != new.workflow {
+        p.change(None, "change the workflow".into(), Safety::Safe);
+    }
+    if old.ui != new.ui {
+        p.change(None, "update the form hints".into(), Safety::Safe);
+    }
+    if old.schema.get("$defs") != new.schema.get("$defs") || old.schema.get("title") != new.schema.get("title") {
+        p.change(None, "update shared schema definitions".into(), Safety::Safe);
+    }
+}
+
+#[derive(Default)]
+struct Planner {
+    changes: Vec<Change>,
+    steps: Vec<Step>,
+}
+
+impl Planner {
+    fn change(&mut self, field: Option<&str>, summary: String, safety: Safety) {
+        self.changes.push(Change {
+            field: field.map(str::to_string),
+            summary,
+            safety,
+            blocking_tickets: Vec::new(),
+        });
+    }
+
+    fn blocked(&mut self, field: &str, summary: String, safety: Safety, mut keys: Vec<String>) {
+        keys.truncate(MAX_BLOCKING);
+        self.changes.push(Change {
+            field: Some(field.to_string()),
+            summary,
+            safety,
+            blocking_tickets: keys,
+        });
+    }
+
+    fn finish(self, new: &TypeDefinition, applied: Option<&Applied>, columns: Vec<ColumnState>) -> Plan {
+        let noop = applied.is_some_and(|a| a.definition == *new);
+        Plan {
+            slug: new.slug.clone(),
+            from_version: applied.map(|a| a.version),
+            to_version: applied.map(|a| a.version + 1).unwrap_or(1),
+            noop,
+            safety: self.changes.iter().map(|c| c.safety).max().unwrap_or(Safety::Safe),
+            changes: if noop { Vec::new() } else { self.changes },
+            steps: if noop { Vec::new() } else { self.steps },
+            columns,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

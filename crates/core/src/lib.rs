@@ -1,0 +1,9 @@
+//! docket-core: Docket's domain types and pure logic. No IO, no async: everything here
+//! is a function of its inputs, so it is tested with plain unit and property tests.
+
+pub mod convert;
+pub mod evolution;
+pub mod fields;
+pub mod ticket;
+pub mod typedef;
+mod yaml_out;

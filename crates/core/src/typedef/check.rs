@@ -1,0 +1,432 @@
+//! The checks a type file passes before anything is planned: size, syntax, meta-schema,
+//! identifiers, references, and that its schema compiles.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use jsonschema::Validator;
+use regex::Regex;
+use serde_json::Value;
+
+use super::source::{self, SourceMap, Syntax, escape_pointer};
+use super::{META_SCHEMA, TypeDefinition, TypeFileError, TypeFileErrors};
+use crate::fields::{compile_fields, resolved_property, ColumnKind};
+
+/// Type files larger than this are refused before they are parsed.
+pub const MAX_TYPE_FILE_BYTES: usize = 256 * 1024;
+
+/// Names a field may not take: the extension table's key, and the system columns of
+/// PostgreSQL and SQLite that a user column would collide with.
+pub const RESERVED_FIELD_NAMES: &[&str] = &[
+    "id", "ticket_id", "oid", "rowid", "ctid", "xmin", "xmax", "cmin", "cmax", "tableoid",
+];
+
+/// Docket's own schema keywords; any other `x-` keyword is a typo.
+const DOCKET_KEYWORDS: &[&str] = &["x-index", "x-searchable", "x-renamed-from"];
+
+pub fn is_identifier(name: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new("^[a-z][a-z0-9_]{0,62}$").unwrap())
+        .is_match(name)
+}
+
+fn meta_validator() -> &'static Validator {
+    static V: OnceLock<Validator> = OnceLock::new();
+    V.get_or_init(|| {
+        let schema: Value = serde_json::from_str(META_SCHEMA).expect("meta-schema is JSON");
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&schema)
+            .expect("meta-schema compiles")
+    })
+}
+
+struct Report<'a> {
+    file: Option<&'a str>,
+    map: &'a SourceMap,
+    errors: Vec<TypeFileError>,
+}
+
+impl Report<'_> {
+    fn at(&mut self, pointer: &str, message: impl Into<String>) {
+        let pos = self.map.value(pointer);
+        self.push(pointer, pos, message.into());
+    }
+
+    fn at_key(&mut self, pointer: &str, message: impl Into<String>) {
+        let pos = self.map.key(pointer);
+        self.push(pointer, pos, message.into());
+    }
+
+    fn push(&mut self, pointer: &str, pos: source::Position, message: String) {
+        let e = TypeFileError {
+            file: self.file.map(str::to_string),
+            line: pos.line,
+            column: pos.column,
+            pointer: pointer.to_string(),
+            message,
+        };
+        if !self.errors.contains(&e) {
+            self.errors.push(e);
+        }
+    }
+}
+
+pub(super) fn parse_and_check(
+    text: &str,
+    syntax: Syntax,
+    file: Option<&str>,
+) -> Result<TypeDefinition, TypeFileErrors> {
+    let single = |message: String, pos: source::Position| {
+        TypeFileErrors(vec![TypeFileError {
+            file: file.map(str::to_string),
+            line: pos.line,
+            column: pos.column,
+            pointer: String::new(),
+            message,
+        }])
+    };
+    if text.len() > MAX_TYPE_FILE_BYTES {
+        return Err(single(
+            format!(
+                "the file is {} bytes; type files may be at most {MAX_TYPE_FILE_BYTES} bytes",
+                text.len()
+            ),
+            source::Position::START,
+        ));
+    }
+    let (value, map) = source::parse(text, syntax).map_err(|e| single(e.message, e.position))?;
+    check_value(value, &map, file)
+}
+
+pub(super) fn check_value(
+    value: Value,
+    map: &SourceMap,
+    file: Option<&str>,
+) -> Result<TypeDefinition, TypeFileErrors> {
+    let mut r = Report {
+        file,
+        map,
+        errors: Vec::new(),
+    };
+    if !value.is_object() {
+        r.at("", "a type file is a mapping with slug, name, key_prefix and schema");
+        return Err(TypeFileErrors(r.errors));
+    }
+    let schema = value.get("schema").cloned().unwrap_or(Value::Null);
+    // Names first, so that each bad name is reported once, at the name itself.
+    check_names(&schema, &mut r);
+    for error in meta_validator().iter_errors(&value) {
+        let schema_path = error.schema_path().as_str().to_string();
+        if schema_path.contains("propertyNames") {
+            continue;
+        }
+        let pointer = error.instance_path().as_str().to_string();
+        let mut message = error.to_string();
+        if message.len() > 300 {
+            message.truncate(300);
+            message.push('…');
+        }
+        r.at(&pointer, message);
+    }
+    if schema.is_object() {
+        check_refs(&schema, &mut r);
+        check_field_keywords(&schema, &mut r);
+    }
+    if !r.errors.is_empty() {
+        return Err(TypeFileErrors(r.errors));
+    }
+    // The schema itself must compile (bad regex patterns, malformed keywords, ...).
+    if let Err(e) = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+    {
+        let pointer = format!("/schema{}", e.instance_path().as_str());
+        r.at(&pointer, format!("the schema does not compile: {e}"));
+        return Err(TypeFileErrors(r.errors));
+    }
+    check_defaults(&schema, &mut r);
+    if !r.errors.is_empty() {
+        return Err(TypeFileErrors(r.errors));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        r.at("", format!("invalid type definition: {e}"));
+        TypeFileErrors(r.errors)
+    })
+}
+
+fn check_names(schema: &Value, r: &mut Report) {
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for name in props.keys() {
+        let pointer = format!("/schema/properties/{}", escape_pointer(name));
+        if !is_identifier(name) {
+            r.at_key(
+                &pointer,
+                format!(
+                    "field name `{}` is not an identifier: use lower-case letters, digits and _, starting with a letter, at most 63 characters",
+                    name.escape_debug()
+                ),
+            );
+        } else if RESERVED_FIELD_NAMES.contains(&name.as_str()) {
+            r.at_key(&pointer, format!("field name `{name}` is reserved"));
+        }
+    }
+}
+
+/// Collect every `$ref` below `node`, with the pointer where it stands.
+fn collect_refs(node: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
+    match node {
+        Value::Object(o) => {
+            for (k, v) in o {
+                let p = format!("{pointer}/{}", escape_pointer(k));
+                if k == "$ref" {
+                    if let Value::String(s) = v {
+                        out.push((p.clone(), s.clone()));
+                    }
+                }
+                collect_refs(v, &p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                collect_refs(v, &format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_refs(schema: &Value, r: &mut Report) {
+    let mut refs = Vec::new();
+    collect_refs(schema, "/schema", &mut refs);
+    for key in ["$id", "$anchor", "$dynamicRef", "$dynamicAnchor"] {
+        if contains_key(schema, key) {
+            r.at("/schema", format!("`{key}` is not supported in type schemas; use local `$ref: \"#/$defs/...\"`"));
+        }
+    }
+    let mut ok = true;
+    for (pointer, target) in &refs {
+        if !target.starts_with("#/") {
+            r.at(pointer, format!("`$ref: {target}` is not local: type schemas may only refer to \"#/$defs/...\"; nothing is fetched"));
+            ok = false;
+        } else if schema.pointer(&target[1..]).is_none() {
+            r.at(pointer, format!("`$ref: {target}` points at nothing in this schema"));
+            ok = false;
+        }
+    }
+    if !ok {
+        return;
+    }
+    // A cycle among $defs would make validation recurse forever: refuse it.
+    let mut graph: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for (pointer, target) in &refs {
+        let from = def_of(pointer.strip_prefix("/schema").unwrap_or(pointer));
+        graph.entry(from).or_default().push((def_of(&target[1..]), pointer.clone()));
+    }
+    let mut done = BTreeSet::new();
+    for start in graph.keys().cloned().collect::<Vec<_>>() {
+        let mut path = Vec::new();
+        if let Some(at) = find_cycle(&graph, &start, &mut path, &mut done) {
+            r.at(&at, "this `$ref` is part of a reference cycle; recursive schemas are not supported");
+            return;
+        }
+    }
+}
+
+fn contains_key(node: &Value, key: &str) -> bool {
+    match node {
+        Value::Object(o) => o.contains_key(key) || o.values().any(|v| contains_key(v, key)),
+        Value::Array(a) => a.iter().any(|v| contains_key(v, key)),
+        _ => false,
+    }
+}
+
+/// The `$defs` entry a pointer lies in ("" for the root schema).
+fn def_of(pointer: &str) -> String {
+    let parts: Vec<&str> = pointer.split('/').collect();
+    match parts.as_slice() {
+        ["", "$defs", name, ..] => format!("/$defs/{name}"),
+        _ => String::new(),
+    }
+}
+
+fn find_cycle(
+    graph: &BTreeMap<String, Vec<(String, String)>>,
+    node: &str,
+    path: &mut Vec<String>,
+    done: &mut BTreeSet<String>,
+) -> Option<String> {
+    if done.contains(node) {
+        return None;
+    }
+    path.push(node.to_string());
+    for (next, at) in graph.get(node).map(Vec::as_slice).unwrap_or(&[]) {
+        if path.contains(next) {
+            return Some(at.clone());
+        }
+        if let Some(at) = find_cycle(graph, next, path, done) {
+            return Some(at);
+        }
+    }
+    path.pop();
+    done.insert(node.to_string());
+    None
+}
+
+fn check_field_keywords(schema: &Value, r: &mut Report) {
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, prop) in props {
+        let base = format!("/schema/properties/{}", escape_pointer(name));
+        let Some(obj) = prop.as_object() else { continue };
+        for key in obj.keys().filter(|k| k.starts_with("x-")) {
+            if !DOCKET_KEYWORDS.contains(&key.as_str()) {
+                r.at_key(
+                    &format!("{base}/{}", escape_pointer(key)),
+                    format!("unknown keyword `{key}`; Docket's keywords are {}", DOCKET_KEYWORDS.join(", ")),
+                );
+            }
+        }
+        let resolved = resolved_property(schema, prop);
+        let kind = crate::fields::kind_of(&resolved);
+        if resolved.get("x-index") == Some(&Value::Bool(true)) && kind == ColumnKind::Json {
+            r.at(&format!("{base}/x-index"), "arrays, objects and mixed types are stored as JSON and cannot be indexed");
+        }
+        if resolved.get("x-searchable") == Some(&Value::Bool(true)) && kind != ColumnKind::Text {
+            r.at(&format!("{base}/x-searchable"), "only text fields can be searchable");
+        }
+        if let Some(old) = obj.get("x-renamed-from").and_then(Value::as_str) {
+            if old == name {
+                r.at(&format!("{base}/x-renamed-from"), "a field cannot be renamed from itself");
+            } else if let Some(other) = renamed.insert(old, name) {
+                r.at(
+                    &format!("{base}/x-renamed-from"),
+                    format!("`{other}` is already renamed from `{old}`"),
+                );
+            }
+        }
+    }
+    if let Some(required) = schema.get("required").and_then(Value::as_array) {
+        for (i, name) in required.iter().enumerate() {
+            if let Some(n) = name.as_str() {
+                if !props.contains_key(n) {
+                    r.at(&format!("/schema/required/{i}"), format!("required field `{n}` is not a property"));
+                }
+            }
+        }
+    }
+}
+
+fn check_defaults(schema: &Value, r: &mut Report) {
+    for field in compile_fields(schema) {
+        let Some(default) = &field.default else { continue };
+        let mut sub = field.schema.clone();
+        if let (Some(obj), Some(defs)) = (sub.as_object_mut(), schema.get("$defs")) {
+            obj.insert("$defs".into(), defs.clone());
+        }
+        let Ok(validator) = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&sub)
+        else {
+            continue;
+        };
+        if let Some(e) = validator.iter_errors(default).next() {
+            r.at(
+                &format!("/schema/properties/{}/default", field.name),
+                format!("the default does not fit the field: {e}"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    fn errors(text: &str) -> Vec<TypeFileError> {
+        TypeDefinition::parse(text, Syntax::Yaml, Some("t.yaml")).unwrap_err().0
+    }
+
+    const HEAD: &str = "slug: it_support\nname: IT\nkey_prefix: IT\n";
+
+    #[test]
+    fn a_good_file_parses() {
+        let text = format!(
+            "{HEAD}schema:\n  type: object\n  required: [device]\n  properties:\n    device: {{type: string, enum: [laptop, phone]}}\n    asset_tag: {{type: string, pattern: '^A-[0-9]{{5}}$', x-index: true}}\n"
+        );
+        let def = TypeDefinition::parse(&text, Syntax::Yaml, None).unwrap();
+        assert_eq!(def.slug, "it_support");
+        assert_eq!(def.key_prefix, "IT");
+    }
+
+    #[test]
+    fn bad_names_point_at_the_name() {
+        let text = format!(
+            "{HEAD}schema:\n  type: object\n  properties:\n    'x\"; DROP TABLE tickets; --': {{type: string}}\n    id: {{type: string}}\n    ticket_id: {{type: integer}}\n"
+        );
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert_eq!((errs[0].line, errs[0].column), (7, 5));
+        assert!(errs[0].message.contains("not an identifier"));
+        assert_eq!(errs[1].line, 8);
+        assert!(errs[1].message.contains("reserved"));
+        assert_eq!(errs[2].line, 9);
+        assert_eq!(errs[0].to_string().split(':').next(), Some("t.yaml"));
+    }
+
+    #[test]
+    fn meta_schema_errors_are_placed() {
+        let errs = errors("slug: It-Support\nname: IT\nkey_prefix: it\nschema: {type: object, properties: {}}\n");
+        let lines: Vec<usize> = errs.iter().map(|e| e.line).collect();
+        assert!(lines.contains(&1) && lines.contains(&3), "{errs:?}");
+        let errs = errors(&format!("{HEAD}schema: {{type: array, properties: {{}}}}\n"));
+        assert_eq!(errs[0].line, 4, "{errs:?}");
+    }
+
+    #[test]
+    fn remote_and_cyclic_refs_are_refused() {
+        let remote = format!(
+            "{HEAD}schema:\n  type: object\n  properties:\n    a: {{$ref: 'https://example.com/s.json'}}\n"
+        );
+        let errs = errors(&remote);
+        assert!(errs.iter().any(|e| e.message.contains("not local") || e.message.contains("$defs")), "{errs:?}");
+        let cyclic = format!(
+            "{HEAD}schema:\n  type: object\n  $defs:\n    a: {{$ref: '#/$defs/b'}}\n    b: {{$ref: '#/$defs/a'}}\n  properties:\n    x: {{$ref: '#/$defs/a'}}\n"
+        );
+        let errs = errors(&cyclic);
+        assert!(errs.iter().any(|e| e.message.contains("cycle")), "{errs:?}");
+        let dangling = format!("{HEAD}schema:\n  type: object\n  properties:\n    x: {{$ref: '#/$defs/nope'}}\n");
+        assert!(errors(&dangling)[0].message.contains("points at nothing"));
+    }
+
+    #[test]
+    fn huge_files_are_refused_before_parsing() {
+        let big = format!("{HEAD}schema: {{}}\n# {}\n", "x".repeat(10 * 1024 * 1024));
+        let errs = errors(&big);
+        assert!(errs[0].message.contains("at most"), "{errs:?}");
+    }
+
+    #[test]
+    fn keyword_and_default_mistakes() {
+        let text = format!(
+            "{HEAD}schema:\n  type: object\n  required: [missing]\n  properties:\n    n: {{type: integer, default: nope, x-indx: true}}\n    tags: {{type: array, x-index: true}}\n"
+        );
+        let errs = errors(&text);
+        let all = errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("\n");
+        assert!(all.contains("unknown keyword `x-indx`"), "{all}");
+        assert!(all.contains("cannot be indexed"), "{all}");
+        assert!(all.contains("`missing` is not a property"), "{all}");
+    }
+
+    #[test]
+    fn bad_patterns_do_not_compile() {
+        let text = format!("{HEAD}schema:\n  type: object\n  properties:\n    a: {{type: string, pattern: '(['}}\n");
+        let errs = errors(&text);
+        assert!(errs[0].message.contains("does not compile") || errs[0].message.contains("regex"), "{errs:?}");
+    }
+}

@@ -1,0 +1,109 @@
+//! Ticket type definitions: the type file format, its checks, and the compiled form
+//! (fields plus a reusable validator) that the store and the API work from.
+
+mod check;
+mod compiled;
+pub mod source;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+pub use check::{MAX_TYPE_FILE_BYTES, RESERVED_FIELD_NAMES, is_identifier};
+pub use compiled::{CompiledType, FieldError};
+pub use source::{Position, Syntax};
+
+use crate::ticket::Priority;
+
+/// The meta-schema every type file is checked against; served by the API for editors.
+pub const META_SCHEMA: &str = include_str!("../../meta-schema/type-file.schema.json");
+
+/// A ticket type as written by an admin (in a file or through the API).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TypeDefinition {
+    /// Stable identifier; the extension table is `ext_<slug>`.
+    #[schema(example = "it_support")]
+    pub slug: String,
+    #[schema(example = "IT support")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Ticket keys are `<key_prefix>-<number>`.
+    #[schema(example = "IT")]
+    pub key_prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_priority: Option<Priority>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
+    /// JSON Schema 2020-12 of the type's own fields.
+    #[schema(value_type = Object)]
+    pub schema: Value,
+    /// Form hints for clients (uiSchema conventions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub ui: Option<Value>,
+}
+
+impl TypeDefinition {
+    /// Parse and check a type file. Every problem found is reported, each with its place.
+    pub fn parse(text: &str, syntax: Syntax, file: Option<&str>) -> Result<TypeDefinition, TypeFileErrors> {
+        check::parse_and_check(text, syntax, file)
+    }
+
+    /// Check a definition that arrived as JSON (the API), with pointers instead of lines.
+    pub fn check_value(value: Value) -> Result<TypeDefinition, TypeFileErrors> {
+        check::check_value(value, &source::SourceMap::default(), None)
+    }
+
+    /// The definition as YAML, the format admins keep in git.
+    pub fn to_yaml(&self) -> String {
+        crate::yaml_out::to_yaml(&serde_json::to_value(self).expect("definitions serialize"))
+    }
+
+    pub fn default_priority(&self) -> Priority {
+        self.default_priority.unwrap_or_default()
+    }
+}
+
+/// One problem in a type file: where it is and why it is wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TypeFileError {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    pub line: usize,
+    pub column: usize,
+    /// JSON pointer of the offending node in the document.
+    pub pointer: String,
+    pub message: String,
+}
+
+impl fmt::Display for TypeFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.file.as_deref().unwrap_or("<input>");
+        write!(f, "{file}:{}:{}: {}", self.line, self.column, self.message)?;
+        if !self.pointer.is_empty() {
+            write!(f, " (at {})", self.pointer)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in one type file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeFileErrors(pub Vec<TypeFileError>);
+
+impl fmt::Display for TypeFileErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TypeFileErrors {}
