@@ -1,1 +1,15 @@
+//! Migrations for Docket's core tables. Extension tables (`ext_<slug>`) are not here:
+//! they follow the type files at run time (see docket-store's `types` module).
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_core;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_core::Migration)]
+    }
+}

@@ -24,14 +24,21 @@ pub fn convert(value: &Value, from: ColumnKind, to: ColumnKind) -> Option<Value>
         Integer => match value {
             Value::Number(n) => n
                 .as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                        .map(|f| f as i64)
+                })
                 .map(Value::from),
             Value::String(s) => s.trim().parse::<i64>().ok().map(Value::from),
             Value::Bool(b) => Some(Value::from(*b as i64)),
             _ => None,
         },
         Number => match value {
-            Value::Number(n) => n.as_f64().and_then(|f| serde_json::Number::from_f64(f)).map(Value::Number),
+            Value::Number(n) => n
+                .as_f64()
+                .and_then(|f| serde_json::Number::from_f64(f))
+                .map(Value::Number),
             Value::String(s) => s
                 .trim()
                 .parse::<f64>()
@@ -60,12 +67,15 @@ pub fn convert(value: &Value, from: ColumnKind, to: ColumnKind) -> Option<Value>
             let s = value.as_str()?;
             if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
                 return Some(Value::String(
-                    t.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                    t.with_timezone(&Utc)
+                        .to_rfc3339_opts(SecondsFormat::AutoSi, true),
                 ));
             }
             let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
             Some(Value::String(
-                d.and_time(NaiveTime::MIN).and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                d.and_time(NaiveTime::MIN)
+                    .and_utc()
+                    .to_rfc3339_opts(SecondsFormat::AutoSi, true),
             ))
         }
         Date => {
@@ -75,7 +85,8 @@ pub fn convert(value: &Value, from: ColumnKind, to: ColumnKind) -> Option<Value>
             }
             // A timestamp converts only when it is a whole day: nothing is cut off.
             let t = DateTime::parse_from_rfc3339(s).ok()?.with_timezone(&Utc);
-            (t.time() == NaiveTime::MIN).then(|| Value::String(t.date_naive().format("%Y-%m-%d").to_string()))
+            (t.time() == NaiveTime::MIN)
+                .then(|| Value::String(t.date_naive().format("%Y-%m-%d").to_string()))
         }
     }
 }
@@ -83,8 +94,8 @@ pub fn convert(value: &Value, from: ColumnKind, to: ColumnKind) -> Option<Value>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use ColumnKind::*;
+    use serde_json::json;
 
     #[test]
     fn conversions_that_lose_nothing() {
@@ -96,9 +107,18 @@ mod tests {
         assert_eq!(convert(&json!(12), Integer, Text), Some(json!("12")));
         assert_eq!(convert(&json!(true), Boolean, Text), Some(json!("true")));
         assert_eq!(convert(&json!("yes"), Text, Boolean), None);
-        assert_eq!(convert(&json!("2026-01-02"), Date, Timestamp), Some(json!("2026-01-02T00:00:00Z")));
-        assert_eq!(convert(&json!("2026-01-02T00:00:00Z"), Timestamp, Date), Some(json!("2026-01-02")));
-        assert_eq!(convert(&json!("2026-01-02T10:00:00Z"), Timestamp, Date), None);
+        assert_eq!(
+            convert(&json!("2026-01-02"), Date, Timestamp),
+            Some(json!("2026-01-02T00:00:00Z"))
+        );
+        assert_eq!(
+            convert(&json!("2026-01-02T00:00:00Z"), Timestamp, Date),
+            Some(json!("2026-01-02"))
+        );
+        assert_eq!(
+            convert(&json!("2026-01-02T10:00:00Z"), Timestamp, Date),
+            None
+        );
         assert_eq!(convert(&json!(["a"]), Json, Text), Some(json!("[\"a\"]")));
         assert_eq!(convert(&json!("x"), Text, Json), Some(json!("x")));
         assert_eq!(convert(&Value::Null, Text, Integer), Some(Value::Null));

@@ -64,12 +64,26 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Step {
-    CreateTable { columns: Vec<ColumnState> },
-    AddColumn { column: String, kind: ColumnKind },
-    RenameColumn { from: String, to: String },
-    DropColumn { column: String },
-    CreateIndex { column: String },
-    DropIndex { column: String },
+    CreateTable {
+        columns: Vec<ColumnState>,
+    },
+    AddColumn {
+        column: String,
+        kind: ColumnKind,
+    },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
+    DropColumn {
+        column: String,
+    },
+    CreateIndex {
+        column: String,
+    },
+    DropIndex {
+        column: String,
+    },
     /// Set the column to `value` where it is NULL.
     Backfill {
         column: String,
@@ -131,7 +145,9 @@ const MAX_BLOCKING: usize = 20;
 
 /// Which current columns' values the planner will need.
 pub fn columns_to_inspect(applied: Option<&Applied>, new: &TypeDefinition) -> Vec<String> {
-    let Some(applied) = applied else { return Vec::new() };
+    let Some(applied) = applied else {
+        return Vec::new();
+    };
     let claims = claim_columns(applied, &compile_fields(&new.schema));
     let old_fields = fields_by_name(&applied.definition);
     claims
@@ -154,7 +170,10 @@ pub fn columns_to_inspect(applied: Option<&Applied>, new: &TypeDefinition) -> Ve
 }
 
 fn fields_by_name(def: &TypeDefinition) -> HashMap<String, FieldSpec> {
-    compile_fields(&def.schema).into_iter().map(|f| (f.name.clone(), f)).collect()
+    compile_fields(&def.schema)
+        .into_iter()
+        .map(|f| (f.name.clone(), f))
+        .collect()
 }
 
 /// Which existing column a new field takes its data from.
@@ -177,7 +196,9 @@ fn claim_columns(applied: &Applied, new_fields: &[FieldSpec]) -> Vec<(FieldSpec,
     let mut sources: Vec<Option<Source>> = new_fields.iter().map(|_| None).collect();
     for (i, f) in new_fields.iter().enumerate() {
         let Some(old) = &f.renamed_from else { continue };
-        let already = old_fields.get(&f.name).is_some_and(|o| o.renamed_from.as_ref() == Some(old));
+        let already = old_fields
+            .get(&f.name)
+            .is_some_and(|o| o.renamed_from.as_ref() == Some(old));
         if !already && exists(old) && !claimed.contains_key(old) {
             claimed.insert(old.clone(), i);
             sources[i] = Some(Source {
@@ -219,10 +240,18 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
                 indexed: f.indexed,
             })
             .collect();
-        p.change(None, format!("create type `{}` with {} fields", new.slug, columns.len()), Safety::Safe);
-        p.steps.push(Step::CreateTable { columns: columns.clone() });
+        p.change(
+            None,
+            format!("create type `{}` with {} fields", new.slug, columns.len()),
+            Safety::Safe,
+        );
+        p.steps.push(Step::CreateTable {
+            columns: columns.clone(),
+        });
         for c in columns.iter().filter(|c| c.indexed) {
-            p.steps.push(Step::CreateIndex { column: c.name.clone() });
+            p.steps.push(Step::CreateIndex {
+                column: c.name.clone(),
+            });
         }
         return p.finish(new, None, columns);
     };
@@ -231,10 +260,15 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
     let old_fields = fields_by_name(&applied.definition);
     let claims = claim_columns(applied, &new_fields);
     let mut columns: Vec<ColumnState> = applied.columns.clone();
-    let col_index = |columns: &Vec<ColumnState>, name: &str| columns.iter().position(|c| c.name == name);
+    let col_index =
+        |columns: &Vec<ColumnState>, name: &str| columns.iter().position(|c| c.name == name);
 
     // Renames go through temporary names first, so that swaps and chains work.
-    let renames: Vec<(&FieldSpec, &Source)> = claims.iter().filter(|(_, s)| s.renamed).map(|(f, s)| (f, s)).collect();
+    let renames: Vec<(&FieldSpec, &Source)> = claims
+        .iter()
+        .filter(|(_, s)| s.renamed)
+        .map(|(f, s)| (f, s))
+        .collect();
     let taken_by_hidden = |target: &str, from: &str| {
         applied.columns.iter().any(|c| c.name == target && c.hidden)
             && !renames.iter().any(|(_, s)| s.column == target)
@@ -255,7 +289,9 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
     for (i, (_, s)) in renames.iter().enumerate() {
         let i_col = col_index(&columns, &s.column).expect("claimed columns exist");
         if columns[i_col].indexed {
-            p.steps.push(Step::DropIndex { column: s.column.clone() });
+            p.steps.push(Step::DropIndex {
+                column: s.column.clone(),
+            });
         }
         let tmp = format!("_docket_tmp_{i}");
         p.steps.push(Step::RenameColumn {
@@ -274,10 +310,16 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         columns[i_col].name = f.name.clone();
         let was_indexed = columns[i_col].indexed;
         columns[i_col].indexed = false;
-        p.change(Some(&f.name), format!("rename `{}` to `{}` (data kept)", s.column, f.name), Safety::Safe);
+        p.change(
+            Some(&f.name),
+            format!("rename `{}` to `{}` (data kept)", s.column, f.name),
+            Safety::Safe,
+        );
         if was_indexed && f.indexed {
             // The index follows the column under its new name.
-            p.steps.push(Step::CreateIndex { column: f.name.clone() });
+            p.steps.push(Step::CreateIndex {
+                column: f.name.clone(),
+            });
             columns[i_col].indexed = true;
         }
     }
@@ -296,7 +338,11 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         let old = source.old_field.as_ref().and_then(|n| old_fields.get(n));
         let rows = data.values.get(&source.column);
         if col.hidden {
-            p.change(Some(&f.name), format!("restore field `{}` from its kept column", f.name), Safety::Safe);
+            p.change(
+                Some(&f.name),
+                format!("restore field `{}` from its kept column", f.name),
+                Safety::Safe,
+            );
             columns[i_col].hidden = false;
         }
         // The values as they will be after a kind change.
@@ -312,7 +358,12 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             if failed.is_empty() {
                 p.change(
                     Some(&f.name),
-                    format!("change `{}` from {} to {}; every stored value converts", f.name, col.kind.as_str(), f.kind.as_str()),
+                    format!(
+                        "change `{}` from {} to {}; every stored value converts",
+                        f.name,
+                        col.kind.as_str(),
+                        f.kind.as_str()
+                    ),
                     Safety::Safe,
                 );
             } else {
@@ -331,17 +382,24 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             }
             let tmp = format!("_docket_new_{i_col}");
             if col.indexed {
-                p.steps.push(Step::DropIndex { column: f.name.clone() });
+                p.steps.push(Step::DropIndex {
+                    column: f.name.clone(),
+                });
                 columns[i_col].indexed = false;
             }
-            p.steps.push(Step::AddColumn { column: tmp.clone(), kind: f.kind });
+            p.steps.push(Step::AddColumn {
+                column: tmp.clone(),
+                kind: f.kind,
+            });
             p.steps.push(Step::ConvertCopy {
                 from: f.name.clone(),
                 to: tmp.clone(),
                 from_kind: col.kind,
                 to_kind: f.kind,
             });
-            p.steps.push(Step::DropColumn { column: f.name.clone() });
+            p.steps.push(Step::DropColumn {
+                column: f.name.clone(),
+            });
             p.steps.push(Step::RenameColumn {
                 from: tmp,
                 to: f.name.clone(),
@@ -358,7 +416,11 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             let invalid = invalid_values(new, f, &converted);
             if invalid.is_empty() {
                 if let Some(o) = old.filter(|_| validation_changed) {
-                    p.change(Some(&f.name), describe_constraints(&f.name, &o.schema, &f.schema), Safety::Safe);
+                    p.change(
+                        Some(&f.name),
+                        describe_constraints(&f.name, &o.schema, &f.schema),
+                        Safety::Safe,
+                    );
                 }
             } else {
                 p.blocked(
@@ -376,28 +438,56 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             }
         } else if validation_changed {
             if let Some(o) = old {
-                p.change(Some(&f.name), describe_constraints(&f.name, &o.schema, &f.schema), Safety::Safe);
+                p.change(
+                    Some(&f.name),
+                    describe_constraints(&f.name, &o.schema, &f.schema),
+                    Safety::Safe,
+                );
             }
         }
         // Required: old rows must have a value, or get the default.
         let newly_required = f.required && (col.hidden || !old.is_some_and(|o| o.required));
         if newly_required {
-            let empty: Vec<String> = converted.iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k.clone()).collect();
+            let empty: Vec<String> = converted
+                .iter()
+                .filter(|(_, v)| v.is_null())
+                .map(|(k, _)| k.clone())
+                .collect();
             required_without_value(&mut p, f, empty);
         }
         // Index added or dropped.
         if f.indexed && !columns[i_col].indexed {
-            p.steps.push(Step::CreateIndex { column: f.name.clone() });
-            p.change(Some(&f.name), format!("add an index on `{}`", f.name), Safety::Safe);
+            p.steps.push(Step::CreateIndex {
+                column: f.name.clone(),
+            });
+            p.change(
+                Some(&f.name),
+                format!("add an index on `{}`", f.name),
+                Safety::Safe,
+            );
             columns[i_col].indexed = true;
         } else if !f.indexed && columns[i_col].indexed {
-            p.steps.push(Step::DropIndex { column: f.name.clone() });
-            p.change(Some(&f.name), format!("drop the index on `{}`", f.name), Safety::Safe);
+            p.steps.push(Step::DropIndex {
+                column: f.name.clone(),
+            });
+            p.change(
+                Some(&f.name),
+                format!("drop the index on `{}`", f.name),
+                Safety::Safe,
+            );
             columns[i_col].indexed = false;
         }
         if let Some(o) = old {
-            if o.title != f.title || o.default != f.default || o.searchable != f.searchable || o.schema.get("description") != f.schema.get("description") {
-                p.change(Some(&f.name), format!("update the description of `{}`", f.name), Safety::Safe);
+            if o.title != f.title
+                || o.default != f.default
+                || o.searchable != f.searchable
+                || o.schema.get("description") != f.schema.get("description")
+            {
+                p.change(
+                    Some(&f.name),
+                    format!("update the description of `{}`", f.name),
+                    Safety::Safe,
+                );
             }
         }
     }
@@ -417,7 +507,9 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         };
         let mut summary = format!("add field `{}` ({})", f.name, f.kind.as_str());
         if let Some(old) = &f.renamed_from {
-            summary.push_str(&format!("; `x-renamed-from: {old}` names no column, so the field starts empty"));
+            summary.push_str(&format!(
+                "; `x-renamed-from: {old}` names no column, so the field starts empty"
+            ));
         }
         p.change(Some(&f.name), summary, Safety::Safe);
         if f.required && data.ticket_count > 0 {
@@ -426,7 +518,9 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             required_without_value(&mut p, f, empty);
         }
         if f.indexed {
-            p.steps.push(Step::CreateIndex { column: f.name.clone() });
+            p.steps.push(Step::CreateIndex {
+                column: f.name.clone(),
+            });
             col.indexed = true;
         }
         columns.push(col);
@@ -460,13 +554,19 @@ fn required_without_value(p: &mut Planner, f: &FieldSpec, empty: Vec<String>) {
             });
             p.change(
                 Some(&f.name),
-                format!("`{}` is required: fill tickets without a value with the default {d}", f.name),
+                format!(
+                    "`{}` is required: fill tickets without a value with the default {d}",
+                    f.name
+                ),
                 Safety::Safe,
             );
         }
         None => p.blocked(
             &f.name,
-            format!("`{}` becomes required without a default, and stored tickets have no value for it", f.name),
+            format!(
+                "`{}` becomes required without a default, and stored tickets have no value for it",
+                f.name
+            ),
             Safety::Destructive,
             empty,
         ),
@@ -495,14 +595,25 @@ fn invalid_values(def: &TypeDefinition, f: &FieldSpec, rows: &[(String, Value)])
 fn describe_constraints(name: &str, old: &Value, new: &Value) -> String {
     let (o, n) = (validation_keywords(old), validation_keywords(new));
     let empty = serde_json::Map::new();
-    let (o, n) = (o.as_object().unwrap_or(&empty), n.as_object().unwrap_or(&empty));
+    let (o, n) = (
+        o.as_object().unwrap_or(&empty),
+        n.as_object().unwrap_or(&empty),
+    );
     let mut parts = Vec::new();
     let keys: BTreeMap<&String, ()> = o.keys().chain(n.keys()).map(|k| (k, ())).collect();
     for k in keys.keys() {
         match (o.get(*k), n.get(*k)) {
             (Some(Value::Array(a)), Some(Value::Array(b))) if *k == "enum" => {
-                let added: Vec<String> = b.iter().filter(|v| !a.contains(v)).map(Value::to_string).collect();
-                let removed: Vec<String> = a.iter().filter(|v| !b.contains(v)).map(Value::to_string).collect();
+                let added: Vec<String> = b
+                    .iter()
+                    .filter(|v| !a.contains(v))
+                    .map(Value::to_string)
+                    .collect();
+                let removed: Vec<String> = a
+                    .iter()
+                    .filter(|v| !b.contains(v))
+                    .map(Value::to_string)
+                    .collect();
                 if !added.is_empty() {
                     parts.push(format!("enum values added: {}", added.join(", ")));
                 }
@@ -525,12 +636,19 @@ fn describe_constraints(name: &str, old: &Value, new: &Value) -> String {
 
 fn type_level_changes(old: &TypeDefinition, new: &TypeDefinition, p: &mut Planner) {
     if old.name != new.name {
-        p.change(None, format!("rename the type from “{}” to “{}”", old.name, new.name), Safety::Safe);
+        p.change(
+            None,
+            format!("rename the type from “{}” to “{}”", old.name, new.name),
+            Safety::Safe,
+        );
     }
     if old.key_prefix != new.key_prefix {
         p.change(
             None,
-            format!("new tickets get keys {}-…; existing tickets keep their {}-… keys", new.key_prefix, old.key_prefix),
+            format!(
+                "new tickets get keys {}-…; existing tickets keep their {}-… keys",
+                new.key_prefix, old.key_prefix
+            ),
             Safety::Safe,
         );
     }
@@ -538,7 +656,11 @@ fn type_level_changes(old: &TypeDefinition, new: &TypeDefinition, p: &mut Planne
         p.change(None, "update the type's description".into(), Safety::Safe);
     }
     if old.default_priority != new.default_priority {
-        p.change(None, format!("new tickets default to {}", new.default_priority().as_str()), Safety::Safe);
+        p.change(
+            None,
+            format!("new tickets default to {}", new.default_priority().as_str()),
+            Safety::Safe,
+        );
     }
     if old.workflow != new.workflow {
         p.change(None, "change the workflow".into(), Safety::Safe);
@@ -546,8 +668,14 @@ fn type_level_changes(old: &TypeDefinition, new: &TypeDefinition, p: &mut Planne
     if old.ui != new.ui {
         p.change(None, "update the form hints".into(), Safety::Safe);
     }
-    if old.schema.get("$defs") != new.schema.get("$defs") || old.schema.get("title") != new.schema.get("title") {
-        p.change(None, "update shared schema definitions".into(), Safety::Safe);
+    if old.schema.get("$defs") != new.schema.get("$defs")
+        || old.schema.get("title") != new.schema.get("title")
+    {
+        p.change(
+            None,
+            "update shared schema definitions".into(),
+            Safety::Safe,
+        );
     }
 }
 
@@ -577,14 +705,24 @@ impl Planner {
         });
     }
 
-    fn finish(self, new: &TypeDefinition, applied: Option<&Applied>, columns: Vec<ColumnState>) -> Plan {
+    fn finish(
+        self,
+        new: &TypeDefinition,
+        applied: Option<&Applied>,
+        columns: Vec<ColumnState>,
+    ) -> Plan {
         let noop = applied.is_some_and(|a| a.definition == *new);
         Plan {
             slug: new.slug.clone(),
             from_version: applied.map(|a| a.version),
             to_version: applied.map(|a| a.version + 1).unwrap_or(1),
             noop,
-            safety: self.changes.iter().map(|c| c.safety).max().unwrap_or(Safety::Safe),
+            safety: self
+                .changes
+                .iter()
+                .map(|c| c.safety)
+                .max()
+                .unwrap_or(Safety::Safe),
             changes: if noop { Vec::new() } else { self.changes },
             steps: if noop { Vec::new() } else { self.steps },
             columns,

@@ -69,10 +69,16 @@ pub fn resolve_local_ref<'a>(root: &'a Value, reference: &str) -> Option<&'a Val
 pub fn resolved_property(root: &Value, property: &Value) -> Value {
     let mut current = property.clone();
     for _ in 0..16 {
-        let Some(reference) = current.get("$ref").and_then(Value::as_str).map(str::to_string) else {
+        let Some(reference) = current
+            .get("$ref")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
             break;
         };
-        let Some(target) = resolve_local_ref(root, &reference) else { break };
+        let Some(target) = resolve_local_ref(root, &reference) else {
+            break;
+        };
         let mut merged: Map<String, Value> = target.as_object().cloned().unwrap_or_default();
         if let Value::Object(siblings) = &current {
             for (k, v) in siblings {
@@ -90,7 +96,11 @@ pub fn resolved_property(root: &Value, property: &Value) -> Value {
 pub fn kind_of(property: &Value) -> ColumnKind {
     let types: Vec<&str> = match property.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect(),
         _ => {
             // No declared type: an enum or const of strings is still text.
             let values: Vec<&Value> = match (property.get("enum"), property.get("const")) {
@@ -136,7 +146,10 @@ pub fn compile_fields(schema: &Value) -> Vec<FieldSpec> {
                 name: name.clone(),
                 kind: kind_of(&resolved),
                 required: required.contains(&name.as_str()),
-                title: resolved.get("title").and_then(Value::as_str).map(str::to_string),
+                title: resolved
+                    .get("title")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 enum_values: resolved.get("enum").and_then(Value::as_array).cloned(),
                 default: resolved.get("default").cloned(),
                 indexed: flag("x-index"),
@@ -188,16 +201,28 @@ mod tests {
     fn kinds_follow_the_design_table() {
         let cases = [
             (json!({"type": "string"}), ColumnKind::Text),
-            (json!({"type": "string", "format": "date-time"}), ColumnKind::Timestamp),
-            (json!({"type": "string", "format": "date"}), ColumnKind::Date),
-            (json!({"type": "string", "enum": ["a", "b"]}), ColumnKind::Text),
+            (
+                json!({"type": "string", "format": "date-time"}),
+                ColumnKind::Timestamp,
+            ),
+            (
+                json!({"type": "string", "format": "date"}),
+                ColumnKind::Date,
+            ),
+            (
+                json!({"type": "string", "enum": ["a", "b"]}),
+                ColumnKind::Text,
+            ),
             (json!({"enum": ["a", "b"]}), ColumnKind::Text),
             (json!({"enum": ["a", 1]}), ColumnKind::Json),
             (json!({"type": "integer"}), ColumnKind::Integer),
             (json!({"type": ["integer", "null"]}), ColumnKind::Integer),
             (json!({"type": "number"}), ColumnKind::Number),
             (json!({"type": "boolean"}), ColumnKind::Boolean),
-            (json!({"type": "array", "items": {"type": "string"}}), ColumnKind::Json),
+            (
+                json!({"type": "array", "items": {"type": "string"}}),
+                ColumnKind::Json,
+            ),
             (json!({"type": "object"}), ColumnKind::Json),
             (json!({"type": ["string", "integer"]}), ColumnKind::Json),
             (json!({}), ColumnKind::Json),

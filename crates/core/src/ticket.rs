@@ -4,7 +4,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// P0 is the most urgent; P2 is the usual default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
 pub enum Priority {
     P0,
     P1,
@@ -145,9 +158,13 @@ impl CommentKind {
     }
 
     pub fn parse(s: &str) -> Option<CommentKind> {
-        [CommentKind::Public, CommentKind::Internal, CommentKind::System]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [
+            CommentKind::Public,
+            CommentKind::Internal,
+            CommentKind::System,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 

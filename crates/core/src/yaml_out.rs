@@ -1,8 +1,8 @@
 //! Writing JSON values as YAML, for exporting type definitions.
 
 use serde_json::Value;
-use yaml_rust2::yaml::{Hash, Yaml};
 use yaml_rust2::YamlEmitter;
+use yaml_rust2::yaml::{Hash, Yaml};
 
 fn to_yaml_node(v: &Value) -> Yaml {
     match v {
@@ -35,7 +35,7 @@ pub fn to_yaml(v: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::typedef::source::{parse, Syntax};
+    use crate::typedef::source::{Syntax, parse};
     use serde_json::json;
 
     #[test]

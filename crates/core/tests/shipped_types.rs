@@ -12,10 +12,17 @@ fn shipped_types_are_valid() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.to_string_lossy().to_string();
-        let Some(syntax) = Syntax::from_path(&name) else { continue };
+        let Some(syntax) = Syntax::from_path(&name) else {
+            continue;
+        };
         let text = std::fs::read_to_string(&path).unwrap();
-        let def = TypeDefinition::parse(&text, syntax, Some(&name)).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(path.file_stem().unwrap().to_string_lossy(), def.slug, "file name matches the slug");
+        let def =
+            TypeDefinition::parse(&text, syntax, Some(&name)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            path.file_stem().unwrap().to_string_lossy(),
+            def.slug,
+            "file name matches the slug"
+        );
         CompiledType::compile(def.clone(), 1).unwrap();
         prefixes.push(def.key_prefix.clone());
         slugs.push(def.slug);
@@ -23,7 +30,13 @@ fn shipped_types_are_valid() {
     slugs.sort();
     assert_eq!(
         slugs,
-        ["admin_request", "complaint", "discord_support", "equipment_maintenance", "it_support"]
+        [
+            "admin_request",
+            "complaint",
+            "discord_support",
+            "equipment_maintenance",
+            "it_support"
+        ]
     );
     prefixes.sort();
     prefixes.dedup();

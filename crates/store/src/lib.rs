@@ -1,1 +1,53 @@
+//! docket-store: everything Docket keeps in its database. All SQL text lives here: the
+//! core tables through sea-orm entities, and the per-type extension tables (`ext_<slug>`)
+//! through sea-query statements built from checked identifiers.
 
+mod connect;
+mod ddl;
+mod entities;
+mod error;
+mod ext;
+mod idempotency;
+pub mod list;
+mod requesters;
+mod tickets;
+mod types;
+
+use std::sync::Arc;
+
+use sea_orm::{DatabaseConnection, DbBackend};
+
+pub use connect::Backend;
+pub use error::StoreError;
+pub use idempotency::{IdempotencyKey, IdempotencyOutcome, StoredResponse};
+pub use list::{CoreField, Filter, FilterOp, ListQuery, Page, SortKey};
+pub use requesters::RequesterRef;
+pub use tickets::{Comment, NewComment, NewTicket, Requester, Ticket, TicketEvent, TicketPatch};
+pub use types::{AppliedChange, RegisteredType, StoredType, TypeOrigin, TypeRegistry, TypeSource};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The handle everything else uses: a connection pool plus the compiled type registry.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    registry: Arc<TypeRegistry>,
+}
+
+impl Store {
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn registry(&self) -> &TypeRegistry {
+        &self.registry
+    }
+
+    pub async fn close(self) {
+        let _ = self.db.close().await;
+    }
+}

@@ -33,7 +33,10 @@ fn data(rows: &[(&str, &str, Value)]) -> StoredData {
     let mut keys = std::collections::BTreeSet::new();
     for (key, col, v) in rows {
         keys.insert(key.to_string());
-        d.values.entry(col.to_string()).or_default().push((key.to_string(), v.clone()));
+        d.values
+            .entry(col.to_string())
+            .or_default()
+            .push((key.to_string(), v.clone()));
     }
     d.ticket_count = keys.len() as u64;
     d.sample_keys = keys.into_iter().collect();
@@ -41,7 +44,11 @@ fn data(rows: &[(&str, &str, Value)]) -> StoredData {
 }
 
 fn summaries(p: &Plan) -> String {
-    p.changes.iter().map(|c| format!("{:?}: {}", c.safety, c.summary)).collect::<Vec<_>>().join("\n")
+    p.changes
+        .iter()
+        .map(|c| format!("{:?}: {}", c.safety, c.summary))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -64,21 +71,42 @@ fn identical_definition_is_a_noop() {
 #[test]
 fn add_optional_and_required_with_default() {
     let old = def("a: {type: string}", &[]);
-    let new = def("a: {type: string}\nb: {type: string}\nc: {type: integer, default: 1}", &["c"]);
+    let new = def(
+        "a: {type: string}\nb: {type: string}\nc: {type: integer, default: 1}",
+        &["c"],
+    );
     let a = applied(&old);
     let p = plan(Some(&a), &new, &data(&[("IT-1", "a", json!("x"))]));
     assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
-    assert!(p.steps.contains(&Step::AddColumn { column: "b".into(), kind: ColumnKind::Text }));
-    assert!(p.steps.contains(&Step::Backfill { column: "c".into(), kind: ColumnKind::Integer, value: json!(1) }));
+    assert!(p.steps.contains(&Step::AddColumn {
+        column: "b".into(),
+        kind: ColumnKind::Text
+    }));
+    assert!(p.steps.contains(&Step::Backfill {
+        column: "c".into(),
+        kind: ColumnKind::Integer,
+        value: json!(1)
+    }));
 }
 
 #[test]
 fn required_without_default_on_data_is_destructive() {
     let old = def("a: {type: string}", &[]);
     let new = def("a: {type: string}\nb: {type: string}", &["b"]);
-    let p = plan(Some(&applied(&old)), &new, &data(&[("IT-1", "a", json!("x"))]));
+    let p = plan(
+        Some(&applied(&old)),
+        &new,
+        &data(&[("IT-1", "a", json!("x"))]),
+    );
     assert_eq!(p.safety, Safety::Destructive, "{}", summaries(&p));
-    assert_eq!(p.changes.iter().find(|c| c.safety == Safety::Destructive).unwrap().blocking_tickets, vec!["IT-1"]);
+    assert_eq!(
+        p.changes
+            .iter()
+            .find(|c| c.safety == Safety::Destructive)
+            .unwrap()
+            .blocking_tickets,
+        vec!["IT-1"]
+    );
     // Without stored tickets nothing lacks the value.
     let p = plan(Some(&applied(&old)), &new, &StoredData::default());
     assert_eq!(p.safety, Safety::Safe);
@@ -92,8 +120,16 @@ fn enum_value_added_is_safe_and_removed_in_use_is_destructive() {
     let rows = data(&[("IT-1", "d", json!("a")), ("IT-2", "d", json!("b"))]);
     let p = plan(Some(&a), &added, &rows);
     assert_eq!(p.safety, Safety::Safe);
-    assert!(p.steps.is_empty(), "no DDL for an enum value: {:?}", p.steps);
-    assert!(summaries(&p).contains("enum values added: \"c\""), "{}", summaries(&p));
+    assert!(
+        p.steps.is_empty(),
+        "no DDL for an enum value: {:?}",
+        p.steps
+    );
+    assert!(
+        summaries(&p).contains("enum values added: \"c\""),
+        "{}",
+        summaries(&p)
+    );
     let removed_unused = def("d: {type: string, enum: [a, b]}", &[]);
     let p = plan(Some(&applied(&added)), &removed_unused, &rows);
     assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
@@ -107,7 +143,11 @@ fn enum_value_added_is_safe_and_removed_in_use_is_destructive() {
 fn widening_integer_to_number_is_add_copy_drop() {
     let old = def("n: {type: integer}", &[]);
     let new = def("n: {type: number}", &[]);
-    let p = plan(Some(&applied(&old)), &new, &data(&[("IT-1", "n", json!(3)), ("IT-2", "n", Value::Null)]));
+    let p = plan(
+        Some(&applied(&old)),
+        &new,
+        &data(&[("IT-1", "n", json!(3)), ("IT-2", "n", Value::Null)]),
+    );
     assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
     let ops: Vec<&str> = p
         .steps
@@ -128,7 +168,11 @@ fn widening_integer_to_number_is_add_copy_drop() {
 fn kind_change_with_unconvertible_values_is_refused_naming_tickets() {
     let old = def("t: {type: string}", &[]);
     let new = def("t: {type: integer}", &[]);
-    let rows = data(&[("IT-1", "t", json!("12")), ("IT-2", "t", json!("twelve")), ("IT-3", "t", json!("1.5"))]);
+    let rows = data(&[
+        ("IT-1", "t", json!("12")),
+        ("IT-2", "t", json!("twelve")),
+        ("IT-3", "t", json!("1.5")),
+    ]);
     let p = plan(Some(&applied(&old)), &new, &rows);
     assert_eq!(p.safety, Safety::Refused);
     assert_eq!(p.changes[0].blocking_tickets, vec!["IT-2", "IT-3"]);
@@ -150,26 +194,45 @@ fn narrowing_is_destructive_only_when_data_breaks_it() {
 #[test]
 fn rename_and_swap() {
     let old = def("a: {type: string}\nb: {type: string}", &[]);
-    let renamed = def("c: {type: string, x-renamed-from: a}\nb: {type: string}", &[]);
+    let renamed = def(
+        "c: {type: string, x-renamed-from: a}\nb: {type: string}",
+        &[],
+    );
     let a = applied(&old);
     let p = plan(Some(&a), &renamed, &StoredData::default());
     assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
     assert_eq!(
         p.steps,
         vec![
-            Step::RenameColumn { from: "a".into(), to: "_docket_tmp_0".into() },
-            Step::RenameColumn { from: "_docket_tmp_0".into(), to: "c".into() },
+            Step::RenameColumn {
+                from: "a".into(),
+                to: "_docket_tmp_0".into()
+            },
+            Step::RenameColumn {
+                from: "_docket_tmp_0".into(),
+                to: "c".into()
+            },
         ]
     );
-    let swapped = def("a: {type: string, x-renamed-from: b}\nb: {type: string, x-renamed-from: a}", &[]);
+    let swapped = def(
+        "a: {type: string, x-renamed-from: b}\nb: {type: string, x-renamed-from: a}",
+        &[],
+    );
     let p = plan(Some(&a), &swapped, &StoredData::default());
     assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
     assert_eq!(p.steps.len(), 4);
     assert!(p.columns.iter().all(|c| !c.hidden));
     // Applying the same file again does not swap back.
-    let after = Applied { version: 2, definition: swapped.clone(), columns: p.columns.clone() };
+    let after = Applied {
+        version: 2,
+        definition: swapped.clone(),
+        columns: p.columns.clone(),
+    };
     assert!(plan(Some(&after), &swapped, &StoredData::default()).noop);
-    let edited = def("a: {type: string, x-renamed-from: b, title: A}\nb: {type: string, x-renamed-from: a}", &[]);
+    let edited = def(
+        "a: {type: string, x-renamed-from: b, title: A}\nb: {type: string, x-renamed-from: a}",
+        &[],
+    );
     let p = plan(Some(&after), &edited, &StoredData::default());
     assert!(p.steps.is_empty(), "{:?}", p.steps);
 }
@@ -183,7 +246,11 @@ fn removed_field_is_hidden_and_restored() {
     assert_eq!(p.safety, Safety::Destructive);
     assert!(p.steps.is_empty(), "no column is dropped");
     assert!(p.columns.iter().any(|c| c.name == "b" && c.hidden));
-    let after = Applied { version: 2, definition: removed, columns: p.columns };
+    let after = Applied {
+        version: 2,
+        definition: removed,
+        columns: p.columns,
+    };
     let p = plan(Some(&after), &old, &data(&[("IT-1", "b", json!("kept"))]));
     assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
     assert!(p.columns.iter().all(|c| !c.hidden));
@@ -195,9 +262,16 @@ fn rename_onto_a_hidden_column_is_refused() {
     let old = def("a: {type: string}\nb: {type: string}", &[]);
     let removed = def("a: {type: string}", &[]);
     let p = plan(Some(&applied(&old)), &removed, &StoredData::default());
-    let after = Applied { version: 2, definition: removed, columns: p.columns };
+    let after = Applied {
+        version: 2,
+        definition: removed,
+        columns: p.columns,
+    };
     let clash = def("b: {type: string, x-renamed-from: a}", &[]);
-    assert_eq!(plan(Some(&after), &clash, &StoredData::default()).safety, Safety::Refused);
+    assert_eq!(
+        plan(Some(&after), &clash, &StoredData::default()).safety,
+        Safety::Refused
+    );
 }
 
 #[test]
@@ -212,8 +286,14 @@ fn index_added_and_dropped() {
 
 #[test]
 fn columns_to_inspect_names_only_what_changed() {
-    let old = def("a: {type: string}\nb: {type: integer}\nc: {type: string}", &[]);
-    let new = def("a: {type: string, title: A}\nb: {type: number}\nc: {type: string}", &["c"]);
+    let old = def(
+        "a: {type: string}\nb: {type: integer}\nc: {type: string}",
+        &[],
+    );
+    let new = def(
+        "a: {type: string, title: A}\nb: {type: number}\nc: {type: string}",
+        &["c"],
+    );
     let cols = columns_to_inspect(Some(&applied(&old)), &new);
     assert_eq!(cols, vec!["b".to_string(), "c".to_string()]);
 }

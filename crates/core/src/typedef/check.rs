@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::source::{self, SourceMap, Syntax, escape_pointer};
 use super::{META_SCHEMA, TypeDefinition, TypeFileError, TypeFileErrors};
-use crate::fields::{compile_fields, resolved_property, ColumnKind};
+use crate::fields::{ColumnKind, compile_fields, resolved_property};
 
 /// Type files larger than this are refused before they are parsed.
 pub const MAX_TYPE_FILE_BYTES: usize = 256 * 1024;
@@ -18,7 +18,16 @@ pub const MAX_TYPE_FILE_BYTES: usize = 256 * 1024;
 /// Names a field may not take: the extension table's key, and the system columns of
 /// PostgreSQL and SQLite that a user column would collide with.
 pub const RESERVED_FIELD_NAMES: &[&str] = &[
-    "id", "ticket_id", "oid", "rowid", "ctid", "xmin", "xmax", "cmin", "cmax", "tableoid",
+    "id",
+    "ticket_id",
+    "oid",
+    "rowid",
+    "ctid",
+    "xmin",
+    "xmax",
+    "cmin",
+    "cmax",
+    "tableoid",
 ];
 
 /// Docket's own schema keywords; any other `x-` keyword is a typo.
@@ -110,7 +119,10 @@ pub(super) fn check_value(
         errors: Vec::new(),
     };
     if !value.is_object() {
-        r.at("", "a type file is a mapping with slug, name, key_prefix and schema");
+        r.at(
+            "",
+            "a type file is a mapping with slug, name, key_prefix and schema",
+        );
         return Err(TypeFileErrors(r.errors));
     }
     let schema = value.get("schema").cloned().unwrap_or(Value::Null);
@@ -203,7 +215,12 @@ fn check_refs(schema: &Value, r: &mut Report) {
     collect_refs(schema, "/schema", &mut refs);
     for key in ["$id", "$anchor", "$dynamicRef", "$dynamicAnchor"] {
         if contains_key(schema, key) {
-            r.at("/schema", format!("`{key}` is not supported in type schemas; use local `$ref: \"#/$defs/...\"`"));
+            r.at(
+                "/schema",
+                format!(
+                    "`{key}` is not supported in type schemas; use local `$ref: \"#/$defs/...\"`"
+                ),
+            );
         }
     }
     let mut ok = true;
@@ -212,7 +229,10 @@ fn check_refs(schema: &Value, r: &mut Report) {
             r.at(pointer, format!("`$ref: {target}` is not local: type schemas may only refer to \"#/$defs/...\"; nothing is fetched"));
             ok = false;
         } else if schema.pointer(&target[1..]).is_none() {
-            r.at(pointer, format!("`$ref: {target}` points at nothing in this schema"));
+            r.at(
+                pointer,
+                format!("`$ref: {target}` points at nothing in this schema"),
+            );
             ok = false;
         }
     }
@@ -223,13 +243,19 @@ fn check_refs(schema: &Value, r: &mut Report) {
     let mut graph: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (pointer, target) in &refs {
         let from = def_of(pointer.strip_prefix("/schema").unwrap_or(pointer));
-        graph.entry(from).or_default().push((def_of(&target[1..]), pointer.clone()));
+        graph
+            .entry(from)
+            .or_default()
+            .push((def_of(&target[1..]), pointer.clone()));
     }
     let mut done = BTreeSet::new();
     for start in graph.keys().cloned().collect::<Vec<_>>() {
         let mut path = Vec::new();
         if let Some(at) = find_cycle(&graph, &start, &mut path, &mut done) {
-            r.at(&at, "this `$ref` is part of a reference cycle; recursive schemas are not supported");
+            r.at(
+                &at,
+                "this `$ref` is part of a reference cycle; recursive schemas are not supported",
+            );
             return;
         }
     }
@@ -282,26 +308,40 @@ fn check_field_keywords(schema: &Value, r: &mut Report) {
     let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
     for (name, prop) in props {
         let base = format!("/schema/properties/{}", escape_pointer(name));
-        let Some(obj) = prop.as_object() else { continue };
+        let Some(obj) = prop.as_object() else {
+            continue;
+        };
         for key in obj.keys().filter(|k| k.starts_with("x-")) {
             if !DOCKET_KEYWORDS.contains(&key.as_str()) {
                 r.at_key(
                     &format!("{base}/{}", escape_pointer(key)),
-                    format!("unknown keyword `{key}`; Docket's keywords are {}", DOCKET_KEYWORDS.join(", ")),
+                    format!(
+                        "unknown keyword `{key}`; Docket's keywords are {}",
+                        DOCKET_KEYWORDS.join(", ")
+                    ),
                 );
             }
         }
         let resolved = resolved_property(schema, prop);
         let kind = crate::fields::kind_of(&resolved);
         if resolved.get("x-index") == Some(&Value::Bool(true)) && kind == ColumnKind::Json {
-            r.at(&format!("{base}/x-index"), "arrays, objects and mixed types are stored as JSON and cannot be indexed");
+            r.at(
+                &format!("{base}/x-index"),
+                "arrays, objects and mixed types are stored as JSON and cannot be indexed",
+            );
         }
         if resolved.get("x-searchable") == Some(&Value::Bool(true)) && kind != ColumnKind::Text {
-            r.at(&format!("{base}/x-searchable"), "only text fields can be searchable");
+            r.at(
+                &format!("{base}/x-searchable"),
+                "only text fields can be searchable",
+            );
         }
         if let Some(old) = obj.get("x-renamed-from").and_then(Value::as_str) {
             if old == name {
-                r.at(&format!("{base}/x-renamed-from"), "a field cannot be renamed from itself");
+                r.at(
+                    &format!("{base}/x-renamed-from"),
+                    "a field cannot be renamed from itself",
+                );
             } else if let Some(other) = renamed.insert(old, name) {
                 r.at(
                     &format!("{base}/x-renamed-from"),
@@ -314,7 +354,10 @@ fn check_field_keywords(schema: &Value, r: &mut Report) {
         for (i, name) in required.iter().enumerate() {
             if let Some(n) = name.as_str() {
                 if !props.contains_key(n) {
-                    r.at(&format!("/schema/required/{i}"), format!("required field `{n}` is not a property"));
+                    r.at(
+                        &format!("/schema/required/{i}"),
+                        format!("required field `{n}` is not a property"),
+                    );
                 }
             }
         }
@@ -323,7 +366,9 @@ fn check_field_keywords(schema: &Value, r: &mut Report) {
 
 fn check_defaults(schema: &Value, r: &mut Report) {
     for field in compile_fields(schema) {
-        let Some(default) = &field.default else { continue };
+        let Some(default) = &field.default else {
+            continue;
+        };
         let mut sub = field.schema.clone();
         if let (Some(obj), Some(defs)) = (sub.as_object_mut(), schema.get("$defs")) {
             obj.insert("$defs".into(), defs.clone());
@@ -349,7 +394,9 @@ mod tests {
     use super::super::*;
 
     fn errors(text: &str) -> Vec<TypeFileError> {
-        TypeDefinition::parse(text, Syntax::Yaml, Some("t.yaml")).unwrap_err().0
+        TypeDefinition::parse(text, Syntax::Yaml, Some("t.yaml"))
+            .unwrap_err()
+            .0
     }
 
     const HEAD: &str = "slug: it_support\nname: IT\nkey_prefix: IT\n";
@@ -381,10 +428,14 @@ mod tests {
 
     #[test]
     fn meta_schema_errors_are_placed() {
-        let errs = errors("slug: It-Support\nname: IT\nkey_prefix: it\nschema: {type: object, properties: {}}\n");
+        let errs = errors(
+            "slug: It-Support\nname: IT\nkey_prefix: it\nschema: {type: object, properties: {}}\n",
+        );
         let lines: Vec<usize> = errs.iter().map(|e| e.line).collect();
         assert!(lines.contains(&1) && lines.contains(&3), "{errs:?}");
-        let errs = errors(&format!("{HEAD}schema: {{type: array, properties: {{}}}}\n"));
+        let errs = errors(&format!(
+            "{HEAD}schema: {{type: array, properties: {{}}}}\n"
+        ));
         assert_eq!(errs[0].line, 4, "{errs:?}");
     }
 
@@ -394,13 +445,19 @@ mod tests {
             "{HEAD}schema:\n  type: object\n  properties:\n    a: {{$ref: 'https://example.com/s.json'}}\n"
         );
         let errs = errors(&remote);
-        assert!(errs.iter().any(|e| e.message.contains("not local") || e.message.contains("$defs")), "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("not local") || e.message.contains("$defs")),
+            "{errs:?}"
+        );
         let cyclic = format!(
             "{HEAD}schema:\n  type: object\n  $defs:\n    a: {{$ref: '#/$defs/b'}}\n    b: {{$ref: '#/$defs/a'}}\n  properties:\n    x: {{$ref: '#/$defs/a'}}\n"
         );
         let errs = errors(&cyclic);
         assert!(errs.iter().any(|e| e.message.contains("cycle")), "{errs:?}");
-        let dangling = format!("{HEAD}schema:\n  type: object\n  properties:\n    x: {{$ref: '#/$defs/nope'}}\n");
+        let dangling = format!(
+            "{HEAD}schema:\n  type: object\n  properties:\n    x: {{$ref: '#/$defs/nope'}}\n"
+        );
         assert!(errors(&dangling)[0].message.contains("points at nothing"));
     }
 
@@ -417,7 +474,11 @@ mod tests {
             "{HEAD}schema:\n  type: object\n  required: [missing]\n  properties:\n    n: {{type: integer, default: nope, x-indx: true}}\n    tags: {{type: array, x-index: true}}\n"
         );
         let errs = errors(&text);
-        let all = errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("\n");
+        let all = errs
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(all.contains("unknown keyword `x-indx`"), "{all}");
         assert!(all.contains("cannot be indexed"), "{all}");
         assert!(all.contains("`missing` is not a property"), "{all}");
@@ -425,8 +486,13 @@ mod tests {
 
     #[test]
     fn bad_patterns_do_not_compile() {
-        let text = format!("{HEAD}schema:\n  type: object\n  properties:\n    a: {{type: string, pattern: '(['}}\n");
+        let text = format!(
+            "{HEAD}schema:\n  type: object\n  properties:\n    a: {{type: string, pattern: '(['}}\n"
+        );
         let errs = errors(&text);
-        assert!(errs[0].message.contains("does not compile") || errs[0].message.contains("regex"), "{errs:?}");
+        assert!(
+            errs[0].message.contains("does not compile") || errs[0].message.contains("regex"),
+            "{errs:?}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use super::TypeDefinition;
 use crate::fields::{FieldSpec, compile_fields};
 
 /// One failing field of a payload.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     /// JSON pointer into the request body, e.g. `/fields/asset_tag`.
     pub pointer: String,
@@ -32,7 +32,8 @@ impl CompiledType {
     pub fn compile(definition: TypeDefinition, version: i32) -> Result<CompiledType, String> {
         let mut schema = definition.schema.clone();
         if let Some(obj) = schema.as_object_mut() {
-            obj.entry("additionalProperties").or_insert(Value::Bool(false));
+            obj.entry("additionalProperties")
+                .or_insert(Value::Bool(false));
         }
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
@@ -105,7 +106,10 @@ mod tests {
             "/fields",
         );
         let pointers: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
-        assert!(pointers.contains(&"/fields"), "missing required + unknown field: {errs:?}");
+        assert!(
+            pointers.contains(&"/fields"),
+            "missing required + unknown field: {errs:?}"
+        );
         assert!(pointers.contains(&"/fields/asset_tag"), "{errs:?}");
         assert!(pointers.contains(&"/fields/users"), "{errs:?}");
         assert!(pointers.contains(&"/fields/seen"), "{errs:?}");

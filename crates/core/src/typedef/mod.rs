@@ -48,7 +48,11 @@ pub struct TypeDefinition {
 
 impl TypeDefinition {
     /// Parse and check a type file. Every problem found is reported, each with its place.
-    pub fn parse(text: &str, syntax: Syntax, file: Option<&str>) -> Result<TypeDefinition, TypeFileErrors> {
+    pub fn parse(
+        text: &str,
+        syntax: Syntax,
+        file: Option<&str>,
+    ) -> Result<TypeDefinition, TypeFileErrors> {
         check::parse_and_check(text, syntax, file)
     }
 
@@ -68,7 +72,7 @@ impl TypeDefinition {
 }
 
 /// One problem in a type file: where it is and why it is wrong.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct TypeFileError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,

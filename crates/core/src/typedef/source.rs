@@ -178,7 +178,9 @@ impl Builder {
     fn next_pointer(&self) -> (String, bool) {
         match self.stack.last() {
             None => (String::new(), false),
-            Some(Frame::Seq { items, pointer, .. }) => (format!("{pointer}/{}", items.len()), false),
+            Some(Frame::Seq { items, pointer, .. }) => {
+                (format!("{pointer}/{}", items.len()), false)
+            }
             Some(Frame::Map {
                 pointer,
                 pending_key,
@@ -193,7 +195,10 @@ impl Builder {
     fn push_value(&mut self, value: Value, position: Position) {
         self.nodes += count_nodes(&value);
         if self.nodes > MAX_NODES {
-            self.fail(position, format!("the document expands to more than {MAX_NODES} nodes"));
+            self.fail(
+                position,
+                format!("the document expands to more than {MAX_NODES} nodes"),
+            );
             return;
         }
         let (pointer, _) = self.next_pointer();
@@ -258,10 +263,11 @@ impl MarkedEventReceiver for Builder {
                     }
                     return;
                 }
-                let value = match resolve_scalar(&text, style, tag.as_ref().map(|t| t.suffix.as_str())) {
-                    Ok(v) => v,
-                    Err(msg) => return self.fail(position, msg),
-                };
+                let value =
+                    match resolve_scalar(&text, style, tag.as_ref().map(|t| t.suffix.as_str())) {
+                        Ok(v) => v,
+                        Err(msg) => return self.fail(position, msg),
+                    };
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
                 }
@@ -354,9 +360,15 @@ fn resolve_scalar(text: &str, style: TScalarStyle, tag: Option<&str>) -> Result<
         _ => {
             if let Ok(i) = text.parse::<i64>() {
                 Value::from(i)
-            } else if let Some(i) = text.strip_prefix("0x").and_then(|h| i64::from_str_radix(h, 16).ok()) {
+            } else if let Some(i) = text
+                .strip_prefix("0x")
+                .and_then(|h| i64::from_str_radix(h, 16).ok())
+            {
                 Value::from(i)
-            } else if let Some(i) = text.strip_prefix("0o").and_then(|o| i64::from_str_radix(o, 8).ok()) {
+            } else if let Some(i) = text
+                .strip_prefix("0o")
+                .and_then(|o| i64::from_str_radix(o, 8).ok())
+            {
                 Value::from(i)
             } else if looks_numeric(text) {
                 parse_float(text).unwrap_or_else(|| Value::String(text.to_string()))
@@ -369,7 +381,8 @@ fn resolve_scalar(text: &str, style: TScalarStyle, tag: Option<&str>) -> Result<
 
 fn looks_numeric(text: &str) -> bool {
     let t = text.trim_start_matches(['-', '+']);
-    t.starts_with(|c: char| c.is_ascii_digit() || c == '.') && t.chars().all(|c| c.is_ascii_digit() || "eE.+-".contains(c))
+    t.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && t.chars().all(|c| c.is_ascii_digit() || "eE.+-".contains(c))
 }
 
 fn parse_float(text: &str) -> Option<Value> {
@@ -391,10 +404,22 @@ mod tests {
             json!({"slug": "it", "schema": {"properties": {"device": {"type": "string"}, "count": 3, "quoted": "3"}}})
         );
         assert_eq!(map.value("/slug"), Position { line: 1, column: 7 });
-        assert_eq!(map.key("/schema/properties/device"), Position { line: 4, column: 5 });
-        assert_eq!(map.value("/schema/properties/device/type"), Position { line: 4, column: 20 });
+        assert_eq!(
+            map.key("/schema/properties/device"),
+            Position { line: 4, column: 5 }
+        );
+        assert_eq!(
+            map.value("/schema/properties/device/type"),
+            Position {
+                line: 4,
+                column: 20
+            }
+        );
         // Unknown pointers fall back to the nearest ancestor.
-        assert_eq!(map.value("/schema/properties/device/nope"), map.value("/schema/properties/device"));
+        assert_eq!(
+            map.value("/schema/properties/device/nope"),
+            map.value("/schema/properties/device")
+        );
     }
 
     #[test]

@@ -1,0 +1,314 @@
+//! The REST API's request and response bodies, shared by the server, the typed client
+//! and the tests, so that every party reads the same shapes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::evolution::{Change, ColumnState, Safety};
+use crate::fields::FieldSpec;
+use crate::ticket::{CommentKind, Priority, SourceChannel};
+use crate::typedef::{FieldError, TypeDefinition, TypeFileError};
+
+/// An RFC 9457 problem document. Validation problems list every failing field.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Each failing field, by JSON pointer into the request (or `/query/<param>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For type files: each problem with its line and column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub type_errors: Vec<TypeFileError>,
+    /// For refused type changes: the plan that was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Box<TypePlan>>,
+}
+
+/// Who opened a ticket: an existing requester id, or identities to find or create one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequesterInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ada@example.com")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discord_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketCreate {
+    /// The ticket type's slug.
+    #[serde(rename = "type")]
+    #[schema(example = "it_support")]
+    pub type_slug: String,
+    #[schema(example = "Laptop will not boot")]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// A state of the type's workflow; `new` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The type's default priority when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<RequesterInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<i64>,
+    /// Where the ticket came from; `api` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceChannel>,
+    /// The id of the ticket in its source (an email's Message-ID, a Discord channel...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ref: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The type's own fields, validated against its schema.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+}
+
+/// A partial update. Absent members are left as they are; in `fields`, null clears a field.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// A user id, or null to unassign.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+}
+
+/// Distinguishes an absent member from an explicit null.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Option<i64>>, s: S) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+        Option::<i64>::deserialize(d).map(Some)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RequesterOut {
+    pub id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub identities: Vec<IdentityOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IdentityOut {
+    /// `email`, `discord`, ...
+    pub kind: String,
+    pub value: String,
+}
+
+/// A ticket: the core fields at the top level, the type's own fields under `fields`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TicketOut {
+    pub id: i64,
+    #[schema(example = "IT-1042")]
+    pub key: String,
+    #[serde(rename = "type")]
+    pub type_slug: String,
+    pub type_version: i32,
+    pub title: String,
+    pub body: String,
+    pub status: String,
+    pub status_category: String,
+    pub priority: Priority,
+    #[serde(default)]
+    pub requester: Option<RequesterOut>,
+    #[serde(default)]
+    pub assignee_id: Option<i64>,
+    pub source: String,
+    #[serde(default)]
+    pub source_ref: Option<String>,
+    pub tags: Vec<String>,
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+    /// Changes on every update; send it back in `If-Match`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub first_response_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TicketPage {
+    pub items: Vec<TicketOut>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentCreate {
+    /// `public` (seen by the requester) or `internal` (staff only).
+    pub kind: CommentKind,
+    pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<SourceChannel>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CommentOut {
+    pub id: i64,
+    pub ticket: String,
+    pub kind: CommentKind,
+    pub body: String,
+    #[serde(default)]
+    pub author_name: Option<String>,
+    pub channel: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CommentPage {
+    pub items: Vec<CommentOut>,
+    pub next_cursor: Option<String>,
+}
+
+/// One entry of a ticket's audit trail.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventOut {
+    pub id: i64,
+    pub actor: String,
+    /// `created`, a core field, `fields.<name>`, `comment` or `deleted`.
+    pub field: String,
+    #[schema(value_type = Option<Object>)]
+    pub old: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub new: Option<Value>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventPage {
+    pub items: Vec<EventOut>,
+    pub next_cursor: Option<String>,
+}
+
+/// A ticket type in lists.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TypeSummary {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub key_prefix: String,
+    pub version: i32,
+    /// `file` (read-only through the API) or `api`.
+    pub source: String,
+}
+
+/// A ticket type with everything a client needs to validate and render a form.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TypeDetail {
+    #[serde(flatten)]
+    pub summary: TypeSummary,
+    #[serde(default)]
+    pub source_path: Option<String>,
+    pub default_priority: Priority,
+    /// The JSON Schema the server validates `fields` with.
+    #[schema(value_type = Object)]
+    pub schema: Value,
+    /// Form hints (uiSchema conventions).
+    #[schema(value_type = Object)]
+    pub ui: Value,
+    pub fields: Vec<FieldSpec>,
+    /// Kept columns of removed fields.
+    pub hidden_columns: Vec<String>,
+    pub definition: TypeDefinition,
+}
+
+/// A type change, planned or applied.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TypePlan {
+    pub slug: String,
+    pub from_version: Option<i32>,
+    pub to_version: i32,
+    pub noop: bool,
+    pub safety: Safety,
+    pub changes: Vec<Change>,
+    /// The SQL the change runs, in order.
+    pub ddl: Vec<String>,
+    pub columns: Vec<ColumnState>,
+    /// Whether this request applied it.
+    pub applied: bool,
+}
+
+/// A type definition to plan or apply, with whether destructive changes are allowed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypeApply {
+    #[schema(value_type = Object)]
+    pub definition: Value,
+    #[serde(default)]
+    pub allow_destructive: bool,
+}
+
+/// One version of a type.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TypeVersionOut {
+    pub version: i32,
+    pub source: String,
+    #[serde(default)]
+    pub source_path: Option<String>,
+    pub applied_by: String,
+    pub applied_at: DateTime<Utc>,
+    pub ddl: Vec<String>,
+    pub changes: Vec<Change>,
+    pub definition: TypeDefinition,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+    pub schema_generation: i64,
+}

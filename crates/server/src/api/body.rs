@@ -1,0 +1,98 @@
+//! Reading request bodies: size limits, content types and JSON errors all become
+//! problem documents that say where and why.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// The raw body, with the size limit applied.
+pub struct Body(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    format!(
+                        "the request body is larger than {} bytes",
+                        super::MAX_BODY_BYTES
+                    )
+                } else {
+                    rejection.body_text()
+                };
+                Err(ApiError::new(status, "Unreadable body", detail))
+            }
+        }
+    }
+}
+
+pub fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let ct = content_type(headers);
+    if ct == "application/json" || ct.ends_with("+json") {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            format!("send the body as application/json (got `{ct}`)"),
+        ))
+    }
+}
+
+/// Parse a JSON body into `T`; a mismatch names the member where it happened.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize::<_, T>(&mut de);
+    if parsed.is_ok() {
+        if let Err(e) = de.end() {
+            return Err(ApiError::bad_request(format!(
+                "the body is not valid JSON: {e}"
+            )));
+        }
+    }
+    match parsed {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(ApiError::bad_request(format!(
+                    "the body is not valid JSON: {inner}"
+                )));
+            }
+            let pointer = if path == "." {
+                String::new()
+            } else {
+                format!("/{}", path.replace('.', "/"))
+            };
+            Err(ApiError::invalid_field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &pointer,
+                strip_position(&inner.to_string()),
+            ))
+        }
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}

@@ -1,0 +1,619 @@
+//! Tickets: create (with Idempotency-Key), read, list with filters, update (with
+//! If-Match), soft delete and restore, comments and the audit trail.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use docket_core::dto::*;
+use docket_core::ticket::SourceChannel;
+use docket_store::{
+    CoreField, Filter, FilterOp, ListQuery, NewComment, NewTicket, RequesterRef, SortKey, Ticket,
+    TicketPatch,
+};
+use sha2::{Digest, Sha256};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::AppState;
+use super::body::{Body, parse_json, require_json};
+use crate::error::{ApiError, ApiResult};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tickets, create_ticket))
+        .routes(routes!(get_ticket, update_ticket, delete_ticket))
+        .routes(routes!(restore_ticket))
+        .routes(routes!(list_comments, add_comment))
+        .routes(routes!(list_events))
+}
+
+/// Who does what, for the audit trail. Authentication comes with users and tokens; until
+/// then every API call acts as "api".
+const ACTOR: &str = "api";
+
+pub fn ticket_out(t: Ticket) -> TicketOut {
+    TicketOut {
+        id: t.id,
+        key: t.key,
+        type_slug: t.type_slug,
+        type_version: t.type_version,
+        title: t.title,
+        body: t.body,
+        status: t.status,
+        status_category: t.status_category,
+        priority: t.priority,
+        requester: t.requester.map(|r| RequesterOut {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            identities: r
+                .identities
+                .into_iter()
+                .map(|(kind, value)| IdentityOut { kind, value })
+                .collect(),
+        }),
+        assignee_id: t.assignee_id,
+        source: t.source_channel,
+        source_ref: t.source_ref,
+        tags: t.tags,
+        fields: t.fields,
+        version: t.version,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        first_response_at: t.first_response_at,
+        resolved_at: t.resolved_at,
+        closed_at: t.closed_at,
+        deleted_at: t.deleted_at,
+    }
+}
+
+fn etag(version: i32) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
+}
+
+fn with_etag(status: StatusCode, t: Ticket) -> Response {
+    let tag = etag(t.version);
+    let location = HeaderValue::from_str(&format!("/api/v1/tickets/{}", t.key)).ok();
+    let mut resp = (status, Json(ticket_out(t))).into_response();
+    resp.headers_mut().insert(header::ETAG, tag);
+    if status == StatusCode::CREATED {
+        if let Some(l) = location {
+            resp.headers_mut().insert(header::LOCATION, l);
+        }
+    }
+    resp
+}
+
+/// Create a ticket
+///
+/// The type's own fields go under `fields` and are validated against the type's schema;
+/// every failing field is reported at once. Send an `Idempotency-Key` header to make
+/// retries safe: the same key with the same body returns the ticket created first.
+#[utoipa::path(
+    post, path = "/tickets", tag = "tickets",
+    request_body = TicketCreate,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries of this create safe (at most 200 characters)")),
+    responses(
+        (status = 201, description = "Created (or replayed: see the Idempotent-Replayed header)", body = TicketOut,
+            headers(("ETag" = String, description = "The ticket's version"), ("Location" = String))),
+        (status = 409, description = "Idempotency-Key reused with a different body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn create_ticket(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> ApiResult<Response> {
+    require_json(&headers)?;
+    let input: TicketCreate = parse_json(&bytes)?;
+    let idempotency = match headers.get("idempotency-key") {
+        Some(v) => {
+            let key = v
+                .to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 200)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "Idempotency-Key must be 1 to 200 visible ASCII characters",
+                    )
+                })?;
+            Some(docket_store::IdempotencyKey {
+                scope: ACTOR.to_string(),
+                key: key.to_string(),
+                request_hash: base64::engine::general_purpose::STANDARD
+                    .encode(Sha256::digest(&bytes)),
+            })
+        }
+        None => None,
+    };
+    let new = NewTicket {
+        type_slug: input.type_slug,
+        title: input.title,
+        body: input.body,
+        status: input.status,
+        priority: input.priority,
+        requester: input.requester.map(|r| RequesterRef {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            discord_id: r.discord_id,
+        }),
+        assignee_id: input.assignee_id,
+        source_channel: input.source.unwrap_or(SourceChannel::Api),
+        source_ref: input.source_ref,
+        tags: input.tags,
+        fields: input.fields,
+        actor: ACTOR.into(),
+        idempotency,
+    };
+    let (key, replayed) = app.store.create_ticket(new).await?;
+    let ticket = app.store.get_ticket(&key, true).await?;
+    let mut resp = with_etag(StatusCode::CREATED, ticket);
+    if replayed {
+        resp.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(resp)
+}
+
+/// Get a ticket
+#[utoipa::path(
+    get, path = "/tickets/{key}", tag = "tickets",
+    params(("key" = String, Path, description = "The ticket key, e.g. IT-1042")),
+    responses(
+        (status = 200, body = TicketOut, headers(("ETag" = String, description = "Send it back in If-Match to update"))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn get_ticket(State(app): State<AppState>, Path(key): Path<String>) -> ApiResult<Response> {
+    Ok(with_etag(
+        StatusCode::OK,
+        app.store.get_ticket(&key, false).await?,
+    ))
+}
+
+fn if_match(headers: &HeaderMap) -> ApiResult<Option<i32>> {
+    let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "Precondition required",
+            "send the ticket's ETag in If-Match (or * to overwrite whatever is there)",
+        )
+    })?;
+    let s = raw.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(None);
+    }
+    let v = s.trim_start_matches("W/").trim_matches('"');
+    v.parse::<i32>().map(Some).map_err(|_| {
+        ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "Precondition failed",
+            format!("`{s}` is not an ETag of this API"),
+        )
+    })
+}
+
+/// Update a ticket
+///
+/// Requires `If-Match` with the ETag from a read: if someone else changed the ticket
+/// since, the update is refused with 412 and nothing is written.
+#[utoipa::path(
+    patch, path = "/tickets/{key}", tag = "tickets",
+    request_body = TicketUpdate,
+    params(
+        ("key" = String, Path),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed, or *"),
+    ),
+    responses(
+        (status = 200, body = TicketOut, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ticket changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn update_ticket(
+    State(app): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> ApiResult<Response> {
+    require_json(&headers)?;
+    let input: TicketUpdate = parse_json(&bytes)?;
+    let expected = if_match(&headers)?;
+    let patch = TicketPatch {
+        title: input.title,
+        body: input.body,
+        status: input.status,
+        priority: input.priority,
+        assignee_id: input.assignee_id,
+        tags: input.tags,
+        fields: input.fields,
+        actor: ACTOR.into(),
+    };
+    Ok(with_etag(
+        StatusCode::OK,
+        app.store.update_ticket(&key, expected, patch).await?,
+    ))
+}
+
+/// Delete a ticket (soft)
+///
+/// The ticket leaves every list and read; its data stays and `restore` brings it back.
+#[utoipa::path(
+    delete, path = "/tickets/{key}", tag = "tickets",
+    params(("key" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+async fn delete_ticket(
+    State(app): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<StatusCode> {
+    app.store.set_deleted(&key, true, ACTOR).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Restore a deleted ticket
+#[utoipa::path(
+    post, path = "/tickets/{key}/restore", tag = "tickets",
+    params(("key" = String, Path)),
+    responses((status = 200, body = TicketOut), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+async fn restore_ticket(
+    State(app): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    app.store.set_deleted(&key, false, ACTOR).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        app.store.get_ticket(&key, false).await?,
+    ))
+}
+
+/// The query parameters of the list, parsed by hand because extension filters are
+/// dynamic (`f.<field>[.op]`); anything unknown is an error, never silently ignored.
+fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
+    let mut q = ListQuery::default();
+    let mut errors = Vec::new();
+    let mut bad = |param: &str, message: String| {
+        errors.push(docket_core::typedef::FieldError {
+            pointer: format!("/query/{param}"),
+            message,
+        })
+    };
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    for (name, value) in pairs {
+        match name.as_str() {
+            "type" => q.type_slug = Some(value),
+            "q" => q.q = Some(value),
+            "tag" => q.tags.push(value),
+            "cursor" => q.cursor = Some(value),
+            "include_deleted" => match value.as_str() {
+                "true" => q.include_deleted = true,
+                "false" => q.include_deleted = false,
+                _ => bad(&name, "use true or false".into()),
+            },
+            "limit" => match value.parse::<u64>() {
+                Ok(n) if (1..=200).contains(&n) => q.limit = Some(n),
+                _ => bad(&name, "limit is a number from 1 to 200".into()),
+            },
+            "sort" => {
+                for part in value.split(',').filter(|p| !p.is_empty()) {
+                    let (descending, field) = match part.strip_prefix('-') {
+                        Some(f) => (true, f),
+                        None => (false, part),
+                    };
+                    match parse_target(field) {
+                        Some(target) => q.sort.push(SortKey { target, descending }),
+                        None => bad("sort", format!("cannot sort by `{field}`")),
+                    }
+                }
+            }
+            _ => match parse_filter(&name, &value) {
+                Some(f) => q.filters.push(f),
+                None => bad(&name, format!("unknown query parameter `{name}`")),
+            },
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid {
+            status: StatusCode::BAD_REQUEST,
+            detail: errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            errors,
+        });
+    }
+    Ok(q)
+}
+
+fn parse_target(name: &str) -> Option<docket_store::list::Target> {
+    use docket_store::list::Target;
+    match name.strip_prefix("f.") {
+        Some(f) if docket_core::typedef::is_identifier(f) => Some(Target::Field(f.to_string())),
+        Some(_) => None,
+        None => CoreField::parse(name).map(Target::Core),
+    }
+}
+
+fn parse_filter(name: &str, value: &str) -> Option<Filter> {
+    // `name`, `name.op`, `f.field` or `f.field.op`.
+    let (target, op) = match name.rsplit_once('.') {
+        Some((head, op)) if FilterOp::parse(op).is_some() && parse_target(head).is_some() => {
+            (parse_target(head)?, FilterOp::parse(op)?)
+        }
+        _ => (parse_target(name)?, FilterOp::Eq),
+    };
+    if target == docket_store::list::Target::Core(CoreField::Id) {
+        return None;
+    }
+    let values = if op == FilterOp::In {
+        value.split(',').map(str::to_string).collect()
+    } else {
+        vec![value.to_string()]
+    };
+    Some(Filter {
+        target,
+        op,
+        values,
+        param: name.to_string(),
+    })
+}
+
+/// Merge repeated `name=` filters into one "any of" filter.
+fn merge_repeated(filters: Vec<Filter>) -> Vec<Filter> {
+    let mut out: Vec<Filter> = Vec::new();
+    for f in filters {
+        if f.op == FilterOp::Eq {
+            if let Some(prev) = out
+                .iter_mut()
+                .find(|p| p.op == FilterOp::Eq && p.target == f.target)
+            {
+                prev.values.extend(f.values);
+                continue;
+            }
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// List tickets
+///
+/// Filters: `type`, `status`, `status_category`, `priority`, `assignee_id`,
+/// `requester_id`, `source`, `created_at`, `updated_at`, `title`, and a type's own fields
+/// as `f.<field>` (needs `type`). Each takes an operator suffix: `.eq` (default), `.ne`,
+/// `.gt`, `.gte`, `.lt`, `.lte`, `.in` (comma-separated), `.null` (true/false),
+/// `.contains` (text). Repeating a parameter means "any of". `tag` (repeatable: all of),
+/// `q` full-text search, `sort` (comma-separated, `-` for descending, e.g.
+/// `-priority,f.due_date`), `limit` (1-200, default 25), `cursor` from `next_cursor`.
+/// An unknown parameter is an error.
+#[utoipa::path(
+    get, path = "/tickets", tag = "tickets",
+    params(
+        ("type" = Option<String>, Query, description = "Ticket type slug (required for f.* filters and sorts)"),
+        ("status" = Option<String>, Query),
+        ("priority" = Option<String>, Query, description = "P0-P3; also priority.lte=P1 etc."),
+        ("tag" = Option<String>, Query, description = "Tickets with this tag (repeat for all of several)"),
+        ("q" = Option<String>, Query, description = "Full-text search: every word must match (prefixes match)"),
+        ("sort" = Option<String>, Query, description = "e.g. -created_at or f.affected_users,-id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200),
+        ("cursor" = Option<String>, Query),
+        ("include_deleted" = Option<bool>, Query),
+    ),
+    responses(
+        (status = 200, body = TicketPage),
+        (status = 400, description = "Unknown or malformed parameter, named in errors", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_tickets(
+    State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<TicketPage>> {
+    let mut q = parse_list_query(raw.as_deref())?;
+    q.filters = merge_repeated(q.filters);
+    let page = app.store.list_tickets(&q).await.map_err(|e| match e {
+        docket_store::StoreError::Invalid(errors) => ApiError::Invalid {
+            status: StatusCode::BAD_REQUEST,
+            detail: errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            errors,
+        },
+        other => other.into(),
+    })?;
+    Ok(Json(TicketPage {
+        items: page.items.into_iter().map(ticket_out).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct PageParams {
+    /// Items per page, 1-200 (default 50).
+    limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl PageParams {
+    fn parse(raw: Option<&str>) -> ApiResult<(Option<i64>, u64)> {
+        let p: PageParams = serde_urlencoded_parse(raw.unwrap_or(""))?;
+        let limit = p.limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(ApiError::invalid_field(
+                StatusCode::BAD_REQUEST,
+                "/query/limit",
+                "limit is a number from 1 to 200",
+            ));
+        }
+        let after = match p.cursor {
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                ApiError::invalid_field(
+                    StatusCode::BAD_REQUEST,
+                    "/query/cursor",
+                    "not a cursor of this list",
+                )
+            })?),
+            None => None,
+        };
+        Ok((after, limit))
+    }
+}
+
+fn serde_urlencoded_parse<T: serde::de::DeserializeOwned>(raw: &str) -> ApiResult<T> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect();
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .into_iter()
+        .map(|(k, v)| {
+            let value = v
+                .parse::<u64>()
+                .map(serde_json::Value::from)
+                .unwrap_or(serde_json::Value::String(v));
+            (k, value)
+        })
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| ApiError::Invalid {
+        status: StatusCode::BAD_REQUEST,
+        detail: e.to_string(),
+        errors: vec![docket_core::typedef::FieldError {
+            pointer: "/query".into(),
+            message: e.to_string(),
+        }],
+    })
+}
+
+/// List a ticket's comments, oldest first
+#[utoipa::path(
+    get, path = "/tickets/{key}/comments", tag = "tickets",
+    params(("key" = String, Path), PageParams),
+    responses((status = 200, body = CommentPage), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+async fn list_comments(
+    State(app): State<AppState>,
+    Path(key): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<CommentPage>> {
+    let (after, limit) = PageParams::parse(raw.as_deref())?;
+    let mut items = app.store.comments(&key, after, limit + 1).await?;
+    let next = (items.len() as u64 > limit).then(|| {
+        items.truncate(limit as usize);
+        items.last().map(|c| c.id.to_string())
+    });
+    Ok(Json(CommentPage {
+        next_cursor: next.flatten(),
+        items: items
+            .into_iter()
+            .map(|c| CommentOut {
+                id: c.id,
+                ticket: c.ticket_key,
+                kind: c.kind,
+                body: c.body,
+                author_name: c.author_name,
+                channel: c.channel,
+                created_at: c.created_at,
+            })
+            .collect(),
+    }))
+}
+
+/// Add a public reply or an internal note
+#[utoipa::path(
+    post, path = "/tickets/{key}/comments", tag = "tickets",
+    params(("key" = String, Path)),
+    request_body = CommentCreate,
+    responses(
+        (status = 201, body = CommentOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn add_comment(
+    State(app): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> ApiResult<(StatusCode, Json<CommentOut>)> {
+    require_json(&headers)?;
+    let input: CommentCreate = parse_json(&bytes)?;
+    if input.kind == docket_core::ticket::CommentKind::System {
+        return Err(ApiError::invalid_field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/kind",
+            "system comments are written by Docket itself; use public or internal",
+        ));
+    }
+    let c = app
+        .store
+        .add_comment(
+            &key,
+            NewComment {
+                kind: input.kind,
+                body: input.body,
+                author_name: input.author_name,
+                channel: input.channel.unwrap_or(SourceChannel::Api),
+                actor: ACTOR.into(),
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CommentOut {
+            id: c.id,
+            ticket: c.ticket_key,
+            kind: c.kind,
+            body: c.body,
+            author_name: c.author_name,
+            channel: c.channel,
+            created_at: c.created_at,
+        }),
+    ))
+}
+
+/// A ticket's audit trail, oldest first
+#[utoipa::path(
+    get, path = "/tickets/{key}/events", tag = "tickets",
+    params(("key" = String, Path), PageParams),
+    responses((status = 200, body = EventPage), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+async fn list_events(
+    State(app): State<AppState>,
+    Path(key): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<EventPage>> {
+    let (after, limit) = PageParams::parse(raw.as_deref())?;
+    let mut items = app.store.events(&key, after, limit + 1).await?;
+    let next = (items.len() as u64 > limit).then(|| {
+        items.truncate(limit as usize);
+        items.last().map(|e| e.id.to_string())
+    });
+    Ok(Json(EventPage {
+        next_cursor: next.flatten(),
+        items: items
+            .into_iter()
+            .map(|e| EventOut {
+                id: e.id,
+                actor: e.actor,
+                field: e.field,
+                old: e.old_value,
+                new: e.new_value,
+                at: e.created_at,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,93 @@
+//! Configuration: flags override the environment, which overrides the config file, which
+//! overrides the defaults. Every setting works with no file at all.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Deserialize;
+
+/// The settings every command that touches the database shares.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ConfigArgs {
+    /// Config file (TOML); read if it exists. Keys: database_url, bind, data_dir, types_dir.
+    #[arg(long, env = "DOCKET_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://path/to/docket.db or postgres://user@host/db.
+    /// Default: SQLite in the data directory.
+    #[arg(long, env = "DOCKET_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Where Docket keeps its files (the SQLite database by default). Default: ./data
+    #[arg(long, env = "DOCKET_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// The ticket type files to manage. Default: ./ticket-types
+    #[arg(long, env = "DOCKET_TYPES_DIR", global = true)]
+    pub types_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    types_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub types_dir: PathBuf,
+}
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+impl Config {
+    pub fn load(args: &ConfigArgs, bind: Option<String>) -> anyhow::Result<Config> {
+        let default_file = Path::new("docket.toml");
+        let file = match &args.config {
+            Some(p) => Some(read_file(p)?),
+            None if default_file.exists() => Some(read_file(default_file)?),
+            None => None,
+        }
+        .unwrap_or_default();
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let types_dir = args
+            .types_dir
+            .clone()
+            .or(file.types_dir)
+            .unwrap_or_else(|| PathBuf::from("ticket-types"));
+        let database_url = match args.database_url.clone().or(file.database_url) {
+            Some(url) => url,
+            None => {
+                std::fs::create_dir_all(&data_dir).map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot create the data directory {}: {e}",
+                        data_dir.display()
+                    )
+                })?;
+                format!("sqlite://{}", data_dir.join("docket.db").display())
+            }
+        };
+        Ok(Config {
+            database_url,
+            bind: bind
+                .or_else(|| std::env::var("DOCKET_BIND").ok())
+                .or(file.bind)
+                .unwrap_or_else(|| DEFAULT_BIND.to_string()),
+            data_dir,
+            types_dir,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}

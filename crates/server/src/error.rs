@@ -1,0 +1,174 @@
+//! One error type for every handler, rendered as RFC 9457 problem+json.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use docket_core::dto::{Problem, TypePlan};
+use docket_core::typedef::{FieldError, TypeFileErrors};
+use docket_store::StoreError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Status {
+        status: StatusCode,
+        title: &'static str,
+        detail: String,
+    },
+    Invalid {
+        status: StatusCode,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    TypeFile(TypeFileErrors),
+    PlanRefused(Box<TypePlan>),
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::Status {
+            status,
+            title,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "Bad request", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "Not found", detail)
+    }
+
+    pub fn invalid_field(
+        status: StatusCode,
+        pointer: &str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        let message = message.into();
+        ApiError::Invalid {
+            status,
+            detail: message.clone(),
+            errors: vec![FieldError {
+                pointer: pointer.into(),
+                message,
+            }],
+        }
+    }
+}
+
+fn problem_type(status: StatusCode) -> String {
+    format!("https://docket.dev/problems/{}", status.as_u16())
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, problem) = match self {
+            ApiError::Status { status, title, detail } => (
+                status,
+                Problem {
+                    kind: problem_type(status),
+                    title: title.into(),
+                    status: status.as_u16(),
+                    detail: Some(detail),
+                    errors: vec![],
+                    type_errors: vec![],
+                    plan: None,
+                },
+            ),
+            ApiError::Invalid { status, detail, errors } => (
+                status,
+                Problem {
+                    kind: problem_type(status),
+                    title: "Invalid request".into(),
+                    status: status.as_u16(),
+                    detail: Some(detail),
+                    errors,
+                    type_errors: vec![],
+                    plan: None,
+                },
+            ),
+            ApiError::TypeFile(e) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Problem {
+                    kind: problem_type(StatusCode::UNPROCESSABLE_ENTITY),
+                    title: "Invalid type definition".into(),
+                    status: 422,
+                    detail: Some(format!("{} problem(s) in the type definition", e.0.len())),
+                    errors: vec![],
+                    type_errors: e.0,
+                    plan: None,
+                },
+            ),
+            ApiError::PlanRefused(plan) => (
+                StatusCode::CONFLICT,
+                Problem {
+                    kind: problem_type(StatusCode::CONFLICT),
+                    title: "Type change refused".into(),
+                    status: 409,
+                    detail: Some(match plan.safety {
+                        docket_core::evolution::Safety::Destructive => {
+                            "the change is destructive; resend with allow_destructive: true to apply it".into()
+                        }
+                        _ => "the stored data does not allow this change; see the plan's changes".into(),
+                    }),
+                    errors: vec![],
+                    type_errors: vec![],
+                    plan: Some(plan),
+                },
+            ),
+        };
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), detail = ?problem.detail, "request failed");
+        }
+        let body = serde_json::to_vec(&problem).expect("problems serialize");
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+            StoreError::Invalid(errors) => ApiError::Invalid {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                detail: format!("{} field(s) failed validation", errors.len()),
+                errors,
+            },
+            StoreError::VersionMismatch { current } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "Precondition failed",
+                format!(
+                    "the ticket changed since you read it; it is now at version {current}: reload and retry"
+                ),
+            ),
+            StoreError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, "Conflict", detail),
+            StoreError::Forbidden(detail) => {
+                ApiError::new(StatusCode::FORBIDDEN, "Forbidden", detail)
+            }
+            StoreError::PlanRefused(plan) => {
+                ApiError::PlanRefused(Box::new(crate::api::types::plan_out(&plan, vec![], false)))
+            }
+            StoreError::Db(e) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                format!("database error: {e}"),
+            ),
+            StoreError::Internal(e) => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", e)
+            }
+        }
+    }
+}
+
+impl From<TypeFileErrors> for ApiError {
+    fn from(e: TypeFileErrors) -> ApiError {
+        ApiError::TypeFile(e)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,185 @@
+//! Type files on disk: finding them, checking them, and applying them (by the CLI, and by
+//! `serve` at start).
+
+use std::path::{Path, PathBuf};
+
+use docket_core::evolution::Safety;
+use docket_core::typedef::{Syntax, TypeDefinition, TypeFileErrors};
+use docket_store::{AppliedChange, Store, StoreError, TypeOrigin, TypeSource};
+
+/// A checked type file.
+pub struct TypeFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub definition: TypeDefinition,
+}
+
+/// The type files named by `paths` (files or folders; folders are read one level deep,
+/// `.yaml`, `.yml` and `.json`), in name order. Each problem is reported with its place.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<TypeFile>, Vec<String>> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            match std::fs::read_dir(p) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| {
+                            f.is_file() && Syntax::from_path(&f.to_string_lossy()).is_some()
+                        })
+                        .collect();
+                    found.sort();
+                    files.extend(found);
+                }
+                Err(e) => errors.push(format!("{}: cannot read the folder: {e}", p.display())),
+            }
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            errors.push(format!("{}: no such file or folder", p.display()));
+        }
+    }
+    let mut out: Vec<TypeFile> = Vec::new();
+    for path in files {
+        let name = path.display().to_string();
+        let Some(syntax) = Syntax::from_path(&name) else {
+            errors.push(format!(
+                "{name}:1:1: type files end in .yaml, .yml or .json"
+            ));
+            continue;
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(format!("{name}:1:1: cannot read: {e}"));
+                continue;
+            }
+        };
+        match TypeDefinition::parse(&text, syntax, Some(&name)) {
+            Ok(definition) => {
+                if let Some(other) = out.iter().find(|f| f.definition.slug == definition.slug) {
+                    errors.push(format!(
+                        "{name}:1:1: slug `{}` is also defined in {}",
+                        definition.slug,
+                        other.path.display()
+                    ));
+                } else if let Some(other) = out
+                    .iter()
+                    .find(|f| f.definition.key_prefix == definition.key_prefix)
+                {
+                    errors.push(format!(
+                        "{name}:1:1: key prefix {} is also used by {}",
+                        definition.key_prefix,
+                        other.path.display()
+                    ));
+                } else {
+                    out.push(TypeFile {
+                        path,
+                        text,
+                        definition,
+                    });
+                }
+            }
+            Err(TypeFileErrors(es)) => errors.extend(es.iter().map(|e| e.to_string())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn origin(file: &TypeFile, actor: &str) -> TypeOrigin {
+    TypeOrigin {
+        source: TypeSource::File,
+        path: Some(relative(&file.path)),
+        text: Some(file.text.clone()),
+        actor: actor.to_string(),
+    }
+}
+
+fn relative(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// A human-readable plan, as `docket types plan` prints it.
+pub fn describe(plan: &docket_core::evolution::Plan, ddl: &[String]) -> String {
+    let mut s = String::new();
+    let from = plan
+        .from_version
+        .map(|v| format!("v{v}"))
+        .unwrap_or_else(|| "new".into());
+    if plan.noop {
+        s.push_str(&format!("{}: up to date ({from})\n", plan.slug));
+        return s;
+    }
+    s.push_str(&format!(
+        "{}: {from} -> v{} [{}]\n",
+        plan.slug,
+        plan.to_version,
+        match plan.safety {
+            Safety::Safe => "safe",
+            Safety::Destructive => "destructive: needs --allow-destructive",
+            Safety::Refused => "refused",
+        }
+    ));
+    for c in &plan.changes {
+        let mark = match c.safety {
+            Safety::Safe => "  +",
+            Safety::Destructive => "  !",
+            Safety::Refused => "  x",
+        };
+        s.push_str(&format!("{mark} {}\n", c.summary));
+        if !c.blocking_tickets.is_empty() {
+            s.push_str(&format!(
+                "      tickets: {}\n",
+                c.blocking_tickets.join(", ")
+            ));
+        }
+    }
+    if !ddl.is_empty() {
+        s.push_str("  SQL:\n");
+        for d in ddl {
+            s.push_str(&format!("    {d};\n"));
+        }
+    }
+    s
+}
+
+/// Apply every file's safe changes; if any file needs more than that, apply nothing and
+/// return the plans that stop it (how `serve` starts).
+pub async fn apply_safe(store: &Store, files: &[TypeFile]) -> Result<Vec<AppliedChange>, String> {
+    let mut blocked = String::new();
+    for f in files {
+        let (plan, ddl) = store
+            .plan_type(&f.definition)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !plan.noop && plan.safety != Safety::Safe {
+            blocked.push_str(&format!("{}\n{}", f.path.display(), describe(&plan, &ddl)));
+        }
+    }
+    if !blocked.is_empty() {
+        return Err(blocked);
+    }
+    let mut applied = Vec::new();
+    for f in files {
+        match store
+            .apply_type(&f.definition, &origin(f, "docket serve"), false)
+            .await
+        {
+            Ok(a) => applied.push(a),
+            Err(StoreError::PlanRefused(plan)) => {
+                return Err(describe(&plan, &[]));
+            }
+            Err(e) => return Err(format!("{}: {e}", f.path.display())),
+        }
+    }
+    Ok(applied)
+}

@@ -1,0 +1,36 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "tickets")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub key: String,
+    pub number: i64,
+    pub type_slug: String,
+    pub type_version: i32,
+    pub title: String,
+    pub body: String,
+    pub status: String,
+    pub status_category: String,
+    pub priority: String,
+    pub requester_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub source_channel: String,
+    pub source_ref: Option<String>,
+    pub fingerprint: Option<String>,
+    pub search_text: String,
+    pub row_version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub first_response_at: Option<DateTimeUtc>,
+    pub resolved_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,35 @@
+use docket_core::evolution::Plan;
+use docket_core::typedef::FieldError;
+use sea_orm::DbErr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request's data is invalid; every failing field is listed.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The row changed since the caller read it (optimistic concurrency).
+    #[error("the ticket changed since it was read (now version {current})")]
+    VersionMismatch { current: i32 },
+    #[error("{0}")]
+    Conflict(String),
+    /// A type change that the plan does not allow (without force, or at all).
+    #[error("the type change is not applicable")]
+    PlanRefused(Box<Plan>),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn invalid(pointer: &str, message: impl Into<String>) -> StoreError {
+        StoreError::Invalid(vec![FieldError {
+            pointer: pointer.to_string(),
+            message: message.into(),
+        }])
+    }
+}

@@ -1,0 +1,226 @@
+//! Reading and writing extension rows: one typed column per field, converted between
+//! the JSON form the API speaks and the SQL value each backend stores.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use docket_core::fields::{ColumnKind, FieldSpec};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, Value as SqlValue};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use serde_json::{Map, Value};
+
+use crate::ddl::ext_table;
+use crate::{Result, StoreError};
+
+/// A field value (already validated) as the SQL value of its column.
+pub fn to_sql_value(kind: ColumnKind, v: &Value) -> SqlValue {
+    match kind {
+        ColumnKind::Text => SqlValue::String(v.as_str().map(str::to_string)),
+        ColumnKind::Integer => SqlValue::BigInt(v.as_i64()),
+        ColumnKind::Number => SqlValue::Double(v.as_f64()),
+        ColumnKind::Boolean => SqlValue::Bool(v.as_bool()),
+        ColumnKind::Timestamp => SqlValue::ChronoDateTimeUtc(
+            v.as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|t| t.with_timezone(&Utc)),
+        ),
+        ColumnKind::Date => SqlValue::ChronoDate(
+            v.as_str()
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+        ),
+        ColumnKind::Json => SqlValue::Json(if v.is_null() {
+            None
+        } else {
+            Some(Box::new(v.clone()))
+        }),
+    }
+}
+
+/// A column of a fetched row back in its JSON form.
+pub fn from_row(
+    backend: DbBackend,
+    row: &QueryResult,
+    column: &str,
+    kind: ColumnKind,
+) -> Result<Value> {
+    let v = match kind {
+        ColumnKind::Text => row
+            .try_get::<Option<String>>("", column)?
+            .map(Value::String),
+        ColumnKind::Integer => row.try_get::<Option<i64>>("", column)?.map(Value::from),
+        ColumnKind::Number => row
+            .try_get::<Option<f64>>("", column)?
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
+        ColumnKind::Boolean => row.try_get::<Option<bool>>("", column)?.map(Value::Bool),
+        ColumnKind::Timestamp => row
+            .try_get::<Option<DateTime<Utc>>>("", column)?
+            .map(|t| Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))),
+        ColumnKind::Date => row
+            .try_get::<Option<NaiveDate>>("", column)?
+            .map(|d| Value::String(d.format("%Y-%m-%d").to_string())),
+        ColumnKind::Json if backend == DbBackend::Postgres => {
+            row.try_get::<Option<Value>>("", column)?
+        }
+        ColumnKind::Json => match row.try_get::<Option<String>>("", column)? {
+            Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                StoreError::Internal(format!("stored JSON in {column} does not parse: {e}"))
+            })?),
+            None => None,
+        },
+    };
+    Ok(v.unwrap_or(Value::Null))
+}
+
+pub async fn insert_row<C: ConnectionTrait>(
+    conn: &C,
+    slug: &str,
+    ticket_id: i64,
+    fields: &[FieldSpec],
+    values: &Map<String, Value>,
+) -> Result<()> {
+    let mut stmt = Query::insert();
+    stmt.into_table(Alias::new(ext_table(slug)));
+    let mut columns = vec![Alias::new("ticket_id")];
+    let mut row: Vec<sea_orm::sea_query::SimpleExpr> = vec![Expr::val(ticket_id).into()];
+    for f in fields {
+        if let Some(v) = values.get(&f.name).filter(|v| !v.is_null()) {
+            columns.push(Alias::new(f.name.clone()));
+            row.push(Expr::val(to_sql_value(f.kind, v)).into());
+        }
+    }
+    stmt.columns(columns);
+    stmt.values(row)
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Set the given fields (a value of Null clears the field).
+pub async fn update_row<C: ConnectionTrait>(
+    conn: &C,
+    slug: &str,
+    ticket_id: i64,
+    fields: &[FieldSpec],
+    changes: &Map<String, Value>,
+) -> Result<()> {
+    let mut stmt = Query::update();
+    stmt.table(Alias::new(ext_table(slug)));
+    let mut any = false;
+    for f in fields {
+        if let Some(v) = changes.get(&f.name) {
+            stmt.value(Alias::new(f.name.clone()), to_sql_value(f.kind, v));
+            any = true;
+        }
+    }
+    if !any {
+        return Ok(());
+    }
+    stmt.and_where(Expr::col(Alias::new("ticket_id")).eq(ticket_id));
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The extension fields of the given tickets, by ticket id.
+pub async fn load_rows<C: ConnectionTrait>(
+    conn: &C,
+    slug: &str,
+    fields: &[FieldSpec],
+    ticket_ids: &[i64],
+) -> Result<HashMap<i64, Map<String, Value>>> {
+    let mut out = HashMap::new();
+    if ticket_ids.is_empty() {
+        return Ok(out);
+    }
+    let backend = conn.get_database_backend();
+    for chunk in ticket_ids.chunks(500) {
+        let mut stmt = Query::select();
+        stmt.from(Alias::new(ext_table(slug)))
+            .column(Alias::new("ticket_id"));
+        for f in fields {
+            stmt.column(Alias::new(f.name.clone()));
+        }
+        stmt.and_where(Expr::col(Alias::new("ticket_id")).is_in(chunk.iter().copied()));
+        for row in conn.query_all(&stmt).await? {
+            let id: i64 = row.try_get("", "ticket_id")?;
+            let mut map = Map::new();
+            for f in fields {
+                map.insert(f.name.clone(), from_row(backend, &row, &f.name, f.kind)?);
+            }
+            out.insert(id, map);
+        }
+    }
+    Ok(out)
+}
+
+/// Every ticket's key and value of one column, for the planner's data checks.
+pub async fn column_values<C: ConnectionTrait>(
+    conn: &C,
+    slug: &str,
+    column: &str,
+    kind: ColumnKind,
+) -> Result<Vec<(String, Value)>> {
+    let backend = conn.get_database_backend();
+    let table = Alias::new(ext_table(slug));
+    let stmt = Query::select()
+        .column((Alias::new("t"), Alias::new("key")))
+        .expr_as(
+            Expr::col((table.clone(), Alias::new(column))),
+            Alias::new("value"),
+        )
+        .from(table.clone())
+        .inner_join(
+            sea_orm::sea_query::TableRef::Table(
+                Alias::new("tickets").into(),
+                Some(Alias::new("t").into()),
+            ),
+            Expr::col((Alias::new("t"), Alias::new("id"))).equals((table, Alias::new("ticket_id"))),
+        )
+        .order_by(
+            (Alias::new("t"), Alias::new("id")),
+            sea_orm::sea_query::Order::Asc,
+        )
+        .to_owned();
+    let mut out = Vec::new();
+    for row in conn.query_all(&stmt).await? {
+        let key: String = row.try_get("", "key")?;
+        out.push((key, from_row(backend, &row, "value", kind)?));
+    }
+    Ok(out)
+}
+
+/// Convert every value of `from` into `to` (a kind change's copy step).
+pub async fn convert_copy<C: ConnectionTrait>(
+    conn: &C,
+    slug: &str,
+    from: &str,
+    to: &str,
+    from_kind: ColumnKind,
+    to_kind: ColumnKind,
+) -> Result<()> {
+    let backend = conn.get_database_backend();
+    let table = Alias::new(ext_table(slug));
+    let stmt = Query::select()
+        .column(Alias::new("ticket_id"))
+        .column(Alias::new(from))
+        .from(table.clone())
+        .and_where(Expr::col(Alias::new(from)).is_not_null())
+        .to_owned();
+    for row in conn.query_all(&stmt).await? {
+        let id: i64 = row.try_get("", "ticket_id")?;
+        let value = from_row(backend, &row, from, from_kind)?;
+        let converted = docket_core::convert::convert(&value, from_kind, to_kind).ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "a value of {from} changed since the plan and no longer converts to {}; plan again",
+                to_kind.as_str()
+            ))
+        })?;
+        let update = Query::update()
+            .table(table.clone())
+            .value(Alias::new(to), to_sql_value(to_kind, &converted))
+            .and_where(Expr::col(Alias::new("ticket_id")).eq(id))
+            .to_owned();
+        conn.execute(&update).await?;
+    }
+    Ok(())
+}

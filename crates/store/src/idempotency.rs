@@ -1,0 +1,74 @@
+//! Idempotency keys for creates: a retried request with the same key and body gets the
+//! original result instead of a second ticket.
+
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+
+use crate::entities::idempotency_key;
+use crate::{Result, StoreError};
+
+/// What a create request carries when it has an `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    /// Who may replay it (keys are per caller).
+    pub scope: String,
+    pub key: String,
+    /// A hash of the request body: the same key with another body is an error.
+    pub request_hash: String,
+}
+
+/// What the first request with this key produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    pub status: u16,
+    /// The resource it created (a ticket key).
+    pub resource: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdempotencyOutcome {
+    /// The key is new: go ahead.
+    Fresh,
+    /// The key was used with the same request: return this again.
+    Replay(StoredResponse),
+}
+
+pub(crate) async fn check<C: ConnectionTrait>(
+    conn: &C,
+    k: &IdempotencyKey,
+) -> Result<IdempotencyOutcome> {
+    let found = idempotency_key::Entity::find_by_id((k.scope.clone(), k.key.clone()))
+        .one(conn)
+        .await?;
+    match found {
+        None => Ok(IdempotencyOutcome::Fresh),
+        Some(row) if row.request_hash == k.request_hash => {
+            Ok(IdempotencyOutcome::Replay(StoredResponse {
+                status: row.status as u16,
+                resource: row.response,
+            }))
+        }
+        Some(_) => Err(StoreError::Conflict(format!(
+            "Idempotency-Key `{}` was already used with a different request body",
+            k.key
+        ))),
+    }
+}
+
+pub(crate) async fn record<C: ConnectionTrait>(
+    conn: &C,
+    k: &IdempotencyKey,
+    response: &StoredResponse,
+) -> Result<()> {
+    idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        scope: Set(k.scope.clone()),
+        key: Set(k.key.clone()),
+        request_hash: Set(k.request_hash.clone()),
+        status: Set(response.status as i32),
+        response: Set(response.resource.clone()),
+        created_at: Set(Utc::now()),
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,627 @@
+//! Listing tickets: filters on core and extension columns, full-text search, sorting and
+//! keyset (cursor) pagination, all as one SQL query on real columns.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use docket_core::fields::ColumnKind;
+use docket_core::ticket::{Priority, SourceChannel, StatusCategory};
+use docket_core::typedef::FieldError;
+use sea_orm::sea_query::{
+    Alias, Cond, Expr, ExprTrait, NullOrdering, Order, Query, SimpleExpr, Value as SqlValue,
+};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
+use serde_json::Value;
+
+use crate::ddl::ext_table;
+use crate::entities::ticket as ticket_row;
+use crate::{Result, Store, StoreError, Ticket, ext};
+
+pub const DEFAULT_LIMIT: u64 = 25;
+pub const MAX_LIMIT: u64 = 200;
+
+/// A core column that can be filtered and sorted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoreField {
+    Id,
+    Status,
+    StatusCategory,
+    Priority,
+    AssigneeId,
+    RequesterId,
+    Source,
+    CreatedAt,
+    UpdatedAt,
+    Title,
+}
+
+impl CoreField {
+    pub const ALL: [CoreField; 10] = [
+        CoreField::Id,
+        CoreField::Status,
+        CoreField::StatusCategory,
+        CoreField::Priority,
+        CoreField::AssigneeId,
+        CoreField::RequesterId,
+        CoreField::Source,
+        CoreField::CreatedAt,
+        CoreField::UpdatedAt,
+        CoreField::Title,
+    ];
+
+    /// The name in query strings.
+    pub fn name(self) -> &'static str {
+        match self {
+            CoreField::Id => "id",
+            CoreField::Status => "status",
+            CoreField::StatusCategory => "status_category",
+            CoreField::Priority => "priority",
+            CoreField::AssigneeId => "assignee_id",
+            CoreField::RequesterId => "requester_id",
+            CoreField::Source => "source",
+            CoreField::CreatedAt => "created_at",
+            CoreField::UpdatedAt => "updated_at",
+            CoreField::Title => "title",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            CoreField::Source => "source_channel",
+            other => other.name(),
+        }
+    }
+
+    fn kind(self) -> ColumnKind {
+        match self {
+            CoreField::Id | CoreField::AssigneeId | CoreField::RequesterId => ColumnKind::Integer,
+            CoreField::CreatedAt | CoreField::UpdatedAt => ColumnKind::Timestamp,
+            _ => ColumnKind::Text,
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<CoreField> {
+        CoreField::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    fn nullable(self) -> bool {
+        matches!(self, CoreField::AssigneeId | CoreField::RequesterId)
+    }
+}
+
+/// What a filter or sort applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Core(CoreField),
+    /// An extension field of the listed type (`f.<name>`).
+    Field(String),
+}
+
+impl Target {
+    fn param(&self) -> String {
+        match self {
+            Target::Core(c) => c.name().to_string(),
+            Target::Field(f) => format!("f.{f}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    Eq,
+    Ne,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    /// Any of the comma-separated values (also what repeating `name=` means).
+    In,
+    /// `true`: the value is empty; `false`: it is set.
+    Null,
+    /// Case-insensitive substring (text only).
+    Contains,
+}
+
+impl FilterOp {
+    pub fn parse(s: &str) -> Option<FilterOp> {
+        Some(match s {
+            "eq" => FilterOp::Eq,
+            "ne" => FilterOp::Ne,
+            "gt" => FilterOp::Gt,
+            "gte" => FilterOp::Gte,
+            "lt" => FilterOp::Lt,
+            "lte" => FilterOp::Lte,
+            "in" => FilterOp::In,
+            "null" => FilterOp::Null,
+            "contains" => FilterOp::Contains,
+            _ => return None,
+        })
+    }
+}
+
+/// One filter as it came in the query string (values are parsed against the column).
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub target: Target,
+    pub op: FilterOp,
+    pub values: Vec<String>,
+    /// The query parameter, for error messages.
+    pub param: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    pub target: Target,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub type_slug: Option<String>,
+    pub filters: Vec<Filter>,
+    /// Tickets carrying all of these tags.
+    pub tags: Vec<String>,
+    pub q: Option<String>,
+    pub sort: Vec<SortKey>,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+    pub include_deleted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<Ticket>,
+    pub next_cursor: Option<String>,
+}
+
+fn err(param: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        pointer: format!("/query/{param}"),
+        message: message.into(),
+    }
+}
+
+/// Parse a query-string value for a column of `kind`.
+fn parse_value(
+    kind: ColumnKind,
+    raw: &str,
+    param: &str,
+) -> std::result::Result<SqlValue, FieldError> {
+    let bad = |what: &str| err(param, format!("`{raw}` is not {what}"));
+    Ok(match kind {
+        ColumnKind::Text => SqlValue::String(Some(raw.to_string())),
+        ColumnKind::Integer => {
+            SqlValue::BigInt(Some(raw.trim().parse().map_err(|_| bad("an integer"))?))
+        }
+        ColumnKind::Number => SqlValue::Double(Some(
+            raw.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .ok_or_else(|| bad("a number"))?,
+        )),
+        ColumnKind::Boolean => SqlValue::Bool(Some(match raw {
+            "true" => true,
+            "false" => false,
+            _ => return Err(bad("true or false")),
+        })),
+        ColumnKind::Timestamp => SqlValue::ChronoDateTimeUtc(Some(
+            parse_time(raw).ok_or_else(|| bad("an RFC 3339 time or a date"))?,
+        )),
+        ColumnKind::Date => SqlValue::ChronoDate(Some(
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad("a date (YYYY-MM-DD)"))?,
+        )),
+        ColumnKind::Json => return Err(err(param, "JSON fields can only be filtered with .null")),
+    })
+}
+
+fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Some(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+}
+
+/// Values that a core field accepts, checked so that a typo is an error, not an empty page.
+fn check_core_value(
+    field: CoreField,
+    raw: &str,
+    param: &str,
+) -> std::result::Result<(), FieldError> {
+    let ok = match field {
+        CoreField::Priority => Priority::parse(raw).is_some(),
+        CoreField::StatusCategory => StatusCategory::parse(raw).is_some(),
+        CoreField::Source => SourceChannel::parse(raw).is_some(),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            param,
+            format!("`{raw}` is not a valid {}", field.name()),
+        ))
+    }
+}
+
+struct Column {
+    expr: SimpleExpr,
+    kind: ColumnKind,
+    nullable: bool,
+    enum_values: Option<Vec<Value>>,
+}
+
+impl Store {
+    fn resolve(
+        &self,
+        target: &Target,
+        type_slug: Option<&str>,
+        param: &str,
+    ) -> std::result::Result<Column, FieldError> {
+        match target {
+            Target::Core(c) => Ok(Column {
+                expr: Expr::col((Alias::new("t"), Alias::new(c.column()))).into(),
+                kind: c.kind(),
+                nullable: c.nullable(),
+                enum_values: None,
+            }),
+            Target::Field(name) => {
+                let slug = type_slug.ok_or_else(|| {
+                    err(param, "filters and sorts on f.<field> need a single `type`")
+                })?;
+                let ty = self
+                    .registry
+                    .get(slug)
+                    .ok_or_else(|| err("type", format!("unknown ticket type `{slug}`")))?;
+                let f = ty.compiled.field(name).ok_or_else(|| {
+                    err(param, format!("ticket type `{slug}` has no field `{name}`"))
+                })?;
+                Ok(Column {
+                    expr: Expr::col((Alias::new("x"), Alias::new(f.name.clone()))).into(),
+                    kind: f.kind,
+                    nullable: true,
+                    enum_values: f.enum_values.clone(),
+                })
+            }
+        }
+    }
+
+    fn filter_condition(
+        &self,
+        f: &Filter,
+        type_slug: Option<&str>,
+    ) -> std::result::Result<SimpleExpr, FieldError> {
+        let col = self.resolve(&f.target, type_slug, &f.param)?;
+        if f.op == FilterOp::Null {
+            return match f.values.as_slice() {
+                [v] if v == "true" => Ok(col.expr.is_null()),
+                [v] if v == "false" => Ok(col.expr.is_not_null()),
+                _ => Err(err(&f.param, "use .null=true or .null=false")),
+            };
+        }
+        if f.op == FilterOp::Contains {
+            if col.kind != ColumnKind::Text {
+                return Err(err(&f.param, ".contains works on text fields only"));
+            }
+            let [needle] = f.values.as_slice() else {
+                return Err(err(&f.param, ".contains takes one value"));
+            };
+            let escaped = needle
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{}%", escaped.to_lowercase());
+            return Ok(Expr::cust_with_exprs(
+                "LOWER($1) LIKE $2 ESCAPE '\\'",
+                [col.expr, Expr::val(pattern).into()],
+            ));
+        }
+        if matches!(
+            f.op,
+            FilterOp::Gt | FilterOp::Gte | FilterOp::Lt | FilterOp::Lte
+        ) && !col.kind.is_ordered()
+        {
+            return Err(err(
+                &f.param,
+                format!("{} fields cannot be compared by range", col.kind.as_str()),
+            ));
+        }
+        let mut values = Vec::new();
+        for raw in &f.values {
+            if let Target::Core(c) = &f.target {
+                check_core_value(*c, raw, &f.param)?;
+            }
+            if let Some(allowed) = &col.enum_values {
+                if f.op != FilterOp::Contains
+                    && !allowed.iter().any(|a| a.as_str() == Some(raw.as_str()))
+                {
+                    let list: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
+                    return Err(err(
+                        &f.param,
+                        format!("`{raw}` is not one of {}", list.join(", ")),
+                    ));
+                }
+            }
+            values.push(parse_value(col.kind, raw, &f.param)?);
+        }
+        let single = || {
+            values
+                .first()
+                .cloned()
+                .ok_or_else(|| err(&f.param, "a value is needed"))
+        };
+        Ok(match f.op {
+            FilterOp::Eq if values.len() > 1 => col.expr.is_in(values),
+            FilterOp::In => col.expr.is_in(values),
+            FilterOp::Eq => col.expr.eq(single()?),
+            FilterOp::Ne => col.expr.clone().ne(single()?).or(if col.nullable {
+                col.expr.is_null()
+            } else {
+                Expr::val(false).into()
+            }),
+            FilterOp::Gt => col.expr.gt(single()?),
+            FilterOp::Gte => col.expr.gte(single()?),
+            FilterOp::Lt => col.expr.lt(single()?),
+            FilterOp::Lte => col.expr.lte(single()?),
+            FilterOp::Null | FilterOp::Contains => unreachable!("handled above"),
+        })
+    }
+
+    pub async fn list_tickets(&self, query: &ListQuery) -> Result<Page> {
+        let mut errors = Vec::new();
+        let slug = query.type_slug.as_deref();
+        if let Some(s) = slug {
+            if self.registry.get(s).is_none() {
+                errors.push(err("type", format!("unknown ticket type `{s}`")));
+            }
+        }
+        let t = Alias::new("t");
+        let mut stmt = Query::select();
+        stmt.column((t.clone(), sea_orm::sea_query::Asterisk))
+            .from_as(Alias::new("tickets"), t.clone());
+        let joins_ext = slug.is_some()
+            && (query
+                .filters
+                .iter()
+                .any(|f| matches!(f.target, Target::Field(_)))
+                || query
+                    .sort
+                    .iter()
+                    .any(|s| matches!(s.target, Target::Field(_))));
+        if let (Some(s), true) = (slug, joins_ext && errors.is_empty()) {
+            stmt.inner_join(
+                sea_orm::sea_query::TableRef::Table(
+                    Alias::new(ext_table(s)).into(),
+                    Some(Alias::new("x").into()),
+                ),
+                Expr::col((Alias::new("x"), Alias::new("ticket_id")))
+                    .equals((t.clone(), Alias::new("id"))),
+            );
+        }
+        if let Some(s) = slug {
+            stmt.and_where(Expr::col((t.clone(), Alias::new("type_slug"))).eq(s));
+        }
+        if !query.include_deleted {
+            stmt.and_where(Expr::col((t.clone(), Alias::new("deleted_at"))).is_null());
+        }
+        if errors.is_empty() {
+            for f in &query.filters {
+                match self.filter_condition(f, slug) {
+                    Ok(c) => {
+                        stmt.and_where(c);
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        for tag in &query.tags {
+            let sub = Query::select()
+                .column(Alias::new("ticket_id"))
+                .from(Alias::new("ticket_tags"))
+                .and_where(Expr::col(Alias::new("tag")).eq(tag.trim().to_lowercase()))
+                .to_owned();
+            stmt.and_where(Expr::col((t.clone(), Alias::new("id"))).in_subquery(sub));
+        }
+        if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+            match self.search_condition(q) {
+                Some(c) => {
+                    stmt.and_where(c);
+                }
+                None => errors.push(err("q", "the search has no words to look for")),
+            }
+        }
+        // Sorting: the requested keys, then the id so that the order is total.
+        let mut keys: Vec<(Column, bool, Target)> = Vec::new();
+        for s in &query.sort {
+            match self.resolve(&s.target, slug, "sort") {
+                Ok(c) if c.kind == ColumnKind::Json => errors.push(err(
+                    "sort",
+                    format!("cannot sort by JSON field {}", s.target.param()),
+                )),
+                Ok(c) => keys.push((c, s.descending, s.target.clone())),
+                Err(e) => errors.push(e),
+            }
+        }
+        let last_desc = query.sort.first().map(|s| s.descending).unwrap_or(true);
+        if !keys
+            .iter()
+            .any(|(_, _, t)| *t == Target::Core(CoreField::Id))
+        {
+            keys.push((
+                self.resolve(&Target::Core(CoreField::Id), slug, "sort")
+                    .expect("core"),
+                last_desc,
+                Target::Core(CoreField::Id),
+            ));
+        }
+        if let Some(cursor) = &query.cursor {
+            match decode_cursor(cursor, &keys) {
+                Ok(values) => {
+                    stmt.and_where(after(&keys, &values));
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        for (c, desc, _) in &keys {
+            let order = if *desc { Order::Desc } else { Order::Asc };
+            stmt.order_by_expr_with_nulls(c.expr.clone(), order, NullOrdering::Last);
+        }
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        stmt.limit(limit + 1);
+        let rows = self.db.query_all(&stmt).await?;
+        let mut models = Vec::with_capacity(rows.len());
+        for row in &rows {
+            models.push(ticket_row::Model::from_query_result(row, "")?);
+        }
+        let more = models.len() as u64 > limit;
+        models.truncate(limit as usize);
+        let items = self.hydrate(models).await?;
+        let next_cursor = match (more, items.last()) {
+            (true, Some(last)) => Some(encode_cursor(last, &keys)),
+            _ => None,
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    fn search_condition(&self, q: &str) -> Option<SimpleExpr> {
+        let words: Vec<String> = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(16)
+            .map(str::to_lowercase)
+            .collect();
+        if words.is_empty() {
+            return None;
+        }
+        // Every word must appear, as a word or the start of one.
+        Some(match self.backend() {
+            DbBackend::Postgres => {
+                let tsquery = words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                Expr::cust_with_values(
+                    "to_tsvector('simple', \"t\".\"search_text\") @@ to_tsquery('simple', $1)",
+                    [tsquery],
+                )
+            }
+            _ => {
+                let fts = words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Expr::cust_with_values(
+                    "\"t\".\"id\" IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
+                    [fts],
+                )
+            }
+        })
+    }
+}
+
+/// The keyset condition "comes after `values` in the order of `keys`", with NULLs last.
+fn after(keys: &[(Column, bool, Target)], values: &[SqlValue]) -> SimpleExpr {
+    let Some(((col, desc, _), rest)) = keys.split_first() else {
+        return Expr::val(false).into();
+    };
+    let v = &values[0];
+    let tail = if rest.is_empty() {
+        None
+    } else {
+        Some(after(rest, &values[1..]))
+    };
+    if is_null(v) {
+        // Only NULLs come after a NULL (NULLs sort last), so stay among them.
+        return match tail {
+            Some(t) => col.expr.clone().is_null().and(t),
+            None => Expr::val(false).into(),
+        };
+    }
+    let beyond = if *desc {
+        col.expr.clone().lt(v.clone())
+    } else {
+        col.expr.clone().gt(v.clone())
+    };
+    let mut any = Cond::any().add(beyond);
+    if col.nullable {
+        any = any.add(col.expr.clone().is_null());
+    }
+    if let Some(t) = tail {
+        any = any.add(col.expr.clone().eq(v.clone()).and(t));
+    }
+    any.into()
+}
+
+fn is_null(v: &SqlValue) -> bool {
+    matches!(
+        v,
+        SqlValue::String(None)
+            | SqlValue::BigInt(None)
+            | SqlValue::Double(None)
+            | SqlValue::Bool(None)
+            | SqlValue::ChronoDateTimeUtc(None)
+            | SqlValue::ChronoDate(None)
+    )
+}
+
+fn sort_value(t: &Ticket, target: &Target) -> Value {
+    match target {
+        Target::Core(c) => match c {
+            CoreField::Id => Value::from(t.id),
+            CoreField::Status => Value::from(t.status.clone()),
+            CoreField::StatusCategory => Value::from(t.status_category.clone()),
+            CoreField::Priority => Value::from(t.priority.as_str()),
+            CoreField::AssigneeId => t.assignee_id.map(Value::from).unwrap_or(Value::Null),
+            CoreField::RequesterId => t
+                .requester
+                .as_ref()
+                .map(|r| Value::from(r.id))
+                .unwrap_or(Value::Null),
+            CoreField::Source => Value::from(t.source_channel.clone()),
+            CoreField::CreatedAt => Value::from(t.created_at.to_rfc3339()),
+            CoreField::UpdatedAt => Value::from(t.updated_at.to_rfc3339()),
+            CoreField::Title => Value::from(t.title.clone()),
+        },
+        Target::Field(f) => t.fields.get(f).cloned().unwrap_or(Value::Null),
+    }
+}
+
+fn encode_cursor(last: &Ticket, keys: &[(Column, bool, Target)]) -> String {
+    let values: Vec<Value> = keys.iter().map(|(_, _, t)| sort_value(last, t)).collect();
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&values).expect("values serialize"))
+}
+
+fn decode_cursor(
+    cursor: &str,
+    keys: &[(Column, bool, Target)],
+) -> std::result::Result<Vec<SqlValue>, FieldError> {
+    let bad = || {
+        err(
+            "cursor",
+            "the cursor is not one this list produced (cursors depend on the sort)",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let values: Vec<Value> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if values.len() != keys.len() {
+        return Err(bad());
+    }
+    values
+        .iter()
+        .zip(keys)
+        .map(|(v, (c, _, _))| {
+            if v.is_null() {
+                return Ok(ext::to_sql_value(c.kind, &Value::Null));
+            }
+            let sql = ext::to_sql_value(c.kind, v);
+            if is_null(&sql) { Err(bad()) } else { Ok(sql) }
+        })
+        .collect()
+}
