@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use docket_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sea_orm::{ConnectOptions, Database, SqlxSqliteConnector};
+use sea_orm::{SqlxPostgresConnector, SqlxSqliteConnector};
 
 use crate::types::TypeRegistry;
 use crate::{Result, Store, StoreError};
@@ -52,17 +53,27 @@ impl Store {
                 SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
             }
             Some(Backend::Postgres) => {
-                let mut options = ConnectOptions::new(url.to_string());
-                options
+                let mut options = PgConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Internal(format!("bad PostgreSQL URL: {e}")))?
+                    .application_name("docket")
+                    // Extension tables change shape at run time (a kind change replaces a
+                    // column); a cached prepared statement over the old shape then fails
+                    // with "cached plan must not change result type". Unnamed statements
+                    // are planned per execution and cost no extra round trip.
+                    .statement_cache_capacity(0);
+                if let Some(schema) = schema {
+                    options = options.options([("search_path", schema)]);
+                }
+                let pool = PgPoolOptions::new()
                     .max_connections(32)
                     .min_connections(1)
-                    .connect_timeout(Duration::from_secs(10))
                     .acquire_timeout(Duration::from_secs(30))
-                    .sqlx_logging(false);
-                if let Some(schema) = schema {
-                    options.set_schema_search_path(schema.to_string());
-                }
-                Database::connect(options).await?
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| {
+                        StoreError::Internal(format!("cannot connect to PostgreSQL: {e}"))
+                    })?;
+                SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
             }
             None => {
                 return Err(StoreError::Internal(format!(

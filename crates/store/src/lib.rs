@@ -10,6 +10,8 @@ mod ext;
 mod idempotency;
 pub mod list;
 mod requesters;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tickets;
 mod types;
 

@@ -1,0 +1,141 @@
+//! Test fixtures: each test gets a database of its own (a SQLite file in a fresh folder,
+//! or a PostgreSQL schema) that is dropped when the fixture is, even if the test panics.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sea_orm::{ConnectionTrait, Database};
+
+use crate::{Backend, Store};
+
+/// The PostgreSQL server tests use; `DOCKET_TEST_POSTGRES_URL` overrides it.
+pub fn postgres_url() -> String {
+    std::env::var("DOCKET_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub struct TestDb {
+    pub backend: Backend,
+    /// The URL a second instance connects to.
+    pub url: String,
+    /// The PostgreSQL schema (None for SQLite).
+    pub schema: Option<String>,
+    pub store: Store,
+    dir: Option<std::path::PathBuf>,
+}
+
+impl TestDb {
+    /// A migrated, empty database of its own.
+    pub async fn new(backend: Backend) -> TestDb {
+        let name = unique_name();
+        let (url, schema, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("docket-{name}"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                (
+                    format!("sqlite://{}", dir.join("docket.db").display()),
+                    None,
+                    Some(dir),
+                )
+            }
+            Backend::Postgres => {
+                let url = postgres_url();
+                let admin = Database::connect(url.as_str())
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed for this test: {e}"));
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA \"{name}\""))
+                    .await
+                    .expect("create schema");
+                admin.close().await.ok();
+                (url, Some(name), None)
+            }
+        };
+        let store = Store::connect(&url, schema.as_deref())
+            .await
+            .expect("connect");
+        store.migrate().await.expect("migrate");
+        TestDb {
+            backend,
+            url,
+            schema,
+            store,
+            dir,
+        }
+    }
+
+    /// Another connection pool on the same database: what a second server instance has.
+    pub async fn second_instance(&self) -> Store {
+        let store = Store::connect(&self.url, self.schema.as_deref())
+            .await
+            .expect("connect");
+        store.refresh_types().await.expect("load types");
+        store
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(schema) = self.schema.take() {
+            let url = self.url.clone();
+            // Drop runs outside async code (and during panics): use a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async move {
+                    let admin = Database::connect(url.as_str()).await.ok()?;
+                    admin
+                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                        .await
+                        .ok()?;
+                    admin.close().await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// Declare a test that runs once on SQLite and once on PostgreSQL:
+/// `both_backends!(name, |db| async move { ... })` where `db: TestDb`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$db:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($db: $crate::testing::TestDb) {
+                $body.await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::testing::TestDb::new($crate::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::testing::TestDb::new($crate::Backend::Postgres).await).await
+            }
+        }
+    };
+}

@@ -1,0 +1,389 @@
+//! Tickets on both backends: create, validate, update with versions, audit, list with
+//! filters, search, sort and cursors, idempotency, soft delete.
+
+mod common;
+
+use common::*;
+use docket_core::ticket::{CommentKind, Priority, SourceChannel};
+use docket_store::list::Target;
+use docket_store::{
+    CoreField, Filter, FilterOp, IdempotencyKey, ListQuery, NewComment, NewTicket, RequesterRef,
+    SortKey, StoreError, TicketPatch, both_backends,
+};
+use serde_json::json;
+
+fn it_type() -> docket_core::typedef::TypeDefinition {
+    def(
+        "it",
+        "IT",
+        &["device"],
+        "device: {type: string, enum: [laptop, desktop, phone]}\nusers: {type: integer, minimum: 1, default: 1, x-index: true}\nseen: {type: string, format: date-time}\ndue: {type: string, format: date}\nerror: {type: string, x-searchable: true}\nextra: {type: object}",
+    )
+}
+
+fn filter(target: Target, op: FilterOp, values: &[&str]) -> Filter {
+    Filter {
+        param: "test".into(),
+        target,
+        op,
+        values: values.iter().map(|v| v.to_string()).collect(),
+    }
+}
+
+both_backends!(create_read_update_audit, |db| async move {
+    let s = &db.store;
+    apply(s, &it_type(), false).await;
+    let (key, replayed) = s
+        .create_ticket(NewTicket {
+            type_slug: "it".into(),
+            title: "  Laptop will not boot ".into(),
+            body: "Since this morning".into(),
+            priority: Some(Priority::P1),
+            requester: Some(RequesterRef {
+                email: Some("Ada@Example.com".into()),
+                name: Some("Ada".into()),
+                ..Default::default()
+            }),
+            source_channel: SourceChannel::Email,
+            source_ref: Some("<m1@example.com>".into()),
+            tags: vec!["VPN".into(), "vpn".into(), "urgent".into()],
+            fields: fields(json!({"device": "laptop", "seen": "2026-11-20T08:30:00Z", "due": "2026-12-01", "extra": {"a": [1, 2]}})),
+            actor: "test".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(key, "IT-1");
+    assert!(!replayed);
+    let t = s.get_ticket(&key, false).await.unwrap();
+    assert_eq!(t.title, "Laptop will not boot");
+    assert_eq!(t.priority, Priority::P1);
+    assert_eq!(t.tags, vec!["urgent", "vpn"]);
+    assert_eq!(t.fields["users"], 1, "default filled");
+    assert_eq!(t.fields["seen"], "2026-11-20T08:30:00Z");
+    assert_eq!(t.fields["due"], "2026-12-01");
+    assert_eq!(t.fields["extra"], json!({"a": [1, 2]}));
+    let r = t.requester.as_ref().unwrap();
+    assert_eq!(r.email.as_deref(), Some("ada@example.com"));
+    // The same requester is found again by identity.
+    let k2 = create(s, "it", "second", json!({"device": "phone"})).await;
+    assert_eq!(k2, "IT-2");
+
+    // Update with the right version; a stale one is refused and writes nothing.
+    let t = s
+        .update_ticket(
+            &key,
+            Some(1),
+            TicketPatch {
+                status: Some("open".into()),
+                fields: fields(json!({"users": 5, "due": null})),
+                actor: "agent".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (t.version, t.status.as_str(), t.status_category.as_str()),
+        (2, "open", "open")
+    );
+    assert_eq!(t.fields["users"], 5);
+    assert!(t.fields["due"].is_null());
+    let stale = s
+        .update_ticket(
+            &key,
+            Some(1),
+            TicketPatch {
+                title: Some("x".into()),
+                actor: "b".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::VersionMismatch { current: 2 })),
+        "{stale:?}"
+    );
+    // Invalid values: every error at once, nothing written.
+    match s
+        .update_ticket(
+            &key,
+            Some(2),
+            TicketPatch {
+                title: Some("".into()),
+                status: Some("nope".into()),
+                fields: fields(json!({"users": 0, "device": "toaster"})),
+                actor: "agent".into(),
+                ..Default::default()
+            },
+        )
+        .await
+    {
+        Err(StoreError::Invalid(errors)) => {
+            let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+            for p in ["/title", "/status", "/fields/users", "/fields/device"] {
+                assert!(pointers.contains(&p), "{p} in {pointers:?}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.get_ticket(&key, false).await.unwrap().version, 2);
+
+    s.add_comment(
+        &key,
+        NewComment {
+            kind: CommentKind::Internal,
+            body: "checked the disk".into(),
+            author_name: Some("Bob".into()),
+            channel: SourceChannel::Web,
+            actor: "agent".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let events = s.events(&key, None, 100).await.unwrap();
+    let names: Vec<&str> = events.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        names,
+        ["created", "status", "fields.users", "fields.due", "comment"]
+    );
+    assert_eq!(events[2].old_value, Some(json!(1)));
+    assert_eq!(events[2].new_value, Some(json!(5)));
+    assert_eq!(events[1].actor, "agent");
+    assert_eq!(
+        s.comments(&key, None, 10).await.unwrap()[0].body,
+        "checked the disk"
+    );
+
+    // Soft delete hides it; restore brings it back.
+    s.set_deleted(&key, true, "agent").await.unwrap();
+    assert!(matches!(
+        s.get_ticket(&key, false).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(s.get_ticket(&key, true).await.unwrap().deleted_at.is_some());
+    s.set_deleted(&key, false, "agent").await.unwrap();
+    assert!(s.get_ticket(&key, false).await.is_ok());
+});
+
+both_backends!(invalid_creates_write_nothing, |db| async move {
+    let s = &db.store;
+    apply(s, &it_type(), false).await;
+    let r = s
+        .create_ticket(NewTicket {
+            type_slug: "it".into(),
+            title: "".into(),
+            fields: fields(json!({"device": "toaster", "users": "many", "unknown": 1})),
+            requester: Some(RequesterRef {
+                email: Some("new@example.com".into()),
+                ..Default::default()
+            }),
+            actor: "t".into(),
+            ..Default::default()
+        })
+        .await;
+    match r {
+        Err(StoreError::Invalid(errors)) => assert!(errors.len() >= 4, "{errors:?}"),
+        other => panic!("{other:?}"),
+    }
+    let unknown = s
+        .create_ticket(NewTicket {
+            type_slug: "nope".into(),
+            title: "x".into(),
+            actor: "t".into(),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        matches!(unknown, Err(StoreError::Invalid(ref e)) if e[0].pointer == "/type"),
+        "{unknown:?}"
+    );
+    let page = s.list_tickets(&ListQuery::default()).await.unwrap();
+    assert!(page.items.is_empty());
+    // The failed create used no key number.
+    assert_eq!(
+        create(s, "it", "first", json!({"device": "phone"})).await,
+        "IT-1"
+    );
+});
+
+both_backends!(idempotency_keys_replay, |db| async move {
+    let s = &db.store;
+    apply(s, &it_type(), false).await;
+    let new = |hash: &str| NewTicket {
+        type_slug: "it".into(),
+        title: "once".into(),
+        fields: fields(json!({"device": "phone"})),
+        actor: "t".into(),
+        idempotency: Some(IdempotencyKey {
+            scope: "api".into(),
+            key: "k-1".into(),
+            request_hash: hash.into(),
+        }),
+        ..Default::default()
+    };
+    let (a, replay_a) = s.create_ticket(new("h1")).await.unwrap();
+    let (b, replay_b) = s.create_ticket(new("h1")).await.unwrap();
+    assert_eq!((a.as_str(), replay_a, replay_b), (b.as_str(), false, true));
+    assert!(matches!(
+        s.create_ticket(new("h2")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.list_tickets(&ListQuery::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+});
+
+both_backends!(list_filters_sort_search_and_pages, |db| async move {
+    let s = &db.store;
+    apply(s, &it_type(), false).await;
+    let devices = [
+        "laptop", "desktop", "phone", "laptop", "phone", "laptop", "desktop",
+    ];
+    for (i, d) in devices.iter().enumerate() {
+        let mut f = json!({"device": d, "users": i + 1});
+        if i % 2 == 0 {
+            f["error"] = json!(format!("printer jammed number {i}"));
+        }
+        if i == 3 {
+            f.as_object_mut().unwrap().remove("users");
+        }
+        s.create_ticket(NewTicket {
+            type_slug: "it".into(),
+            title: format!("ticket {i}"),
+            fields: fields(f),
+            priority: Some(if i < 2 { Priority::P0 } else { Priority::P3 }),
+            tags: if i % 3 == 0 {
+                vec!["vip".into()]
+            } else {
+                vec![]
+            },
+            actor: "t".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    let keys = |p: &docket_store::Page| p.items.iter().map(|t| t.key.clone()).collect::<Vec<_>>();
+    let q = |filters: Vec<Filter>| ListQuery {
+        type_slug: Some("it".into()),
+        filters,
+        ..Default::default()
+    };
+
+    // Enum set, range, and a core field together.
+    let page = s
+        .list_tickets(&q(vec![
+            filter(
+                Target::Field("device".into()),
+                FilterOp::In,
+                &["laptop", "phone"],
+            ),
+            filter(Target::Field("users".into()), FilterOp::Gte, &["3"]),
+            filter(Target::Core(CoreField::Priority), FilterOp::Eq, &["P3"]),
+        ]))
+        .await
+        .unwrap();
+    assert_eq!(keys(&page), ["IT-6", "IT-5", "IT-3"]);
+    // Null filter: IT-4 defaulted to users=1, so none is empty; the error field is.
+    let page = s
+        .list_tickets(&q(vec![filter(
+            Target::Field("error".into()),
+            FilterOp::Null,
+            &["true"],
+        )]))
+        .await
+        .unwrap();
+    assert_eq!(keys(&page), ["IT-6", "IT-4", "IT-2"]);
+    // Full text over title, body and searchable fields, with prefixes.
+    let page = s
+        .list_tickets(&ListQuery {
+            q: Some("PRINT jam".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(keys(&page), ["IT-7", "IT-5", "IT-3", "IT-1"]);
+    // Tags.
+    let page = s
+        .list_tickets(&ListQuery {
+            tags: vec!["vip".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(keys(&page), ["IT-7", "IT-4", "IT-1"]);
+    // Unknown values are errors, not empty pages.
+    let err = s
+        .list_tickets(&q(vec![filter(
+            Target::Field("device".into()),
+            FilterOp::Eq,
+            &["toaster"],
+        )]))
+        .await;
+    assert!(matches!(err, Err(StoreError::Invalid(_))));
+    let err = s
+        .list_tickets(&ListQuery {
+            filters: vec![filter(
+                Target::Field("device".into()),
+                FilterOp::Eq,
+                &["phone"],
+            )],
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        matches!(err, Err(StoreError::Invalid(_))),
+        "f.* needs a type"
+    );
+
+    // Sorting on an extension field with cursor pages walks every ticket exactly once.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = s
+            .list_tickets(&ListQuery {
+                type_slug: Some("it".into()),
+                sort: vec![
+                    SortKey {
+                        target: Target::Field("device".into()),
+                        descending: false,
+                    },
+                    SortKey {
+                        target: Target::Field("users".into()),
+                        descending: true,
+                    },
+                ],
+                limit: Some(2),
+                cursor: cursor.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|t| {
+            (
+                t.fields["device"].as_str().unwrap().to_string(),
+                t.fields["users"].as_i64(),
+            )
+        }));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let expected: Vec<(String, Option<i64>)> = vec![
+        ("desktop".into(), Some(7)),
+        ("desktop".into(), Some(2)),
+        ("laptop".into(), Some(6)),
+        ("laptop".into(), Some(1)),
+        ("laptop".into(), Some(1)),
+        ("phone".into(), Some(5)),
+        ("phone".into(), Some(3)),
+    ];
+    assert_eq!(seen, expected);
+});
