@@ -220,9 +220,11 @@ pub struct EventOut {
     pub actor: String,
     /// `created`, a core field, `fields.<name>`, `comment` or `deleted`.
     pub field: String,
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value (null when the field had none).
+    #[schema(value_type = Value)]
     pub old: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value (null when the field was cleared).
+    #[schema(value_type = Value)]
     pub new: Option<Value>,
     pub at: DateTime<Utc>,
 }

@@ -88,7 +88,7 @@ pub enum Step {
     Backfill {
         column: String,
         kind: ColumnKind,
-        #[schema(value_type = Object)]
+        #[schema(value_type = Value)]
         value: Value,
     },
     /// Copy every value of `from` into `to`, converting it (see `convert`).

@@ -134,11 +134,7 @@ pub(super) fn check_value(
             continue;
         }
         let pointer = error.instance_path().as_str().to_string();
-        let mut message = error.to_string();
-        if message.len() > 300 {
-            message.truncate(300);
-            message.push('…');
-        }
+        let message = super::clip(error.to_string(), 300);
         r.at(&pointer, message);
     }
     if schema.is_object() {

@@ -63,11 +63,7 @@ impl CompiledType {
             .iter_errors(fields)
             .map(|e| {
                 let path = e.instance_path().as_str().to_string();
-                let mut message = e.to_string();
-                if message.len() > 300 {
-                    message.truncate(300);
-                    message.push('…');
-                }
+                let message = super::clip(e.to_string(), 300);
                 FieldError {
                     pointer: format!("{prefix}{path}"),
                     message,

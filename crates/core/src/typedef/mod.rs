@@ -71,6 +71,20 @@ impl TypeDefinition {
     }
 }
 
+/// A message cut to at most `max` bytes (on a character boundary), so that an error about
+/// a huge value stays readable.
+pub(crate) fn clip(mut message: String, max: usize) -> String {
+    if message.len() > max {
+        let mut cut = max;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push('…');
+    }
+    message
+}
+
 /// One problem in a type file: where it is and why it is wrong.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct TypeFileError {
@@ -111,3 +125,14 @@ impl fmt::Display for TypeFileErrors {
 }
 
 impl std::error::Error for TypeFileErrors {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clip_respects_character_boundaries() {
+        let s = "é".repeat(200);
+        let c = super::clip(s, 301);
+        assert!(c.ends_with('…') && c.len() <= 301 + '…'.len_utf8());
+        assert_eq!(super::clip("short".into(), 300), "short");
+    }
+}

@@ -439,9 +439,11 @@ async fn list_tickets(
     }))
 }
 
-#[derive(serde::Deserialize, utoipa::IntoParams)]
+/// The paging parameters of comment and event lists. The struct documents them for
+/// OpenAPI; `parse` reads them (and refuses unknown ones).
+#[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct PageParams {
     /// Items per page, 1-200 (default 50).
     limit: Option<u64>,
@@ -450,52 +452,33 @@ struct PageParams {
 }
 
 impl PageParams {
+    /// `(after_id, limit)`; unknown parameters are errors here too.
     fn parse(raw: Option<&str>) -> ApiResult<(Option<i64>, u64)> {
-        let p: PageParams = serde_urlencoded_parse(raw.unwrap_or(""))?;
-        let limit = p.limit.unwrap_or(50);
-        if !(1..=200).contains(&limit) {
-            return Err(ApiError::invalid_field(
-                StatusCode::BAD_REQUEST,
-                "/query/limit",
-                "limit is a number from 1 to 200",
-            ));
-        }
-        let after = match p.cursor {
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                ApiError::invalid_field(
-                    StatusCode::BAD_REQUEST,
-                    "/query/cursor",
-                    "not a cursor of this list",
-                )
-            })?),
-            None => None,
+        let bad = |param: &str, message: &str| {
+            ApiError::invalid_field(StatusCode::BAD_REQUEST, &format!("/query/{param}"), message)
         };
+        let (mut after, mut limit) = (None, 50);
+        for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            match name.as_ref() {
+                "limit" => {
+                    limit = value
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| (1..=200).contains(n))
+                        .ok_or_else(|| bad("limit", "limit is a number from 1 to 200"))?
+                }
+                "cursor" => {
+                    after = Some(
+                        value
+                            .parse::<i64>()
+                            .map_err(|_| bad("cursor", "not a cursor of this list"))?,
+                    )
+                }
+                other => return Err(bad(other, &format!("unknown query parameter `{other}`"))),
+            }
+        }
         Ok((after, limit))
     }
-}
-
-fn serde_urlencoded_parse<T: serde::de::DeserializeOwned>(raw: &str) -> ApiResult<T> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
-        .into_owned()
-        .collect();
-    let map: serde_json::Map<String, serde_json::Value> = pairs
-        .into_iter()
-        .map(|(k, v)| {
-            let value = v
-                .parse::<u64>()
-                .map(serde_json::Value::from)
-                .unwrap_or(serde_json::Value::String(v));
-            (k, value)
-        })
-        .collect();
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| ApiError::Invalid {
-        status: StatusCode::BAD_REQUEST,
-        detail: e.to_string(),
-        errors: vec![docket_core::typedef::FieldError {
-            pointer: "/query".into(),
-            message: e.to_string(),
-        }],
-    })
 }
 
 /// List a ticket's comments, oldest first

@@ -132,7 +132,7 @@ async fn type_versions(
     get, path = "/types/{slug}/export", tag = "types",
     params(("slug" = String, Path)),
     responses(
-        (status = 200, description = "The type file", content_type = "application/yaml", body = String),
+        (status = 200, description = "The type file, as YAML (application/yaml)"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -1,0 +1,426 @@
+//! The REST API end to end, on SQLite and PostgreSQL: a real server on a free port,
+//! spoken to over HTTP.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{Value, json};
+
+fn laptop(title: &str) -> Value {
+    json!({"type": "it_support", "title": title, "fields": {"category": "hardware", "device": "laptop", "asset_tag": "A-00042"}})
+}
+
+api_test!(tickets_round_trip, |app| async move {
+    let r = app.post("/tickets", &laptop("Laptop will not boot")).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["etag"], "\"1\"");
+    assert_eq!(r.headers()["location"], "/api/v1/tickets/IT-1");
+    let t: Value = r.json().await.unwrap();
+    assert_eq!(t["key"], "IT-1");
+    assert_eq!(t["fields"]["impact"], "individual", "default applied");
+    assert_eq!(t["fields"]["asset_tag"], "A-00042");
+
+    // PATCH needs If-Match; a stale one gets 412 and writes nothing.
+    let patch = json!({"status": "open", "fields": {"affected_users": 4}});
+    let r = app
+        .client
+        .patch(app.url("/tickets/IT-1"))
+        .json(&patch)
+        .send()
+        .await
+        .unwrap();
+    problem(r, 428).await;
+    let r = app
+        .client
+        .patch(app.url("/tickets/IT-1"))
+        .header("If-Match", "\"1\"")
+        .json(&patch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["etag"], "\"2\"");
+    let r = app
+        .client
+        .patch(app.url("/tickets/IT-1"))
+        .header("If-Match", "\"1\"")
+        .json(&json!({"title": "lost"}))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 412).await;
+    let t: Value = app.get("/tickets/IT-1").await.json().await.unwrap();
+    assert_eq!(
+        (
+            t["title"].as_str(),
+            t["status"].as_str(),
+            t["fields"]["affected_users"].as_i64()
+        ),
+        (Some("Laptop will not boot"), Some("open"), Some(4))
+    );
+
+    let r = app
+        .post(
+            "/tickets/IT-1/comments",
+            &json!({"kind": "public", "body": "On it", "author_name": "Bob"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .post(
+            "/tickets/IT-1/comments",
+            &json!({"kind": "internal", "body": "Disk is dead"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let comments: Value = app
+        .get("/tickets/IT-1/comments?limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(comments["items"][0]["body"], "On it");
+    let next = comments["next_cursor"].as_str().unwrap();
+    let more: Value = app
+        .get(&format!("/tickets/IT-1/comments?limit=1&cursor={next}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(more["items"][0]["kind"], "internal");
+    let events: Value = app.get("/tickets/IT-1/events").await.json().await.unwrap();
+    let fields: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "created",
+            "status",
+            "fields.affected_users",
+            "comment",
+            "comment"
+        ]
+    );
+
+    let r = app
+        .client
+        .delete(app.url("/tickets/IT-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    problem(app.get("/tickets/IT-1").await, 404).await;
+    let r = app
+        .client
+        .post(app.url("/tickets/IT-1/restore"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+});
+
+api_test!(
+    bad_input_gets_clear_errors_and_writes_nothing,
+    |app| async move {
+        // Every failing field at once, with pointers.
+        let r = app
+        .post("/tickets", &json!({"type": "it_support", "title": "", "fields": {"category": "toaster", "asset_tag": "B-1", "affected_users": 0, "colour": "red"}}))
+        .await;
+        let p = problem(r, 422).await;
+        let ptrs = pointers(&p);
+        for expected in [
+            "/title",
+            "/fields/category",
+            "/fields/asset_tag",
+            "/fields/affected_users",
+            "/fields",
+        ] {
+            assert!(
+                ptrs.contains(&expected.to_string()),
+                "{expected} in {ptrs:?}"
+            );
+        }
+        // Unknown type, wrong JSON types, not JSON, too large.
+        let p = problem(
+            app.post("/tickets", &json!({"type": "nope", "title": "x"}))
+                .await,
+            422,
+        )
+        .await;
+        assert_eq!(pointers(&p), ["/type"]);
+        let p = problem(
+            app.post("/tickets", &json!({"type": "it_support", "title": 5}))
+                .await,
+            422,
+        )
+        .await;
+        assert_eq!(pointers(&p), ["/title"]);
+        let r = app
+            .client
+            .post(app.url("/tickets"))
+            .header("content-type", "application/json")
+            .body("{\"type\": ")
+            .send()
+            .await
+            .unwrap();
+        problem(r, 400).await;
+        let r = app
+            .client
+            .post(app.url("/tickets"))
+            .header("content-type", "text/plain")
+            .body("hi")
+            .send()
+            .await
+            .unwrap();
+        problem(r, 415).await;
+        let huge = json!({"type": "it_support", "title": "big", "body": "x".repeat(2 * 1024 * 1024), "fields": {"category": "other"}});
+        let r = app.post("/tickets", &huge).await;
+        problem(r, 413).await;
+        // Unknown and malformed filters name themselves.
+        let p = problem(app.get("/tickets?colour=red").await, 400).await;
+        assert_eq!(pointers(&p), ["/query/colour"]);
+        let p = problem(app.get("/tickets?type=it_support&f.colour=red").await, 400).await;
+        assert_eq!(pointers(&p), ["/query/f.colour"]);
+        let p = problem(
+            app.get("/tickets?type=it_support&f.affected_users.gte=many")
+                .await,
+            400,
+        )
+        .await;
+        assert_eq!(pointers(&p), ["/query/f.affected_users.gte"]);
+        // Nothing was created by any of it.
+        let page: Value = app.get("/tickets").await.json().await.unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 0);
+        problem(app.get("/nowhere").await, 404).await;
+    }
+);
+
+api_test!(idempotent_creates, |app| async move {
+    let send = |body: Value| {
+        app.client
+            .post(app.url("/tickets"))
+            .header("Idempotency-Key", "retry-1")
+            .json(&body)
+            .send()
+    };
+    let first = send(laptop("once")).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let second = send(laptop("once")).await.unwrap();
+    assert_eq!(second.status(), 201);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    let (a, b): (Value, Value) = (first.json().await.unwrap(), second.json().await.unwrap());
+    assert_eq!(a["key"], b["key"]);
+    problem(send(laptop("different")).await.unwrap(), 409).await;
+    let page: Value = app.get("/tickets").await.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+});
+
+api_test!(list_filters_over_http, |app| async move {
+    for (i, (cat, users)) in [
+        ("hardware", 1),
+        ("network", 10),
+        ("hardware", 25),
+        ("software", 3),
+    ]
+    .iter()
+    .enumerate()
+    {
+        app.create(json!({"type": "it_support", "title": format!("t{i} printer"), "priority": if i == 0 { "P0" } else { "P3" },
+            "tags": if i % 2 == 0 { vec!["vip"] } else { vec![] },
+            "fields": {"category": cat, "affected_users": users}}))
+            .await;
+    }
+    let keys = |v: Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["key"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let v: Value = app.get("/tickets?type=it_support&f.category=hardware&f.category=network&f.affected_users.gte=5&sort=-f.affected_users").await.json().await.unwrap();
+    assert_eq!(keys(v), ["IT-3", "IT-2"]);
+    let v: Value = app
+        .get("/tickets?type=it_support&f.category.in=software,network&sort=f.affected_users")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(v), ["IT-4", "IT-2"]);
+    let v: Value = app
+        .get("/tickets?priority.lte=P1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(v), ["IT-1"]);
+    let v: Value = app
+        .get("/tickets?tag=vip&q=printer")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(v), ["IT-3", "IT-1"]);
+    let v: Value = app
+        .get("/tickets?limit=3&sort=created_at")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = v["next_cursor"].as_str().unwrap().to_string();
+    assert_eq!(keys(v), ["IT-1", "IT-2", "IT-3"]);
+    let v: Value = app
+        .get(&format!("/tickets?limit=3&sort=created_at&cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(v.clone()), ["IT-4"]);
+    assert!(v["next_cursor"].is_null());
+});
+
+api_test!(types_plan_apply_export, |app| async move {
+    let types: Value = app.get("/types").await.json().await.unwrap();
+    assert_eq!(types.as_array().unwrap().len(), 5);
+    let it: Value = app.get("/types/it_support").await.json().await.unwrap();
+    assert_eq!(it["source"], "file");
+    assert!(it["schema"]["properties"]["category"].is_object());
+    assert!(it["ui"]["ui:order"].is_array());
+    let ms = app.get("/types/meta-schema").await;
+    assert_eq!(ms.headers()["content-type"], "application/schema+json");
+
+    // A new type through the API: plan (nothing changes), apply, use it.
+    let def = json!({"slug": "facilities", "name": "Facilities", "key_prefix": "FAC",
+        "schema": {"type": "object", "required": ["room"], "properties": {
+            "room": {"type": "string", "x-index": true}, "seats": {"type": "integer"}}}});
+    let plan: Value = app
+        .post("/types/plan", &json!({"definition": def}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plan["safety"], "safe");
+    assert!(
+        plan["ddl"][0].as_str().unwrap().contains("CREATE TABLE"),
+        "{plan}"
+    );
+    problem(app.get("/types/facilities").await, 404).await;
+    let applied: Value = app
+        .post("/types/apply", &json!({"definition": def}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (applied["applied"].as_bool(), applied["to_version"].as_i64()),
+        (Some(true), Some(1))
+    );
+    let t = app.create(json!({"type": "facilities", "title": "Broken chair", "fields": {"room": "B12", "seats": 4}})).await;
+    assert_eq!(t["key"], "FAC-1");
+
+    // Remove a field: refused without force (409 with the plan), applied with it.
+    let smaller = json!({"slug": "facilities", "name": "Facilities", "key_prefix": "FAC",
+        "schema": {"type": "object", "required": ["room"], "properties": {"room": {"type": "string", "x-index": true}}}});
+    let p = problem(
+        app.post("/types/apply", &json!({"definition": smaller}))
+            .await,
+        409,
+    )
+    .await;
+    assert_eq!(p["plan"]["safety"], "destructive");
+    let r = app
+        .post(
+            "/types/apply",
+            &json!({"definition": smaller, "allow_destructive": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let t: Value = app.get("/tickets/FAC-1").await.json().await.unwrap();
+    assert!(t["fields"].get("seats").is_none());
+    let detail: Value = app.get("/types/facilities").await.json().await.unwrap();
+    assert_eq!(detail["hidden_columns"], json!(["seats"]));
+    // Adding it back restores the data.
+    app.post("/types/apply", &json!({"definition": def})).await;
+    let t: Value = app.get("/tickets/FAC-1").await.json().await.unwrap();
+    assert_eq!(t["fields"]["seats"], 4);
+    let versions: Value = app
+        .get("/types/facilities/versions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions.as_array().unwrap().len(), 3);
+
+    // YAML bodies: errors carry lines; export gives YAML back.
+    let bad_yaml = "slug: facilities\nname: Facilities\nkey_prefix: FAC\nschema:\n  type: object\n  properties:\n    'x\"; DROP TABLE tickets; --': {type: string}\n";
+    let r = app
+        .client
+        .post(app.url("/types/plan"))
+        .header("content-type", "application/yaml")
+        .body(bad_yaml)
+        .send()
+        .await
+        .unwrap();
+    let p = problem(r, 422).await;
+    assert_eq!(p["type_errors"][0]["line"], 7, "{p}");
+    let export = app.get("/types/facilities/export").await;
+    assert_eq!(export.headers()["content-type"], "application/yaml");
+    let text = export.text().await.unwrap();
+    assert!(text.contains("slug: facilities"), "{text}");
+    // Files are read-only through the API.
+    let it_def = it["definition"].clone();
+    problem(
+        app.post("/types/apply", &json!({"definition": it_def}))
+            .await,
+        403,
+    )
+    .await;
+});
+
+api_test!(
+    another_instance_serves_new_types_within_a_second,
+    |app| async move {
+        let other_store = app.db.second_instance().await;
+        let (other_addr, _stop) = serve(other_store).await;
+        let def = json!({"slug": "parking", "name": "Parking", "key_prefix": "PRK",
+        "schema": {"type": "object", "properties": {"plate": {"type": "string"}}}});
+        let r = app.post("/types/apply", &json!({"definition": def})).await;
+        assert_eq!(r.status(), 200);
+        let applied_at = Instant::now();
+        let url = format!("http://{other_addr}/api/v1/types/parking");
+        loop {
+            let r = app.client.get(&url).send().await.unwrap();
+            if r.status() == 200 {
+                break;
+            }
+            assert!(
+                applied_at.elapsed() < Duration::from_secs(1),
+                "the other instance did not pick the type up within a second"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+);
+
+#[tokio::test]
+async fn reference_page_needs_no_network() {
+    let app = TestApp::new(docket_store::Backend::Sqlite).await;
+    let page = app.get("/docs").await.text().await.unwrap();
+    assert!(page.contains("openapi.json"));
+    for external in ["http://", "https://", "//cdn", "unpkg", "jsdelivr"] {
+        assert!(
+            !page.contains(external),
+            "the reference page loads {external}"
+        );
+    }
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let health: Value = app.get("/health").await.json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+}
