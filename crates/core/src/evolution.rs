@@ -149,6 +149,10 @@ pub fn columns_to_inspect(applied: Option<&Applied>, new: &TypeDefinition) -> Ve
         return Vec::new();
     };
     let claims = claim_columns(applied, &compile_fields(&new.schema));
+    if cross_field_rules(&applied.definition.schema) != cross_field_rules(&new.schema) {
+        // Rules spanning fields are checked on whole tickets: every claimed column.
+        return claims.into_iter().map(|(_, s)| s.column).collect();
+    }
     let old_fields = fields_by_name(&applied.definition);
     claims
         .into_iter()
@@ -167,6 +171,29 @@ pub fn columns_to_inspect(applied: Option<&Applied>, new: &TypeDefinition) -> Ve
             differs.then(|| col.name.clone())
         })
         .collect()
+}
+
+/// The parts of a type schema that validate across fields (or through shared `$defs`),
+/// as opposed to one field's own keywords.
+fn cross_field_rules(schema: &Value) -> Value {
+    const PER_FIELD: &[&str] = &[
+        "properties",
+        "required",
+        "title",
+        "description",
+        "$comment",
+        "$schema",
+        "type",
+    ];
+    match schema {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(k, _)| !PER_FIELD.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 fn fields_by_name(def: &TypeDefinition) -> HashMap<String, FieldSpec> {
@@ -324,6 +351,8 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         }
     }
 
+    // Each stored ticket's fields as they will be, for rules that span fields.
+    let mut tickets: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
     // Fields whose column exists (renamed above or kept).
     let mut claimed_columns: Vec<String> = Vec::new();
     let mut new_columns: Vec<&FieldSpec> = Vec::new();
@@ -368,7 +397,7 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
                 );
             } else {
                 p.blocked(
-                    &f.name,
+                    Some(&f.name),
                     format!(
                         "cannot change `{}` from {} to {}: {} stored value(s) do not convert; fix or clear them first",
                         f.name,
@@ -408,6 +437,12 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         } else if let Some(rows) = rows {
             converted = rows.clone();
         }
+        for (key, v) in &converted {
+            let t = tickets.entry(key.clone()).or_default();
+            if !v.is_null() {
+                t.insert(f.name.clone(), v.clone());
+            }
+        }
         // Validation: do the stored values still satisfy the field's schema?
         let validation_changed = old
             .map(|o| validation_keywords(&o.schema) != validation_keywords(&f.schema))
@@ -424,7 +459,7 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
                 }
             } else {
                 p.blocked(
-                    &f.name,
+                    Some(&f.name),
                     format!(
                         "narrowing `{}`: {} stored value(s) would no longer be valid ({})",
                         f.name,
@@ -489,6 +524,27 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
                     Safety::Safe,
                 );
             }
+        }
+    }
+
+    let rules_changed =
+        cross_field_rules(&applied.definition.schema) != cross_field_rules(&new.schema);
+    if rules_changed {
+        let invalid = invalid_tickets(new, &tickets);
+        if invalid.is_empty() {
+            p.change(
+                None,
+                "change the rules that span fields (every stored ticket satisfies them)".into(),
+                Safety::Safe,
+            );
+        } else {
+            let n = invalid.len();
+            p.blocked(
+                None,
+                format!("change the rules that span fields: {n} stored ticket(s) would no longer be valid"),
+                Safety::Destructive,
+                invalid,
+            );
         }
     }
 
@@ -562,7 +618,7 @@ fn required_without_value(p: &mut Planner, f: &FieldSpec, empty: Vec<String>) {
             );
         }
         None => p.blocked(
-            &f.name,
+            Some(&f.name),
             format!(
                 "`{}` becomes required without a default, and stored tickets have no value for it",
                 f.name
@@ -571,6 +627,25 @@ fn required_without_value(p: &mut Planner, f: &FieldSpec, empty: Vec<String>) {
             empty,
         ),
     }
+}
+
+/// Tickets whose (future) fields fail the whole new schema.
+fn invalid_tickets(
+    def: &TypeDefinition,
+    tickets: &BTreeMap<String, serde_json::Map<String, Value>>,
+) -> Vec<String> {
+    let Ok(validator) = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&def.schema)
+    else {
+        return Vec::new();
+    };
+    tickets
+        .iter()
+        .filter(|(_, fields)| !validator.is_valid(&Value::Object((*fields).clone())))
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 fn invalid_values(def: &TypeDefinition, f: &FieldSpec, rows: &[(String, Value)]) -> Vec<String> {
@@ -695,10 +770,16 @@ impl Planner {
         });
     }
 
-    fn blocked(&mut self, field: &str, summary: String, safety: Safety, mut keys: Vec<String>) {
+    fn blocked(
+        &mut self,
+        field: Option<&str>,
+        summary: String,
+        safety: Safety,
+        mut keys: Vec<String>,
+    ) {
         keys.truncate(MAX_BLOCKING);
         self.changes.push(Change {
-            field: Some(field.to_string()),
+            field: field.map(str::to_string),
             summary,
             safety,
             blocking_tickets: keys,
@@ -706,12 +787,20 @@ impl Planner {
     }
 
     fn finish(
-        self,
+        mut self,
         new: &TypeDefinition,
         applied: Option<&Applied>,
         columns: Vec<ColumnState>,
     ) -> Plan {
         let noop = applied.is_some_and(|a| a.definition == *new);
+        if !noop && self.changes.is_empty() {
+            // Something differs that has no effect on data (key order, annotations).
+            self.change(
+                None,
+                "update the definition (no effect on stored data)".into(),
+                Safety::Safe,
+            );
+        }
         Plan {
             slug: new.slug.clone(),
             from_version: applied.map(|a| a.version),

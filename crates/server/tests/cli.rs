@@ -74,3 +74,39 @@ fn shipped_types_check_plan_apply_and_export() {
     );
     let _ = std::fs::remove_dir_all(data);
 }
+
+#[test]
+fn serve_refuses_to_start_on_unsafe_changes_and_prints_the_plan() {
+    let types = temp_dir("serve-types");
+    let data = temp_dir("serve-data");
+    let file = types.join("desk.yaml");
+    let v1 = "slug: desk\nname: Desk\nkey_prefix: DSK\nschema:\n  type: object\n  properties:\n    floor: {type: integer}\n    wing: {type: string}\n";
+    std::fs::write(&file, v1).unwrap();
+    let run = |args: &[&str]| {
+        docket()
+            .args(args)
+            .env("DOCKET_DATA_DIR", &data)
+            .env("DOCKET_TYPES_DIR", &types)
+            .env_remove("DOCKET_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["types", "apply"]).status.success());
+    // Removing a field is destructive: serve must refuse and say why.
+    std::fs::write(&file, v1.replace("    wing: {type: string}\n", "")).unwrap();
+    let out = run(&["serve", "--bind", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to start"), "{err}");
+    assert!(err.contains("remove field `wing`"), "{err}");
+    // Forced through the CLI, the next start is clean (checked by planning again).
+    assert!(
+        run(&["types", "apply", "--allow-destructive"])
+            .status
+            .success()
+    );
+    let plan = String::from_utf8_lossy(&run(&["types", "plan"]).stdout).to_string();
+    assert!(plan.contains("desk: up to date (v2)"), "{plan}");
+    let _ = std::fs::remove_dir_all(types);
+    let _ = std::fs::remove_dir_all(data);
+}

@@ -297,3 +297,40 @@ fn columns_to_inspect_names_only_what_changed() {
     let cols = columns_to_inspect(Some(&applied(&old)), &new);
     assert_eq!(cols, vec!["b".to_string(), "c".to_string()]);
 }
+
+#[test]
+fn cross_field_rules_are_checked_on_whole_tickets() {
+    let text = |rule: &str| {
+        format!(
+            "slug: it\nname: IT\nkey_prefix: IT\nschema:\n  type: object\n{rule}  properties:\n    a: {{type: string}}\n    b: {{type: string}}\n"
+        )
+    };
+    let parse = |t: String| TypeDefinition::parse(&t, Syntax::Yaml, None).unwrap();
+    let old = parse(text(""));
+    let new = parse(text("  dependentRequired: {a: [b]}\n"));
+    let a = applied(&old);
+    assert_eq!(
+        columns_to_inspect(Some(&a), &new),
+        vec!["a".to_string(), "b".to_string()]
+    );
+    let rows = data(&[
+        ("IT-1", "a", json!("x")),
+        ("IT-1", "b", json!("y")),
+        ("IT-2", "a", json!("x")),
+        ("IT-2", "b", Value::Null),
+    ]);
+    let p = plan(Some(&a), &new, &rows);
+    assert_eq!(p.safety, Safety::Destructive, "{}", summaries(&p));
+    assert_eq!(p.changes[0].blocking_tickets, vec!["IT-2"]);
+    let fine = data(&[("IT-1", "a", json!("x")), ("IT-1", "b", json!("y"))]);
+    assert_eq!(plan(Some(&a), &new, &fine).safety, Safety::Safe);
+}
+
+#[test]
+fn a_change_without_effect_is_still_described() {
+    let old = def("a: {type: string}", &[]);
+    let mut new = old.clone();
+    new.schema["$comment"] = json!("why a exists");
+    let p = plan(Some(&applied(&old)), &new, &StoredData::default());
+    assert!(!p.noop && !p.changes.is_empty());
+}

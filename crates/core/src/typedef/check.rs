@@ -30,8 +30,95 @@ pub const RESERVED_FIELD_NAMES: &[&str] = &[
     "tableoid",
 ];
 
-/// Docket's own schema keywords; any other `x-` keyword is a typo.
+/// Docket's own schema keywords; any other `x-` keyword is a typo. They apply to fields
+/// (the top-level properties) only.
 const DOCKET_KEYWORDS: &[&str] = &["x-index", "x-searchable", "x-renamed-from"];
+
+/// Every keyword of JSON Schema 2020-12 (core, applicators, validation, formats, content,
+/// annotations). Anything else in a type schema is almost always a typo (`maxLenght`)
+/// that would silently validate nothing, so it is refused.
+const SCHEMA_KEYWORDS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$ref",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$vocabulary",
+    "$comment",
+    "$defs",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "prefixItems",
+    "items",
+    "contains",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxContains",
+    "minContains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "dependentRequired",
+    "format",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "title",
+    "description",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "examples",
+];
+
+/// The formats JSON Schema 2020-12 defines; Docket's validator asserts them.
+const FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
 
 pub fn is_identifier(name: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -140,7 +227,9 @@ pub(super) fn check_value(
     if schema.is_object() {
         check_refs(&schema, &mut r);
         check_field_keywords(&schema, &mut r);
+        check_keywords(&schema, "/schema", &mut r);
     }
+    check_ui(&value, &mut r);
     if !r.errors.is_empty() {
         return Err(TypeFileErrors(r.errors));
     }
@@ -307,17 +396,6 @@ fn check_field_keywords(schema: &Value, r: &mut Report) {
         let Some(obj) = prop.as_object() else {
             continue;
         };
-        for key in obj.keys().filter(|k| k.starts_with("x-")) {
-            if !DOCKET_KEYWORDS.contains(&key.as_str()) {
-                r.at_key(
-                    &format!("{base}/{}", escape_pointer(key)),
-                    format!(
-                        "unknown keyword `{key}`; Docket's keywords are {}",
-                        DOCKET_KEYWORDS.join(", ")
-                    ),
-                );
-            }
-        }
         let resolved = resolved_property(schema, prop);
         let kind = crate::fields::kind_of(&resolved);
         if resolved.get("x-index") == Some(&Value::Bool(true)) && kind == ColumnKind::Json {
@@ -356,6 +434,106 @@ fn check_field_keywords(schema: &Value, r: &mut Report) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// Walk every subschema: keywords must be JSON Schema's (or Docket's, on fields), formats
+/// known, and `type` lists spelled so that YAML does not turn them into something else.
+fn check_keywords(node: &Value, pointer: &str, r: &mut Report) {
+    let Some(obj) = node.as_object() else { return };
+    let field_level =
+        pointer.starts_with("/schema/properties/") && pointer.matches('/').count() == 3;
+    for (key, value) in obj {
+        let here = format!("{pointer}/{}", escape_pointer(key));
+        if key.starts_with("x-") {
+            if !DOCKET_KEYWORDS.contains(&key.as_str()) {
+                r.at_key(
+                    &here,
+                    format!(
+                        "unknown keyword `{key}`; Docket's keywords are {}",
+                        DOCKET_KEYWORDS.join(", ")
+                    ),
+                );
+            } else if !field_level {
+                r.at_key(
+                    &here,
+                    format!("`{key}` applies to fields (the schema's top-level properties) only"),
+                );
+            }
+            continue;
+        }
+        if !SCHEMA_KEYWORDS.contains(&key.as_str()) {
+            r.at_key(
+                &here,
+                format!("unknown keyword `{key}` (not JSON Schema 2020-12; a typo?)"),
+            );
+            continue;
+        }
+        match (key.as_str(), value) {
+            ("format", Value::String(f)) if !FORMATS.contains(&f.as_str()) => {
+                r.at(
+                    &here,
+                    format!(
+                        "unknown format `{f}`; known formats: {}",
+                        FORMATS.join(", ")
+                    ),
+                );
+            }
+            ("type", Value::Array(types)) if types.iter().any(Value::is_null) => {
+                r.at(
+                    &here,
+                    "write \"null\" in quotes: unquoted, YAML reads null as no value at all",
+                );
+            }
+            (
+                "properties" | "patternProperties" | "$defs" | "dependentSchemas",
+                Value::Object(children),
+            ) => {
+                for (name, child) in children {
+                    check_keywords(child, &format!("{here}/{}", escape_pointer(name)), r);
+                }
+            }
+            ("allOf" | "anyOf" | "oneOf" | "prefixItems", Value::Array(children)) => {
+                for (i, child) in children.iter().enumerate() {
+                    check_keywords(child, &format!("{here}/{i}"), r);
+                }
+            }
+            (
+                "items"
+                | "contains"
+                | "not"
+                | "if"
+                | "then"
+                | "else"
+                | "additionalProperties"
+                | "propertyNames"
+                | "unevaluatedItems"
+                | "unevaluatedProperties"
+                | "contentSchema",
+                child,
+            ) => check_keywords(child, &here, r),
+            _ => {}
+        }
+    }
+}
+
+/// Form hints may only name fields that exist.
+fn check_ui(value: &Value, r: &mut Report) {
+    let Some(order) = value.pointer("/ui/ui:order").and_then(Value::as_array) else {
+        return;
+    };
+    let props = value
+        .pointer("/schema/properties")
+        .and_then(Value::as_object);
+    for (i, name) in order.iter().enumerate() {
+        match name.as_str() {
+            Some("*") => {}
+            Some(n) if props.is_some_and(|p| p.contains_key(n)) => {}
+            _ => r.at(
+                &format!("/ui/ui:order/{i}"),
+                format!("ui:order names {name}, which is not a field of this type"),
+            ),
         }
     }
 }
@@ -478,6 +656,26 @@ mod tests {
         assert!(all.contains("unknown keyword `x-indx`"), "{all}");
         assert!(all.contains("cannot be indexed"), "{all}");
         assert!(all.contains("`missing` is not a property"), "{all}");
+    }
+
+    #[test]
+    fn typos_in_schema_keywords_formats_and_ui_are_caught() {
+        let text = format!(
+            "{HEAD}schema:\n  type: object\n  $defs:\n    d: {{type: string, x-indx: true}}\n  properties:\n    a: {{type: string, maxLenght: 5}}\n    b: {{type: string, format: datetime}}\n    c: {{type: [integer, null]}}\n    e: {{type: array, items: {{type: string, x-index: true}}}}\nui:\n  ui:order: [a, b, nope]\n"
+        );
+        let errs = errors(&text);
+        let all = errs
+            .iter()
+            .map(|e| format!("{}:{} {}", e.line, e.column, e.message))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(all.contains("unknown keyword `x-indx`"), "{all}");
+        assert!(all.contains("unknown keyword `maxLenght`"), "{all}");
+        assert!(all.contains("unknown format `datetime`"), "{all}");
+        assert!(all.contains("\"null\" in quotes"), "{all}");
+        assert!(all.contains("applies to fields"), "{all}");
+        assert!(all.contains("ui:order names \"nope\""), "{all}");
+        assert!(all.contains("9:23 unknown keyword `maxLenght`"), "{all}");
     }
 
     #[test]
