@@ -97,6 +97,17 @@ fn paths_or_default(paths: Vec<PathBuf>, config: &Config) -> Vec<PathBuf> {
     }
 }
 
+/// The configuration and the checked type files named by `paths` (default: the types
+/// directory); problems are printed with their places.
+fn config_and_files(
+    args: &ConfigArgs,
+    paths: Vec<PathBuf>,
+) -> anyhow::Result<Result<(Config, Vec<typefiles::TypeFile>), ExitCode>> {
+    let config = Config::load(args, None)?;
+    let paths = paths_or_default(paths, &config);
+    Ok(load_files(&paths).map(|files| (config, files)))
+}
+
 fn load_files(paths: &[PathBuf]) -> Result<Vec<typefiles::TypeFile>, ExitCode> {
     typefiles::load(paths).map_err(|errors| {
         for e in &errors {
@@ -122,9 +133,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Types {
             command: TypesCommand::Check { paths },
         } => {
-            let config = Config::load(&cli.config, None)?;
-            let files = match load_files(&paths_or_default(paths, &config)) {
-                Ok(f) => f,
+            let (_, files) = match config_and_files(&cli.config, paths)? {
+                Ok(cf) => cf,
                 Err(code) => return Ok(code),
             };
             for f in &files {
@@ -142,9 +152,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Types {
             command: TypesCommand::Plan { paths },
         } => {
-            let config = Config::load(&cli.config, None)?;
-            let files = match load_files(&paths_or_default(paths, &config)) {
-                Ok(f) => f,
+            let (config, files) = match config_and_files(&cli.config, paths)? {
+                Ok(cf) => cf,
                 Err(code) => return Ok(code),
             };
             let store = open(&config).await?;
@@ -169,9 +178,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     allow_destructive,
                 },
         } => {
-            let config = Config::load(&cli.config, None)?;
-            let files = match load_files(&paths_or_default(paths, &config)) {
-                Ok(f) => f,
+            let (config, files) = match config_and_files(&cli.config, paths)? {
+                Ok(cf) => cf,
                 Err(code) => return Ok(code),
             };
             let store = open(&config).await?;

@@ -702,6 +702,8 @@ impl Store {
         let body = patch.body.clone().unwrap_or_else(|| row.body.clone());
         model.search_text = Set(search_text(&row.key, &title, &body, &merged, &searchable));
         model.row_version = Set(row.row_version + 1);
+        // The ticket now holds data written under the current version of its type.
+        model.type_version = Set(compiled.version);
         model.updated_at = Set(at);
         model.update(&txn).await?;
         txn.commit().await?;

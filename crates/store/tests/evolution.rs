@@ -135,6 +135,23 @@ both_backends!(removed_fields_are_hidden_and_restored, |db| async move {
     apply(s, &v2, true).await;
     let t = s.get_ticket(&k, false).await.unwrap();
     assert!(!t.fields.contains_key("b"));
+    assert_eq!(t.type_version, 1, "written under version 1");
+    let t = s
+        .update_ticket(
+            &k,
+            None,
+            docket_store::TicketPatch {
+                title: Some("edited".into()),
+                actor: "t".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        t.type_version, 2,
+        "an update rewrites the ticket under the current version"
+    );
     let a = apply(s, &v1, false).await;
     assert_eq!(a.plan.safety, Safety::Safe);
     assert_eq!(

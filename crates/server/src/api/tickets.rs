@@ -68,6 +68,30 @@ pub fn ticket_out(t: Ticket) -> TicketOut {
     }
 }
 
+fn comment_out(c: docket_store::Comment) -> CommentOut {
+    CommentOut {
+        id: c.id,
+        ticket: c.ticket_key,
+        kind: c.kind,
+        body: c.body,
+        author_name: c.author_name,
+        channel: c.channel,
+        created_at: c.created_at,
+    }
+}
+
+/// Cut a list fetched with `limit + 1` items to `limit`, with the cursor of the next page
+/// (the last item's id) when there is one.
+fn id_page<T>(mut items: Vec<T>, limit: u64, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
+    if items.len() as u64 > limit {
+        items.truncate(limit as usize);
+        let next = items.last().map(|i| id(i).to_string());
+        (items, next)
+    } else {
+        (items, None)
+    }
+}
+
 fn etag(version: i32) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
 }
@@ -493,25 +517,11 @@ async fn list_comments(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<CommentPage>> {
     let (after, limit) = PageParams::parse(raw.as_deref())?;
-    let mut items = app.store.comments(&key, after, limit + 1).await?;
-    let next = (items.len() as u64 > limit).then(|| {
-        items.truncate(limit as usize);
-        items.last().map(|c| c.id.to_string())
-    });
+    let items = app.store.comments(&key, after, limit + 1).await?;
+    let (items, next_cursor) = id_page(items, limit, |c| c.id);
     Ok(Json(CommentPage {
-        next_cursor: next.flatten(),
-        items: items
-            .into_iter()
-            .map(|c| CommentOut {
-                id: c.id,
-                ticket: c.ticket_key,
-                kind: c.kind,
-                body: c.body,
-                author_name: c.author_name,
-                channel: c.channel,
-                created_at: c.created_at,
-            })
-            .collect(),
+        next_cursor,
+        items: items.into_iter().map(comment_out).collect(),
     }))
 }
 
@@ -554,18 +564,7 @@ async fn add_comment(
             },
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CommentOut {
-            id: c.id,
-            ticket: c.ticket_key,
-            kind: c.kind,
-            body: c.body,
-            author_name: c.author_name,
-            channel: c.channel,
-            created_at: c.created_at,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(comment_out(c))))
 }
 
 /// A ticket's audit trail, oldest first
@@ -580,13 +579,10 @@ async fn list_events(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<EventPage>> {
     let (after, limit) = PageParams::parse(raw.as_deref())?;
-    let mut items = app.store.events(&key, after, limit + 1).await?;
-    let next = (items.len() as u64 > limit).then(|| {
-        items.truncate(limit as usize);
-        items.last().map(|e| e.id.to_string())
-    });
+    let items = app.store.events(&key, after, limit + 1).await?;
+    let (items, next_cursor) = id_page(items, limit, |e| e.id);
     Ok(Json(EventPage {
-        next_cursor: next.flatten(),
+        next_cursor,
         items: items
             .into_iter()
             .map(|e| EventOut {
