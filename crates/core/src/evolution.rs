@@ -301,6 +301,7 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             && !renames.iter().any(|(_, s)| s.column == target)
             && target != from
     };
+    let mut conflict = false;
     for (f, s) in &renames {
         if taken_by_hidden(&f.name, &s.column) {
             p.change(
@@ -311,8 +312,15 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
                 ),
                 Safety::Refused,
             );
+            conflict = true;
         }
     }
+    if conflict {
+        // Nothing else of this plan can run; show only why.
+        p.changes.retain(|c| c.safety == Safety::Refused);
+        return p.finish(new, Some(applied), applied.columns.clone());
+    }
+
     for (i, (_, s)) in renames.iter().enumerate() {
         let i_col = col_index(&columns, &s.column).expect("claimed columns exist");
         if columns[i_col].indexed {
@@ -513,38 +521,37 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             columns[i_col].indexed = false;
         }
         if let Some(o) = old {
-            if o.title != f.title
-                || o.default != f.default
-                || o.searchable != f.searchable
-                || o.schema.get("description") != f.schema.get("description")
-            {
+            let described = |s: &Value| (s.get("title").cloned(), s.get("description").cloned());
+            if described(&o.schema) != described(&f.schema) {
                 p.change(
                     Some(&f.name),
-                    format!("update the description of `{}`", f.name),
+                    format!("update the title or description of `{}`", f.name),
                     Safety::Safe,
                 );
             }
-        }
-    }
-
-    let rules_changed =
-        cross_field_rules(&applied.definition.schema) != cross_field_rules(&new.schema);
-    if rules_changed {
-        let invalid = invalid_tickets(new, &tickets);
-        if invalid.is_empty() {
-            p.change(
-                None,
-                "change the rules that span fields (every stored ticket satisfies them)".into(),
-                Safety::Safe,
-            );
-        } else {
-            let n = invalid.len();
-            p.blocked(
-                None,
-                format!("change the rules that span fields: {n} stored ticket(s) would no longer be valid"),
-                Safety::Destructive,
-                invalid,
-            );
+            if o.default != f.default {
+                let d = f
+                    .default
+                    .as_ref()
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "none".into());
+                p.change(
+                    Some(&f.name),
+                    format!("new tickets get `{}` = {d} by default", f.name),
+                    Safety::Safe,
+                );
+            }
+            if o.searchable != f.searchable {
+                let what = if f.searchable { "include" } else { "leave out" };
+                p.change(
+                    Some(&f.name),
+                    format!(
+                        "full-text search will {what} `{}` (every ticket is reindexed)",
+                        f.name
+                    ),
+                    Safety::Safe,
+                );
+            }
         }
     }
 
@@ -580,6 +587,37 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             col.indexed = true;
         }
         columns.push(col);
+    }
+
+    // Rules spanning fields see tickets as they will be: with the backfilled defaults.
+    for step in &p.steps {
+        if let Step::Backfill { column, value, .. } = step {
+            for fields in tickets.values_mut() {
+                fields
+                    .entry(column.clone())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+    }
+    let rules_changed =
+        cross_field_rules(&applied.definition.schema) != cross_field_rules(&new.schema);
+    if rules_changed {
+        let invalid = invalid_tickets(new, &tickets);
+        if invalid.is_empty() {
+            p.change(
+                None,
+                "change the rules that span fields (every stored ticket satisfies them)".into(),
+                Safety::Safe,
+            );
+        } else {
+            let n = invalid.len();
+            p.blocked(
+                None,
+                format!("change the rules that span fields: {n} stored ticket(s) would no longer be valid"),
+                Safety::Destructive,
+                invalid,
+            );
+        }
     }
 
     // Fields that are gone: their columns are kept, hidden.

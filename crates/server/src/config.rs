@@ -64,15 +64,8 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("ticket-types"));
         let database_url = match args.database_url.clone().or(file.database_url) {
             Some(url) => url,
-            None => {
-                std::fs::create_dir_all(&data_dir).map_err(|e| {
-                    anyhow::anyhow!(
-                        "cannot create the data directory {}: {e}",
-                        data_dir.display()
-                    )
-                })?;
-                format!("sqlite://{}", data_dir.join("docket.db").display())
-            }
+            // The folder is created when the database is opened, not by reading settings.
+            None => format!("sqlite://{}", data_dir.join("docket.db").display()),
         };
         Ok(Config {
             database_url,

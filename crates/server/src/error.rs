@@ -150,9 +150,9 @@ impl From<StoreError> for ApiError {
             StoreError::Forbidden(detail) => {
                 ApiError::new(StatusCode::FORBIDDEN, "Forbidden", detail)
             }
-            StoreError::PlanRefused(plan) => {
-                ApiError::PlanRefused(Box::new(crate::api::types::plan_out(&plan, vec![], false)))
-            }
+            StoreError::PlanRefused(refused) => ApiError::PlanRefused(Box::new(
+                crate::api::types::plan_out(&refused.plan, refused.ddl, false),
+            )),
             StoreError::Db(e) => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal error",

@@ -159,7 +159,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&config).await?;
             let mut worst = docket_core::evolution::Safety::Safe;
             for f in &files {
-                let (plan, ddl) = store.plan_type(&f.definition).await?;
+                let planned = match store.plan_type(&f.definition).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        eprintln!("{}: {e}", f.path.display());
+                        worst = docket_core::evolution::Safety::Refused;
+                        continue;
+                    }
+                };
+                let (plan, ddl) = (planned.plan, planned.ddl);
                 if !plan.noop {
                     worst = worst.max(plan.safety);
                 }
@@ -199,8 +207,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             println!("  applied as version {}", v.version);
                         }
                     }
-                    Err(StoreError::PlanRefused(plan)) => {
-                        print!("{}", typefiles::describe(&plan, &[]));
+                    Err(StoreError::PlanRefused(refused)) => {
+                        print!("{}", typefiles::describe(&refused.plan, &refused.ddl));
                         println!("  not applied");
                         failed = true;
                     }
@@ -222,6 +230,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(&cli.config, None)?;
             let store = open(&config).await?;
             let all = store.registry().all();
+            let unknown: Vec<&String> = slugs
+                .iter()
+                .filter(|s| !all.iter().any(|t| &t.stored.slug == *s))
+                .collect();
+            if !unknown.is_empty() {
+                for s in unknown {
+                    eprintln!("no ticket type `{s}` in the database");
+                }
+                return Ok(ExitCode::FAILURE);
+            }
             let mut first = true;
             for t in all
                 .iter()

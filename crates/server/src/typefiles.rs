@@ -26,7 +26,13 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<TypeFile>, Vec<String>> {
                     let mut found: Vec<PathBuf> = entries
                         .filter_map(|e| e.ok().map(|e| e.path()))
                         .filter(|f| {
-                            f.is_file() && Syntax::from_path(&f.to_string_lossy()).is_some()
+                            // Hidden files are editor locks and backups, never types.
+                            let hidden = f
+                                .file_name()
+                                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+                            f.is_file()
+                                && !hidden
+                                && Syntax::from_path(&f.to_string_lossy()).is_some()
                         })
                         .collect();
                     found.sort();
@@ -94,18 +100,18 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<TypeFile>, Vec<String>> {
 pub fn origin(file: &TypeFile, actor: &str) -> TypeOrigin {
     TypeOrigin {
         source: TypeSource::File,
-        path: Some(relative(&file.path)),
+        path: Some(source_name(&file.path)),
         text: Some(file.text.clone()),
         actor: actor.to_string(),
     }
 }
 
-fn relative(path: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+/// How a type's file is recorded: its name, which does not depend on where the command
+/// runs (a path relative to the working directory would change with it).
+fn source_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// A human-readable plan, as `docket types plan` prints it.
@@ -146,7 +152,8 @@ pub fn describe(plan: &docket_core::evolution::Plan, ddl: &[String]) -> String {
     if !ddl.is_empty() {
         s.push_str("  SQL:\n");
         for d in ddl {
-            s.push_str(&format!("    {d};\n"));
+            let end = if d.starts_with("--") { "" } else { ";" };
+            s.push_str(&format!("    {d}{end}\n"));
         }
     }
     s
@@ -157,12 +164,16 @@ pub fn describe(plan: &docket_core::evolution::Plan, ddl: &[String]) -> String {
 pub async fn apply_safe(store: &Store, files: &[TypeFile]) -> Result<Vec<AppliedChange>, String> {
     let mut blocked = String::new();
     for f in files {
-        let (plan, ddl) = store
+        let planned = store
             .plan_type(&f.definition)
             .await
-            .map_err(|e| e.to_string())?;
-        if !plan.noop && plan.safety != Safety::Safe {
-            blocked.push_str(&format!("{}\n{}", f.path.display(), describe(&plan, &ddl)));
+            .map_err(|e| format!("{}: {e}", f.path.display()))?;
+        if !planned.plan.noop && planned.plan.safety != Safety::Safe {
+            blocked.push_str(&format!(
+                "{}\n{}",
+                f.path.display(),
+                describe(&planned.plan, &planned.ddl)
+            ));
         }
     }
     if !blocked.is_empty() {
@@ -175,8 +186,8 @@ pub async fn apply_safe(store: &Store, files: &[TypeFile]) -> Result<Vec<Applied
             .await
         {
             Ok(a) => applied.push(a),
-            Err(StoreError::PlanRefused(plan)) => {
-                return Err(describe(&plan, &[]));
+            Err(StoreError::PlanRefused(refused)) => {
+                return Err(describe(&refused.plan, &refused.ddl));
             }
             Err(e) => return Err(format!("{}: {e}", f.path.display())),
         }

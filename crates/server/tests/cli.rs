@@ -110,3 +110,36 @@ fn serve_refuses_to_start_on_unsafe_changes_and_prints_the_plan() {
     let _ = std::fs::remove_dir_all(types);
     let _ = std::fs::remove_dir_all(data);
 }
+
+#[test]
+fn hidden_files_are_ignored_and_unknown_exports_fail() {
+    let types = temp_dir("hidden-types");
+    let data = temp_dir("hidden-data");
+    std::fs::write(types.join("desk.yaml"), "slug: desk\nname: Desk\nkey_prefix: DSK\nschema:\n  type: object\n  properties:\n    floor: {type: integer}\n").unwrap();
+    std::fs::write(types.join(".#desk.yaml"), "not: [a type").unwrap();
+    let run = |args: &[&str]| {
+        docket()
+            .args(args)
+            .env("DOCKET_DATA_DIR", &data)
+            .env("DOCKET_TYPES_DIR", &types)
+            .env_remove("DOCKET_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let check = run(&["types", "check"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        !data.join("docket.db").exists(),
+        "checking files touches no database"
+    );
+    assert!(run(&["types", "apply"]).status.success());
+    let export = run(&["types", "export", "nosuch"]);
+    assert!(!export.status.success());
+    assert!(String::from_utf8_lossy(&export.stderr).contains("no ticket type `nosuch`"));
+    let _ = std::fs::remove_dir_all(types);
+    let _ = std::fs::remove_dir_all(data);
+}

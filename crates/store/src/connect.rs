@@ -45,6 +45,15 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30));
+                if let Some(dir) = options
+                    .get_filename()
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Internal(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .connect_with(options)

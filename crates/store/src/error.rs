@@ -1,4 +1,3 @@
-use docket_core::evolution::Plan;
 use docket_core::typedef::FieldError;
 use sea_orm::DbErr;
 
@@ -7,7 +6,7 @@ pub enum StoreError {
     #[error("{0} not found")]
     NotFound(String),
     /// The request's data is invalid; every failing field is listed.
-    #[error("invalid input")]
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{} {}", e.pointer, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     /// The row changed since the caller read it (optimistic concurrency).
     #[error("the ticket changed since it was read (now version {current})")]
@@ -16,7 +15,7 @@ pub enum StoreError {
     Conflict(String),
     /// A type change that the plan does not allow (without force, or at all).
     #[error("the type change is not applicable")]
-    PlanRefused(Box<Plan>),
+    PlanRefused(Box<crate::PlannedChange>),
     #[error("{0}")]
     Forbidden(String),
     #[error("database error: {0}")]

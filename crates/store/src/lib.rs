@@ -25,7 +25,9 @@ pub use idempotency::{IdempotencyKey, IdempotencyOutcome, StoredResponse};
 pub use list::{CoreField, Filter, FilterOp, ListQuery, Page, SortKey};
 pub use requesters::RequesterRef;
 pub use tickets::{Comment, NewComment, NewTicket, Requester, Ticket, TicketEvent, TicketPatch};
-pub use types::{AppliedChange, RegisteredType, StoredType, TypeOrigin, TypeRegistry, TypeSource};
+pub use types::{
+    AppliedChange, PlannedChange, RegisteredType, StoredType, TypeOrigin, TypeRegistry, TypeSource,
+};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -136,6 +136,13 @@ impl TypeRegistry {
     }
 }
 
+/// A plan with the SQL it runs on the connected backend, in order.
+#[derive(Debug, Clone)]
+pub struct PlannedChange {
+    pub plan: Plan,
+    pub ddl: Vec<String>,
+}
+
 /// The outcome of an apply.
 #[derive(Debug, Clone)]
 pub struct AppliedChange {
@@ -240,12 +247,14 @@ impl Store {
         rows.into_iter().map(StoredType::from_model).collect()
     }
 
-    /// What applying `def` would do now, with the SQL it would run.
-    pub async fn plan_type(&self, def: &TypeDefinition) -> Result<(Plan, Vec<String>)> {
+    /// What applying `def` would do now, with the SQL it would run. Problems that would
+    /// stop the apply (a key prefix another type uses) are reported here too.
+    pub async fn plan_type(&self, def: &TypeDefinition) -> Result<PlannedChange> {
         let current = current_type(&self.db, &def.slug).await?;
+        check_key_prefix(&self.db, def).await?;
         let plan = plan_with_data(&self.db, current.as_ref(), def).await?;
         let ddl = self.render_plan(&plan);
-        Ok((plan, ddl))
+        Ok(PlannedChange { plan, ddl })
     }
 
     fn render_plan(&self, plan: &Plan) -> Vec<String> {
@@ -284,16 +293,34 @@ impl Store {
                 )));
             }
         }
-        self.check_key_prefix(&txn, def).await?;
+        check_key_prefix(&txn, def).await?;
         let plan = plan_with_data(&txn, current.as_ref(), def).await?;
         let ddl = self.render_plan(&plan);
-        let same_origin = current.as_ref().is_some_and(|c| {
-            c.source == origin.source
-                && c.source_path == origin.path
-                && (origin.text.is_none() || c.source_text == origin.text)
-        });
-        if plan.noop && same_origin {
-            txn.rollback().await?;
+        if plan.noop {
+            let cur = current
+                .as_ref()
+                .expect("a noop plan has an applied version");
+            let same_source = cur.source == origin.source
+                && cur.source_path == origin.path
+                && (origin.text.is_none() || cur.source_text == origin.text);
+            if !same_source {
+                // Only the file's text (comments, layout) or its place changed: keep the
+                // version, remember the new source.
+                let stmt = Query::update()
+                    .table(Alias::new("ticket_types"))
+                    .value(Alias::new("source"), origin.source.as_str())
+                    .value(Alias::new("source_path"), origin.path.clone())
+                    .value(Alias::new("source_text"), origin.text.clone())
+                    .and_where(Expr::col(Alias::new("slug")).eq(def.slug.as_str()))
+                    .and_where(Expr::col(Alias::new("version")).eq(cur.version))
+                    .to_owned();
+                txn.execute(&stmt).await?;
+                bump_generation(&txn).await?;
+                txn.commit().await?;
+                self.refresh_types().await?;
+            } else {
+                txn.rollback().await?;
+            }
             return Ok(AppliedChange {
                 plan,
                 ddl,
@@ -302,7 +329,10 @@ impl Store {
         }
         if !plan.applicable(allow_destructive) {
             txn.rollback().await?;
-            return Err(StoreError::PlanRefused(Box::new(plan)));
+            return Err(StoreError::PlanRefused(Box::new(PlannedChange {
+                plan,
+                ddl,
+            })));
         }
         for (step, sql) in plan.steps.iter().zip(&ddl) {
             match step {
@@ -316,6 +346,20 @@ impl Store {
                     txn.execute_unprepared(sql).await?;
                 }
             }
+        }
+        let searchable = |d: &TypeDefinition| -> Vec<String> {
+            docket_core::fields::compile_fields(&d.schema)
+                .into_iter()
+                .filter(|f| f.searchable)
+                .map(|f| f.name)
+                .collect()
+        };
+        if current
+            .as_ref()
+            .is_some_and(|c| searchable(&c.definition) != searchable(def))
+        {
+            // Full-text search must cover the fields that are searchable now, on every ticket.
+            crate::tickets::rebuild_search_text(&txn, def).await?;
         }
         let definition_json = serde_json::to_string(def).expect("definitions serialize");
         let row = ticket_type::ActiveModel {
@@ -347,25 +391,21 @@ impl Store {
             version: Some(StoredType::from_model(inserted)?),
         })
     }
+}
 
-    async fn check_key_prefix(
-        &self,
-        txn: &DatabaseTransaction,
-        def: &TypeDefinition,
-    ) -> Result<()> {
-        for other in current_types(txn).await? {
-            if other.slug != def.slug && other.definition.key_prefix == def.key_prefix {
-                return Err(StoreError::invalid(
-                    "/key_prefix",
-                    format!(
-                        "key prefix {} is already used by ticket type `{}`",
-                        def.key_prefix, other.slug
-                    ),
-                ));
-            }
+async fn check_key_prefix<C: ConnectionTrait>(conn: &C, def: &TypeDefinition) -> Result<()> {
+    for other in current_types(conn).await? {
+        if other.slug != def.slug && other.definition.key_prefix == def.key_prefix {
+            return Err(StoreError::invalid(
+                "/key_prefix",
+                format!(
+                    "key prefix {} is already used by ticket type `{}`",
+                    def.key_prefix, other.slug
+                ),
+            ));
         }
-        Ok(())
     }
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {

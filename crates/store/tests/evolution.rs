@@ -124,7 +124,9 @@ both_backends!(removed_fields_are_hidden_and_restored, |db| async move {
     let k = create(s, "eq", "one", json!({"a": "x", "b": "keep me"})).await;
     let v2 = def("eq", "EQ", &[], "a: {type: string}");
     match s.apply_type(&v2, &api_origin(), false).await {
-        Err(StoreError::PlanRefused(plan)) => assert_eq!(plan.safety, Safety::Destructive),
+        Err(StoreError::PlanRefused(refused)) => {
+            assert_eq!(refused.plan.safety, Safety::Destructive)
+        }
         other => panic!("removing a field needs force: {other:?}"),
     }
     assert_eq!(
@@ -169,9 +171,9 @@ both_backends!(kind_changes_convert_or_name_the_blockers, |db| async move {
     let v2 = def("cm", "CMP", &[], "amount: {type: integer}");
     for force in [false, true] {
         match s.apply_type(&v2, &api_origin(), force).await {
-            Err(StoreError::PlanRefused(plan)) => {
-                assert_eq!(plan.safety, Safety::Refused);
-                assert_eq!(plan.changes[0].blocking_tickets, vec![bad.clone()]);
+            Err(StoreError::PlanRefused(refused)) => {
+                assert_eq!(refused.plan.safety, Safety::Refused);
+                assert_eq!(refused.plan.changes[0].blocking_tickets, vec![bad.clone()]);
             }
             other => panic!("expected a refusal: {other:?}"),
         }
@@ -232,7 +234,7 @@ both_backends!(
         );
         match s.apply_type(&narrowed, &api_origin(), false).await {
             Err(StoreError::PlanRefused(plan)) => {
-                assert_eq!(plan.changes[0].blocking_tickets, vec![long.clone()])
+                assert_eq!(plan.plan.changes[0].blocking_tickets, vec![long.clone()])
             }
             other => panic!("{other:?}"),
         }
@@ -294,4 +296,99 @@ both_backends!(another_instance_sees_applied_types, |db| async move {
         "hi"
     );
     other.close().await;
+});
+
+both_backends!(source_text_changes_keep_the_version, |db| async move {
+    let s = &db.store;
+    let v1 = def("doc", "DOC", &[], "a: {type: string}");
+    let origin = |text: &str| docket_store::TypeOrigin {
+        source: docket_store::TypeSource::File,
+        path: Some("doc.yaml".into()),
+        text: Some(text.into()),
+        actor: "test".into(),
+    };
+    s.apply_type(&v1, &origin("# first\n"), false)
+        .await
+        .unwrap();
+    let again = s
+        .apply_type(&v1, &origin("# reworded comment\n"), false)
+        .await
+        .unwrap();
+    assert!(again.plan.noop && again.version.is_none());
+    let versions = s.type_versions("doc").await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(
+        versions[0].source_text.as_deref(),
+        Some("# reworded comment\n")
+    );
+    assert_eq!(
+        s.registry()
+            .get("doc")
+            .unwrap()
+            .stored
+            .source_text
+            .as_deref(),
+        Some("# reworded comment\n")
+    );
+});
+
+both_backends!(
+    making_a_field_searchable_reindexes_old_tickets,
+    |db| async move {
+        let s = &db.store;
+        apply(s, &def("kb", "KB", &[], "notes: {type: string}"), false).await;
+        let key = create(
+            s,
+            "kb",
+            "printer",
+            json!({"notes": "zebra stripes on every page"}),
+        )
+        .await;
+        let search = |q: &str| docket_store::ListQuery {
+            q: Some(q.into()),
+            ..Default::default()
+        };
+        assert!(
+            s.list_tickets(&search("zebra"))
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        let a = apply(
+            s,
+            &def("kb", "KB", &[], "notes: {type: string, x-searchable: true}"),
+            false,
+        )
+        .await;
+        assert!(
+            a.plan
+                .changes
+                .iter()
+                .any(|c| c.summary.contains("full-text search will include")),
+            "{:?}",
+            a.plan.changes
+        );
+        let found = s.list_tickets(&search("zebra")).await.unwrap();
+        assert_eq!(
+            found
+                .items
+                .iter()
+                .map(|t| t.key.clone())
+                .collect::<Vec<_>>(),
+            [key]
+        );
+    }
+);
+
+both_backends!(key_prefix_clashes_are_reported_by_plan, |db| async move {
+    let s = &db.store;
+    apply(s, &def("one", "ONE", &[], "a: {type: string}"), false).await;
+    match s
+        .plan_type(&def("two", "ONE", &[], "a: {type: string}"))
+        .await
+    {
+        Err(StoreError::Invalid(errors)) => assert_eq!(errors[0].pointer, "/key_prefix"),
+        other => panic!("{other:?}"),
+    }
 });

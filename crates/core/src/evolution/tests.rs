@@ -334,3 +334,39 @@ fn a_change_without_effect_is_still_described() {
     let p = plan(Some(&applied(&old)), &new, &StoredData::default());
     assert!(!p.noop && !p.changes.is_empty());
 }
+
+#[test]
+fn backfilled_defaults_count_for_cross_field_rules() {
+    let text = |rule: &str, extra: &str, req: &str| {
+        format!(
+            "slug: it\nname: IT\nkey_prefix: IT\nschema:\n  type: object\n  required: [{req}]\n{rule}  properties:\n    a: {{type: string}}\n{extra}"
+        )
+    };
+    let parse = |t: String| TypeDefinition::parse(&t, Syntax::Yaml, None).unwrap();
+    let old = parse(text("", "    b: {type: string}\n", ""));
+    let new = parse(text(
+        "  dependentRequired: {a: [b]}\n",
+        "    b: {type: string, default: none}\n",
+        "b",
+    ));
+    let rows = data(&[("IT-1", "a", json!("x")), ("IT-1", "b", Value::Null)]);
+    let p = plan(Some(&applied(&old)), &new, &rows);
+    assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
+}
+
+#[test]
+fn a_refused_rename_shows_no_steps() {
+    let old = def("a: {type: string}\nb: {type: string}", &[]);
+    let removed = def("a: {type: string}", &[]);
+    let p = plan(Some(&applied(&old)), &removed, &StoredData::default());
+    let after = Applied {
+        version: 2,
+        definition: removed,
+        columns: p.columns,
+    };
+    let clash = def("b: {type: string, x-renamed-from: a}", &[]);
+    let p = plan(Some(&after), &clash, &StoredData::default());
+    assert_eq!(p.safety, Safety::Refused);
+    assert!(p.steps.is_empty(), "{:?}", p.steps);
+    assert!(p.changes.iter().all(|c| c.safety == Safety::Refused));
+}

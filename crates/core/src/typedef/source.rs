@@ -322,11 +322,12 @@ impl MarkedEventReceiver for Builder {
                     None => self.fail(position, "alias to an unknown anchor"),
                 }
             }
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart
-            | Event::DocumentEnd
-            | Event::Nothing => {}
+            Event::DocumentStart => {
+                if !self.documents.is_empty() && self.second_document.is_none() {
+                    self.second_document = Some(position);
+                }
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
     }
 }
@@ -459,5 +460,6 @@ mod tests {
     fn multiple_documents_are_refused() {
         let err = parse("a: 1\n---\nb: 2\n", Syntax::Yaml).unwrap_err();
         assert!(err.message.contains("one YAML document"));
+        assert_eq!(err.position.line, 2, "{err:?}");
     }
 }

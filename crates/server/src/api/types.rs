@@ -220,8 +220,8 @@ async fn plan_type(
     Body(bytes): Body,
 ) -> ApiResult<Json<TypePlan>> {
     let (def, _, _) = read_definition(&headers, &bytes, query.as_deref())?;
-    let (plan, ddl) = app.store.plan_type(&def).await?;
-    Ok(Json(plan_out(&plan, ddl, false)))
+    let planned = app.store.plan_type(&def).await?;
+    Ok(Json(plan_out(&planned.plan, planned.ddl, false)))
 }
 
 /// Apply a type change (creates the type if it is new)
