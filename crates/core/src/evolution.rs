@@ -778,6 +778,14 @@ fn type_level_changes(old: &TypeDefinition, new: &TypeDefinition, p: &mut Planne
     if old.workflow != new.workflow {
         p.change(None, "change the workflow".into(), Safety::Safe);
     }
+    if old.teams != new.teams {
+        let teams = if new.teams.is_empty() {
+            "no team (admins only)".to_string()
+        } else {
+            new.teams.join(", ")
+        };
+        p.change(None, format!("handled by {teams}"), Safety::Safe);
+    }
     if old.ui != new.ui {
         p.change(None, "update the form hints".into(), Safety::Safe);
     }

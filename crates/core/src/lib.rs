@@ -1,6 +1,7 @@
 //! docket-core: Docket's domain types and pure logic. No IO, no async: everything here
 //! is a function of its inputs, so it is tested with plain unit and property tests.
 
+pub mod access;
 pub mod convert;
 pub mod dto;
 pub mod evolution;

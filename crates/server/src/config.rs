@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use docket_store::identity::MasterKey;
 use serde::Deserialize;
 
 /// The settings every command that touches the database shares.
@@ -22,6 +23,9 @@ pub struct ConfigArgs {
     /// The ticket type files to manage. Default: ./ticket-types
     #[arg(long, env = "DOCKET_TYPES_DIR", global = true)]
     pub types_dir: Option<PathBuf>,
+    /// Mark the session cookie Secure (when Docket is reached over HTTPS).
+    #[arg(long, env = "DOCKET_SECURE_COOKIES", global = true)]
+    pub secure_cookies: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -31,6 +35,7 @@ struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
     types_dir: Option<PathBuf>,
+    secure_cookies: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +44,7 @@ pub struct Config {
     pub bind: String,
     pub data_dir: PathBuf,
     pub types_dir: PathBuf,
+    pub secure_cookies: bool,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -73,6 +79,7 @@ impl Config {
                 .or_else(|| std::env::var("DOCKET_BIND").ok())
                 .or(file.bind)
                 .unwrap_or_else(|| DEFAULT_BIND.to_string()),
+            secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             data_dir,
             types_dir,
         })
@@ -83,4 +90,60 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Where the master key lives unless `DOCKET_MASTER_KEY` gives it.
+pub fn master_key_path(config: &Config) -> PathBuf {
+    config.data_dir.join("master.key")
+}
+
+/// The key secrets are sealed with: `DOCKET_MASTER_KEY` (base64 of 32 bytes), else the
+/// key file in the data directory, created on first use readable by its owner only.
+pub fn load_master_key(config: &Config) -> anyhow::Result<MasterKey> {
+    if let Ok(text) = std::env::var("DOCKET_MASTER_KEY") {
+        return MasterKey::from_base64(&text)
+            .map_err(|e| anyhow::anyhow!("DOCKET_MASTER_KEY: {e}"));
+    }
+    let path = master_key_path(config);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            MasterKey::from_base64(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate();
+            write_key_file(&path, &key, false)?;
+            tracing::info!(path = %path.display(), "created the master key for secrets at rest; back it up");
+            Ok(key)
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Write a key file readable by its owner only (`replace`: atomically over an old one).
+pub fn write_key_file(path: &Path, key: &MasterKey, replace: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let target = if replace {
+        path.with_extension("key.new")
+    } else {
+        path.to_path_buf()
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&target)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", target.display()))?;
+    writeln!(file, "{}", key.to_base64())?;
+    file.sync_all()?;
+    if replace {
+        std::fs::rename(&target, path)?;
+    }
+    Ok(())
 }

@@ -35,6 +35,16 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "Bad request", detail)
     }
 
+    pub fn unauthenticated() -> ApiError {
+        ApiError::unauthenticated_because(
+            "sign in, or send an API token as `Authorization: Bearer <token>`",
+        )
+    }
+
+    pub fn unauthenticated_because(detail: &str) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
+    }
+
     pub fn not_found(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "Not found", detail)
     }
@@ -121,12 +131,32 @@ impl IntoResponse for ApiError {
             tracing::error!(status = status.as_u16(), detail = ?problem.detail, "request failed");
         }
         let body = serde_json::to_vec(&problem).expect("problems serialize");
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"docket\""),
+            );
+        }
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The unread rest of the body makes the connection unusable: tell the client
+            // not to send another request on it.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            // The login throttle's window.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("900"));
+        }
+        response
     }
 }
 

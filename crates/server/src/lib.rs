@@ -2,6 +2,7 @@
 //! the `docket` command.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod typefiles;
@@ -36,12 +37,14 @@ pub fn spawn_type_refresher(store: Store) -> tokio::task::JoinHandle<()> {
 
 /// Serve the API on `listener` until `shutdown` resolves.
 pub async fn serve(
-    store: Store,
+    state: api::AppState,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let refresher = spawn_type_refresher(store.clone());
-    let result = axum::serve(listener, api::app(store))
+    let refresher = spawn_type_refresher(state.store.clone());
+    // Peer addresses feed the login throttle and the audit log.
+    let app = api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     refresher.abort();

@@ -4,9 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use docket_core::access::{Role, Scope, UserKind};
 use docket_core::typedef::META_SCHEMA;
 use docket_server::config::{Config, ConfigArgs};
+use docket_server::config::{load_master_key, master_key_path, write_key_file};
 use docket_server::typefiles;
+use docket_store::identity::{Actor, MasterKey, NewUser, User, UserPatch};
 use docket_store::{Store, StoreError};
 
 #[derive(Parser)]
@@ -39,6 +42,121 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The first admin account.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Users and service accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Teams and their members.
+    Teams {
+        #[command(subcommand)]
+        command: TeamsCommand,
+    },
+    /// API tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+    /// Secrets at rest.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin. The password is read from DOCKET_ADMIN_PASSWORD, else from the
+    /// first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// List users.
+    List,
+    /// Create a person (password from DOCKET_USER_PASSWORD or standard input, if given)
+    /// or, with --service, a service account.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, agent or viewer.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// A service account: no password, API tokens only.
+        #[arg(long)]
+        service: bool,
+        /// Read a password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's role.
+    SetRole { user: String, role: String },
+    /// Deactivate a user: their sessions end and their tokens stop working.
+    Deactivate { user: String },
+    /// Reactivate a user.
+    Activate { user: String },
+}
+
+#[derive(Subcommand)]
+enum TeamsCommand {
+    /// List teams and their members.
+    List,
+    /// Create a team.
+    Create {
+        slug: String,
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Add a user (id or email) to a team.
+    AddMember { team: String, user: String },
+    /// Remove a user (id or email) from a team.
+    RemoveMember { team: String, user: String },
+}
+
+#[derive(Subcommand)]
+enum TokensCommand {
+    /// Create a token; it is printed once.
+    Create {
+        /// The owner (id or email), typically a service account.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: read, write, admin.
+        #[arg(long, default_value = "read")]
+        scopes: String,
+        /// Expire after this many days (default: never).
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+    /// List tokens (all, or one user's).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token.
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Re-seal every secret with a new master key and replace the key file (or print the
+    /// new key when DOCKET_MASTER_KEY supplies it).
+    RotateKey,
 }
 
 #[derive(Subcommand)]
@@ -81,6 +199,49 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The CLI acts as itself in the audit log.
+fn cli_actor() -> Actor {
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    Actor::new(format!("cli ({who})"), None)
+}
+
+/// A password from an environment variable, else the first line of standard input.
+fn read_password(var: &str) -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var(var) {
+        return Ok(p);
+    }
+    eprintln!("password (or set {var}):");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// A user named by id or email.
+async fn find_user(store: &Store, reference: &str) -> anyhow::Result<User> {
+    let found = match reference.parse::<i64>() {
+        Ok(id) => Some(store.user(id).await?),
+        Err(_) => store.user_by_email(reference).await?,
+    };
+    found.ok_or_else(|| anyhow::anyhow!("no user `{reference}`"))
+}
+
+fn print_user(u: &User) {
+    println!(
+        "{:>4}  {:<32} {:<8} {:<8} {:<24} {}{}",
+        u.id,
+        u.email,
+        u.role.as_str(),
+        u.kind.as_str(),
+        u.teams.join(","),
+        u.display_name,
+        if u.active { "" } else { "  (inactive)" }
+    );
+}
+
+fn parse_role(s: &str) -> anyhow::Result<Role> {
+    Role::parse(s).ok_or_else(|| anyhow::anyhow!("unknown role `{s}`: admin, agent or viewer"))
 }
 
 async fn open(config: &Config) -> anyhow::Result<Store> {
@@ -253,6 +414,213 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Admin {
+            command: AdminCommand::Create { email, name },
+        } => {
+            let config = Config::load(&cli.config, None)?;
+            let store = open(&config).await?;
+            let password = read_password("DOCKET_ADMIN_PASSWORD")?;
+            let user = store
+                .create_user(
+                    NewUser {
+                        email,
+                        display_name: name,
+                        role: Role::Admin,
+                        kind: UserKind::Person,
+                        password: Some(password),
+                        skills: vec![],
+                        capacity: None,
+                    },
+                    &cli_actor(),
+                )
+                .await?;
+            println!("created admin {} (id {})", user.email, user.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users { command } => {
+            let config = Config::load(&cli.config, None)?;
+            let store = open(&config).await?;
+            let activate = matches!(command, UsersCommand::Activate { .. });
+            match command {
+                UsersCommand::List => {
+                    for u in store.users().await? {
+                        print_user(&u);
+                    }
+                }
+                UsersCommand::Create {
+                    email,
+                    name,
+                    role,
+                    service,
+                    password_stdin,
+                } => {
+                    let password =
+                        if password_stdin || std::env::var("DOCKET_USER_PASSWORD").is_ok() {
+                            Some(read_password("DOCKET_USER_PASSWORD")?)
+                        } else {
+                            None
+                        };
+                    let user = store
+                        .create_user(
+                            NewUser {
+                                email,
+                                display_name: name,
+                                role: parse_role(&role)?,
+                                kind: if service {
+                                    UserKind::Service
+                                } else {
+                                    UserKind::Person
+                                },
+                                password,
+                                skills: vec![],
+                                capacity: None,
+                            },
+                            &cli_actor(),
+                        )
+                        .await?;
+                    print_user(&user);
+                }
+                UsersCommand::SetRole { user, role } => {
+                    let u = find_user(&store, &user).await?;
+                    let patch = UserPatch {
+                        role: Some(parse_role(&role)?),
+                        ..Default::default()
+                    };
+                    print_user(&store.update_user(u.id, patch, &cli_actor()).await?);
+                }
+                UsersCommand::Deactivate { user } | UsersCommand::Activate { user } => {
+                    let u = find_user(&store, &user).await?;
+                    let patch = UserPatch {
+                        active: Some(activate),
+                        ..Default::default()
+                    };
+                    print_user(&store.update_user(u.id, patch, &cli_actor()).await?);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Teams { command } => {
+            let config = Config::load(&cli.config, None)?;
+            let store = open(&config).await?;
+            let team = match command {
+                TeamsCommand::List => {
+                    for t in store.teams().await? {
+                        println!("{:<20} {:<30} members: {:?}", t.slug, t.name, t.members);
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+                TeamsCommand::Create {
+                    slug,
+                    name,
+                    description,
+                } => {
+                    store
+                        .create_team(&slug, &name, &description, &cli_actor())
+                        .await?
+                }
+                TeamsCommand::AddMember { team, user } => {
+                    let u = find_user(&store, &user).await?;
+                    store
+                        .set_team_member(&team, u.id, true, &cli_actor())
+                        .await?
+                }
+                TeamsCommand::RemoveMember { team, user } => {
+                    let u = find_user(&store, &user).await?;
+                    store
+                        .set_team_member(&team, u.id, false, &cli_actor())
+                        .await?
+                }
+            };
+            println!(
+                "{:<20} {:<30} members: {:?}",
+                team.slug, team.name, team.members
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tokens { command } => {
+            let config = Config::load(&cli.config, None)?;
+            let store = open(&config).await?;
+            match command {
+                TokensCommand::Create {
+                    user,
+                    name,
+                    scopes,
+                    expires_in_days,
+                } => {
+                    let u = find_user(&store, &user).await?;
+                    let scopes = scopes
+                        .split(',')
+                        .map(|s| {
+                            Scope::parse(s.trim()).ok_or_else(|| {
+                                anyhow::anyhow!("unknown scope `{s}`: read, write or admin")
+                            })
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    let expires =
+                        expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
+                    let (token, info) = store
+                        .create_token(u.id, &name, &scopes, expires, u.id, &cli_actor())
+                        .await?;
+                    eprintln!(
+                        "token {} for {} (shown once; store it now):",
+                        info.id, u.email
+                    );
+                    println!("{token}");
+                }
+                TokensCommand::List { user } => {
+                    let owner = match user {
+                        Some(u) => Some(find_user(&store, &u).await?.id),
+                        None => None,
+                    };
+                    for t in store.tokens(owner).await? {
+                        let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
+                        let state = if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        };
+                        println!(
+                            "{:>4}  user {:<4} {:<14} {:<18} {:<8} {}",
+                            t.id,
+                            t.user_id,
+                            t.prefix,
+                            scopes.join(","),
+                            state,
+                            t.name
+                        );
+                    }
+                }
+                TokensCommand::Revoke { id } => {
+                    store.revoke_token(id, &cli_actor()).await?;
+                    println!("token {id} revoked");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Secrets {
+            command: SecretsCommand::RotateKey,
+        } => {
+            let config = Config::load(&cli.config, None)?;
+            let store = open(&config).await?;
+            let old = load_master_key(&config)?;
+            let new = MasterKey::generate();
+            let n = store.rotate_master_key(&old, &new, &cli_actor()).await?;
+            if std::env::var("DOCKET_MASTER_KEY").is_ok() {
+                println!(
+                    "re-sealed {n} secret(s). Set DOCKET_MASTER_KEY to the new key on every instance:"
+                );
+                println!("{}", new.to_base64());
+            } else {
+                let path = master_key_path(&config);
+                write_key_file(&path, &new, true)?;
+                println!(
+                    "re-sealed {n} secret(s); {} now holds the new key (id {})",
+                    path.display(),
+                    new.id()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let config = Config::load(&cli.config, None)?;
             open(&config).await?;
@@ -291,7 +659,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, database = %config.database_url, "serving the Docket API at http://{addr}/api/v1 (reference: http://{addr}/api/v1/docs)");
-            docket_server::serve(store, listener, shutdown_signal()).await?;
+            let master_key = load_master_key(&config)?;
+            if store.active_admin_count().await? == 0 {
+                let token = store
+                    .create_setup_token(chrono::Duration::hours(24))
+                    .await?;
+                eprintln!(
+                    "\nNo admin exists yet. Create one with `docket admin create --email you@example.com --name \"Your Name\"`,\n\
+                     or POST {{\"token\", \"email\", \"display_name\", \"password\"}} to http://{addr}/api/v1/setup\n\
+                     within 24 hours with this one-time token:\n\n    {token}\n"
+                );
+            }
+            let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies);
+            docket_server::serve(state, listener, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -143,3 +143,114 @@ fn hidden_files_are_ignored_and_unknown_exports_fail() {
     let _ = std::fs::remove_dir_all(types);
     let _ = std::fs::remove_dir_all(data);
 }
+
+#[test]
+fn admin_users_teams_tokens_and_key_rotation_from_the_command_line() {
+    let data = temp_dir("identity-data");
+    let run = |args: &[&str], password: Option<&str>| {
+        let mut cmd = docket();
+        cmd.args(args)
+            .env("DOCKET_DATA_DIR", &data)
+            .env("DOCKET_TYPES_DIR", &data)
+            .env_remove("DOCKET_DATABASE_URL")
+            .env_remove("DOCKET_MASTER_KEY");
+        match password {
+            Some(p) => cmd.env("DOCKET_ADMIN_PASSWORD", p),
+            None => cmd.env_remove("DOCKET_ADMIN_PASSWORD"),
+        };
+        let out = cmd.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            text,
+        )
+    };
+    let (ok, _, text) = run(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "root@example.com",
+            "--name",
+            "Root",
+        ],
+        Some("short"),
+    );
+    assert!(!ok && text.contains("at least 12 characters"), "{text}");
+    let (ok, _, text) = run(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "root@example.com",
+            "--name",
+            "Root",
+        ],
+        Some("a long enough password"),
+    );
+    assert!(ok, "{text}");
+    let (ok, _, text) = run(
+        &[
+            "users",
+            "create",
+            "--email",
+            "bot@example.com",
+            "--name",
+            "Discord bot",
+            "--role",
+            "agent",
+            "--service",
+        ],
+        None,
+    );
+    assert!(ok, "{text}");
+    assert!(run(&["teams", "create", "it", "IT support"], None).0);
+    let (ok, _, text) = run(&["teams", "add-member", "it", "bot@example.com"], None);
+    assert!(ok && text.contains("members: [2]"), "{text}");
+    let (ok, token, text) = run(
+        &[
+            "tokens",
+            "create",
+            "--user",
+            "bot@example.com",
+            "--name",
+            "discord",
+            "--scopes",
+            "read,write",
+        ],
+        None,
+    );
+    assert!(ok && token.trim().starts_with("dkt_"), "{text}");
+    let (_, list, _) = run(&["tokens", "list"], None);
+    assert!(
+        list.contains("read,write") && !list.contains(token.trim()),
+        "{list}"
+    );
+    assert!(run(&["users", "set-role", "bot@example.com", "viewer"], None).0);
+    let (_, users, _) = run(&["users", "list"], None);
+    assert!(
+        users.contains("bot@example.com") && users.contains("viewer"),
+        "{users}"
+    );
+    // The key file is the owner's alone, and rotation replaces it.
+    let key_path = data.join("master.key");
+    let (ok, _, text) = run(&["secrets", "rotate-key"], None);
+    assert!(ok, "{text}");
+    let first = std::fs::read_to_string(&key_path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert!(run(&["secrets", "rotate-key"], None).0);
+    assert_ne!(std::fs::read_to_string(&key_path).unwrap(), first);
+    let _ = std::fs::remove_dir_all(data);
+}

@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use docket_core::access::{Role, Scope, UserKind};
+use docket_store::identity::{Actor, MasterKey, NewUser};
 use docket_store::testing::TestDb;
 use docket_store::{Backend, Store};
 use reqwest::{Client, Response};
@@ -12,7 +14,11 @@ use serde_json::Value;
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Sends an admin's token (admin scope) with every request.
     pub client: Client,
+    /// Sends nothing: an anonymous caller.
+    pub anonymous: Client,
+    pub admin_id: i64,
     pub db: TestDb,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -26,8 +32,9 @@ pub async fn serve(store: Store) -> (SocketAddr, tokio::sync::oneshot::Sender<()
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = docket_server::api::AppState::new(store, MasterKey::generate(), false);
     tokio::spawn(async move {
-        docket_server::serve(store, listener, async {
+        docket_server::serve(state, listener, async {
             let _ = rx.await;
         })
         .await
@@ -44,10 +51,14 @@ impl TestApp {
         docket_server::typefiles::apply_safe(&db.store, &files)
             .await
             .expect("shipped types apply");
+        let admin_id = create_user(&db.store, "admin@example.com", Role::Admin, &[]).await;
+        let token = token_for(&db.store, admin_id, &[Scope::Admin]).await;
         let (addr, tx) = serve(db.store.clone()).await;
         TestApp {
             addr,
-            client: Client::new(),
+            client: client_with_token(&token),
+            anonymous: Client::new(),
+            admin_id,
             db,
             shutdown: Some(tx),
         }
@@ -75,6 +86,62 @@ impl TestApp {
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
         r.json().await.unwrap()
     }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A person with the test password, in the given teams (created when missing).
+pub async fn create_user(store: &Store, email: &str, role: Role, teams: &[&str]) -> i64 {
+    let actor = Actor::new("test", None);
+    let user = store
+        .create_user(
+            NewUser {
+                email: email.into(),
+                display_name: email.split('@').next().unwrap().into(),
+                role,
+                kind: UserKind::Person,
+                password: Some(PASSWORD.into()),
+                skills: vec![],
+                capacity: None,
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+    for team in teams {
+        if store.team(team).await.is_err() {
+            store.create_team(team, team, "", &actor).await.unwrap();
+        }
+        store
+            .set_team_member(team, user.id, true, &actor)
+            .await
+            .unwrap();
+    }
+    user.id
+}
+
+pub async fn token_for(store: &Store, user_id: i64, scopes: &[Scope]) -> String {
+    store
+        .create_token(
+            user_id,
+            "test",
+            scopes,
+            None,
+            user_id,
+            &Actor::new("test", None),
+        )
+        .await
+        .unwrap()
+        .0
+}
+
+pub fn client_with_token(token: &str) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
+    Client::builder().default_headers(headers).build().unwrap()
 }
 
 impl Drop for TestApp {

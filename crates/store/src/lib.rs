@@ -8,6 +8,7 @@ mod entities;
 mod error;
 mod ext;
 mod idempotency;
+pub mod identity;
 pub mod list;
 mod requesters;
 #[cfg(feature = "testing")]

@@ -166,6 +166,8 @@ pub struct ListQuery {
     pub cursor: Option<String>,
     pub limit: Option<u64>,
     pub include_deleted: bool,
+    /// The types the caller may see; None: every type.
+    pub visible_types: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -402,6 +404,12 @@ impl Store {
         }
         if let Some(s) = slug {
             stmt.and_where(Expr::col((t.clone(), Alias::new("type_slug"))).eq(s));
+        }
+        if let Some(visible) = &query.visible_types {
+            stmt.and_where(
+                Expr::col((t.clone(), Alias::new("type_slug")))
+                    .is_in(visible.iter().map(String::as_str)),
+            );
         }
         if !query.include_deleted {
             stmt.and_where(Expr::col((t.clone(), Alias::new("deleted_at"))).is_null());

@@ -139,3 +139,31 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// Every value of a text column, read straight from the table: for tests that check what
+/// is really stored (hashes, ciphertexts), not what the API shows.
+pub async fn stored_strings(store: &Store, table: &str, column: &str) -> Vec<String> {
+    use sea_orm::sea_query::{Alias, Query};
+    let stmt = Query::select()
+        .column(Alias::new(column))
+        .from(Alias::new(table))
+        .to_owned();
+    let rows = store.connection().query_all(&stmt).await.expect("query");
+    rows.iter()
+        .map(|r| r.try_get::<String>("", column).expect("text column"))
+        .collect()
+}
+
+/// Make a token expire now (the clock cannot be moved in an API test).
+pub async fn expire_token(store: &Store, id: i64) {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let stmt = Query::update()
+        .table(Alias::new("api_tokens"))
+        .value(
+            Alias::new("expires_at"),
+            Expr::col(Alias::new("created_at")),
+        )
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .to_owned();
+    store.connection().execute(&stmt).await.expect("update");
+}

@@ -382,6 +382,18 @@ impl Store {
         let inserted = ticket_type::Entity::insert(row)
             .exec_with_returning(&txn)
             .await?;
+        crate::identity::audit(
+            &txn,
+            &crate::identity::Actor::new(origin.actor.clone(), None),
+            "type.apply",
+            &format!("type:{}", def.slug),
+            serde_json::json!({
+                "version": plan.to_version,
+                "source": origin.source.as_str(),
+                "destructive": plan.safety != docket_core::evolution::Safety::Safe,
+            }),
+        )
+        .await?;
         bump_generation(&txn).await?;
         txn.commit().await?;
         self.refresh_types().await?;

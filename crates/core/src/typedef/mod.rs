@@ -37,6 +37,9 @@ pub struct TypeDefinition {
     pub default_priority: Option<Priority>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow: Option<String>,
+    /// Slugs of the teams that handle this type: their members see and work its tickets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<String>,
     /// JSON Schema 2020-12 of the type's own fields.
     #[schema(value_type = Object)]
     pub schema: Value,

@@ -47,7 +47,7 @@ pub fn docs_router(doc: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
 ///
 /// 200 when the database answers; 503 otherwise.
 #[utoipa::path(
-    get, path = "/health", tag = "meta",
+    get, path = "/health", tag = "meta", security(()),
     responses((status = 200, body = Health), (status = 503, body = Problem, content_type = "application/problem+json"))
 )]
 async fn health(State(app): State<AppState>) -> Result<Json<Health>, ApiError> {

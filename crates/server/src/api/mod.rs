@@ -1,17 +1,24 @@
 //! The REST API, `/api/v1`. Each feature module exposes its `router()`; this module
 //! assembles them with the OpenAPI document that describes them.
 
+mod account;
+mod admin;
 pub mod body;
 mod meta;
+mod teams;
 pub mod tickets;
+mod tokens;
 pub mod types;
+mod users;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use docket_store::Store;
-use utoipa::OpenApi;
+use docket_store::identity::MasterKey;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 /// Largest request body accepted (type definitions and tickets alike).
@@ -21,6 +28,106 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Seals and opens secrets at rest.
+    pub master_key: Arc<MasterKey>,
+    /// Mark the session cookie `Secure` (serve over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(store: Store, master_key: MasterKey, secure_cookies: bool) -> AppState {
+        AppState {
+            store,
+            master_key: Arc::new(master_key),
+            secure_cookies,
+        }
+    }
+}
+
+/// Cut a list fetched with `limit + 1` items to `limit`, with the cursor of the next page
+/// (the last item's id) when there is one.
+pub(crate) fn id_page<T>(
+    mut items: Vec<T>,
+    limit: u64,
+    id: impl Fn(&T) -> i64,
+) -> (Vec<T>, Option<String>) {
+    if items.len() as u64 > limit {
+        items.truncate(limit as usize);
+        let next = items.last().map(|i| id(i).to_string());
+        (items, next)
+    } else {
+        (items, None)
+    }
+}
+
+/// The two ways to authenticate, declared for every operation unless it says otherwise.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token (POST /tokens, or `docket tokens create`)",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "The web session cookie from POST /auth/login; unsafe methods also need the X-CSRF-Token header",
+            ))),
+        );
+        // Every operation that needs a caller can answer 401 and 403; say so once here
+        // rather than in each handler.
+        let problem = || {
+            utoipa::openapi::ResponseBuilder::new().content(
+                "application/problem+json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let public = op
+                    .security
+                    .as_ref()
+                    .is_some_and(|s| s.iter().all(|r| r == &Default::default()));
+                if public {
+                    continue;
+                }
+                let responses = &mut op.responses.responses;
+                responses.entry("401".into()).or_insert_with(|| {
+                    problem()
+                        .description("Not signed in, or the token is unknown, revoked or expired")
+                        .build()
+                        .into()
+                });
+                responses.entry("403".into()).or_insert_with(|| {
+                    problem()
+                        .description("Signed in, but not allowed to do this")
+                        .build()
+                        .into()
+                });
+            }
+        }
+    }
 }
 
 #[derive(OpenApi)]
@@ -32,9 +139,15 @@ pub struct AppState {
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
     ),
     servers((url = "/api/v1")),
+    security(("bearer" = []), ("session" = [])),
     tags(
         (name = "tickets", description = "Tickets, their comments and audit trail"),
         (name = "types", description = "Ticket types: schemas, form hints, plan and apply"),
+        (name = "account", description = "Signing in and out, your own account, first-start setup"),
+        (name = "users", description = "People and service accounts"),
+        (name = "teams", description = "Teams and the ticket types they handle"),
+        (name = "tokens", description = "API tokens"),
+        (name = "admin", description = "Secrets and the audit log"),
         (name = "meta", description = "Health and API description")
     )
 )]
@@ -42,11 +155,19 @@ struct ApiDoc;
 
 /// The API's routes and their OpenAPI document (paths relative to `/api/v1`).
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(tickets::router())
         .merge(types::router())
+        .merge(account::router())
+        .merge(users::router())
+        .merge(teams::router())
+        .merge(tokens::router())
+        .merge(admin::router())
         .merge(meta::router())
-        .split_for_parts()
+        .split_for_parts();
+    // After the merge: the modifier looks at every operation.
+    SecuritySchemes.modify(&mut doc);
+    (routes, doc)
 }
 
 /// The OpenAPI document as committed in openapi/openapi.json.
@@ -59,10 +180,9 @@ pub fn openapi_json() -> String {
     text
 }
 
-pub fn app(store: Store) -> Router {
+pub fn app(state: AppState) -> Router {
     let (routes, doc) = api();
     let doc = Arc::new(doc);
-    let state = AppState { store };
     Router::new()
         .nest("/api/v1", routes.merge(meta::docs_router(doc)))
         .route("/healthz", axum::routing::get(meta::healthz))

@@ -15,9 +15,11 @@ use docket_store::{
 use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::AppState;
 use super::body::{Body, parse_json, require_json};
+use super::{AppState, id_page};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use docket_core::access::{Need, Principal};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -28,9 +30,45 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_events))
 }
 
-/// Who does what, for the audit trail. Authentication comes with users and tokens; until
-/// then every API call acts as "api".
-const ACTOR: &str = "api";
+/// The teams that handle a type (none for an unknown type).
+fn type_teams(app: &AppState, slug: &str) -> Vec<String> {
+    app.store
+        .registry()
+        .get(slug)
+        .map(|t| t.stored.definition.teams.clone())
+        .unwrap_or_default()
+}
+
+/// A ticket the caller may see; another team's ticket does not exist as far as they
+/// can tell (404, not 403, so that keys do not leak).
+async fn visible_ticket(
+    app: &AppState,
+    p: &Principal,
+    key: &str,
+    include_deleted: bool,
+) -> ApiResult<Ticket> {
+    let t = app.store.get_ticket(key, include_deleted).await?;
+    if !p.sees_type(&type_teams(app, &t.type_slug)) {
+        return Err(ApiError::not_found(format!("ticket {key} not found")));
+    }
+    Ok(t)
+}
+
+/// The types whose tickets the caller may see (None: all of them).
+fn visible_types(app: &AppState, p: &Principal) -> Option<Vec<String>> {
+    if p.is_admin() {
+        return None;
+    }
+    Some(
+        app.store
+            .registry()
+            .all()
+            .into_iter()
+            .filter(|t| p.sees_type(&t.stored.definition.teams))
+            .map(|t| t.stored.slug.clone())
+            .collect(),
+    )
+}
 
 pub fn ticket_out(t: Ticket) -> TicketOut {
     TicketOut {
@@ -80,18 +118,6 @@ fn comment_out(c: docket_store::Comment) -> CommentOut {
     }
 }
 
-/// Cut a list fetched with `limit + 1` items to `limit`, with the cursor of the next page
-/// (the last item's id) when there is one.
-fn id_page<T>(mut items: Vec<T>, limit: u64, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
-    if items.len() as u64 > limit {
-        items.truncate(limit as usize);
-        let next = items.last().map(|i| id(i).to_string());
-        (items, next)
-    } else {
-        (items, None)
-    }
-}
-
 fn etag(version: i32) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
 }
@@ -129,11 +155,25 @@ fn with_etag(status: StatusCode, t: Ticket) -> Response {
 )]
 async fn create_ticket(
     State(app): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Body(bytes): Body,
 ) -> ApiResult<Response> {
+    let p = caller.need(Need::WriteTickets)?;
     require_json(&headers)?;
     let input: TicketCreate = parse_json(&bytes)?;
+    if app.store.registry().get(&input.type_slug).is_some()
+        && !p.sees_type(&type_teams(&app, &input.type_slug))
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!(
+                "none of your teams handles tickets of type `{}`",
+                input.type_slug
+            ),
+        ));
+    }
     let idempotency = match headers.get("idempotency-key") {
         Some(v) => {
             let key = v
@@ -146,7 +186,8 @@ async fn create_ticket(
                     )
                 })?;
             Some(docket_store::IdempotencyKey {
-                scope: ACTOR.to_string(),
+                // Keys are per caller: two integrations may pick the same key.
+                scope: format!("user:{}", p.user_id),
                 key: key.to_string(),
                 request_hash: base64::engine::general_purpose::STANDARD
                     .encode(Sha256::digest(&bytes)),
@@ -171,7 +212,7 @@ async fn create_ticket(
         source_ref: input.source_ref,
         tags: input.tags,
         fields: input.fields,
-        actor: ACTOR.into(),
+        actor: p.actor(),
         idempotency,
     };
     let (key, replayed) = app.store.create_ticket(new).await?;
@@ -193,10 +234,15 @@ async fn create_ticket(
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn get_ticket(State(app): State<AppState>, Path(key): Path<String>) -> ApiResult<Response> {
+async fn get_ticket(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let p = caller.need(Need::ReadTickets)?;
     Ok(with_etag(
         StatusCode::OK,
-        app.store.get_ticket(&key, false).await?,
+        visible_ticket(&app, p, &key, false).await?,
     ))
 }
 
@@ -243,10 +289,13 @@ fn if_match(headers: &HeaderMap) -> ApiResult<Option<i32>> {
 )]
 async fn update_ticket(
     State(app): State<AppState>,
+    caller: Caller,
     Path(key): Path<String>,
     headers: HeaderMap,
     Body(bytes): Body,
 ) -> ApiResult<Response> {
+    let p = caller.need(Need::WriteTickets)?;
+    visible_ticket(&app, p, &key, false).await?;
     require_json(&headers)?;
     let input: TicketUpdate = parse_json(&bytes)?;
     let expected = if_match(&headers)?;
@@ -258,7 +307,7 @@ async fn update_ticket(
         assignee_id: input.assignee_id,
         tags: input.tags,
         fields: input.fields,
-        actor: ACTOR.into(),
+        actor: p.actor(),
     };
     Ok(with_etag(
         StatusCode::OK,
@@ -276,9 +325,12 @@ async fn update_ticket(
 )]
 async fn delete_ticket(
     State(app): State<AppState>,
+    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<StatusCode> {
-    app.store.set_deleted(&key, true, ACTOR).await?;
+    let p = caller.need(Need::WriteTickets)?;
+    visible_ticket(&app, p, &key, false).await?;
+    app.store.set_deleted(&key, true, &p.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -290,9 +342,12 @@ async fn delete_ticket(
 )]
 async fn restore_ticket(
     State(app): State<AppState>,
+    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    app.store.set_deleted(&key, false, ACTOR).await?;
+    let p = caller.need(Need::WriteTickets)?;
+    visible_ticket(&app, p, &key, true).await?;
+    app.store.set_deleted(&key, false, &p.actor()).await?;
     Ok(with_etag(
         StatusCode::OK,
         app.store.get_ticket(&key, false).await?,
@@ -441,10 +496,29 @@ fn merge_repeated(filters: Vec<Filter>) -> Vec<Filter> {
 )]
 async fn list_tickets(
     State(app): State<AppState>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<TicketPage>> {
+    let p = caller.need(Need::ReadTickets)?;
     let mut q = parse_list_query(raw.as_deref())?;
     q.filters = merge_repeated(q.filters);
+    if q.include_deleted && !p.is_admin() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "only admins list deleted tickets",
+        ));
+    }
+    q.visible_types = visible_types(&app, p);
+    if let (Some(slug), Some(visible)) = (&q.type_slug, &q.visible_types) {
+        if app.store.registry().get(slug).is_some() && !visible.contains(slug) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                format!("none of your teams handles tickets of type `{slug}`"),
+            ));
+        }
+    }
     let page = app.store.list_tickets(&q).await.map_err(|e| match e {
         docket_store::StoreError::Invalid(errors) => ApiError::Invalid {
             status: StatusCode::BAD_REQUEST,
@@ -513,9 +587,12 @@ impl PageParams {
 )]
 async fn list_comments(
     State(app): State<AppState>,
+    caller: Caller,
     Path(key): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<CommentPage>> {
+    let p = caller.need(Need::ReadTickets)?;
+    visible_ticket(&app, p, &key, false).await?;
     let (after, limit) = PageParams::parse(raw.as_deref())?;
     let items = app.store.comments(&key, after, limit + 1).await?;
     let (items, next_cursor) = id_page(items, limit, |c| c.id);
@@ -538,10 +615,13 @@ async fn list_comments(
 )]
 async fn add_comment(
     State(app): State<AppState>,
+    caller: Caller,
     Path(key): Path<String>,
     headers: HeaderMap,
     Body(bytes): Body,
 ) -> ApiResult<(StatusCode, Json<CommentOut>)> {
+    let p = caller.need(Need::WriteTickets)?;
+    visible_ticket(&app, p, &key, false).await?;
     require_json(&headers)?;
     let input: CommentCreate = parse_json(&bytes)?;
     if input.kind == docket_core::ticket::CommentKind::System {
@@ -560,7 +640,7 @@ async fn add_comment(
                 body: input.body,
                 author_name: input.author_name,
                 channel: input.channel.unwrap_or(SourceChannel::Api),
-                actor: ACTOR.into(),
+                actor: p.actor(),
             },
         )
         .await?;
@@ -575,9 +655,12 @@ async fn add_comment(
 )]
 async fn list_events(
     State(app): State<AppState>,
+    caller: Caller,
     Path(key): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<EventPage>> {
+    let p = caller.need(Need::ReadTickets)?;
+    visible_ticket(&app, p, &key, true).await?;
     let (after, limit) = PageParams::parse(raw.as_deref())?;
     let items = app.store.events(&key, after, limit + 1).await?;
     let (items, next_cursor) = id_page(items, limit, |e| e.id);

@@ -14,7 +14,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AppState;
 use super::body::{Body, content_type, parse_json};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use docket_core::access::Need;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -62,8 +64,14 @@ fn summary(t: &RegisteredType) -> TypeSummary {
 
 /// List ticket types
 #[utoipa::path(get, path = "/types", tag = "types", responses((status = 200, body = Vec<TypeSummary>)))]
-async fn list_types(State(app): State<AppState>) -> Json<Vec<TypeSummary>> {
-    Json(app.store.registry().all().iter().map(summary).collect())
+async fn list_types(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<TypeSummary>>> {
+    caller.need(Need::SignedIn)?;
+    Ok(Json(
+        app.store.registry().all().iter().map(summary).collect(),
+    ))
 }
 
 /// Get a ticket type with its schema, form hints and fields
@@ -74,8 +82,10 @@ async fn list_types(State(app): State<AppState>) -> Json<Vec<TypeSummary>> {
 )]
 async fn get_type(
     State(app): State<AppState>,
+    caller: Caller,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<TypeDetail>> {
+    caller.need(Need::SignedIn)?;
     let t = app.store.registered(&slug)?;
     let d = &t.stored.definition;
     Ok(Json(TypeDetail {
@@ -107,8 +117,10 @@ async fn get_type(
 )]
 async fn type_versions(
     State(app): State<AppState>,
+    caller: Caller,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<Vec<TypeVersionOut>>> {
+    caller.need(Need::SignedIn)?;
     let versions = app.store.type_versions(&slug).await?;
     Ok(Json(
         versions
@@ -136,7 +148,12 @@ async fn type_versions(
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn export_type(State(app): State<AppState>, Path(slug): Path<String>) -> ApiResult<Response> {
+async fn export_type(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Response> {
+    caller.need(Need::SignedIn)?;
     let t = app.store.registered(&slug)?;
     let text = t.stored.definition.to_yaml();
     Ok((
@@ -157,12 +174,13 @@ async fn export_type(State(app): State<AppState>, Path(slug): Path<String>) -> A
     get, path = "/types/meta-schema", tag = "types",
     responses((status = 200, description = "JSON Schema 2020-12", content_type = "application/schema+json", body = Object))
 )]
-async fn meta_schema() -> Response {
-    (
+async fn meta_schema(caller: Caller) -> ApiResult<Response> {
+    caller.need(Need::SignedIn)?;
+    Ok((
         [(header::CONTENT_TYPE, "application/schema+json")],
         META_SCHEMA,
     )
-        .into_response()
+        .into_response())
 }
 
 /// Read a definition from a body: JSON `{definition, allow_destructive}`, or a YAML type
@@ -215,10 +233,12 @@ fn read_definition(
 )]
 async fn plan_type(
     State(app): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
     Body(bytes): Body,
 ) -> ApiResult<Json<TypePlan>> {
+    caller.need(Need::Admin)?;
     let (def, _, _) = read_definition(&headers, &bytes, query.as_deref())?;
     let planned = app.store.plan_type(&def).await?;
     Ok(Json(plan_out(&planned.plan, planned.ddl, false)))
@@ -245,16 +265,18 @@ async fn plan_type(
 )]
 async fn apply_type(
     State(app): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
     Body(bytes): Body,
 ) -> ApiResult<Json<TypePlan>> {
+    let p = caller.need(Need::Admin)?;
     let (def, allow, text) = read_definition(&headers, &bytes, query.as_deref())?;
     let origin = TypeOrigin {
         source: TypeSource::Api,
         path: None,
         text,
-        actor: "api".into(),
+        actor: p.actor(),
     };
     let applied = app.store.apply_type(&def, &origin, allow).await?;
     let was_applied = applied.version.is_some();

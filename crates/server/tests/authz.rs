@@ -1,0 +1,476 @@
+//! The authorization matrix: every operation in the OpenAPI document, called as each kind
+//! of caller, against one table of expectations. An operation without a row fails the
+//! test, so no endpoint can ship without a rule.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use common::*;
+use docket_core::access::{Role, Scope};
+use docket_store::identity::Actor;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Anonymous,
+    Viewer,
+    AgentOutside,
+    AgentInside,
+    Admin,
+    ReadToken,
+    WriteToken,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Anonymous,
+    Who::Viewer,
+    Who::AgentOutside,
+    Who::AgentInside,
+    Who::Admin,
+    Who::ReadToken,
+    Who::WriteToken,
+];
+
+/// What an operation demands.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    /// Anyone; the answer does not depend on who asks.
+    Public,
+    /// Any signed-in caller.
+    SignedIn,
+    /// Any signed-in caller that may change their own things (not a read-only token).
+    SignedInWrite,
+    /// Managing tokens: a web session or an admin-scoped token.
+    ManageTokens,
+    /// Listing tickets: signed in (the list is filtered to the caller's teams).
+    ListTickets,
+    /// Reading one ticket: signed in and in a team that handles its type.
+    ReadTicket,
+    /// Creating a ticket: agent or admin, write scope, type handled by their team.
+    CreateTicket,
+    /// Changing one ticket: as CreateTicket, on an existing ticket.
+    WriteTicket,
+    /// Administration.
+    Admin,
+}
+
+fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
+    use Rule::*;
+    BTreeMap::from([
+        (("GET", "/health"), Public),
+        (("POST", "/auth/login"), Public),
+        (("GET", "/setup"), Public),
+        (("POST", "/setup"), Public),
+        (("POST", "/auth/logout"), SignedIn),
+        (("GET", "/auth/me"), SignedIn),
+        (("PATCH", "/auth/me"), SignedInWrite),
+        (("GET", "/types"), SignedIn),
+        (("GET", "/types/meta-schema"), SignedIn),
+        (("GET", "/types/{slug}"), SignedIn),
+        (("GET", "/types/{slug}/versions"), SignedIn),
+        (("GET", "/types/{slug}/export"), SignedIn),
+        (("POST", "/types/plan"), Admin),
+        (("POST", "/types/apply"), Admin),
+        (("GET", "/tickets"), ListTickets),
+        (("POST", "/tickets"), CreateTicket),
+        (("GET", "/tickets/{key}"), ReadTicket),
+        (("PATCH", "/tickets/{key}"), WriteTicket),
+        (("DELETE", "/tickets/{key}"), WriteTicket),
+        (("POST", "/tickets/{key}/restore"), WriteTicket),
+        (("GET", "/tickets/{key}/comments"), ReadTicket),
+        (("POST", "/tickets/{key}/comments"), WriteTicket),
+        (("GET", "/tickets/{key}/events"), ReadTicket),
+        (("GET", "/users"), SignedIn),
+        (("POST", "/users"), Admin),
+        (("GET", "/users/{id}"), SignedIn),
+        (("PATCH", "/users/{id}"), Admin),
+        (("GET", "/teams"), SignedIn),
+        (("POST", "/teams"), Admin),
+        (("GET", "/teams/{slug}"), SignedIn),
+        (("PATCH", "/teams/{slug}"), Admin),
+        (("DELETE", "/teams/{slug}"), Admin),
+        (("PUT", "/teams/{slug}/members/{user_id}"), Admin),
+        (("DELETE", "/teams/{slug}/members/{user_id}"), Admin),
+        (("GET", "/tokens"), SignedIn),
+        (("POST", "/tokens"), ManageTokens),
+        (("DELETE", "/tokens/{id}"), ManageTokens),
+        (("GET", "/secrets"), Admin),
+        (("PUT", "/secrets/{name}"), Admin),
+        (("DELETE", "/secrets/{name}"), Admin),
+        (("GET", "/audit"), Admin),
+    ])
+}
+
+/// The outcome a rule predicts for a caller: Ok(()) for "allowed" (any status but 401 and
+/// 403, and no 404 that hides a ticket), Err(status) for the exact refusal.
+fn expected(rule: Rule, who: Who) -> Result<(), u16> {
+    use Who::*;
+    if matches!(rule, Rule::Public) {
+        return Ok(());
+    }
+    if who == Anonymous {
+        return Err(401);
+    }
+    match rule {
+        Rule::Public | Rule::SignedIn | Rule::ListTickets => Ok(()),
+        Rule::SignedInWrite => {
+            if who == ReadToken {
+                Err(403)
+            } else {
+                Ok(())
+            }
+        }
+        Rule::ManageTokens => {
+            if matches!(who, ReadToken | WriteToken) {
+                Err(403)
+            } else {
+                Ok(())
+            }
+        }
+        Rule::ReadTicket => {
+            if who == AgentOutside {
+                Err(404)
+            } else {
+                Ok(())
+            }
+        }
+        Rule::CreateTicket => match who {
+            Viewer | ReadToken | AgentOutside => Err(403),
+            _ => Ok(()),
+        },
+        Rule::WriteTicket => match who {
+            Viewer | ReadToken => Err(403),
+            AgentOutside => Err(404),
+            _ => Ok(()),
+        },
+        Rule::Admin => {
+            if who == Admin {
+                Ok(())
+            } else {
+                Err(403)
+            }
+        }
+    }
+}
+
+/// One caller: how its requests authenticate.
+struct Caller {
+    who: Who,
+    user_id: Option<i64>,
+    bearer: Option<String>,
+    cookie: Option<(String, String)>,
+}
+
+async fn login(app: &TestApp, email: &str) -> (String, String) {
+    let r = app
+        .anonymous
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "login as {email}");
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let me: Value = r.json().await.unwrap();
+    (cookie, me["csrf_token"].as_str().unwrap().to_string())
+}
+
+impl Caller {
+    fn request(&self, app: &TestApp, method: Method, path: &str) -> RequestBuilder {
+        let mut r = app.anonymous.request(method, app.url(path));
+        if let Some(t) = &self.bearer {
+            r = r.bearer_auth(t);
+        }
+        if let Some((cookie, csrf)) = &self.cookie {
+            r = r.header("cookie", cookie).header("x-csrf-token", csrf);
+        }
+        r
+    }
+}
+
+static UNIQUE: AtomicU32 = AtomicU32::new(0);
+
+fn unique() -> u32 {
+    UNIQUE.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Make the call for `(method, path)` as `caller`, with fresh targets where the call
+/// would otherwise change what later calls rely on.
+async fn call(
+    app: &TestApp,
+    caller: &Caller,
+    method: &str,
+    path: &str,
+    ticket: &str,
+) -> StatusCode {
+    let store = &app.db.store;
+    let actor = Actor::new("matrix", None);
+    let n = unique();
+    let m: Method = method.parse().unwrap();
+    let fresh_ticket = || async { create_ticket(app).await };
+    let (url, body): (String, Option<Value>) = match (method, path) {
+        ("POST", "/auth/login") => (
+            path.into(),
+            Some(json!({"email": "viewer@example.com", "password": PASSWORD})),
+        ),
+        ("POST", "/setup") => (
+            path.into(),
+            Some(
+                json!({"token": "setup_nope", "email": "x@example.com", "display_name": "X", "password": PASSWORD}),
+            ),
+        ),
+        ("POST", "/auth/logout") => {
+            // Logging out ends the session: use a session of its own.
+            if caller.cookie.is_some() {
+                let email = store.user(caller.user_id.unwrap()).await.unwrap().email;
+                let (cookie, csrf) = login(app, &email).await;
+                let fresh = Caller {
+                    who: caller.who,
+                    user_id: caller.user_id,
+                    bearer: None,
+                    cookie: Some((cookie, csrf)),
+                };
+                return fresh.request(app, m, path).send().await.unwrap().status();
+            }
+            (path.into(), None)
+        }
+        ("PATCH", "/auth/me") => (path.into(), Some(json!({"display_name": "Same Name"}))),
+        ("POST", "/types/plan") | ("POST", "/types/apply") => (
+            path.into(),
+            Some(
+                json!({"definition": {"slug": format!("matrix_{n}"), "name": "M", "key_prefix": format!("MX{n}"),
+                "schema": {"type": "object", "properties": {"a": {"type": "string"}}}}}),
+            ),
+        ),
+        (_, p) if p.starts_with("/types/{slug}") => (p.replace("{slug}", "it_support"), None),
+        ("POST", "/tickets") => (
+            path.into(),
+            Some(
+                json!({"type": "it_support", "title": "matrix", "fields": {"category": "hardware"}}),
+            ),
+        ),
+        ("PATCH", "/tickets/{key}") => (
+            path.replace("{key}", ticket),
+            Some(json!({"priority": "P1"})),
+        ),
+        ("DELETE", "/tickets/{key}") => (path.replace("{key}", &fresh_ticket().await), None),
+        ("POST", "/tickets/{key}/restore") => {
+            let key = fresh_ticket().await;
+            store.set_deleted(&key, true, "matrix").await.unwrap();
+            (path.replace("{key}", &key), None)
+        }
+        ("POST", "/tickets/{key}/comments") => (
+            path.replace("{key}", ticket),
+            Some(json!({"kind": "internal", "body": "note"})),
+        ),
+        (_, p) if p.contains("{key}") => (p.replace("{key}", ticket), None),
+        ("POST", "/users") => (
+            path.into(),
+            Some(
+                json!({"email": format!("new{n}@example.com"), "display_name": "New", "role": "agent"}),
+            ),
+        ),
+        ("PATCH", "/users/{id}") | ("GET", "/users/{id}") => {
+            let target =
+                create_user(store, &format!("target{n}@example.com"), Role::Agent, &[]).await;
+            (
+                path.replace("{id}", &target.to_string()),
+                (method == "PATCH").then(|| json!({"display_name": "Renamed"})),
+            )
+        }
+        ("POST", "/teams") => (
+            path.into(),
+            Some(json!({"slug": format!("team_{n}"), "name": "Team"})),
+        ),
+        (_, p) if p.starts_with("/teams/{slug}") => {
+            let slug = format!("team_{n}");
+            store.create_team(&slug, "Team", "", &actor).await.unwrap();
+            let member =
+                create_user(store, &format!("member{n}@example.com"), Role::Agent, &[]).await;
+            if method == "DELETE" && p.ends_with("{user_id}") {
+                store
+                    .set_team_member(&slug, member, true, &actor)
+                    .await
+                    .unwrap();
+            }
+            let url = p
+                .replace("{slug}", &slug)
+                .replace("{user_id}", &member.to_string());
+            (url, (method == "PATCH").then(|| json!({"name": "Renamed"})))
+        }
+        ("POST", "/tokens") => (
+            path.into(),
+            Some(json!({"name": "matrix", "scopes": ["read"]})),
+        ),
+        ("DELETE", "/tokens/{id}") => {
+            // A token of the caller's own (or of the admin, for anonymous callers).
+            let owner = caller.user_id.unwrap_or(app.admin_id);
+            let (_, t) = store
+                .create_token(owner, "victim", &[Scope::Read], None, owner, &actor)
+                .await
+                .unwrap();
+            (path.replace("{id}", &t.id.to_string()), None)
+        }
+        ("PUT", "/secrets/{name}") => (
+            path.replace("{name}", &format!("matrix_{n}")),
+            Some(json!({"value": "s3cret"})),
+        ),
+        ("DELETE", "/secrets/{name}") => {
+            let name = format!("matrix_{n}");
+            store
+                .set_secret(
+                    &docket_store::identity::MasterKey::generate(),
+                    &name,
+                    "x",
+                    &actor,
+                )
+                .await
+                .unwrap();
+            (path.replace("{name}", &name), None)
+        }
+        _ => (path.into(), None),
+    };
+    let mut r = caller.request(app, m, &url);
+    if method == "PATCH" && url.starts_with("/tickets/") {
+        r = r.header("if-match", "*");
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    r.send().await.unwrap().status()
+}
+
+async fn create_ticket(app: &TestApp) -> String {
+    app.create(json!({"type": "it_support", "title": "target", "fields": {"category": "hardware"}}))
+        .await["key"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn run_matrix(app: TestApp) {
+    let store = &app.db.store;
+    // it_support is handled by the team `it`.
+    let viewer = create_user(store, "viewer@example.com", Role::Viewer, &["it"]).await;
+    let outside = create_user(store, "outside@example.com", Role::Agent, &["facilities"]).await;
+    let inside = create_user(store, "inside@example.com", Role::Agent, &["it"]).await;
+    let admin2 = create_user(store, "admin2@example.com", Role::Admin, &[]).await;
+    let mut callers = Vec::new();
+    for who in EVERYONE {
+        let caller = match who {
+            Who::Anonymous => Caller {
+                who,
+                user_id: None,
+                bearer: None,
+                cookie: None,
+            },
+            Who::Viewer | Who::AgentOutside | Who::AgentInside | Who::Admin => {
+                let (id, email) = match who {
+                    Who::Viewer => (viewer, "viewer@example.com"),
+                    Who::AgentOutside => (outside, "outside@example.com"),
+                    Who::AgentInside => (inside, "inside@example.com"),
+                    _ => (admin2, "admin2@example.com"),
+                };
+                Caller {
+                    who,
+                    user_id: Some(id),
+                    bearer: None,
+                    cookie: Some(login(&app, email).await),
+                }
+            }
+            // Tokens of an admin: what they may do is decided by their scope.
+            Who::ReadToken => Caller {
+                who,
+                user_id: Some(admin2),
+                bearer: Some(token_for(store, admin2, &[Scope::Read]).await),
+                cookie: None,
+            },
+            Who::WriteToken => Caller {
+                who,
+                user_id: Some(admin2),
+                bearer: Some(token_for(store, admin2, &[Scope::Write]).await),
+                cookie: None,
+            },
+        };
+        callers.push(caller);
+    }
+    let ticket = create_ticket(&app).await;
+
+    let doc: Value = serde_json::from_str(&docket_server::api::openapi_json()).unwrap();
+    let rules = rules();
+    let mut missing = Vec::new();
+    let mut wrong = Vec::new();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            operations += 1;
+            let Some(rule) = rules.get(&(method.as_str(), path.as_str())).copied() else {
+                missing.push(format!("{method} {path}"));
+                continue;
+            };
+            let mut public_statuses = Vec::new();
+            for caller in &callers {
+                let status = call(&app, caller, &method, path, &ticket).await.as_u16();
+                let ok = match (rule, expected(rule, caller.who)) {
+                    // Public: identity plays no part (checked below); a refusal such as
+                    // "setup is done" is the same for everyone.
+                    (Rule::Public, _) => status != 401,
+                    (_, Ok(())) => {
+                        status != 401 && status != 403 && !(status == 404 && path.contains("{key}"))
+                    }
+                    (_, Err(code)) => status == code,
+                };
+                if matches!(rule, Rule::Public) {
+                    public_statuses.push(status);
+                }
+                if !ok {
+                    wrong.push(format!(
+                        "{method} {path} as {:?}: got {status}, expected {:?}",
+                        caller.who,
+                        expected(rule, caller.who)
+                    ));
+                }
+            }
+            if matches!(rule, Rule::Public) && public_statuses.windows(2).any(|w| w[0] != w[1]) {
+                wrong.push(format!(
+                    "{method} {path} is public but answers by caller: {public_statuses:?}"
+                ));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "operations without a rule in the authorization table: {missing:#?}"
+    );
+    assert!(
+        wrong.is_empty(),
+        "authorization matrix violations:\n{}",
+        wrong.join("\n")
+    );
+    assert_eq!(
+        operations,
+        rules.len(),
+        "the table has rules for operations that no longer exist"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_matrix_sqlite() {
+    run_matrix(TestApp::new(docket_store::Backend::Sqlite).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_matrix_postgres() {
+    run_matrix(TestApp::new(docket_store::Backend::Postgres).await).await;
+}

@@ -1,0 +1,117 @@
+//! The identity store on both backends: what is kept, and how.
+
+use docket_core::access::{Role, Scope, UserKind, Via};
+use docket_store::identity::{Actor, MasterKey, NewUser};
+use docket_store::{StoreError, both_backends};
+
+fn person(email: &str, role: Role) -> NewUser {
+    NewUser {
+        email: email.into(),
+        display_name: "Someone".into(),
+        role,
+        kind: UserKind::Person,
+        password: Some("a long enough password".into()),
+        skills: vec!["VPN".into(), "vpn".into()],
+        capacity: None,
+    }
+}
+
+both_backends!(secrets_survive_key_rotation, |db| async move {
+    let s = &db.store;
+    let actor = Actor::new("test", None);
+    let (a, b) = (MasterKey::generate(), MasterKey::generate());
+    s.set_secret(&a, "smtp_password", "hunter2hunter2", &actor)
+        .await
+        .unwrap();
+    s.set_secret(&a, "discord.bot_token", "abc.def", &actor)
+        .await
+        .unwrap();
+    assert_eq!(s.rotate_master_key(&a, &b, &actor).await.unwrap(), 2);
+    assert_eq!(
+        s.reveal_secret(&b, "smtp_password")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("hunter2hunter2")
+    );
+    assert!(
+        s.reveal_secret(&a, "smtp_password").await.is_err(),
+        "the old key no longer opens it"
+    );
+    // A rotation from the wrong key changes nothing.
+    let c = MasterKey::generate();
+    assert!(s.rotate_master_key(&c, &a, &actor).await.is_err());
+    assert_eq!(
+        s.reveal_secret(&b, "discord.bot_token")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("abc.def")
+    );
+    assert!(matches!(
+        s.set_secret(&b, "Bad Name", "x", &actor).await,
+        Err(StoreError::Invalid(_))
+    ));
+});
+
+both_backends!(users_tokens_and_sessions, |db| async move {
+    let s = &db.store;
+    let actor = Actor::new("test", None);
+    let u = s
+        .create_user(person(" Ada@Example.com ", Role::Agent), &actor)
+        .await
+        .unwrap();
+    assert_eq!(
+        (u.email.as_str(), u.skills.clone()),
+        ("ada@example.com", vec!["vpn".to_string()])
+    );
+    assert!(matches!(
+        s.create_user(person("ada@example.com", Role::Agent), &actor)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.create_team("it", "IT", "", &actor).await.unwrap();
+    s.set_team_member("it", u.id, true, &actor).await.unwrap();
+    // Sessions carry the user's teams and a CSRF token.
+    let session = s
+        .create_session(u.id, Some("127.0.0.1"), None)
+        .await
+        .unwrap();
+    let (p, csrf) = s.session_principal(&session.token).await.unwrap().unwrap();
+    assert_eq!(
+        (p.teams.clone(), p.via.clone(), csrf),
+        (vec!["it".to_string()], Via::Session, session.csrf_token)
+    );
+    // Tokens: hashed, scoped, revocable.
+    let (token, info) = s
+        .create_token(u.id, "ci", &[Scope::Write, Scope::Read], None, u.id, &actor)
+        .await
+        .unwrap();
+    assert_eq!(info.scopes, vec![Scope::Read, Scope::Write]);
+    let p = s.token_principal(&token).await.unwrap().unwrap();
+    assert!(matches!(p.via, Via::Token { id, .. } if id == info.id));
+    assert!(s.token(info.id).await.unwrap().last_used_at.is_some());
+    s.revoke_token(info.id, &actor).await.unwrap();
+    assert!(s.token_principal(&token).await.unwrap().is_none());
+    // Changing the password ends sessions.
+    s.update_user(
+        u.id,
+        docket_store::identity::UserPatch {
+            password: Some("another long password".into()),
+            ..Default::default()
+        },
+        &actor,
+    )
+    .await
+    .unwrap();
+    assert!(s.session_principal(&session.token).await.unwrap().is_none());
+    // Service accounts have no password.
+    let mut bot = person("bot@example.com", Role::Agent);
+    bot.kind = UserKind::Service;
+    assert!(matches!(
+        s.create_user(bot.clone(), &actor).await,
+        Err(StoreError::Invalid(_))
+    ));
+    bot.password = None;
+    assert!(!s.create_user(bot, &actor).await.unwrap().has_password);
+});
