@@ -167,3 +167,23 @@ pub async fn expire_token(store: &Store, id: i64) {
         .to_owned();
     store.connection().execute(&stmt).await.expect("update");
 }
+
+/// Move a session's clock: it was last used `idle` ago and ends in `remaining`.
+pub async fn age_session(
+    store: &Store,
+    token: &str,
+    idle: chrono::Duration,
+    remaining: chrono::Duration,
+) {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let now = chrono::Utc::now();
+    let stmt = Query::update()
+        .table(Alias::new("sessions"))
+        .value(Alias::new("last_seen_at"), now - idle)
+        .value(Alias::new("expires_at"), now + remaining)
+        .and_where(
+            Expr::col(Alias::new("token_hash")).eq(crate::identity::crypto::token_hash(token)),
+        )
+        .to_owned();
+    store.connection().execute(&stmt).await.expect("update");
+}

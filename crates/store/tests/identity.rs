@@ -115,3 +115,83 @@ both_backends!(users_tokens_and_sessions, |db| async move {
     bot.password = None;
     assert!(!s.create_user(bot, &actor).await.unwrap().has_password);
 });
+
+both_backends!(sessions_expire_when_idle_or_old, |db| async move {
+    use chrono::Duration;
+    use docket_store::testing::age_session;
+    let s = &db.store;
+    let u = s
+        .create_user(
+            person("gus@example.com", Role::Agent),
+            &Actor::new("t", None),
+        )
+        .await
+        .unwrap();
+    let idle = s.create_session(u.id, None, None).await.unwrap();
+    let old = s.create_session(u.id, None, None).await.unwrap();
+    let fine = s.create_session(u.id, None, None).await.unwrap();
+    age_session(s, &idle.token, Duration::hours(13), Duration::days(3)).await;
+    age_session(s, &old.token, Duration::minutes(5), Duration::seconds(-1)).await;
+    age_session(s, &fine.token, Duration::hours(11), Duration::days(3)).await;
+    assert!(
+        s.session_principal(&idle.token).await.unwrap().is_none(),
+        "idle for longer than 12 hours"
+    );
+    assert!(
+        s.session_principal(&old.token).await.unwrap().is_none(),
+        "past its lifetime"
+    );
+    assert!(s.session_principal(&fine.token).await.unwrap().is_some());
+});
+
+both_backends!(
+    the_throttle_counts_accounts_and_addresses,
+    |db| async move {
+        let s = &db.store;
+        s.create_user(
+            person("hal@example.com", Role::Agent),
+            &Actor::new("t", None),
+        )
+        .await
+        .unwrap();
+        for i in 0..3 {
+            assert!(
+                s.check_login(&format!("nobody{i}@example.com"), "x", "10.0.0.9")
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        assert!(
+            s.check_login("hal@example.com", "wrong", "10.0.0.9")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            s.recent_login_failures("hal@example.com", "10.0.0.9")
+                .await
+                .unwrap(),
+            (1, 4)
+        );
+        assert_eq!(
+            s.recent_login_failures("hal@example.com", "10.0.0.10")
+                .await
+                .unwrap(),
+            (1, 0)
+        );
+        // A success clears the account's count (not the address's).
+        assert!(
+            s.check_login("hal@example.com", "a long enough password", "10.0.0.9")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            s.recent_login_failures("hal@example.com", "10.0.0.9")
+                .await
+                .unwrap(),
+            (0, 4)
+        );
+    }
+);
