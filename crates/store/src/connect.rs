@@ -54,8 +54,13 @@ impl Store {
                         StoreError::Internal(format!("cannot create {}: {e}", dir.display()))
                     })?;
                 }
+                // One connection. SQLite has one writer at a time anyway, and with several pooled
+                // connections we observed reads (on a connection that had been idle) that did
+                // not see another connection's just-committed type apply: a stale WAL
+                // snapshot. One connection always reads its own writes. PostgreSQL, the
+                // production backend, uses a real pool.
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(1)
                     .connect_with(options)
                     .await
                     .map_err(|e| StoreError::Internal(format!("cannot open {url}: {e}")))?;

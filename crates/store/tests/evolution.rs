@@ -42,6 +42,11 @@ both_backends!(safe_changes_keep_every_value, |db| async move {
     let a = apply(s, &v2, false).await;
     assert_eq!(a.plan.safety, Safety::Safe);
     assert!(a.ddl.iter().any(|d| d.contains("extra")), "{:?}", a.ddl);
+    assert!(
+        a.ddl.iter().any(|d| d.starts_with("UPDATE")),
+        "the backfill is planned: {:?}",
+        a.ddl
+    );
     let t1 = s.get_ticket(&k1, false).await.unwrap();
     assert_eq!(t1.fields["site"], "hq", "backfilled");
     assert_eq!(t1.fields["extra"], serde_json::Value::Null);
