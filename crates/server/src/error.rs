@@ -146,9 +146,10 @@ impl IntoResponse for ApiError {
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             // The unread rest of the body makes the connection unusable: tell the client
             // not to send another request on it.
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             // The login throttle's window.

@@ -2,6 +2,7 @@
 //! address, a Discord user id, ...). Requesters are not users of Docket.
 
 use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::{requester, requester_identity};
@@ -31,7 +32,9 @@ impl RequesterRef {
 
 /// Resolve a requester reference inside a transaction: by id, else by the first identity
 /// already known, else create a requester with all the identities given. New identities
-/// of a known requester are added to it.
+/// of a known requester are added to it. Two requests that create the same new requester
+/// at once (PostgreSQL runs them concurrently) end with one requester: the loser of the
+/// race on an identity drops the requester it made and uses the winner's.
 pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<i64> {
     if let Some(id) = r.id {
         return requester::Entity::find_by_id(id)
@@ -49,55 +52,81 @@ pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> R
             "name the requester by id, email or discord_id",
         ));
     }
-    let mut found = None;
-    for (kind, value) in &identities {
+    for _attempt in 0..2 {
+        let (id, created) = match find(conn, &identities).await? {
+            Some(id) => (id, false),
+            None => (create(conn, r, &identities).await?, true),
+        };
+        let mut lost_race = false;
+        for (kind, value) in &identities {
+            let inserted = requester_identity::Entity::insert(requester_identity::ActiveModel {
+                requester_id: Set(id),
+                kind: Set(kind.to_string()),
+                value: Set(value.clone()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    requester_identity::Column::Kind,
+                    requester_identity::Column::Value,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+            if inserted == 0 && created {
+                lost_race = true;
+                break;
+            }
+        }
+        if !lost_race {
+            return Ok(id);
+        }
+        // Another request registered this identity first: ours is a duplicate.
+        requester::Entity::delete_by_id(id).exec(conn).await?;
+    }
+    find(conn, &identities).await?.ok_or_else(|| {
+        StoreError::Internal("a requester identity vanished while resolving it".into())
+    })
+}
+
+async fn find<C: ConnectionTrait>(
+    conn: &C,
+    identities: &[(&'static str, String)],
+) -> Result<Option<i64>> {
+    for (kind, value) in identities {
         if let Some(i) = requester_identity::Entity::find()
             .filter(requester_identity::Column::Kind.eq(*kind))
             .filter(requester_identity::Column::Value.eq(value.as_str()))
             .one(conn)
             .await?
         {
-            found = Some(i.requester_id);
-            break;
+            return Ok(Some(i.requester_id));
         }
     }
+    Ok(None)
+}
+
+async fn create<C: ConnectionTrait>(
+    conn: &C,
+    r: &RequesterRef,
+    identities: &[(&'static str, String)],
+) -> Result<i64> {
     let now = Utc::now();
-    let id = match found {
-        Some(id) => id,
-        None => {
-            let email = identities
-                .iter()
-                .find(|(k, _)| *k == "email")
-                .map(|(_, v)| v.clone());
-            requester::Entity::insert(requester::ActiveModel {
-                display_name: Set(r.name.clone()),
-                email: Set(email),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .exec(conn)
-            .await?
-            .last_insert_id
-        }
-    };
-    for (kind, value) in identities {
-        let known = requester_identity::Entity::find()
-            .filter(requester_identity::Column::Kind.eq(kind))
-            .filter(requester_identity::Column::Value.eq(value.as_str()))
-            .one(conn)
-            .await?;
-        if known.is_none() {
-            requester_identity::Entity::insert(requester_identity::ActiveModel {
-                requester_id: Set(id),
-                kind: Set(kind.to_string()),
-                value: Set(value),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .exec(conn)
-            .await?;
-        }
-    }
-    Ok(id)
+    let email = identities
+        .iter()
+        .find(|(k, _)| *k == "email")
+        .map(|(_, v)| v.clone());
+    Ok(requester::Entity::insert(requester::ActiveModel {
+        display_name: Set(r.name.clone()),
+        email: Set(email),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?
+    .last_insert_id)
 }

@@ -387,3 +387,72 @@ both_backends!(list_filters_sort_search_and_pages, |db| async move {
     ];
     assert_eq!(seen, expected);
 });
+
+both_backends!(
+    concurrent_creates_for_a_new_requester_make_one_requester,
+    |db| async move {
+        let s = &db.store;
+        apply(s, &it_type(), false).await;
+        let creates = (0..8).map(|i| {
+            s.create_ticket(NewTicket {
+                type_slug: "it".into(),
+                title: format!("race {i}"),
+                requester: Some(RequesterRef {
+                    email: Some("new.person@example.com".into()),
+                    ..Default::default()
+                }),
+                fields: fields(json!({"device": "phone"})),
+                actor: "t".into(),
+                ..Default::default()
+            })
+        });
+        let results = futures_join_all(creates).await;
+        let mut requesters = std::collections::BTreeSet::new();
+        for r in results {
+            let (key, _) = r.expect("every create succeeds");
+            requesters.insert(
+                s.get_ticket(&key, false)
+                    .await
+                    .unwrap()
+                    .requester
+                    .unwrap()
+                    .id,
+            );
+        }
+        assert_eq!(requesters.len(), 1, "one requester for one email");
+    }
+);
+
+/// Run futures concurrently (a tiny join_all, so the tests need no extra crate).
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut out = Vec::new();
+    // Poll them together by awaiting through a joined select over tokio tasks is not
+    // possible with borrowed futures; interleave with join via a manual poll loop.
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all_done = true;
+        for (i, slot) in pending.iter_mut().enumerate() {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        results[i] = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => all_done = false,
+                }
+            }
+        }
+        if all_done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.extend(results.into_iter().map(|r| r.expect("done")));
+    out
+}

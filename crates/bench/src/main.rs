@@ -1,0 +1,1044 @@
+//! docket-bench: how fast Docket creates and lists tickets, next to the limits.
+//!
+//! For each backend it makes a database of its own, applies the shipped ticket types,
+//! starts the real server in-process, and measures:
+//!
+//! - ticket creates per second through `POST /api/v1/tickets` at concurrency 1 and 32,
+//!   next to raw SQL inserts of the same rows (the `tickets` row and the `ext_<slug>` row,
+//!   one transaction each) on the same database: the ratio is what the API costs;
+//! - p50/p99 of a filtered, sorted list on an indexed extension field, through HTTP and
+//!   through `Store::list_tickets`, next to the same query on the same data stored as one
+//!   JSON column per ticket.
+//!
+//! It prints figures only; docs/benchmarks.md says how to read them.
+
+mod payload;
+mod sql;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Parser, ValueEnum};
+use docket_core::typedef::CompiledType;
+use docket_store::list::Target;
+use docket_store::{
+    Backend, Filter, FilterOp, IdempotencyKey, ListQuery, NewTicket, RequesterRef, SortKey, Store,
+    StoreError,
+};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::Value;
+
+use crate::payload::Row;
+
+const CONCURRENCY: [usize; 2] = [1, 32];
+const LIST_TYPE: &str = "it_support";
+const LIST_FILTER_FIELD: &str = "category";
+const LIST_FILTER_VALUE: &str = "hardware";
+const LIST_SORT_FIELD: &str = "affected_users";
+const LIST_LIMIT: u64 = 25;
+const WARMUP_QUERIES: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+/// Measure Docket's ticket creates and lists on SQLite and PostgreSQL, next to raw SQL
+/// and to a JSON-column layout. Prints figures; see docs/benchmarks.md.
+#[derive(Debug, Parser)]
+#[command(name = "docket-bench", version)]
+struct Args {
+    /// Which database(s) to measure.
+    #[arg(long, value_enum, default_value_t = BackendArg::Both)]
+    backend: BackendArg,
+    /// Tickets in the database for the list benchmark (at most 1,000,000). The timed
+    /// create runs make 6 x --http-tickets of them; bulk SQL inserts the rest.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    tickets: u64,
+    /// Tickets created through the API per concurrency level (and as many through the
+    /// store, and as many by raw SQL).
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..))]
+    http_tickets: u64,
+    /// Timed runs of each list query.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    queries: u64,
+    /// The PostgreSQL server; the bench works in a schema of its own and drops it.
+    #[arg(
+        long,
+        env = "DOCKET_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    postgres_url: String,
+    /// The ticket types to apply (default: ./ticket-types, else the repository's).
+    #[arg(long)]
+    types_dir: Option<PathBuf>,
+    /// Also print the database's plans for the list queries.
+    #[arg(long)]
+    explain: bool,
+    /// Keep the scratch databases (and print where they are) instead of dropping them.
+    #[arg(long)]
+    keep: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Rate {
+    count: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    /// Calls that failed and were retried (their time is in the figures).
+    retries: usize,
+}
+
+impl Rate {
+    fn with_retries(mut self, f: &Failures) -> Rate {
+        self.retries = f.count.load(Ordering::Relaxed);
+        self
+    }
+
+    fn per_second(&self) -> f64 {
+        self.count as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Latency {
+    name: &'static str,
+    samples: Vec<Duration>,
+}
+
+struct Report {
+    backend: &'static str,
+    version: String,
+    tickets: i64,
+    matching: i64,
+    per_run: u64,
+    seeded: u64,
+    seed_time: Duration,
+    json_copy_time: Duration,
+    api: Vec<(usize, Rate)>,
+    direct: Vec<(usize, Rate)>,
+    raw: Vec<(usize, Rate)>,
+    lists: Vec<Latency>,
+}
+
+impl Report {
+    fn list(&self, name: &str) -> &Latency {
+        self.lists
+            .iter()
+            .find(|l| l.name == name)
+            .expect("every list is measured")
+    }
+}
+
+/// Failed attempts that were retried, and the first one's message.
+#[derive(Clone, Default)]
+struct Failures {
+    count: Arc<AtomicUsize>,
+    first: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl Failures {
+    fn record(&self, message: String) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut first) = self.first.lock() {
+            first.get_or_insert(message);
+        }
+    }
+}
+
+fn print_rate(what: &str, c: usize, r: &Rate, failures: &Failures) {
+    println!(
+        "  {what}, concurrency {c}: {} ({} in {:.1} s; p50 {}, p99 {})",
+        rate(r.per_second()),
+        r.count,
+        r.elapsed.as_secs_f64(),
+        ms(percentile(&r.latencies, 50.0)),
+        ms(percentile(&r.latencies, 99.0))
+    );
+    if r.retries > 0 {
+        let first = failures.first.lock().ok().and_then(|f| f.clone());
+        println!(
+            "    {} attempt(s) failed and were retried; the first failure: {}",
+            r.retries,
+            first.unwrap_or_default()
+        );
+    }
+}
+
+fn percentile(samples: &[Duration], p: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    let mut s = samples.to_vec();
+    s.sort();
+    let rank = ((p / 100.0) * s.len() as f64).ceil() as usize;
+    s[rank.clamp(1, s.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn rate(r: f64) -> String {
+    format!("{r:.0}/s")
+}
+
+fn types_dir(arg: Option<PathBuf>) -> PathBuf {
+    arg.unwrap_or_else(|| {
+        let here = PathBuf::from("ticket-types");
+        if here.is_dir() {
+            here
+        } else {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ticket-types")
+        }
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let backends: Vec<Backend> = match args.backend {
+        BackendArg::Sqlite => vec![Backend::Sqlite],
+        BackendArg::Postgres => vec![Backend::Postgres],
+        BackendArg::Both => vec![Backend::Sqlite, Backend::Postgres],
+    };
+    let mut per_run = args.http_tickets;
+    if 6 * per_run > args.tickets {
+        per_run = (args.tickets / 6).max(1);
+        println!(
+            "note: --http-tickets lowered to {per_run}: the six create runs must fit in --tickets {}",
+            args.tickets
+        );
+    }
+    println!(
+        "docket-bench: {} tickets; {per_run} created through the API per concurrency level \
+         (creating all of them one by one over HTTP would take too long: bulk SQL seeds the rest); \
+         {} timed runs per list query; {} CPU(s)",
+        args.tickets,
+        args.queries,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    let dir = types_dir(args.types_dir.clone());
+    let mut reports = Vec::new();
+    for backend in backends {
+        let report = tokio::select! {
+            r = run_backend(backend, &args, per_run, &dir) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        };
+        // Cleanup of the database happens inside run_backend on every path but Ctrl-C;
+        // after Ctrl-C, drop what is left.
+        match report {
+            Ok(r) => {
+                print_report(&r);
+                reports.push(r);
+            }
+            Err(e) => {
+                cleanup_leftovers(&args).await;
+                return Err(e.context(format!("{backend:?}")));
+            }
+        }
+    }
+    if reports.len() > 1 {
+        print_summary(&reports);
+    }
+    Ok(())
+}
+
+/// The database of one run, dropped at the end.
+enum Scratch {
+    Sqlite(PathBuf),
+    Postgres { url: String, schema: String },
+}
+
+impl Scratch {
+    async fn drop_it(self) {
+        match self {
+            Scratch::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Scratch::Postgres { url, schema } => {
+                if let Ok(admin) = Database::connect(url.as_str()).await {
+                    if let Err(e) = admin
+                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                        .await
+                    {
+                        eprintln!("could not drop schema {schema}: {e}");
+                    }
+                    let _ = admin.close().await;
+                }
+            }
+        }
+    }
+}
+
+fn scratch_name() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("bench_{}_{secs}", std::process::id())
+}
+
+async fn cleanup_leftovers(args: &Args) {
+    // Only this process's own scratch databases: named after its pid.
+    let prefix = format!("bench_{}_", std::process::id());
+    if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+        for e in entries.flatten() {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("docket-{prefix}"))
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    if args.backend == BackendArg::Sqlite {
+        return;
+    }
+    let Ok(admin) = Database::connect(args.postgres_url.as_str()).await else {
+        return;
+    };
+    let schemas = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT nspname FROM pg_namespace",
+        ))
+        .await
+        .unwrap_or_default();
+    for r in schemas {
+        if let Ok(name) = r.try_get::<String>("", "nspname")
+            && name.starts_with(&prefix)
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .await;
+        }
+    }
+    let _ = admin.close().await;
+}
+
+async fn run_backend(
+    backend: Backend,
+    args: &Args,
+    per_run: u64,
+    types_dir: &std::path::Path,
+) -> anyhow::Result<Report> {
+    let name = scratch_name();
+    let (url, schema, scratch) = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("docket-{name}"));
+            std::fs::create_dir_all(&dir)?;
+            let url = format!("sqlite://{}", dir.join("docket.db").display());
+            (url, None, Scratch::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let admin = Database::connect(args.postgres_url.as_str())
+                .await
+                .with_context(|| format!("connecting to {}", args.postgres_url))?;
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA \"{name}\""))
+                .await?;
+            let _ = admin.close().await;
+            (
+                args.postgres_url.clone(),
+                Some(name.clone()),
+                Scratch::Postgres {
+                    url: args.postgres_url.clone(),
+                    schema: name.clone(),
+                },
+            )
+        }
+    };
+    let result = measure(backend, &url, schema.as_deref(), args, per_run, types_dir).await;
+    if args.keep {
+        match &scratch {
+            Scratch::Sqlite(dir) => println!("  kept: {url} (remove {} when done)", dir.display()),
+            Scratch::Postgres { url, schema } => {
+                println!(
+                    "  kept: schema \"{schema}\" in {url} (DROP SCHEMA \"{schema}\" CASCADE when done)"
+                )
+            }
+        }
+    } else {
+        scratch.drop_it().await;
+    }
+    result
+}
+
+async fn measure(
+    backend: Backend,
+    url: &str,
+    schema: Option<&str>,
+    args: &Args,
+    per_run: u64,
+    types_dir: &std::path::Path,
+) -> anyhow::Result<Report> {
+    let label = match backend {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
+    };
+    println!("\n== {label} ==");
+    let store = Store::connect(url, schema).await?;
+    store.migrate().await?;
+    let files = docket_server::typefiles::load(&[types_dir.to_path_buf()])
+        .map_err(|e| anyhow!("type files: {}", e.join("\n")))?;
+    docket_server::typefiles::apply_safe(&store, &files)
+        .await
+        .map_err(|e| anyhow!("applying the types: {e}"))?;
+    let db = store.connection().clone();
+    let version = server_version(&db).await.unwrap_or_default();
+    let mut types: HashMap<String, Arc<CompiledType>> = HashMap::new();
+    for t in store.registry().all() {
+        types.insert(t.stored.slug.clone(), t.compiled.clone());
+    }
+    if !types.contains_key(LIST_TYPE) {
+        bail!("the list benchmark needs the shipped type `{LIST_TYPE}`");
+    }
+    let types = Arc::new(types);
+    let mut slugs: Vec<String> = types.keys().cloned().collect();
+    slugs.sort();
+
+    // The rows of the timed runs: cycling over the types, checked valid up front.
+    let n_rows = 2 * per_run as usize;
+    let rows: Vec<Row> = (0..n_rows)
+        .map(|i| payload::row(&types[&slugs[i % slugs.len()]], i as u64))
+        .collect();
+    for (i, r) in rows.iter().enumerate() {
+        let ty = &types[&r.type_slug];
+        let errors = ty.validate(&ty.with_defaults(&Value::Object(r.fields.clone())), "");
+        if !errors.is_empty() {
+            bail!(
+                "generated row {i} of {} is invalid: {errors:?}",
+                r.type_slug
+            );
+        }
+    }
+    let rows = Arc::new(rows);
+
+    // The real server, in-process, on a free port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = docket_server::api::AppState::new(
+        store.clone(),
+        docket_store::identity::MasterKey::generate(),
+        false,
+    );
+    let server = tokio::spawn(docket_server::serve(state, listener, async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{addr}/api/v1");
+    // The bench calls the API as an admin with an API token, as an integration would.
+    let actor = docket_store::identity::Actor::new("docket-bench", None);
+    let admin = store
+        .create_user(
+            docket_store::identity::NewUser {
+                email: "bench@example.com".into(),
+                display_name: "Bench".into(),
+                role: docket_core::access::Role::Admin,
+                kind: docket_core::access::UserKind::Service,
+                password: None,
+                skills: vec![],
+                capacity: None,
+            },
+            &actor,
+        )
+        .await?;
+    let (token, _) = store
+        .create_token(
+            admin.id,
+            "bench",
+            &[docket_core::access::Scope::Admin],
+            None,
+            admin.id,
+            &actor,
+        )
+        .await?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?,
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .default_headers(headers)
+        .build()?;
+
+    // Creates through the API. A 5xx is retried with the same Idempotency-Key, as a
+    // careful client does, and counted: the figures say how often it happened.
+    let mut api = Vec::new();
+    for (run, &c) in CONCURRENCY.iter().enumerate() {
+        let offset = run * per_run as usize;
+        let bodies: Arc<Vec<String>> = Arc::new(
+            rows[offset..offset + per_run as usize]
+                .iter()
+                .map(|r| r.payload().to_string())
+                .collect(),
+        );
+        let client = client.clone();
+        let url = format!("{base}/tickets");
+        let failures = Failures::default();
+        let f = failures.clone();
+        let r = run_concurrent(per_run as usize, c, move |i| {
+            let client = client.clone();
+            let url = url.clone();
+            let body = bodies[i].clone();
+            let failures = f.clone();
+            async move {
+                for attempt in 1..=3 {
+                    let resp = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header("idempotency-key", format!("bench-api-{}", offset + i))
+                        .body(body.clone())
+                        .send()
+                        .await?;
+                    let status = resp.status();
+                    let bytes = resp.bytes().await?;
+                    if status.as_u16() == 201 {
+                        return Ok(());
+                    }
+                    let text = format!("{status}: {}", String::from_utf8_lossy(&bytes));
+                    if !status.is_server_error() || attempt == 3 {
+                        bail!("create answered {text}");
+                    }
+                    failures.record(text);
+                }
+                unreachable!("the last attempt returns")
+            }
+        })
+        .await?
+        .with_retries(&failures);
+        print_rate("API creates (HTTP)", c, &r, &failures);
+        api.push((c, r));
+    }
+
+    // The same rows through the store, as the API handler calls it (create, then read
+    // the ticket back), without HTTP and JSON: splits the API's cost in two.
+    let mut direct = Vec::new();
+    for (run, &c) in CONCURRENCY.iter().enumerate() {
+        let offset = run * per_run as usize;
+        let store = store.clone();
+        let rows = rows.clone();
+        let failures = Failures::default();
+        let f = failures.clone();
+        let r = run_concurrent(per_run as usize, c, move |i| {
+            let store = store.clone();
+            let rows = rows.clone();
+            let failures = f.clone();
+            async move {
+                let row = &rows[offset + i];
+                let new = NewTicket {
+                    type_slug: row.type_slug.clone(),
+                    title: row.title.clone(),
+                    body: row.body.clone(),
+                    requester: Some(RequesterRef {
+                        email: Some(row.requester_email.clone()),
+                        ..Default::default()
+                    }),
+                    fields: row.fields.clone(),
+                    actor: "api".into(),
+                    idempotency: Some(IdempotencyKey {
+                        scope: "api".into(),
+                        key: format!("bench-store-{}", offset + i),
+                        request_hash: format!("bench-store-{}", offset + i),
+                    }),
+                    ..Default::default()
+                };
+                for attempt in 1..=3 {
+                    match store.create_ticket(new.clone()).await {
+                        Ok((key, _)) => {
+                            store.get_ticket(&key, true).await?;
+                            return Ok(());
+                        }
+                        Err(e) if attempt < 3 && !matches!(e, StoreError::Invalid(_)) => {
+                            failures.record(e.to_string())
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                unreachable!("the last attempt returns")
+            }
+        })
+        .await?
+        .with_retries(&failures);
+        print_rate("Store::create_ticket + get_ticket", c, &r, &failures);
+        direct.push((c, r));
+    }
+
+    // The same rows by raw SQL: the limit.
+    let mut raw = Vec::new();
+    for (run, &c) in CONCURRENCY.iter().enumerate() {
+        let offset = run * per_run as usize;
+        let db = db.clone();
+        let types = types.clone();
+        let rows = rows.clone();
+        let r = run_concurrent(per_run as usize, c, move |i| {
+            let db = db.clone();
+            let types = types.clone();
+            let rows = rows.clone();
+            async move {
+                let row = &rows[offset + i];
+                sql::raw_create(&db, &types[&row.type_slug], row, (offset + i + 1) as i64).await
+            }
+        })
+        .await?;
+        print_rate("raw SQL inserts", c, &r, &Failures::default());
+        raw.push((c, r));
+    }
+
+    // Seed the rest (bulk SQL, not an API figure).
+    let created = 6 * per_run;
+    let seeded = args.tickets.saturating_sub(created);
+    let t = Instant::now();
+    let step = (seeded / 10).max(1);
+    let mut next_report = step;
+    sql::seed(&db, &types, seeded, 2_000, |done| {
+        if done >= next_report && done < seeded {
+            println!("  seeding: {done}/{seeded}");
+            next_report += step;
+        }
+    })
+    .await?;
+    let seed_time = t.elapsed();
+    println!(
+        "  seeded {seeded} tickets by bulk SQL in {:.1} s (2,000 per transaction; not an API figure)",
+        seed_time.as_secs_f64()
+    );
+
+    let t = Instant::now();
+    sql::build_json_table(&db, &types, LIST_FILTER_FIELD).await?;
+    sql::analyze(&db).await?;
+    let json_copy_time = t.elapsed();
+    println!(
+        "  copied every ticket's fields into bench_json_tickets (one JSON document each) and analyzed in {:.1} s",
+        json_copy_time.as_secs_f64()
+    );
+    let (total, matching) =
+        sql::count_matching(&db, LIST_TYPE, LIST_FILTER_FIELD, LIST_FILTER_VALUE).await?;
+
+    let lists = list_bench(
+        &store,
+        &client,
+        &base,
+        &types,
+        args.queries as usize,
+        matching,
+    )
+    .await?;
+    if args.explain {
+        let backend = db.get_database_backend();
+        let args = (
+            backend,
+            LIST_TYPE,
+            LIST_FILTER_FIELD,
+            LIST_FILTER_VALUE,
+            LIST_SORT_FIELD,
+            LIST_LIMIT,
+        );
+        for (name, q) in [
+            (
+                "Store::list_tickets' query (rebuilt by hand)",
+                sql::docket_query(args.0, args.1, args.2, args.3, args.4, args.5),
+            ),
+            (
+                TYPED,
+                sql::typed_query(args.0, args.1, args.2, args.3, args.4, args.5),
+            ),
+            (
+                JSON,
+                sql::json_query(args.0, args.1, args.2, args.3, args.4, args.5),
+            ),
+        ] {
+            println!("  plan, {name}:\n{}", sql::explain(&db, &q).await?);
+        }
+    }
+
+    drop(client);
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    store.close().await;
+    Ok(Report {
+        backend: label,
+        version,
+        tickets: total,
+        matching,
+        per_run,
+        seeded,
+        seed_time,
+        json_copy_time,
+        api,
+        direct,
+        raw,
+        lists,
+    })
+}
+
+async fn server_version(db: &DatabaseConnection) -> anyhow::Result<String> {
+    let backend = db.get_database_backend();
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        "SELECT current_setting('server_version') AS v"
+    } else {
+        "SELECT sqlite_version() AS v"
+    };
+    Ok(db
+        .query_one_raw(sea_orm::Statement::from_string(backend, sql))
+        .await?
+        .map(|r| r.try_get::<String>("", "v"))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// Run `f(0..n)` with `concurrency` tasks, each taking the next index; the rate and the
+/// latency of every call.
+async fn run_concurrent<F, Fut>(n: usize, concurrency: usize, f: F) -> anyhow::Result<Rate>
+where
+    F: Fn(usize) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let next = next.clone();
+        let f = f.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let t = Instant::now();
+                f(i).await?;
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(n);
+    let mut first_error = None;
+    for t in tasks {
+        match t.await? {
+            Ok(l) => latencies.extend(l),
+            Err(e) => {
+                // Stop the others from starting new work.
+                next.store(n, Ordering::Relaxed);
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    Ok(Rate {
+        count: latencies.len(),
+        elapsed: start.elapsed(),
+        latencies,
+        retries: 0,
+    })
+}
+
+const HTTP: &str = "HTTP GET /api/v1/tickets";
+const STORE: &str = "Store::list_tickets";
+const TYPED: &str = "typed columns, hand SQL";
+const JSON: &str = "JSON column, hand SQL";
+
+/// The same list four ways, checked to return the same tickets, then timed in
+/// interleaved rounds so that drift (autovacuum, caches, the other process) hits all four.
+async fn list_bench(
+    store: &Store,
+    client: &reqwest::Client,
+    base: &str,
+    types: &HashMap<String, Arc<CompiledType>>,
+    queries: usize,
+    matching: i64,
+) -> anyhow::Result<Vec<Latency>> {
+    let db = store.connection();
+    let backend = db.get_database_backend();
+    let url = format!(
+        "{base}/tickets?type={LIST_TYPE}&f.{LIST_FILTER_FIELD}={LIST_FILTER_VALUE}&sort=-f.{LIST_SORT_FIELD}&limit={LIST_LIMIT}"
+    );
+    let query = ListQuery {
+        type_slug: Some(LIST_TYPE.into()),
+        filters: vec![Filter {
+            target: Target::Field(LIST_FILTER_FIELD.into()),
+            op: FilterOp::Eq,
+            values: vec![LIST_FILTER_VALUE.into()],
+            param: format!("f.{LIST_FILTER_FIELD}"),
+        }],
+        sort: vec![SortKey {
+            target: Target::Field(LIST_SORT_FIELD.into()),
+            descending: true,
+        }],
+        limit: Some(LIST_LIMIT),
+        ..Default::default()
+    };
+    let typed = sql::typed_query(
+        backend,
+        LIST_TYPE,
+        LIST_FILTER_FIELD,
+        LIST_FILTER_VALUE,
+        LIST_SORT_FIELD,
+        LIST_LIMIT,
+    );
+    let json = sql::json_query(
+        backend,
+        LIST_TYPE,
+        LIST_FILTER_FIELD,
+        LIST_FILTER_VALUE,
+        LIST_SORT_FIELD,
+        LIST_LIMIT,
+    );
+    let fields = &types[LIST_TYPE].fields;
+
+    // Same answer four ways, or the comparison means nothing.
+    let http_ids: Vec<i64> = {
+        let v: Value = client
+            .get(&url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        v["items"]
+            .as_array()
+            .ok_or_else(|| anyhow!("list answered without items: {v}"))?
+            .iter()
+            .filter_map(|t| t["id"].as_i64())
+            .collect()
+    };
+    let store_ids: Vec<i64> = store
+        .list_tickets(&query)
+        .await?
+        .items
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    let typed_ids: Vec<i64> = sql::run_typed(db, &typed, fields)
+        .await?
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    let json_ids: Vec<i64> = sql::run_json(db, &json)
+        .await?
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    if http_ids.len() as u64 != LIST_LIMIT.min(matching as u64)
+        || store_ids != http_ids
+        || typed_ids != http_ids
+        || json_ids != http_ids
+    {
+        bail!(
+            "the four list queries disagree:\n  http  {http_ids:?}\n  store {store_ids:?}\n  typed {typed_ids:?}\n  json  {json_ids:?}"
+        );
+    }
+    println!(
+        "  list: type={LIST_TYPE}, {LIST_FILTER_FIELD}={LIST_FILTER_VALUE} ({matching} match), sort -{LIST_SORT_FIELD}, limit {LIST_LIMIT}: all four ways return the same {} tickets",
+        http_ids.len()
+    );
+
+    let mut samples: [Vec<Duration>; 4] = Default::default();
+    for round in 0..WARMUP_QUERIES + queries {
+        let timed = round >= WARMUP_QUERIES;
+        let t = Instant::now();
+        let resp = client.get(&url).send().await?.error_for_status()?;
+        let _ = resp.bytes().await?;
+        let d0 = t.elapsed();
+        let t = Instant::now();
+        let page = store.list_tickets(&query).await?;
+        let d1 = t.elapsed();
+        drop(page);
+        let t = Instant::now();
+        let a = sql::run_typed(db, &typed, fields).await?;
+        let d2 = t.elapsed();
+        let t = Instant::now();
+        let b = sql::run_json(db, &json).await?;
+        let d3 = t.elapsed();
+        if a.len() != b.len() {
+            bail!("typed and JSON queries returned different counts");
+        }
+        if timed {
+            for (s, d) in samples.iter_mut().zip([d0, d1, d2, d3]) {
+                s.push(d);
+            }
+        }
+    }
+    let [h, s, t, j] = samples;
+    let out = vec![
+        Latency {
+            name: HTTP,
+            samples: h,
+        },
+        Latency {
+            name: STORE,
+            samples: s,
+        },
+        Latency {
+            name: TYPED,
+            samples: t,
+        },
+        Latency {
+            name: JSON,
+            samples: j,
+        },
+    ];
+    for l in &out {
+        println!(
+            "  {:<28} p50 {:>9}  p99 {:>9}",
+            l.name,
+            ms(percentile(&l.samples, 50.0)),
+            ms(percentile(&l.samples, 99.0))
+        );
+    }
+    Ok(out)
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b == 0.0 {
+        "-".into()
+    } else {
+        format!("{:.2}", a / b)
+    }
+}
+
+fn create_paths(r: &Report) -> [(&'static str, &Vec<(usize, Rate)>); 3] {
+    [
+        ("API (HTTP POST)", &r.api),
+        ("Store::create_ticket + get_ticket", &r.direct),
+        ("raw SQL (tickets + ext row)", &r.raw),
+    ]
+}
+
+fn print_report(r: &Report) {
+    println!(
+        "\n{} {}: {} tickets ({} through the API, {} through the store, {} by raw SQL, {} seeded by bulk SQL in {:.1} s; JSON copy + ANALYZE {:.1} s)",
+        r.backend,
+        r.version,
+        r.tickets,
+        2 * r.per_run,
+        2 * r.per_run,
+        2 * r.per_run,
+        r.seeded,
+        r.seed_time.as_secs_f64(),
+        r.json_copy_time.as_secs_f64()
+    );
+    println!(
+        "| creates ({} per run) | concurrency | creates/s | / raw SQL | p50 | p99 | retried |",
+        r.per_run
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (i, c) in CONCURRENCY.iter().enumerate() {
+        let limit = r.raw[i].1.per_second();
+        for (name, runs) in create_paths(r) {
+            let x = &runs[i].1;
+            println!(
+                "| {name} | {c} | {:.0} | {} | {} | {} | {} |",
+                x.per_second(),
+                ratio(x.per_second(), limit),
+                ms(percentile(&x.latencies, 50.0)),
+                ms(percentile(&x.latencies, 99.0)),
+                x.retries
+            );
+        }
+    }
+    let json = r.list(JSON);
+    let (jp50, jp99) = (
+        percentile(&json.samples, 50.0).as_secs_f64(),
+        percentile(&json.samples, 99.0).as_secs_f64(),
+    );
+    println!(
+        "\n| list ({} matching of {}, {} runs) | p50 | p99 | p50 / JSON | p99 / JSON |",
+        r.matching,
+        r.tickets,
+        json.samples.len()
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for l in &r.lists {
+        let p50 = percentile(&l.samples, 50.0);
+        let p99 = percentile(&l.samples, 99.0);
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            l.name,
+            ms(p50),
+            ms(p99),
+            ratio(p50.as_secs_f64(), jp50),
+            ratio(p99.as_secs_f64(), jp99)
+        );
+    }
+}
+
+fn print_summary(reports: &[Report]) {
+    println!("\n== Summary ==");
+    let mut header = "| figure |".to_string();
+    let mut rule = "|---|".to_string();
+    for r in reports {
+        header.push_str(&format!(" {} |", r.backend));
+        rule.push_str("---:|");
+    }
+    println!("{header}\n{rule}");
+    let line = |name: String, f: &dyn Fn(&Report) -> String| {
+        let mut s = format!("| {name} |");
+        for r in reports {
+            s.push_str(&format!(" {} |", f(r)));
+        }
+        println!("{s}");
+    };
+    for (i, c) in CONCURRENCY.iter().enumerate() {
+        for (name, _) in create_paths(&reports[0]) {
+            line(format!("creates/s, concurrency {c}, {name}"), &|r| {
+                let runs = create_paths(r)
+                    .into_iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, runs)| runs)
+                    .expect("same paths");
+                format!(
+                    "{:.0} ({} of raw)",
+                    runs[i].1.per_second(),
+                    ratio(runs[i].1.per_second(), r.raw[i].1.per_second())
+                )
+            });
+        }
+        line(
+            format!("creates retried after a failure, concurrency {c}"),
+            &|r| {
+                format!(
+                    "API {}, store {}",
+                    r.api[i].1.retries, r.direct[i].1.retries
+                )
+            },
+        );
+    }
+    for name in [HTTP, STORE, TYPED, JSON] {
+        line(format!("list p50 / p99, {name}"), &|r| {
+            let l = r.list(name);
+            format!(
+                "{} / {}",
+                ms(percentile(&l.samples, 50.0)),
+                ms(percentile(&l.samples, 99.0))
+            )
+        });
+    }
+    line(format!("list p50 ratio, {STORE} / JSON"), &|r| {
+        ratio(
+            percentile(&r.list(STORE).samples, 50.0).as_secs_f64(),
+            percentile(&r.list(JSON).samples, 50.0).as_secs_f64(),
+        )
+    });
+    line(format!("list p50 ratio, {TYPED} / JSON"), &|r| {
+        ratio(
+            percentile(&r.list(TYPED).samples, 50.0).as_secs_f64(),
+            percentile(&r.list(JSON).samples, 50.0).as_secs_f64(),
+        )
+    });
+}
