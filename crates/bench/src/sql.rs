@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use docket_core::fields::{ColumnKind, FieldSpec};
 use docket_core::ticket::{self, Priority, SourceChannel};
 use docket_core::typedef::CompiledType;
@@ -599,7 +599,7 @@ pub async fn run_typed(
         let _: DateTime<Utc> = row.try_get("", "created_at")?;
         let mut map = Map::new();
         for f in fields {
-            let v = column_json(backend, &row, &f.name, f.kind)?;
+            let v = docket_store::column_value(backend, &row, &f.name, f.kind)?;
             if !v.is_null() {
                 map.insert(f.name.clone(), v);
             }
@@ -633,40 +633,6 @@ pub async fn run_json(db: &DatabaseConnection, q: &HandQuery) -> anyhow::Result<
         });
     }
     Ok(out)
-}
-
-/// A typed column back in its JSON form (what crates/store/src/ext.rs does).
-fn column_json(
-    backend: DbBackend,
-    row: &QueryResult,
-    column: &str,
-    kind: ColumnKind,
-) -> anyhow::Result<Value> {
-    let v = match kind {
-        ColumnKind::Text => row
-            .try_get::<Option<String>>("", column)?
-            .map(Value::String),
-        ColumnKind::Integer => row.try_get::<Option<i64>>("", column)?.map(Value::from),
-        ColumnKind::Number => row
-            .try_get::<Option<f64>>("", column)?
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number),
-        ColumnKind::Boolean => row.try_get::<Option<bool>>("", column)?.map(Value::Bool),
-        ColumnKind::Timestamp => row
-            .try_get::<Option<DateTime<Utc>>>("", column)?
-            .map(|t| Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))),
-        ColumnKind::Date => row
-            .try_get::<Option<NaiveDate>>("", column)?
-            .map(|d| Value::String(d.format("%Y-%m-%d").to_string())),
-        ColumnKind::Json if backend == DbBackend::Postgres => {
-            row.try_get::<Option<Value>>("", column)?
-        }
-        ColumnKind::Json => match row.try_get::<Option<String>>("", column)? {
-            Some(text) => Some(serde_json::from_str(&text)?),
-            None => None,
-        },
-    };
-    Ok(v.unwrap_or(Value::Null))
 }
 
 /// The plan the database picks for a hand-written query (for `--explain`).

@@ -22,6 +22,8 @@ use sea_orm::{DatabaseConnection, DbBackend};
 
 pub use connect::Backend;
 pub use error::StoreError;
+/// A typed extension column of a fetched row, in its JSON form.
+pub use ext::from_row as column_value;
 pub use idempotency::{IdempotencyKey, IdempotencyOutcome, StoredResponse};
 pub use list::{CoreField, Filter, FilterOp, ListQuery, Page, SortKey};
 pub use requesters::RequesterRef;

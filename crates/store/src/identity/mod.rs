@@ -289,6 +289,14 @@ async fn users_out<C: ConnectionTrait>(conn: &C, models: Vec<user::Model>) -> Re
         .collect())
 }
 
+async fn team_row<C: ConnectionTrait>(conn: &C, slug: &str) -> Result<team::Model> {
+    team::Entity::find()
+        .filter(team::Column::Slug.eq(slug))
+        .one(conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("team `{slug}`")))
+}
+
 fn principal(u: &User, via: Via) -> Principal {
     Principal {
         user_id: u.id,
@@ -589,11 +597,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         }
         let txn = self.begin_write().await?;
-        let t = team::Entity::find()
-            .filter(team::Column::Slug.eq(slug))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("team `{slug}`")))?;
+        let t = team_row(&txn, slug).await?;
         let mut am: team::ActiveModel = t.into();
         if let Some(n) = name {
             am.name = Set(n.trim().to_string());
@@ -617,11 +621,7 @@ impl Store {
 
     pub async fn delete_team(&self, slug: &str, actor: &Actor) -> Result<()> {
         let txn = self.begin_write().await?;
-        let t = team::Entity::find()
-            .filter(team::Column::Slug.eq(slug))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("team `{slug}`")))?;
+        let t = team_row(&txn, slug).await?;
         team::Entity::delete_by_id(t.id).exec(&txn).await?;
         audit(
             &txn,
@@ -643,11 +643,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Team> {
         let txn = self.begin_write().await?;
-        let t = team::Entity::find()
-            .filter(team::Column::Slug.eq(slug))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("team `{slug}`")))?;
+        let t = team_row(&txn, slug).await?;
         if user::Entity::find_by_id(user_id).one(&txn).await?.is_none() {
             return Err(StoreError::NotFound(format!("user {user_id}")));
         }
