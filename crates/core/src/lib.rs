@@ -6,6 +6,7 @@ pub mod convert;
 pub mod dto;
 pub mod evolution;
 pub mod fields;
+pub mod sla;
 pub mod ticket;
 pub mod typedef;
 mod yaml_out;
