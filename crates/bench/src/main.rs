@@ -42,6 +42,8 @@ const LIST_FILTER_VALUE: &str = "hardware";
 const LIST_SORT_FIELD: &str = "affected_users";
 const LIST_LIMIT: u64 = 25;
 const WARMUP_QUERIES: usize = 10;
+/// Creates per turn when the three create paths take turns.
+const CREATE_SLICE: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum BackendArg {
@@ -97,6 +99,13 @@ struct Rate {
 }
 
 impl Rate {
+    fn merge(mut self, other: Rate) -> Rate {
+        self.count += other.count;
+        self.elapsed += other.elapsed;
+        self.latencies.extend(other.latencies);
+        self
+    }
+
     fn with_retries(mut self, f: &Failures) -> Rate {
         self.retries = f.count.load(Ordering::Relaxed);
         self
@@ -473,127 +482,54 @@ async fn measure(
         .default_headers(headers)
         .build()?;
 
-    // Creates through the API. A 5xx is retried with the same Idempotency-Key, as a
-    // careful client does, and counted: the figures say how often it happened.
+    // The three create paths take turns on slices of their rows (same rows for all
+    // three), so that whatever else slows the machine down for a while slows all three.
     let mut api = Vec::new();
-    for (run, &c) in CONCURRENCY.iter().enumerate() {
-        let offset = run * per_run as usize;
-        let bodies: Arc<Vec<String>> = Arc::new(
-            rows[offset..offset + per_run as usize]
-                .iter()
-                .map(|r| r.payload().to_string())
-                .collect(),
-        );
-        let client = client.clone();
-        let url = format!("{base}/tickets");
-        let failures = Failures::default();
-        let f = failures.clone();
-        let r = run_concurrent(per_run as usize, c, move |i| {
-            let client = client.clone();
-            let url = url.clone();
-            let body = bodies[i].clone();
-            let failures = f.clone();
-            async move {
-                for attempt in 1..=3 {
-                    let resp = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .header("idempotency-key", format!("bench-api-{}", offset + i))
-                        .body(body.clone())
-                        .send()
-                        .await?;
-                    let status = resp.status();
-                    let bytes = resp.bytes().await?;
-                    if status.as_u16() == 201 {
-                        return Ok(());
-                    }
-                    let text = format!("{status}: {}", String::from_utf8_lossy(&bytes));
-                    if !status.is_server_error() || attempt == 3 {
-                        bail!("create answered {text}");
-                    }
-                    failures.record(text);
-                }
-                unreachable!("the last attempt returns")
-            }
-        })
-        .await?
-        .with_retries(&failures);
-        print_rate("API creates (HTTP)", c, &r, &failures);
-        api.push((c, r));
-    }
-
-    // The same rows through the store, as the API handler calls it (create, then read
-    // the ticket back), without HTTP and JSON: splits the API's cost in two.
     let mut direct = Vec::new();
-    for (run, &c) in CONCURRENCY.iter().enumerate() {
-        let offset = run * per_run as usize;
-        let store = store.clone();
-        let rows = rows.clone();
-        let failures = Failures::default();
-        let f = failures.clone();
-        let r = run_concurrent(per_run as usize, c, move |i| {
-            let store = store.clone();
-            let rows = rows.clone();
-            let failures = f.clone();
-            async move {
-                let row = &rows[offset + i];
-                let new = NewTicket {
-                    type_slug: row.type_slug.clone(),
-                    title: row.title.clone(),
-                    body: row.body.clone(),
-                    requester: Some(RequesterRef {
-                        email: Some(row.requester_email.clone()),
-                        ..Default::default()
-                    }),
-                    fields: row.fields.clone(),
-                    actor: "api".into(),
-                    idempotency: Some(IdempotencyKey {
-                        scope: "api".into(),
-                        key: format!("bench-store-{}", offset + i),
-                        request_hash: format!("bench-store-{}", offset + i),
-                    }),
-                    ..Default::default()
-                };
-                for attempt in 1..=3 {
-                    match store.create_ticket(new.clone()).await {
-                        Ok((key, _)) => {
-                            store.get_ticket(&key, true).await?;
-                            return Ok(());
-                        }
-                        Err(e) if attempt < 3 && !matches!(e, StoreError::Invalid(_)) => {
-                            failures.record(e.to_string())
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                unreachable!("the last attempt returns")
-            }
-        })
-        .await?
-        .with_retries(&failures);
-        print_rate("Store::create_ticket + get_ticket", c, &r, &failures);
-        direct.push((c, r));
-    }
-
-    // The same rows by raw SQL: the limit.
     let mut raw = Vec::new();
     for (run, &c) in CONCURRENCY.iter().enumerate() {
         let offset = run * per_run as usize;
-        let db = db.clone();
-        let types = types.clone();
-        let rows = rows.clone();
-        let r = run_concurrent(per_run as usize, c, move |i| {
-            let db = db.clone();
-            let types = types.clone();
-            let rows = rows.clone();
-            async move {
-                let row = &rows[offset + i];
-                sql::raw_create(&db, &types[&row.type_slug], row, (offset + i + 1) as i64).await
+        let rounds = (per_run as usize / CREATE_SLICE).clamp(1, 10);
+        let mut totals: [Option<Rate>; 3] = Default::default();
+        let failures: [Failures; 3] = Default::default();
+        for round in 0..rounds {
+            let lo = offset + per_run as usize * round / rounds;
+            let hi = offset + per_run as usize * (round + 1) / rounds;
+            for (path, total) in totals.iter_mut().enumerate() {
+                let ctx = CreateContext {
+                    client: client.clone(),
+                    url: format!("{base}/tickets"),
+                    store: store.clone(),
+                    types: types.clone(),
+                    rows: rows.clone(),
+                    failures: failures[path].clone(),
+                };
+                let r = run_concurrent(hi - lo, c, move |i| {
+                    let ctx = ctx.clone();
+                    async move {
+                        match path {
+                            0 => ctx.api_create(lo + i).await,
+                            1 => ctx.store_create(lo + i).await,
+                            _ => ctx.raw_create(lo + i).await,
+                        }
+                    }
+                })
+                .await?;
+                *total = Some(match total.take() {
+                    Some(t) => t.merge(r),
+                    None => r,
+                });
             }
-        })
-        .await?;
-        print_rate("raw SQL inserts", c, &r, &Failures::default());
-        raw.push((c, r));
+        }
+        let [a, d, w] = totals.map(|t| t.expect("at least one round"));
+        let [fa, fd, fw] = &failures;
+        let (a, d, w) = (a.with_retries(fa), d.with_retries(fd), w.with_retries(fw));
+        print_rate("API creates (HTTP)", c, &a, fa);
+        print_rate("Store::create_ticket + get_ticket", c, &d, fd);
+        print_rate("raw SQL inserts", c, &w, fw);
+        api.push((c, a));
+        direct.push((c, d));
+        raw.push((c, w));
     }
 
     // Seed the rest (bulk SQL, not an API figure).
@@ -696,6 +632,93 @@ async fn server_version(db: &DatabaseConnection) -> anyhow::Result<String> {
         .map(|r| r.try_get::<String>("", "v"))
         .transpose()?
         .unwrap_or_default())
+}
+
+/// What a create of each path needs.
+#[derive(Clone)]
+struct CreateContext {
+    client: reqwest::Client,
+    url: String,
+    store: Store,
+    types: Arc<HashMap<String, Arc<CompiledType>>>,
+    rows: Arc<Vec<Row>>,
+    failures: Failures,
+}
+
+impl CreateContext {
+    /// `POST /api/v1/tickets`. A 5xx is retried with the same Idempotency-Key, as a
+    /// careful client does, and counted: the figures say how often it happened.
+    async fn api_create(&self, i: usize) -> anyhow::Result<()> {
+        let body = self.rows[i].payload().to_string();
+        for attempt in 1..=3 {
+            let resp = self
+                .client
+                .post(&self.url)
+                .header("content-type", "application/json")
+                .header("idempotency-key", format!("bench-api-{i}"))
+                .body(body.clone())
+                .send()
+                .await?;
+            let status = resp.status();
+            let bytes = resp.bytes().await?;
+            if status.as_u16() == 201 {
+                return Ok(());
+            }
+            let text = format!("{status}: {}", String::from_utf8_lossy(&bytes));
+            if !status.is_server_error() || attempt == 3 {
+                bail!("create answered {text}");
+            }
+            self.failures.record(text);
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// What the API handler does, without HTTP and JSON: create, then read back.
+    async fn store_create(&self, i: usize) -> anyhow::Result<()> {
+        let row = &self.rows[i];
+        let new = NewTicket {
+            type_slug: row.type_slug.clone(),
+            title: row.title.clone(),
+            body: row.body.clone(),
+            requester: Some(RequesterRef {
+                email: Some(row.requester_email.clone()),
+                ..Default::default()
+            }),
+            fields: row.fields.clone(),
+            actor: "api".into(),
+            idempotency: Some(IdempotencyKey {
+                scope: "api".into(),
+                key: format!("bench-store-{i}"),
+                request_hash: format!("bench-store-{i}"),
+            }),
+            ..Default::default()
+        };
+        for attempt in 1..=3 {
+            match self.store.create_ticket(new.clone()).await {
+                Ok((key, _)) => {
+                    self.store.get_ticket(&key, true).await?;
+                    return Ok(());
+                }
+                Err(e) if attempt < 3 && !matches!(e, StoreError::Invalid(_)) => {
+                    self.failures.record(e.to_string())
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// The same row by raw SQL: the limit.
+    async fn raw_create(&self, i: usize) -> anyhow::Result<()> {
+        let row = &self.rows[i];
+        sql::raw_create(
+            self.store.connection(),
+            &self.types[&row.type_slug],
+            row,
+            i as i64 + 1,
+        )
+        .await
+    }
 }
 
 /// Run `f(0..n)` with `concurrency` tasks, each taking the next index; the rate and the

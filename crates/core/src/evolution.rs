@@ -296,18 +296,27 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         .filter(|(_, s)| s.renamed)
         .map(|(f, s)| (f, s))
         .collect();
-    let taken_by_hidden = |target: &str, from: &str| {
-        applied.columns.iter().any(|c| c.name == target && c.hidden)
-            && !renames.iter().any(|(_, s)| s.column == target)
-            && target != from
+    // A rename needs its target name free: no column of that name may stay (a field's,
+    // or a removed field's kept column), unless that column is itself renamed away.
+    let taken = |target: &str, from: &str| {
+        applied
+            .columns
+            .iter()
+            .find(|c| c.name == target)
+            .filter(|_| !renames.iter().any(|(_, s)| s.column == target) && target != from)
     };
     let mut conflict = false;
     for (f, s) in &renames {
-        if taken_by_hidden(&f.name, &s.column) {
+        if let Some(col) = taken(&f.name, &s.column) {
+            let holder = if col.hidden {
+                "the kept column of a removed field"
+            } else {
+                "an existing field"
+            };
             p.change(
                 Some(&f.name),
                 format!(
-                    "cannot rename `{}` to `{}`: a hidden column `{}` still holds the data of a removed field; pick another name or restore that field first",
+                    "cannot rename `{}` to `{}`: `{}` is {holder} and keeps its data; pick another name",
                     s.column, f.name, f.name
                 ),
                 Safety::Refused,

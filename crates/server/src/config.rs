@@ -119,17 +119,19 @@ pub fn load_master_key(config: &Config) -> anyhow::Result<MasterKey> {
     }
 }
 
-/// Write a key file readable by its owner only (`replace`: atomically over an old one).
-pub fn write_key_file(path: &Path, key: &MasterKey, replace: bool) -> anyhow::Result<()> {
+/// Write a key file readable by its owner only. Without `overwrite` an existing file is
+/// an error (two instances starting at once must not each write a key).
+pub fn write_key_file(path: &Path, key: &MasterKey, overwrite: bool) -> anyhow::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let target = if replace {
-        path.with_extension("key.new")
-    } else {
-        path.to_path_buf()
-    };
+    if overwrite {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -138,12 +140,9 @@ pub fn write_key_file(path: &Path, key: &MasterKey, replace: bool) -> anyhow::Re
         options.mode(0o600);
     }
     let mut file = options
-        .open(&target)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", target.display()))?;
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
     writeln!(file, "{}", key.to_base64())?;
     file.sync_all()?;
-    if replace {
-        std::fs::rename(&target, path)?;
-    }
     Ok(())
 }

@@ -184,11 +184,15 @@ impl From<StoreError> for ApiError {
             StoreError::PlanRefused(refused) => ApiError::PlanRefused(Box::new(
                 crate::api::types::plan_out(&refused.plan, refused.ddl, false),
             )),
-            StoreError::Db(e) => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                format!("database error: {e}"),
-            ),
+            StoreError::Db(e) => {
+                // The database's words stay in the server log, not in the client's hands.
+                tracing::error!(error = %e, "database error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error",
+                    "a database error occurred; the server log has the details",
+                )
+            }
             StoreError::Internal(e) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", e)
             }

@@ -604,15 +604,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&config).await?;
             let old = load_master_key(&config)?;
             let new = MasterKey::generate();
-            let n = store.rotate_master_key(&old, &new, &cli_actor()).await?;
             if std::env::var("DOCKET_MASTER_KEY").is_ok() {
+                let n = store.rotate_master_key(&old, &new, &cli_actor()).await?;
                 println!(
                     "re-sealed {n} secret(s). Set DOCKET_MASTER_KEY to the new key on every instance:"
                 );
                 println!("{}", new.to_base64());
             } else {
+                // The new key is on disk before any secret is sealed with it, so no
+                // failure can leave secrets that only a lost key opens.
                 let path = master_key_path(&config);
-                write_key_file(&path, &new, true)?;
+                let staged = path.with_extension("key.new");
+                write_key_file(&staged, &new, true)?;
+                let n = match store.rotate_master_key(&old, &new, &cli_actor()).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&staged);
+                        return Err(e.into());
+                    }
+                };
+                if let Err(e) = std::fs::rename(&staged, &path) {
+                    eprintln!(
+                        "the secrets are now sealed with the key in {}; move it to {} ({e})",
+                        staged.display(),
+                        path.display()
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
                 println!(
                     "re-sealed {n} secret(s); {} now holds the new key (id {})",
                     path.display(),

@@ -40,7 +40,7 @@ api_test!(
         create_user(&app.db.store, "ada@example.com", Role::Agent, &[]).await;
         let mut wrong = Vec::new();
         let mut unknown = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..5 {
             let t = Instant::now();
             let a = login_raw(&app, "ada@example.com", "not the password").await;
             wrong.push(t.elapsed());
@@ -51,10 +51,10 @@ api_test!(
             let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
             assert_eq!(a, b, "the same answer for both");
         }
-        // Same timing class: both check a password hash (medians within a factor of 3).
-        wrong.sort();
-        unknown.sort();
-        let (w, u) = (wrong[1].as_secs_f64(), unknown[1].as_secs_f64());
+        // Same timing class: both check a password hash. The fastest of five samples
+        // each, so that load from other tests does not decide it.
+        let fastest = |v: &[std::time::Duration]| v.iter().min().unwrap().as_secs_f64();
+        let (w, u) = (fastest(&wrong), fastest(&unknown));
         assert!(
             u > w / 3.0 && u < w * 3.0,
             "wrong password {w:.3}s, unknown user {u:.3}s"
@@ -65,7 +65,7 @@ api_test!(
             .json()
             .await
             .unwrap();
-        assert_eq!(audit["items"].as_array().unwrap().len(), 6);
+        assert_eq!(audit["items"].as_array().unwrap().len(), 10);
     }
 );
 

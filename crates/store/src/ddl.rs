@@ -7,6 +7,7 @@ use docket_core::fields::ColumnKind;
 use sea_orm::DbBackend;
 use sea_orm::sea_query::{
     Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Index, Query, Table,
+    UpdateStatement,
 };
 use sha2::{Digest, Sha256};
 
@@ -109,14 +110,7 @@ pub fn render(backend: DbBackend, slug: &str, step: &Step) -> String {
             column,
             kind,
             value,
-        } => {
-            let stmt = Query::update()
-                .table(table)
-                .value(Alias::new(column), ext::to_sql_value(*kind, value))
-                .and_where(Expr::col(Alias::new(column)).is_null())
-                .to_owned();
-            inline(backend, &stmt)
-        }
+        } => inline(backend, &backfill(slug, column, *kind, value)),
         Step::ConvertCopy {
             from,
             to,
@@ -130,9 +124,23 @@ pub fn render(backend: DbBackend, slug: &str, step: &Step) -> String {
     }
 }
 
+/// Fill a column's empty values. Applying binds the value; `render` shows it inline.
+pub fn backfill(
+    slug: &str,
+    column: &str,
+    kind: ColumnKind,
+    value: &serde_json::Value,
+) -> UpdateStatement {
+    Query::update()
+        .table(Alias::new(ext_table(slug)))
+        .value(Alias::new(column), ext::to_sql_value(kind, value))
+        .and_where(Expr::col(Alias::new(column)).is_null())
+        .to_owned()
+}
+
 /// A statement with its values written inline (escaped by sea-query), for display and
 /// for DDL-time updates.
-fn inline(backend: DbBackend, stmt: &sea_orm::sea_query::UpdateStatement) -> String {
+fn inline(backend: DbBackend, stmt: &UpdateStatement) -> String {
     use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
     match backend {
         DbBackend::Postgres => stmt.to_string(PostgresQueryBuilder),

@@ -2,6 +2,7 @@
 //! original result instead of a second ticket.
 
 use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 use crate::entities::idempotency_key;
@@ -55,12 +56,15 @@ pub(crate) async fn check<C: ConnectionTrait>(
     }
 }
 
+/// Record the key for this request's result. False when a concurrent request with the
+/// same key recorded first (on PostgreSQL the insert waits for it to commit): the caller
+/// then abandons its work and replays that request's result.
 pub(crate) async fn record<C: ConnectionTrait>(
     conn: &C,
     k: &IdempotencyKey,
     response: &StoredResponse,
-) -> Result<()> {
-    idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+) -> Result<bool> {
+    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
         scope: Set(k.scope.clone()),
         key: Set(k.key.clone()),
         request_hash: Set(k.request_hash.clone()),
@@ -68,7 +72,12 @@ pub(crate) async fn record<C: ConnectionTrait>(
         response: Set(response.resource.clone()),
         created_at: Set(Utc::now()),
     })
-    .exec(conn)
+    .on_conflict(
+        OnConflict::columns([idempotency_key::Column::Scope, idempotency_key::Column::Key])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
     .await?;
-    Ok(())
+    Ok(inserted == 1)
 }

@@ -73,6 +73,8 @@ pub struct NewTicket {
     pub fields: Map<String, Value>,
     pub actor: String,
     pub idempotency: Option<IdempotencyKey>,
+    /// The caller's teams, when only a type one of them handles may be used (None: any).
+    pub handled_by: Option<Vec<String>>,
 }
 
 /// A partial update; `None` leaves a field as it is.
@@ -328,6 +330,16 @@ impl Store {
         let ty = self.registered(&new.type_slug).map_err(|_| {
             StoreError::invalid("/type", format!("unknown ticket type `{}`", new.type_slug))
         })?;
+        // Checked against the registry as of this transaction, not a cache that may be a
+        // poll behind another instance's apply.
+        if let Some(teams) = &new.handled_by {
+            if !ty.stored.definition.teams.iter().any(|t| teams.contains(t)) {
+                return Err(StoreError::Forbidden(format!(
+                    "none of your teams handles tickets of type `{}`",
+                    new.type_slug
+                )));
+            }
+        }
         let compiled = &ty.compiled;
         let mut errors = Vec::new();
         check_title(&new.title, &mut errors);
@@ -411,15 +423,20 @@ impl Store {
         });
         record_event(&txn, id, &new.actor, "created", None, Some(&summary), at).await?;
         if let Some(k) = &new.idempotency {
-            idempotency::record(
-                &txn,
-                k,
-                &StoredResponse {
-                    status: 201,
-                    resource: key.clone(),
-                },
-            )
-            .await?;
+            let response = StoredResponse {
+                status: 201,
+                resource: key.clone(),
+            };
+            if !idempotency::record(&txn, k, &response).await? {
+                // A concurrent request with this key won: undo ours, answer with theirs.
+                txn.rollback().await?;
+                return match idempotency::check(&self.db, k).await? {
+                    IdempotencyOutcome::Replay(previous) => Ok((previous.resource, true)),
+                    IdempotencyOutcome::Fresh => {
+                        Err(StoreError::Internal("an idempotency key vanished".into()))
+                    }
+                };
+            }
         }
         match txn.commit().await {
             Ok(()) => Ok((key, false)),
@@ -544,6 +561,30 @@ impl Store {
     /// Update a ticket if it is still at `expected_version` (None: whatever version).
     /// Each changed field is recorded in the audit trail.
     pub async fn update_ticket(
+        &self,
+        key: &str,
+        expected_version: Option<i32>,
+        patch: TicketPatch,
+    ) -> Result<Ticket> {
+        // Without an expected version ("If-Match: *") the caller overwrites whatever is
+        // there: a concurrent change is not a conflict, so try again on the new version.
+        let mut attempts = 0;
+        loop {
+            match self
+                .update_ticket_once(key, expected_version, patch.clone())
+                .await
+            {
+                Err(StoreError::VersionMismatch { .. })
+                    if expected_version.is_none() && attempts < 5 =>
+                {
+                    attempts += 1
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn update_ticket_once(
         &self,
         key: &str,
         expected_version: Option<i32>,
@@ -747,7 +788,19 @@ impl Store {
         // The ticket now holds data written under the current version of its type.
         model.type_version = Set(compiled.version);
         model.updated_at = Set(at);
-        model.update(&txn).await?;
+        // Only if nobody changed the ticket meanwhile: on PostgreSQL a concurrent update
+        // waits for this row and then finds the version moved on.
+        let updated = ticket_row::Entity::update_many()
+            .set(model)
+            .filter(ticket_row::Column::Id.eq(row.id))
+            .filter(ticket_row::Column::RowVersion.eq(row.row_version))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            txn.rollback().await?;
+            let current = Self::find_row(&self.db, key, true).await?.row_version;
+            return Err(StoreError::VersionMismatch { current });
+        }
         txn.commit().await?;
         self.get_ticket(key, false).await
     }

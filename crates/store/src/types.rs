@@ -342,6 +342,15 @@ impl Store {
                     from_kind,
                     to_kind,
                 } => ext::convert_copy(&txn, &plan.slug, from, to, *from_kind, *to_kind).await?,
+                Step::Backfill {
+                    column,
+                    kind,
+                    value,
+                } => {
+                    // Bound, so the value is stored exactly as a ticket write stores it.
+                    txn.execute(&ddl::backfill(&plan.slug, column, *kind, value))
+                        .await?;
+                }
                 _ => {
                     txn.execute_unprepared(sql).await?;
                 }

@@ -1,7 +1,7 @@
 //! The identity store on both backends: what is kept, and how.
 
 use docket_core::access::{Role, Scope, UserKind, Via};
-use docket_store::identity::{Actor, MasterKey, NewUser};
+use docket_store::identity::{Actor, LoginOutcome, MasterKey, NewUser};
 use docket_store::{StoreError, both_backends};
 
 fn person(email: &str, role: Role) -> NewUser {
@@ -155,18 +155,18 @@ both_backends!(
         .await
         .unwrap();
         for i in 0..3 {
-            assert!(
+            assert_eq!(
                 s.check_login(&format!("nobody{i}@example.com"), "x", "10.0.0.9")
                     .await
-                    .unwrap()
-                    .is_none()
+                    .unwrap(),
+                LoginOutcome::Wrong
             );
         }
-        assert!(
+        assert_eq!(
             s.check_login("hal@example.com", "wrong", "10.0.0.9")
                 .await
-                .unwrap()
-                .is_none()
+                .unwrap(),
+            LoginOutcome::Wrong
         );
         assert_eq!(
             s.recent_login_failures("hal@example.com", "10.0.0.9")
@@ -181,12 +181,12 @@ both_backends!(
             (1, 0)
         );
         // A success clears the account's count (not the address's).
-        assert!(
+        assert!(matches!(
             s.check_login("hal@example.com", "a long enough password", "10.0.0.9")
                 .await
-                .unwrap()
-                .is_some()
-        );
+                .unwrap(),
+            LoginOutcome::Ok(_)
+        ));
         assert_eq!(
             s.recent_login_failures("hal@example.com", "10.0.0.9")
                 .await

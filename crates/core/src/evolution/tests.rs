@@ -370,3 +370,13 @@ fn a_refused_rename_shows_no_steps() {
     assert!(p.steps.is_empty(), "{:?}", p.steps);
     assert!(p.changes.iter().all(|c| c.safety == Safety::Refused));
 }
+
+#[test]
+fn renaming_onto_a_field_that_stays_is_refused() {
+    let old = def("a: {type: string}\nb: {type: string}", &[]);
+    let new = def("a: {type: string, x-renamed-from: b}", &[]);
+    let p = plan(Some(&applied(&old)), &new, &StoredData::default());
+    assert_eq!(p.safety, Safety::Refused, "{}", summaries(&p));
+    assert!(p.steps.is_empty());
+    assert!(summaries(&p).contains("an existing field"));
+}

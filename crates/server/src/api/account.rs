@@ -6,9 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use docket_core::access::{Need, Via};
 use docket_core::dto::*;
-use docket_store::identity::{
-    MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, NewUser, UserPatch,
-};
+use docket_store::identity::{LoginOutcome, NewUser, UserPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AppState;
@@ -23,6 +21,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(me, update_me))
         .routes(routes!(setup_status, setup))
+}
+
+fn too_many_attempts() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts",
+        "too many failed logins; wait 15 minutes and try again",
+    )
 }
 
 fn session_cookie(app: &AppState, value: &str, max_age: i64) -> HeaderValue {
@@ -58,20 +64,16 @@ async fn login(
     let input: LoginRequest = parse_json(&bytes)?;
     let ip = caller.ip.clone().unwrap_or_else(|| "unknown".into());
     let account = input.email.trim().to_lowercase();
-    let (by_account, by_ip) = app.store.recent_login_failures(&account, &ip).await?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_ADDRESS {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "too many failed logins; wait 15 minutes and try again",
-        ));
-    }
-    let Some(user) = app
+    let user = match app
         .store
         .check_login(&account, &input.password, &ip)
         .await?
-    else {
-        return Err(ApiError::unauthenticated_because("wrong email or password"));
+    {
+        LoginOutcome::Ok(user) => user,
+        LoginOutcome::Wrong => {
+            return Err(ApiError::unauthenticated_because("wrong email or password"));
+        }
+        LoginOutcome::Throttled => return Err(too_many_attempts()),
     };
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -175,17 +177,16 @@ async fn update_me(
     if input.password.is_some() {
         let current = input.current_password.as_deref().unwrap_or("");
         let ip = caller.ip.clone().unwrap_or_else(|| "unknown".into());
-        if app
-            .store
-            .check_login(&p.email, current, &ip)
-            .await?
-            .is_none()
-        {
-            return Err(ApiError::invalid_field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "/current_password",
-                "the current password is wrong",
-            ));
+        match app.store.check_login(&p.email, current, &ip).await? {
+            LoginOutcome::Ok(_) => {}
+            LoginOutcome::Wrong => {
+                return Err(ApiError::invalid_field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "/current_password",
+                    "the current password is wrong",
+                ));
+            }
+            LoginOutcome::Throttled => return Err(too_many_attempts()),
         }
     }
     let user = app
@@ -195,6 +196,7 @@ async fn update_me(
             UserPatch {
                 display_name: input.display_name,
                 password: input.password,
+                keep_session: caller.session_token.clone(),
                 ..Default::default()
             },
             &caller.actor(),

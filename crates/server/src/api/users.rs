@@ -139,6 +139,7 @@ async fn update_user(
                 skills: input.skills,
                 capacity: input.capacity,
                 password: input.password,
+                keep_session: None,
             },
             &caller.actor(),
         )

@@ -31,7 +31,10 @@ fn decoy_hash() -> &'static str {
 
 /// Check a password against a stored hash (or against the decoy when there is none).
 pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
-    let stored = hash.unwrap_or_else(|| decoy_hash());
+    // Evaluated on every check, so that making the decoy (once) does not single out the
+    // first unknown account.
+    let decoy = decoy_hash();
+    let stored = hash.unwrap_or(decoy);
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };

@@ -70,6 +70,8 @@ pub struct UserPatch {
     pub skills: Option<Vec<String>>,
     pub capacity: Option<i32>,
     pub password: Option<String>,
+    /// When the password changes, the session (its token) to keep: the user's own.
+    pub keep_session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +114,16 @@ pub struct NewSession {
     pub token: String,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// The answer to a password check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoginOutcome {
+    Ok(User),
+    /// Wrong password, unknown or inactive account: the caller cannot tell which.
+    Wrong,
+    /// Too many recent failures for the account or the address.
+    Throttled,
 }
 
 /// Who made a change, from where (for the audit log).
@@ -231,6 +243,88 @@ pub(crate) async fn audit<C: ConnectionTrait>(
     Ok(())
 }
 
+async fn failures<C: ConnectionTrait>(conn: &C, account: &str, ip: &str) -> Result<(u64, u64)> {
+    let since = now() - THROTTLE_WINDOW;
+    let last_success = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Account.eq(account))
+        .filter(login_attempt::Column::Success.eq(true))
+        .order_by_desc(login_attempt::Column::Id)
+        .one(conn)
+        .await?
+        .map(|a| a.created_at);
+    let account_since = last_success.map_or(since, |s| std::cmp::max(s, since));
+    let by_account = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Account.eq(account))
+        .filter(login_attempt::Column::Success.eq(false))
+        .filter(login_attempt::Column::CreatedAt.gt(account_since))
+        .count(conn)
+        .await?;
+    let by_ip = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Ip.eq(ip))
+        .filter(login_attempt::Column::Success.eq(false))
+        .filter(login_attempt::Column::CreatedAt.gt(since))
+        .count(conn)
+        .await?;
+    Ok((by_account, by_ip))
+}
+
+/// Check and insert a user inside the caller's transaction (with its audit entry).
+async fn insert_user<C: ConnectionTrait>(conn: &C, new: &NewUser, actor: &Actor) -> Result<i64> {
+    let mut errors = Vec::new();
+    let email = normalize_email(&new.email, &mut errors);
+    check_name(&new.display_name, "/display_name", &mut errors);
+    let skills = check_skills(&new.skills, &mut errors);
+    let capacity = new.capacity.unwrap_or(10);
+    check_capacity(capacity, &mut errors);
+    match (new.kind, &new.password) {
+        (UserKind::Service, Some(_)) => errors.push(field_error(
+            "/password",
+            "service accounts use API tokens, not passwords",
+        )),
+        (_, Some(p)) => check_password(p, &mut errors),
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(conn)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::Conflict(format!(
+            "a user with the email {email} exists"
+        )));
+    }
+    let at = now();
+    let inserted = user::Entity::insert(user::ActiveModel {
+        email: Set(email.clone()),
+        display_name: Set(new.display_name.trim().to_string()),
+        role: Set(new.role.as_str().to_string()),
+        active: Set(true),
+        kind: Set(new.kind.as_str().to_string()),
+        password_hash: Set(new.password.as_deref().map(crypto::hash_password)),
+        skills: Set(serde_json::to_string(&skills).expect("strings serialize")),
+        capacity: Set(capacity),
+        created_at: Set(at),
+        updated_at: Set(at),
+        last_login_at: Set(None),
+        ..Default::default()
+    })
+    .exec_with_returning(conn)
+    .await?;
+    audit(
+        conn,
+        actor,
+        "user.create",
+        &format!("user:{}", inserted.id),
+        serde_json::json!({"email": email, "role": new.role.as_str(), "kind": new.kind.as_str()}),
+    )
+    .await?;
+    Ok(inserted.id)
+}
+
 async fn teams_of<C: ConnectionTrait>(conn: &C, user_ids: &[i64]) -> Result<Vec<(i64, String)>> {
     if user_ids.is_empty() {
         return Ok(Vec::new());
@@ -311,61 +405,10 @@ impl Store {
     // ---- users ----
 
     pub async fn create_user(&self, new: NewUser, actor: &Actor) -> Result<User> {
-        let mut errors = Vec::new();
-        let email = normalize_email(&new.email, &mut errors);
-        check_name(&new.display_name, "/display_name", &mut errors);
-        let skills = check_skills(&new.skills, &mut errors);
-        let capacity = new.capacity.unwrap_or(10);
-        check_capacity(capacity, &mut errors);
-        match (new.kind, &new.password) {
-            (UserKind::Service, Some(_)) => errors.push(field_error(
-                "/password",
-                "service accounts use API tokens, not passwords",
-            )),
-            (_, Some(p)) => check_password(p, &mut errors),
-            _ => {}
-        }
-        if !errors.is_empty() {
-            return Err(StoreError::Invalid(errors));
-        }
         let txn = self.begin_write().await?;
-        if user::Entity::find()
-            .filter(user::Column::Email.eq(email.as_str()))
-            .one(&txn)
-            .await?
-            .is_some()
-        {
-            return Err(StoreError::Conflict(format!(
-                "a user with the email {email} exists"
-            )));
-        }
-        let at = now();
-        let inserted = user::Entity::insert(user::ActiveModel {
-            email: Set(email.clone()),
-            display_name: Set(new.display_name.trim().to_string()),
-            role: Set(new.role.as_str().to_string()),
-            active: Set(true),
-            kind: Set(new.kind.as_str().to_string()),
-            password_hash: Set(new.password.as_deref().map(crypto::hash_password)),
-            skills: Set(serde_json::to_string(&skills).expect("strings serialize")),
-            capacity: Set(capacity),
-            created_at: Set(at),
-            updated_at: Set(at),
-            last_login_at: Set(None),
-            ..Default::default()
-        })
-        .exec_with_returning(&txn)
-        .await?;
-        audit(
-            &txn,
-            actor,
-            "user.create",
-            &format!("user:{}", inserted.id),
-            serde_json::json!({"email": email, "role": new.role.as_str(), "kind": new.kind.as_str()}),
-        )
-        .await?;
+        let id = insert_user(&txn, &new, actor).await?;
         txn.commit().await?;
-        self.user(inserted.id).await
+        self.user(id).await
     }
 
     pub async fn user(&self, id: i64) -> Result<User> {
@@ -435,6 +478,14 @@ impl Store {
         let stays_admin = patch.role.map_or(m.role == "admin", |r| r == Role::Admin)
             && patch.active.unwrap_or(m.active);
         if was_active_admin && !stays_admin {
+            if self.backend() == sea_orm::DbBackend::Postgres {
+                // Two admins demoting each other at once must not both see the other.
+                txn.execute_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT pg_advisory_xact_lock(hashtext('docket:admins'))",
+                ))
+                .await?;
+            }
             let admins = user::Entity::find()
                 .filter(user::Column::Role.eq("admin"))
                 .filter(user::Column::Active.eq(true))
@@ -482,11 +533,13 @@ impl Store {
         am.updated_at = Set(now());
         am.update(&txn).await?;
         if patch.active == Some(false) || patch.password.is_some() {
-            // A deactivated user, or a changed password, ends every session.
-            session::Entity::delete_many()
-                .filter(session::Column::UserId.eq(id))
-                .exec(&txn)
-                .await?;
+            // A deactivated user, or a changed password, ends the user's sessions (but
+            // the one a user changed their own password in).
+            let mut gone = session::Entity::delete_many().filter(session::Column::UserId.eq(id));
+            if let (Some(keep), None) = (&patch.keep_session, patch.active) {
+                gone = gone.filter(session::Column::TokenHash.ne(crypto::token_hash(keep)));
+            }
+            gone.exec(&txn).await?;
         }
         audit(
             &txn,
@@ -691,34 +744,43 @@ impl Store {
 
     /// Failed logins in the throttle window for an account and for an address.
     pub async fn recent_login_failures(&self, account: &str, ip: &str) -> Result<(u64, u64)> {
-        let since = now() - THROTTLE_WINDOW;
-        let last_success = login_attempt::Entity::find()
-            .filter(login_attempt::Column::Account.eq(account))
-            .filter(login_attempt::Column::Success.eq(true))
-            .order_by_desc(login_attempt::Column::Id)
-            .one(&self.db)
-            .await?
-            .map(|a| a.created_at);
-        let account_since = last_success.map_or(since, |s| std::cmp::max(s, since));
-        let by_account = login_attempt::Entity::find()
-            .filter(login_attempt::Column::Account.eq(account))
-            .filter(login_attempt::Column::Success.eq(false))
-            .filter(login_attempt::Column::CreatedAt.gt(account_since))
-            .count(&self.db)
-            .await?;
-        let by_ip = login_attempt::Entity::find()
-            .filter(login_attempt::Column::Ip.eq(ip))
-            .filter(login_attempt::Column::Success.eq(false))
-            .filter(login_attempt::Column::CreatedAt.gt(since))
-            .count(&self.db)
-            .await?;
-        Ok((by_account, by_ip))
+        failures(&self.db, account, ip).await
     }
 
-    /// Check a password login. Unknown accounts take the same time as wrong passwords
-    /// and give the same answer. Every attempt is recorded for the throttle and audit.
-    pub async fn check_login(&self, email: &str, password: &str, ip: &str) -> Result<Option<User>> {
+    /// Check a password, throttled. The attempt is claimed (recorded as a failure) in the
+    /// same transaction that counts earlier failures, before the password is checked, so
+    /// parallel guesses cannot all slip under the limit; a right password then turns the
+    /// claim into a success. Unknown accounts take the same time as wrong passwords and
+    /// get the same answer.
+    pub async fn check_login(&self, email: &str, password: &str, ip: &str) -> Result<LoginOutcome> {
         let account = email.trim().to_lowercase();
+        let txn = self.begin_write().await?;
+        if self.backend() == sea_orm::DbBackend::Postgres {
+            // Serialize attempts on one account (SQLite has one writer anyway).
+            txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock(hashtext($1))",
+                [format!("login:{account}").into()],
+            ))
+            .await?;
+        }
+        let (by_account, by_ip) = failures(&txn, &account, ip).await?;
+        if by_account >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_ADDRESS {
+            txn.rollback().await?;
+            return Ok(LoginOutcome::Throttled);
+        }
+        let attempt = login_attempt::Entity::insert(login_attempt::ActiveModel {
+            account: Set(account.clone()),
+            ip: Set(ip.to_string()),
+            success: Set(false),
+            created_at: Set(now()),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?
+        .last_insert_id;
+        txn.commit().await?;
+
         let m = user::Entity::find()
             .filter(user::Column::Email.eq(account.as_str()))
             .one(&self.db)
@@ -733,16 +795,8 @@ impl Store {
         })
         .await
         .map_err(|e| StoreError::Internal(e.to_string()))?;
+
         let txn = self.begin_write().await?;
-        login_attempt::Entity::insert(login_attempt::ActiveModel {
-            account: Set(account.clone()),
-            ip: Set(ip.to_string()),
-            success: Set(ok),
-            created_at: Set(now()),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?;
         let actor = Actor::new(account.clone(), Some(ip.to_string()));
         audit(
             &txn,
@@ -754,6 +808,12 @@ impl Store {
         .await?;
         let user = match (ok, m) {
             (true, Some(m)) => {
+                let stmt = Query::update()
+                    .table(Alias::new("login_attempts"))
+                    .value(Alias::new("success"), true)
+                    .and_where(Expr::col(Alias::new("id")).eq(attempt))
+                    .to_owned();
+                txn.execute(&stmt).await?;
                 let id = m.id;
                 let mut am: user::ActiveModel = m.into();
                 am.last_login_at = Set(Some(now()));
@@ -763,10 +823,10 @@ impl Store {
             _ => None,
         };
         txn.commit().await?;
-        match user {
-            Some(id) => Ok(Some(self.user(id).await?)),
-            None => Ok(None),
-        }
+        Ok(match user {
+            Some(id) => LoginOutcome::Ok(self.user(id).await?),
+            None => LoginOutcome::Wrong,
+        })
     }
 
     pub async fn create_session(
@@ -1059,47 +1119,49 @@ impl Store {
         Ok(token)
     }
 
-    /// Create the first admin with a setup token. Refused once any admin exists.
+    /// Create the first admin with a setup token. Refused once any admin exists. One
+    /// transaction: the token is spent only together with the admin it creates, and two
+    /// requests racing with one token cannot both succeed.
     pub async fn complete_setup(
         &self,
         token: &str,
         new: NewUser,
         ip: Option<String>,
     ) -> Result<User> {
-        if self.active_admin_count().await? > 0 {
-            return Err(StoreError::Forbidden(
-                "setup is done: an admin exists".into(),
-            ));
-        }
-        let hash = crypto::token_hash(token);
-        let valid = setup_token::Entity::find_by_id(hash.clone())
-            .one(&self.db)
-            .await?
-            .filter(|t| t.used_at.is_none() && t.expires_at > now());
-        if valid.is_none() {
+        let email = new.email.clone();
+        let new = NewUser {
+            role: Role::Admin,
+            kind: UserKind::Person,
+            ..new
+        };
+        let txn = self.begin_write().await?;
+        let at = now();
+        let claim = Query::update()
+            .table(Alias::new("setup_tokens"))
+            .value(Alias::new("used_at"), at)
+            .and_where(Expr::col(Alias::new("token_hash")).eq(crypto::token_hash(token)))
+            .and_where(Expr::col(Alias::new("used_at")).is_null())
+            .and_where(Expr::col(Alias::new("expires_at")).gt(at))
+            .to_owned();
+        if txn.execute(&claim).await?.rows_affected() != 1 {
+            txn.rollback().await?;
             return Err(StoreError::Forbidden(
                 "the setup token is unknown, used or expired".into(),
             ));
         }
-        // The token is spent only once the admin exists, so a typo in the form does not
-        // lock the install out of its own setup.
-        let email = new.email.clone();
-        let admin = self
-            .create_user(
-                NewUser {
-                    role: Role::Admin,
-                    kind: UserKind::Person,
-                    ..new
-                },
-                &Actor::new(format!("setup ({email})"), ip),
-            )
+        let admins = user::Entity::find()
+            .filter(user::Column::Role.eq("admin"))
+            .filter(user::Column::Active.eq(true))
+            .count(&txn)
             .await?;
-        let stmt = Query::update()
-            .table(Alias::new("setup_tokens"))
-            .value(Alias::new("used_at"), now())
-            .and_where(Expr::col(Alias::new("token_hash")).eq(hash))
-            .to_owned();
-        self.db.execute(&stmt).await?;
-        Ok(admin)
+        if admins > 0 {
+            txn.rollback().await?;
+            return Err(StoreError::Forbidden(
+                "setup is done: an admin exists".into(),
+            ));
+        }
+        let id = insert_user(&txn, &new, &Actor::new(format!("setup ({email})"), ip)).await?;
+        txn.commit().await?;
+        self.user(id).await
     }
 }
