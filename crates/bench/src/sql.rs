@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use docket_core::fields::{ColumnKind, FieldSpec};
 use docket_core::ticket::{self, Priority, SourceChannel};
 use docket_core::typedef::CompiledType;
@@ -47,30 +47,6 @@ const CORE_COLUMNS: [&str; 22] = [
 pub fn now() -> DateTime<Utc> {
     let t = Utc::now();
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
-}
-
-/// The SQL value of a field, as Docket's store converts it (crates/store/src/ext.rs).
-fn to_sql_value(kind: ColumnKind, v: &Value) -> SqlValue {
-    match kind {
-        ColumnKind::Text => SqlValue::String(v.as_str().map(str::to_string)),
-        ColumnKind::Integer => SqlValue::BigInt(v.as_i64()),
-        ColumnKind::Number => SqlValue::Double(v.as_f64()),
-        ColumnKind::Boolean => SqlValue::Bool(v.as_bool()),
-        ColumnKind::Timestamp => SqlValue::ChronoDateTimeUtc(
-            v.as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .map(|t| t.with_timezone(&Utc)),
-        ),
-        ColumnKind::Date => SqlValue::ChronoDate(
-            v.as_str()
-                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
-        ),
-        ColumnKind::Json => SqlValue::Json(if v.is_null() {
-            None
-        } else {
-            Some(Box::new(v.clone()))
-        }),
-    }
 }
 
 /// The text Docket's full-text index covers: key, title, body, searchable fields.
@@ -144,7 +120,10 @@ fn core_values(
 fn ext_values(id: i64, ty: &CompiledType, fields: &Map<String, Value>) -> Vec<SimpleExpr> {
     let mut v: Vec<SimpleExpr> = vec![id.into()];
     for f in &ty.fields {
-        v.push(to_sql_value(f.kind, fields.get(&f.name).unwrap_or(&Value::Null)).into());
+        v.push(
+            docket_store::column_sql_value(f.kind, fields.get(&f.name).unwrap_or(&Value::Null))
+                .into(),
+        );
     }
     v
 }

@@ -7,7 +7,7 @@ use common::*;
 use docket_core::access::{Role, Scope, UserKind};
 use docket_store::identity::{Actor, MasterKey, NewUser};
 use docket_store::{Store, TypeOrigin, TypeSource};
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn login_raw(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     app.anonymous

@@ -24,6 +24,8 @@ pub use connect::Backend;
 pub use error::StoreError;
 /// A typed extension column of a fetched row, in its JSON form.
 pub use ext::from_row as column_value;
+/// A field's JSON value as the SQL value of its column.
+pub use ext::to_sql_value as column_sql_value;
 pub use idempotency::{IdempotencyKey, IdempotencyOutcome, StoredResponse};
 pub use list::{CoreField, Filter, FilterOp, ListQuery, Page, SortKey};
 pub use requesters::RequesterRef;

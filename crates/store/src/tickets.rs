@@ -8,8 +8,8 @@ use docket_core::ticket::{self, CommentKind, Priority, SourceChannel, status_cat
 use docket_core::typedef::FieldError;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value};
 
@@ -477,13 +477,22 @@ impl Store {
     /// Turn ticket rows into tickets: tags, requesters and extension fields in a few
     /// batched queries, whatever the number of rows.
     pub(crate) async fn hydrate(&self, rows: Vec<ticket_row::Model>) -> Result<Vec<Ticket>> {
+        self.hydrate_on(&self.db, rows).await
+    }
+
+    /// `hydrate` on a given connection (a transaction reads its own writes).
+    async fn hydrate_on<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        rows: Vec<ticket_row::Model>,
+    ) -> Result<Vec<Ticket>> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
         if !ids.is_empty() {
             for t in ticket_tag::Entity::find()
                 .filter(ticket_tag::Column::TicketId.is_in(ids.clone()))
                 .order_by_asc(ticket_tag::Column::Tag)
-                .all(&self.db)
+                .all(conn)
                 .await?
             {
                 tags.entry(t.ticket_id).or_default().push(t.tag);
@@ -494,7 +503,7 @@ impl Store {
         if !requester_ids.is_empty() {
             for r in requester::Entity::find()
                 .filter(requester::Column::Id.is_in(requester_ids.clone()))
-                .all(&self.db)
+                .all(conn)
                 .await?
             {
                 requesters.insert(
@@ -510,7 +519,7 @@ impl Store {
             for i in requester_identity::Entity::find()
                 .filter(requester_identity::Column::RequesterId.is_in(requester_ids))
                 .order_by_asc(requester_identity::Column::Id)
-                .all(&self.db)
+                .all(conn)
                 .await?
             {
                 if let Some(r) = requesters.get_mut(&i.requester_id) {
@@ -527,7 +536,7 @@ impl Store {
             let Some(ty) = self.registry.get(slug) else {
                 continue;
             };
-            fields.extend(ext::load_rows(&self.db, slug, &ty.compiled.fields, &ids).await?);
+            fields.extend(ext::load_rows(conn, slug, &ty.compiled.fields, &ids).await?);
         }
         Ok(rows
             .into_iter()
@@ -602,7 +611,7 @@ impl Store {
         }
         let ty = self.registered(&row.type_slug)?;
         let compiled = &ty.compiled;
-        let current = self.hydrate_in(&txn, &row).await?;
+        let current = self.hydrate_on(&txn, vec![row.clone()]).await?.remove(0);
         let mut errors = Vec::new();
         if let Some(t) = &patch.title {
             check_title(t, &mut errors);
@@ -803,50 +812,6 @@ impl Store {
         }
         txn.commit().await?;
         self.get_ticket(key, false).await
-    }
-
-    async fn hydrate_in(
-        &self,
-        txn: &DatabaseTransaction,
-        row: &ticket_row::Model,
-    ) -> Result<Ticket> {
-        let ty = self.registered(&row.type_slug)?;
-        let fields = ext::load_rows(txn, &row.type_slug, &ty.compiled.fields, &[row.id])
-            .await?
-            .remove(&row.id)
-            .unwrap_or_default();
-        let tags = ticket_tag::Entity::find()
-            .filter(ticket_tag::Column::TicketId.eq(row.id))
-            .order_by_asc(ticket_tag::Column::Tag)
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|t| t.tag)
-            .collect();
-        Ok(Ticket {
-            id: row.id,
-            key: row.key.clone(),
-            type_slug: row.type_slug.clone(),
-            type_version: row.type_version,
-            title: row.title.clone(),
-            body: row.body.clone(),
-            status: row.status.clone(),
-            status_category: row.status_category.clone(),
-            priority: Priority::parse(&row.priority).unwrap_or_default(),
-            requester: None,
-            assignee_id: row.assignee_id,
-            source_channel: row.source_channel.clone(),
-            source_ref: row.source_ref.clone(),
-            tags,
-            fields,
-            version: row.row_version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            first_response_at: row.first_response_at,
-            resolved_at: row.resolved_at,
-            closed_at: row.closed_at,
-            deleted_at: row.deleted_at,
-        })
     }
 
     /// Soft delete (or restore): the ticket disappears from lists; nothing is removed.

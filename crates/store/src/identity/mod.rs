@@ -578,11 +578,19 @@ impl Store {
     }
 
     pub async fn team(&self, slug: &str) -> Result<Team> {
-        self.teams()
-            .await?
-            .into_iter()
-            .find(|t| t.slug == slug)
-            .ok_or_else(|| StoreError::NotFound(format!("team `{slug}`")))
+        let t = team_row(&self.db, slug).await?;
+        let members = team_member::Entity::find()
+            .filter(team_member::Column::TeamId.eq(t.id))
+            .order_by_asc(team_member::Column::UserId)
+            .all(&self.db)
+            .await?;
+        Ok(Team {
+            members: members.into_iter().map(|m| m.user_id).collect(),
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            description: t.description,
+        })
     }
 
     pub async fn create_team(
