@@ -477,7 +477,13 @@ impl Store {
         }
         for (c, desc, _) in &keys {
             let order = if *desc { Order::Desc } else { Order::Asc };
-            stmt.order_by_expr_with_nulls(c.expr.clone(), order, NullOrdering::Last);
+            if c.nullable {
+                stmt.order_by_expr_with_nulls(c.expr.clone(), order, NullOrdering::Last);
+            } else {
+                // A plain order on a NOT NULL column lets PostgreSQL walk its index
+                // backwards for descending sorts (`NULLS LAST` would force a full sort).
+                stmt.order_by_expr(c.expr.clone(), order);
+            }
         }
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         stmt.limit(limit + 1);
