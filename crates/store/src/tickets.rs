@@ -364,12 +364,7 @@ impl Store {
         let number = next_number(&txn, prefix).await?;
         let key = ticket::ticket_key(prefix, number);
         let at = now();
-        let searchable: Vec<&str> = compiled
-            .fields
-            .iter()
-            .filter(|f| f.searchable)
-            .map(|f| f.name.as_str())
-            .collect();
+        let searchable = compiled.searchable_fields();
         let priority = new
             .priority
             .unwrap_or(compiled.definition.default_priority());
@@ -779,12 +774,7 @@ impl Store {
             txn.rollback().await?;
             return Ok(current);
         }
-        let searchable: Vec<&str> = compiled
-            .fields
-            .iter()
-            .filter(|f| f.searchable)
-            .map(|f| f.name.as_str())
-            .collect();
+        let searchable = compiled.searchable_fields();
         let title = patch
             .title
             .as_deref()

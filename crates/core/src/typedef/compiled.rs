@@ -56,6 +56,15 @@ impl CompiledType {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// The fields full-text search covers (`x-searchable`).
+    pub fn searchable_fields(&self) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|f| f.searchable)
+            .map(|f| f.name.as_str())
+            .collect()
+    }
+
     /// Validate a ticket's extension fields; every error is returned, with pointers
     /// below `prefix` (the place of the fields object in the request body).
     pub fn validate(&self, fields: &Value, prefix: &str) -> Vec<FieldError> {
