@@ -66,7 +66,7 @@ pub struct Core {
     pub id: Option<i64>,
     pub key: String,
     pub number: i64,
-    pub status: &'static str,
+    pub status: String,
     pub priority: Priority,
     pub requester_id: Option<i64>,
     pub source: SourceChannel,
@@ -80,7 +80,11 @@ fn core_values(
     ty: &CompiledType,
     fields: &Map<String, Value>,
 ) -> Vec<SimpleExpr> {
-    let category = ticket::status_category(core.status).expect("a workflow state");
+    let category = ty
+        .definition
+        .workflow_ref()
+        .category(&core.status)
+        .expect("a state of the type's workflow");
     let solved = matches!(
         category,
         ticket::StatusCategory::Solved | ticket::StatusCategory::Closed
@@ -180,7 +184,7 @@ pub async fn raw_create(
         id: None,
         key: format!("BENCH-{number}"),
         number,
-        status: "new",
+        status: ty.definition.workflow_ref().initial.clone(),
         priority: ty.definition.default_priority(),
         requester_id: None,
         source: SourceChannel::Api,
@@ -284,12 +288,12 @@ pub async fn seed(
             let updated_at = (created_at
                 + chrono::Duration::seconds(rng.range(0, 10 * 86_400) as i64))
             .min(started);
-            let states = ticket::default_workflow_states();
+            let states = ty.definition.workflow_ref().state_names();
             let core = Core {
                 id: Some(id),
                 key: ticket::ticket_key(prefix, *number),
                 number: *number,
-                status: states[rng.range(0, states.len() as u64 - 1) as usize].0,
+                status: states[rng.range(0, states.len() as u64 - 1) as usize].to_string(),
                 priority: *rng.pick(&Priority::ALL),
                 requester_id: if requesters.is_empty() {
                     None

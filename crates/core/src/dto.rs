@@ -44,6 +44,11 @@ pub struct RequesterInput {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discord_id: Option<String>,
+    /// The requester's organisation; SLA policies can select on it. When given, it
+    /// replaces what was known about the requester.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Acme Corp")]
+    pub organization: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -67,6 +72,10 @@ pub struct TicketCreate {
     pub requester: Option<RequesterInput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<i64>,
+    /// The slug of the team to work the ticket; the first existing team of the type's
+    /// `teams` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     /// Where the ticket came from; `api` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceChannel>,
@@ -101,6 +110,14 @@ pub struct TicketUpdate {
     )]
     #[schema(value_type = Option<i64>)]
     pub assignee_id: Option<Option<i64>>,
+    /// A team's slug, or null to clear the team.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub team: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     #[serde(default)]
@@ -112,12 +129,17 @@ pub struct TicketUpdate {
 mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &Option<Option<i64>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         v.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-        Option::<i64>::deserialize(d).map(Some)
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
     }
 }
 
@@ -128,6 +150,8 @@ pub struct RequesterOut {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
     pub identities: Vec<IdentityOut>,
 }
 
@@ -156,6 +180,9 @@ pub struct TicketOut {
     pub requester: Option<RequesterOut>,
     #[serde(default)]
     pub assignee_id: Option<i64>,
+    /// The slug of the team working the ticket.
+    #[serde(default)]
+    pub team: Option<String>,
     pub source: String,
     #[serde(default)]
     pub source_ref: Option<String>,
@@ -174,6 +201,19 @@ pub struct TicketOut {
     pub closed_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When each SLA clock that is counting falls due; null while paused, once met, or
+    /// without a target. `GET /tickets/{key}/sla` has the whole picture.
+    pub sla: SlaDue,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct SlaDue {
+    #[serde(default)]
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub next_response_due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resolution_due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -189,10 +229,22 @@ pub struct CommentCreate {
     /// `public` (seen by the requester) or `internal` (staff only).
     pub kind: CommentKind,
     pub body: String,
+    /// `staff` (the caller) or `requester` (an integration relaying the requester's own
+    /// words: a public one makes the next-response clock start instead of answering it).
+    #[serde(default)]
+    pub author: CommentAuthor,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<SourceChannel>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentAuthor {
+    #[default]
+    Staff,
+    Requester,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -201,6 +253,10 @@ pub struct CommentOut {
     pub ticket: String,
     pub kind: CommentKind,
     pub body: String,
+    pub author: CommentAuthor,
+    /// The staff member who wrote it.
+    #[serde(default)]
+    pub author_user_id: Option<i64>,
     #[serde(default)]
     pub author_name: Option<String>,
     pub channel: String,
@@ -528,5 +584,123 @@ pub struct AuditEntryOut {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditPage {
     pub items: Vec<AuditEntryOut>,
+    pub next_cursor: Option<String>,
+}
+
+/// A business calendar as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CalendarOut {
+    pub name: String,
+    #[serde(flatten)]
+    pub spec: crate::sla::spec::CalendarSpec,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What an iCalendar import did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CalendarImport {
+    /// Holidays found in the file.
+    pub imported: usize,
+    /// Of those, how many the calendar did not have yet.
+    pub added: usize,
+    pub calendar: CalendarOut,
+}
+
+/// An SLA policy as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PolicyOut {
+    #[serde(flatten)]
+    pub spec: crate::sla::policy::PolicySpec,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One SLA clock of a ticket, evaluated at the time of the request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockOut {
+    pub metric: crate::sla::policy::Metric,
+    /// Next response starts a new cycle with each unanswered requester reply.
+    pub cycle: i32,
+    pub phase: crate::sla::clock::Phase,
+    pub started_at: DateTime<Utc>,
+    #[serde(default)]
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// When the target is (or was) reached in business time; null while paused short of
+    /// it, or without a target.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub breached_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub target_seconds: Option<i64>,
+    /// Business time counted so far.
+    pub elapsed_seconds: i64,
+    /// Business time left (negative once breached).
+    #[serde(default)]
+    pub remaining_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockEventOut {
+    pub metric: crate::sla::policy::Metric,
+    pub cycle: i32,
+    pub kind: crate::sla::clock::ClockEventKind,
+    pub at: DateTime<Utc>,
+    /// What caused it: `status pending`, `staff reply`, `requester reply`...
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EscalationOut {
+    pub metric: crate::sla::policy::Metric,
+    pub cycle: i32,
+    pub threshold: crate::sla::policy::Threshold,
+    pub reached_at: DateTime<Utc>,
+    pub fired_at: DateTime<Utc>,
+    /// A warning found together with its breach: recorded, not acted on.
+    pub superseded: bool,
+}
+
+/// A ticket's SLA: the policy that governs it, its clocks now, their history and the
+/// escalations fired.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TicketSlaOut {
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// The policy's calendar; null means around the clock.
+    #[serde(default)]
+    pub calendar: Option<String>,
+    pub clocks: Vec<ClockOut>,
+    pub events: Vec<ClockEventOut>,
+    pub escalations: Vec<EscalationOut>,
+}
+
+/// The SLA report over a period.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SlaReportOut {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub group_by: crate::sla::report::GroupBy,
+    pub rows: Vec<crate::sla::report::ReportRow>,
+    pub total: crate::sla::report::ReportRow,
+}
+
+/// A notification from the outbox (SLA warnings, breaches...).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NotificationOut {
+    pub id: i64,
+    /// `sla.warning`, `sla.breach`, `sla.still_breached`.
+    pub topic: String,
+    #[serde(default)]
+    pub ticket: Option<String>,
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationOut>,
     pub next_cursor: Option<String>,
 }

@@ -138,6 +138,9 @@ pub struct StoredData {
     pub sample_keys: Vec<String>,
     /// For each inspected column: every row's ticket key and value (Null when empty).
     pub values: HashMap<String, Vec<(String, Value)>>,
+    /// Tickets of the type per status (deleted ones included), for workflow changes.
+    /// Needed only when [`workflow_changed`] says the workflow changed.
+    pub status_counts: HashMap<String, u64>,
 }
 
 /// How many blocking ticket keys a change lists.
@@ -283,7 +286,7 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         return p.finish(new, None, columns);
     };
 
-    type_level_changes(&applied.definition, new, &mut p);
+    type_level_changes(&applied.definition, new, data, &mut p);
     let old_fields = fields_by_name(&applied.definition);
     let claims = claim_columns(applied, &new_fields);
     let mut columns: Vec<ColumnState> = applied.columns.clone();
@@ -756,7 +759,12 @@ fn describe_constraints(name: &str, old: &Value, new: &Value) -> String {
     }
 }
 
-fn type_level_changes(old: &TypeDefinition, new: &TypeDefinition, p: &mut Planner) {
+fn type_level_changes(
+    old: &TypeDefinition,
+    new: &TypeDefinition,
+    data: &StoredData,
+    p: &mut Planner,
+) {
     if old.name != new.name {
         p.change(
             None,
@@ -784,9 +792,7 @@ fn type_level_changes(old: &TypeDefinition, new: &TypeDefinition, p: &mut Planne
             Safety::Safe,
         );
     }
-    if old.workflow != new.workflow {
-        p.change(None, "change the workflow".into(), Safety::Safe);
-    }
+    workflow_changes(old, new, data, p);
     if old.teams != new.teams {
         let teams = if new.teams.is_empty() {
             "no team (admins only)".to_string()
@@ -806,6 +812,155 @@ fn type_level_changes(old: &TypeDefinition, new: &TypeDefinition, p: &mut Planne
             "update shared schema definitions".into(),
             Safety::Safe,
         );
+    }
+}
+
+/// Whether the workflow a type's tickets follow differs between the applied version and
+/// `new`; the store then loads [`StoredData::status_counts`].
+pub fn workflow_changed(applied: Option<&Applied>, new: &TypeDefinition) -> bool {
+    applied.is_some_and(|a| a.definition.workflow_ref() != new.workflow_ref())
+}
+
+/// How many moves a workflow change lists by name before it only counts the rest.
+const MAX_LISTED_MOVES: usize = 12;
+
+/// The workflow part of a plan. Nothing here needs DDL: statuses live in the core
+/// `tickets` table. Changes that would strand tickets (their state removed, or its
+/// category changed under them, so their SLA clocks and queues would be wrong) are
+/// refused until the tickets are moved; everything else is safe.
+fn workflow_changes(
+    old: &TypeDefinition,
+    new: &TypeDefinition,
+    data: &StoredData,
+    p: &mut Planner,
+) {
+    let (old, new) = (old.workflow_ref(), new.workflow_ref());
+    if old == new {
+        return;
+    }
+    let in_state = |name: &str| data.status_counts.get(name).copied().unwrap_or(0);
+    let tickets_in_it = |n: u64| {
+        if n == 1 {
+            "1 ticket is in it".to_string()
+        } else {
+            format!("{n} tickets are in it")
+        }
+    };
+    let before = p.changes.len();
+    for s in &old.states {
+        match new.state(&s.name) {
+            None => {
+                let n = in_state(&s.name);
+                if n > 0 {
+                    p.change(
+                        None,
+                        format!(
+                            "remove state `{}`: {}; move them first",
+                            s.name,
+                            tickets_in_it(n)
+                        ),
+                        Safety::Refused,
+                    );
+                } else {
+                    p.change(
+                        None,
+                        format!("remove state `{}` (no ticket is in it)", s.name),
+                        Safety::Safe,
+                    );
+                }
+            }
+            Some(t) if t.category != s.category => {
+                let n = in_state(&s.name);
+                let what = format!(
+                    "change the category of state `{}` from {} to {}",
+                    s.name,
+                    s.category.as_str(),
+                    t.category.as_str()
+                );
+                if n > 0 {
+                    p.change(
+                        None,
+                        format!("{what}: {}; move them first", tickets_in_it(n)),
+                        Safety::Refused,
+                    );
+                } else {
+                    p.change(None, format!("{what} (no ticket is in it)"), Safety::Safe);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for s in &new.states {
+        match old.state(&s.name) {
+            None => p.change(
+                None,
+                format!("add state `{}` ({})", s.name, s.category.as_str()),
+                Safety::Safe,
+            ),
+            Some(o) if o.label != s.label => p.change(
+                None,
+                format!(
+                    "relabel state `{}`: {}",
+                    s.name,
+                    s.label.as_deref().unwrap_or("(its name)")
+                ),
+                Safety::Safe,
+            ),
+            Some(_) => {}
+        }
+    }
+    if old.initial != new.initial {
+        p.change(
+            None,
+            format!(
+                "new tickets start in `{}` (was `{}`)",
+                new.initial, old.initial
+            ),
+            Safety::Safe,
+        );
+    }
+    let old_moves = old.moves();
+    let new_moves = new.moves();
+    let listed = |moves: Vec<&(&str, &str)>| {
+        let mut out: Vec<String> = moves
+            .iter()
+            .take(MAX_LISTED_MOVES)
+            .map(|(f, t)| format!("{f} → {t}"))
+            .collect();
+        if moves.len() > MAX_LISTED_MOVES {
+            out.push(format!("and {} more", moves.len() - MAX_LISTED_MOVES));
+        }
+        out.join(", ")
+    };
+    let added: Vec<&(&str, &str)> = new_moves
+        .iter()
+        .filter(|m| !old_moves.contains(m))
+        .collect();
+    // Moves from removed states went with their state.
+    let removed: Vec<&(&str, &str)> = old_moves
+        .iter()
+        .filter(|m| !new_moves.contains(m) && new.state(m.0).is_some() && new.state(m.1).is_some())
+        .collect();
+    if !added.is_empty() {
+        p.change(None, format!("allow moves {}", listed(added)), Safety::Safe);
+    }
+    if !removed.is_empty() {
+        p.change(
+            None,
+            format!("no longer allow moves {}", listed(removed)),
+            Safety::Safe,
+        );
+    }
+    if p.changes.len() == before {
+        let order = |w: &crate::workflow::Workflow| {
+            w.states.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+        };
+        let summary = if order(old) != order(new) {
+            "reorder the workflow's states"
+        } else {
+            "restate the workflow's transitions (the same moves are allowed)"
+        };
+        p.change(None, summary.into(), Safety::Safe);
     }
 }
 

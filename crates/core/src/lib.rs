@@ -9,4 +9,5 @@ pub mod fields;
 pub mod sla;
 pub mod ticket;
 pub mod typedef;
+pub mod workflow;
 mod yaml_out;

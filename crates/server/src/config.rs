@@ -10,7 +10,8 @@ use serde::Deserialize;
 /// The settings every command that touches the database shares.
 #[derive(Debug, Clone, Args, Default)]
 pub struct ConfigArgs {
-    /// Config file (TOML); read if it exists. Keys: database_url, bind, data_dir, types_dir.
+    /// Config file (TOML); read if it exists. Keys: database_url, bind, data_dir, types_dir,
+    /// secure_cookies, sla_sweep_seconds, job_lease_seconds.
     #[arg(long, env = "DOCKET_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://path/to/docket.db or postgres://user@host/db.
@@ -26,6 +27,13 @@ pub struct ConfigArgs {
     /// Mark the session cookie Secure (when Docket is reached over HTTPS).
     #[arg(long, env = "DOCKET_SECURE_COOKIES", global = true)]
     pub secure_cookies: Option<bool>,
+    /// Seconds between escalation sweeps (SLA warnings, breaches). Default: 10
+    #[arg(long, env = "DOCKET_SLA_SWEEP_SECONDS", global = true)]
+    pub sla_sweep_seconds: Option<u64>,
+    /// Seconds a claimed background job stays leased to this instance before another may
+    /// take it over. Default: 60
+    #[arg(long, env = "DOCKET_JOB_LEASE_SECONDS", global = true)]
+    pub job_lease_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +44,8 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     types_dir: Option<PathBuf>,
     secure_cookies: Option<bool>,
+    sla_sweep_seconds: Option<u64>,
+    job_lease_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +55,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub types_dir: PathBuf,
     pub secure_cookies: bool,
+    pub sla_sweep_seconds: u64,
+    pub job_lease_seconds: u64,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -80,6 +92,16 @@ impl Config {
                 .or(file.bind)
                 .unwrap_or_else(|| DEFAULT_BIND.to_string()),
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            sla_sweep_seconds: args
+                .sla_sweep_seconds
+                .or(file.sla_sweep_seconds)
+                .unwrap_or(10)
+                .max(1),
+            job_lease_seconds: args
+                .job_lease_seconds
+                .or(file.job_lease_seconds)
+                .unwrap_or(60)
+                .max(1),
             data_dir,
             types_dir,
         })

@@ -35,6 +35,43 @@ pub fn spawn_type_refresher(store: Store) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Run the escalation sweep every `interval`, for as long as the server runs. Every
+/// instance sweeps; leases on the jobs table keep them from doing the same work.
+pub fn spawn_sla_sweeper(
+    store: Store,
+    options: docket_store::sla::escalate::SweepOptions,
+    interval: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match store.sla_sweep(&options).await {
+                Ok(out) if out.fired > 0 || out.failed > 0 => {
+                    tracing::info!(
+                        jobs = out.jobs,
+                        fired = out.fired,
+                        failed = out.failed,
+                        "SLA sweep"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),
+            }
+        }
+    })
+}
+
+/// A name for this instance in job leases: host, process and a random part.
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "docket".into());
+    let random = docket_store::identity::crypto::new_token("i");
+    format!("{host}:{}:{}", std::process::id(), &random[2..10])
+}
+
 /// Serve the API on `listener` until `shutdown` resolves.
 pub async fn serve(
     state: api::AppState,

@@ -688,8 +688,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                      within 24 hours with this one-time token:\n\n    {token}\n"
                 );
             }
+            let sweeper = docket_server::spawn_sla_sweeper(
+                store.clone(),
+                docket_store::sla::escalate::SweepOptions {
+                    owner: docket_server::instance_name(),
+                    lease: chrono::Duration::seconds(config.job_lease_seconds as i64),
+                    batch: 100,
+                },
+                std::time::Duration::from_secs(config.sla_sweep_seconds),
+            );
             let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies);
             docket_server::serve(state, listener, shutdown_signal()).await?;
+            sweeper.abort();
             Ok(ExitCode::SUCCESS)
         }
     }

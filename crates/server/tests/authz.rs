@@ -102,6 +102,19 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("PUT", "/secrets/{name}"), Admin),
         (("DELETE", "/secrets/{name}"), Admin),
         (("GET", "/audit"), Admin),
+        (("GET", "/types/{slug}/workflow"), SignedIn),
+        (("GET", "/sla/calendars"), SignedIn),
+        (("GET", "/sla/calendars/{name}"), SignedIn),
+        (("PUT", "/sla/calendars/{name}"), Admin),
+        (("DELETE", "/sla/calendars/{name}"), Admin),
+        (("POST", "/sla/calendars/{name}/import"), Admin),
+        (("GET", "/sla/policies"), SignedIn),
+        (("GET", "/sla/policies/{name}"), SignedIn),
+        (("PUT", "/sla/policies/{name}"), Admin),
+        (("DELETE", "/sla/policies/{name}"), Admin),
+        (("GET", "/sla/report"), Admin),
+        (("GET", "/notifications"), ListTickets),
+        (("GET", "/tickets/{key}/sla"), ReadTicket),
     ])
 }
 

@@ -12,7 +12,7 @@ use sea_orm::sqlx::sqlite::{
 use sea_orm::{SqlxPostgresConnector, SqlxSqliteConnector};
 
 use crate::types::TypeRegistry;
-use crate::{Result, Store, StoreError};
+use crate::{Clock, Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -98,6 +98,7 @@ impl Store {
         Ok(Store {
             db,
             registry: Arc::new(TypeRegistry::default()),
+            clock: Clock::default(),
         })
     }
 

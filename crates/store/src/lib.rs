@@ -2,6 +2,7 @@
 //! core tables through sea-orm entities, and the per-type extension tables (`ext_<slug>`)
 //! through sea-query statements built from checked identifiers.
 
+mod clock;
 mod connect;
 mod ddl;
 mod entities;
@@ -9,8 +10,10 @@ mod error;
 mod ext;
 mod idempotency;
 pub mod identity;
+mod jobs;
 pub mod list;
 mod requesters;
+pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tickets;
@@ -20,6 +23,7 @@ use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbBackend};
 
+pub use clock::Clock;
 pub use connect::Backend;
 pub use error::StoreError;
 /// A typed extension column of a fetched row, in its JSON form.
@@ -41,6 +45,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     db: DatabaseConnection,
     registry: Arc<TypeRegistry>,
+    clock: Clock,
 }
 
 impl Store {
@@ -54,6 +59,11 @@ impl Store {
 
     pub fn registry(&self) -> &TypeRegistry {
         &self.registry
+    }
+
+    /// The time tickets, comments and SLA clocks are stamped with.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub async fn close(self) {

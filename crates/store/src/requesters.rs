@@ -2,7 +2,7 @@
 //! address, a Discord user id, ...). Requesters are not users of Docket.
 
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::{requester, requester_identity};
@@ -15,6 +15,9 @@ pub struct RequesterRef {
     pub name: Option<String>,
     pub email: Option<String>,
     pub discord_id: Option<String>,
+    /// The requester's organisation (SLA policies select on it); when given, it replaces
+    /// what was known.
+    pub organization: Option<String>,
 }
 
 impl RequesterRef {
@@ -36,6 +39,23 @@ impl RequesterRef {
 /// at once (PostgreSQL runs them concurrently) end with one requester: the loser of the
 /// race on an identity drops the requester it made and uses the winner's.
 pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<i64> {
+    let id = resolve_id(conn, r).await?;
+    if let Some(org) = r
+        .organization
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    {
+        requester::Entity::update_many()
+            .col_expr(requester::Column::Organization, Expr::value(org))
+            .filter(requester::Column::Id.eq(id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(id)
+}
+
+async fn resolve_id<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<i64> {
     if let Some(id) = r.id {
         return requester::Entity::find_by_id(id)
             .one(conn)
@@ -122,6 +142,7 @@ async fn create<C: ConnectionTrait>(
     Ok(requester::Entity::insert(requester::ActiveModel {
         display_name: Set(r.name.clone()),
         email: Set(email),
+        organization: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use docket_core::ticket::{self, CommentKind, Priority, SourceChannel, status_category};
+use docket_core::ticket::{self, CommentKind, Priority, SourceChannel, StatusCategory};
 use docket_core::typedef::FieldError;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -14,10 +14,11 @@ use sea_orm::{
 use serde_json::{Map, Value};
 
 use crate::entities::{
-    comment, requester, requester_identity, ticket as ticket_row, ticket_event, ticket_tag,
+    comment, requester, requester_identity, team, ticket as ticket_row, ticket_event, ticket_tag,
 };
 use crate::idempotency::{self, IdempotencyKey, IdempotencyOutcome, StoredResponse};
 use crate::requesters::{self, RequesterRef};
+use crate::sla::Trigger;
 use crate::{Result, Store, StoreError, ext};
 
 pub const MAX_TITLE: usize = 300;
@@ -29,6 +30,7 @@ pub struct Requester {
     pub id: i64,
     pub name: Option<String>,
     pub email: Option<String>,
+    pub organization: Option<String>,
     pub identities: Vec<(String, String)>,
 }
 
@@ -45,6 +47,8 @@ pub struct Ticket {
     pub priority: Priority,
     pub requester: Option<Requester>,
     pub assignee_id: Option<i64>,
+    /// The slug of the team working the ticket.
+    pub team: Option<String>,
     pub source_channel: String,
     pub source_ref: Option<String>,
     pub tags: Vec<String>,
@@ -56,6 +60,10 @@ pub struct Ticket {
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When each open SLA clock falls due (None when paused, stopped or without target).
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub next_response_due_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -67,6 +75,8 @@ pub struct NewTicket {
     pub priority: Option<Priority>,
     pub requester: Option<RequesterRef>,
     pub assignee_id: Option<i64>,
+    /// A team's slug; the first existing team of the type's `teams` when absent.
+    pub team: Option<String>,
     pub source_channel: SourceChannel,
     pub source_ref: Option<String>,
     pub tags: Vec<String>,
@@ -86,6 +96,8 @@ pub struct TicketPatch {
     pub priority: Option<Priority>,
     /// `Some(None)` unassigns.
     pub assignee_id: Option<Option<i64>>,
+    /// A team's slug; `Some(None)` clears the team.
+    pub team: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     /// Fields to set; a Null value clears the field.
     pub fields: Map<String, Value>,
@@ -109,6 +121,11 @@ pub struct Comment {
 pub struct NewComment {
     pub kind: CommentKind,
     pub body: String,
+    /// The staff member writing, or None when Docket or an integration writes.
+    pub author_user_id: Option<i64>,
+    /// Written on behalf of the ticket's requester (an email reply, a Discord message):
+    /// a public one restarts the next-response clock instead of answering it.
+    pub from_requester: bool,
     pub author_name: Option<String>,
     pub channel: SourceChannel,
     pub actor: String,
@@ -124,11 +141,10 @@ pub struct TicketEvent {
     pub created_at: DateTime<Utc>,
 }
 
-/// Now, to the microsecond: both backends store exactly this, so values read back compare
-/// equal to the ones written (cursors depend on it).
+/// Now by the system clock, to the microsecond (see `Clock::now`), for what tests need
+/// not control (sessions, audit entries).
 pub(crate) fn now() -> DateTime<Utc> {
-    let t = Utc::now();
-    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+    crate::Clock::default().now()
 }
 
 fn normalize_tags(tags: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
@@ -170,20 +186,23 @@ fn check_title(title: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn check_status(status: &str, errors: &mut Vec<FieldError>) {
-    if status_category(status).is_none() {
-        let states: Vec<&str> = ticket::default_workflow_states()
-            .iter()
-            .map(|(s, _)| *s)
-            .collect();
+/// A team's id by slug, or an error on `/team`.
+async fn team_id<C: ConnectionTrait>(
+    conn: &C,
+    slug: &str,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<i64>> {
+    let found = team::Entity::find()
+        .filter(team::Column::Slug.eq(slug))
+        .one(conn)
+        .await?;
+    if found.is_none() {
         errors.push(FieldError {
-            pointer: "/status".into(),
-            message: format!(
-                "unknown status `{status}`; the workflow's states are {}",
-                states.join(", ")
-            ),
+            pointer: "/team".into(),
+            message: format!("no team `{slug}`"),
         });
     }
+    Ok(found.map(|t| t.id))
 }
 
 /// The text full-text search indexes for a ticket.
@@ -288,7 +307,7 @@ async fn next_number<C: ConnectionTrait>(conn: &C, prefix: &str) -> Result<i64> 
     Ok(row.try_get("", "next_number")?)
 }
 
-async fn record_event<C: ConnectionTrait>(
+pub(crate) async fn record_event<C: ConnectionTrait>(
     conn: &C,
     ticket_id: i64,
     actor: &str,
@@ -343,9 +362,36 @@ impl Store {
         let compiled = &ty.compiled;
         let mut errors = Vec::new();
         check_title(&new.title, &mut errors);
-        let status = new.status.clone().unwrap_or_else(|| "new".to_string());
-        check_status(&status, &mut errors);
+        let workflow = compiled.definition.workflow();
+        let status = new
+            .status
+            .clone()
+            .unwrap_or_else(|| workflow.initial.clone());
+        if let Err(message) = workflow.check_initial(&status) {
+            errors.push(FieldError {
+                pointer: "/status".into(),
+                message,
+            });
+        }
         let tags = normalize_tags(&new.tags, &mut errors);
+        let team_id = match &new.team {
+            Some(slug) => team_id(&txn, slug, &mut errors).await?,
+            None => {
+                // The first of the type's teams that exists works the ticket.
+                let mut found = None;
+                for slug in &compiled.definition.teams {
+                    let row = team::Entity::find()
+                        .filter(team::Column::Slug.eq(slug.as_str()))
+                        .one(&txn)
+                        .await?;
+                    if let Some(t) = row {
+                        found = Some(t.id);
+                        break;
+                    }
+                }
+                found
+            }
+        };
         if let Some(a) = new.assignee_id {
             check_assignee(&txn, a, &mut errors).await?;
         }
@@ -363,12 +409,12 @@ impl Store {
         let prefix = &compiled.definition.key_prefix;
         let number = next_number(&txn, prefix).await?;
         let key = ticket::ticket_key(prefix, number);
-        let at = now();
+        let at = self.clock.now();
         let searchable = compiled.searchable_fields();
         let priority = new
             .priority
             .unwrap_or(compiled.definition.default_priority());
-        let category = status_category(&status).expect("checked above");
+        let category = workflow.category(&status).expect("checked above");
         let inserted = ticket_row::Entity::insert(ticket_row::ActiveModel {
             key: Set(key.clone()),
             number: Set(number),
@@ -381,6 +427,7 @@ impl Store {
             priority: Set(priority.as_str().to_string()),
             requester_id: Set(requester_id),
             assignee_id: Set(new.assignee_id),
+            team_id: Set(team_id),
             source_channel: Set(new.source_channel.as_str().to_string()),
             source_ref: Set(new.source_ref.clone()),
             fingerprint: Set(None),
@@ -395,8 +442,10 @@ impl Store {
             created_at: Set(at),
             updated_at: Set(at),
             first_response_at: Set(None),
-            resolved_at: Set(None),
-            closed_at: Set(None),
+            closed_at: Set((category == StatusCategory::Closed).then_some(at)),
+            resolved_at: Set(
+                matches!(category, StatusCategory::Solved | StatusCategory::Closed).then_some(at),
+            ),
             deleted_at: Set(None),
             ..Default::default()
         })
@@ -417,6 +466,7 @@ impl Store {
             "priority": priority.as_str(), "source": new.source_channel.as_str(),
         });
         record_event(&txn, id, &new.actor, "created", None, Some(&summary), at).await?;
+        crate::sla::sync(&txn, id, Trigger::Changed, at).await?;
         if let Some(k) = &new.idempotency {
             let response = StoredResponse {
                 status: 201,
@@ -507,6 +557,7 @@ impl Store {
                         id: r.id,
                         name: r.display_name,
                         email: r.email,
+                        organization: r.organization,
                         identities: Vec::new(),
                     },
                 );
@@ -522,6 +573,18 @@ impl Store {
                 }
             }
         }
+        let team_ids: Vec<i64> = rows.iter().filter_map(|r| r.team_id).collect();
+        let teams: HashMap<i64, String> = if team_ids.is_empty() {
+            HashMap::new()
+        } else {
+            team::Entity::find()
+                .filter(team::Column::Id.is_in(team_ids))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.slug))
+                .collect()
+        };
         let mut by_type: HashMap<&str, Vec<i64>> = HashMap::new();
         for r in &rows {
             by_type.entry(r.type_slug.as_str()).or_default().push(r.id);
@@ -549,6 +612,7 @@ impl Store {
                 status: r.status,
                 status_category: r.status_category,
                 assignee_id: r.assignee_id,
+                team: r.team_id.and_then(|id| teams.get(&id).cloned()),
                 source_channel: r.source_channel,
                 source_ref: r.source_ref,
                 version: r.row_version,
@@ -558,6 +622,9 @@ impl Store {
                 resolved_at: r.resolved_at,
                 closed_at: r.closed_at,
                 deleted_at: r.deleted_at,
+                first_response_due_at: r.first_response_due_at,
+                next_response_due_at: r.next_response_due_at,
+                resolution_due_at: r.resolution_due_at,
             })
             .collect())
     }
@@ -611,10 +678,21 @@ impl Store {
         if let Some(t) = &patch.title {
             check_title(t, &mut errors);
         }
+        let workflow = compiled.definition.workflow();
         if let Some(s) = &patch.status {
-            check_status(s, &mut errors);
+            if let Err(message) = workflow.check_transition(&row.status, s) {
+                errors.push(FieldError {
+                    pointer: "/status".into(),
+                    message,
+                });
+            }
         }
         let tags = patch.tags.as_ref().map(|t| normalize_tags(t, &mut errors));
+        let team = match &patch.team {
+            Some(Some(slug)) => Some(team_id(&txn, slug, &mut errors).await?),
+            Some(None) => Some(None),
+            None => None,
+        };
         if let Some(Some(a)) = patch.assignee_id {
             check_assignee(&txn, a, &mut errors).await?;
         }
@@ -638,7 +716,7 @@ impl Store {
             txn.rollback().await?;
             return Err(StoreError::Invalid(errors));
         }
-        let at = now();
+        let at = self.clock.now();
         let actor = patch.actor.as_str();
         let mut model: ticket_row::ActiveModel = row.clone().into();
         let mut changed = false;
@@ -677,27 +755,25 @@ impl Store {
                 model.body = Set(b.clone())
             );
         }
+        let mut clocks_move = false;
         if let Some(s) = &patch.status {
-            let category = status_category(s).expect("checked above");
+            let category = workflow.category(s).expect("checked above");
             core_change!("status", row.status.clone(), s.clone(), {
                 model.status = Set(s.clone());
                 model.status_category = Set(category.as_str().to_string());
                 model.resolved_at = Set(match category {
-                    ticket::StatusCategory::Solved | ticket::StatusCategory::Closed => {
-                        row.resolved_at.or(Some(at))
-                    }
+                    StatusCategory::Solved | StatusCategory::Closed => row.resolved_at.or(Some(at)),
                     _ => None,
                 });
-                model.closed_at = Set((category == ticket::StatusCategory::Closed).then_some(at));
+                model.closed_at = Set((category == StatusCategory::Closed).then_some(at));
+                clocks_move = true;
             });
         }
         if let Some(p) = patch.priority {
-            core_change!(
-                "priority",
-                row.priority.clone(),
-                p.as_str().to_string(),
-                model.priority = Set(p.as_str().to_string())
-            );
+            core_change!("priority", row.priority.clone(), p.as_str().to_string(), {
+                model.priority = Set(p.as_str().to_string());
+                clocks_move = true;
+            });
         }
         if let Some(a) = patch.assignee_id {
             if row.assignee_id != a {
@@ -712,6 +788,24 @@ impl Store {
                 )
                 .await?;
                 model.assignee_id = Set(a);
+                changed = true;
+            }
+        }
+        if let Some(t) = team {
+            if row.team_id != t {
+                let old = current.team.clone();
+                let new = patch.team.clone().flatten();
+                record_event(
+                    &txn,
+                    row.id,
+                    actor,
+                    "team",
+                    Some(&opt_json(&old)),
+                    Some(&opt_json(&new)),
+                    at,
+                )
+                .await?;
+                model.team_id = Set(t);
                 changed = true;
             }
         }
@@ -740,6 +834,7 @@ impl Store {
                     .await?;
                 }
                 changed = true;
+                clocks_move = true;
             }
         }
         let mut field_changes = Map::new();
@@ -800,6 +895,9 @@ impl Store {
             let current = Self::find_row(&self.db, key, true).await?.row_version;
             return Err(StoreError::VersionMismatch { current });
         }
+        if clocks_move {
+            crate::sla::sync(&txn, row.id, Trigger::Changed, at).await?;
+        }
         txn.commit().await?;
         self.get_ticket(key, false).await
     }
@@ -816,7 +914,7 @@ impl Store {
                 Ok(())
             };
         }
-        let at = now();
+        let at = self.clock.now();
         record_event(
             &txn,
             row.id,
@@ -843,13 +941,22 @@ impl Store {
         }
         let txn = self.begin_write().await?;
         let row = Self::find_row(&txn, key, false).await?;
-        let at = now();
+        if new.from_requester && row.requester_id.is_none() {
+            txn.rollback().await?;
+            return Err(StoreError::invalid(
+                "/author",
+                format!("ticket {key} has no requester to write for"),
+            ));
+        }
+        let at = self.clock.now();
         let inserted = comment::Entity::insert(comment::ActiveModel {
             ticket_id: Set(row.id),
             kind: Set(new.kind.as_str().to_string()),
             body: Set(new.body.clone()),
-            author_user_id: Set(None),
-            author_requester_id: Set(None),
+            author_user_id: Set((!new.from_requester)
+                .then_some(new.author_user_id)
+                .flatten()),
+            author_requester_id: Set(new.from_requester.then_some(row.requester_id).flatten()),
             author_name: Set(new.author_name.clone()),
             channel: Set(new.channel.as_str().to_string()),
             created_at: Set(at),
@@ -867,12 +974,28 @@ impl Store {
             at,
         )
         .await?;
-        let stmt = Query::update()
-            .table(Alias::new("tickets"))
+        // Only public replies move SLA clocks: a staff one answers the requester (the
+        // first sets first_response_at), a requester's one makes them wait again.
+        let trigger = match (new.kind, new.from_requester) {
+            (CommentKind::Public, false) => Some(Trigger::StaffReply),
+            (CommentKind::Public, true) => Some(Trigger::RequesterReply),
+            _ => None,
+        };
+        let mut stmt = Query::update();
+        stmt.table(Alias::new("tickets"))
             .value(Alias::new("updated_at"), at)
-            .and_where(Expr::col(Alias::new("id")).eq(row.id))
-            .to_owned();
+            .and_where(Expr::col(Alias::new("id")).eq(row.id));
+        if trigger == Some(Trigger::StaffReply) {
+            stmt.value(
+                Alias::new("first_response_at"),
+                Func::coalesce([Expr::col(Alias::new("first_response_at")), Expr::val(at)]),
+            );
+        }
+        // The update locks the ticket's row before its clocks move.
         txn.execute(&stmt).await?;
+        if let Some(trigger) = trigger {
+            crate::sla::sync(&txn, row.id, trigger, at).await?;
+        }
         txn.commit().await?;
         Ok(to_comment(inserted, key))
     }

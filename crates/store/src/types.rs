@@ -515,6 +515,20 @@ async fn plan_with_data<C: ConnectionTrait>(
         for row in conn.query_all(&sample).await? {
             data.sample_keys.push(row.try_get("", "key")?);
         }
+        if evolution::workflow_changed(Some(applied), def) {
+            let by_status = Query::select()
+                .column(Alias::new("status"))
+                .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
+                .from(Alias::new("tickets"))
+                .and_where(Expr::col(Alias::new("type_slug")).eq(def.slug.as_str()))
+                .group_by_col(Alias::new("status"))
+                .to_owned();
+            for row in conn.query_all(&by_status).await? {
+                let status: String = row.try_get("", "status")?;
+                let n: i64 = row.try_get("", "n")?;
+                data.status_counts.insert(status, n as u64);
+            }
+        }
         for column in evolution::columns_to_inspect(Some(applied), def) {
             let Some(col) = applied.columns.iter().find(|c| c.name == column) else {
                 continue;

@@ -134,6 +134,8 @@ both_backends!(create_read_update_audit, |db| async move {
         NewComment {
             kind: CommentKind::Internal,
             body: "checked the disk".into(),
+            author_user_id: None,
+            from_requester: false,
             author_name: Some("Bob".into()),
             channel: SourceChannel::Web,
             actor: "agent".into(),

@@ -380,3 +380,216 @@ fn renaming_onto_a_field_that_stays_is_refused() {
     assert!(p.steps.is_empty());
     assert!(summaries(&p).contains("an existing field"));
 }
+
+// Workflows.
+
+use crate::ticket::StatusCategory;
+use crate::workflow::{Transition, Workflow, WorkflowState};
+
+/// The equipment-style workflow: new -> scheduled -> in_repair <-> waiting_parts ->
+/// repaired -> closed.
+fn repair_workflow() -> Workflow {
+    use StatusCategory::*;
+    let state = |name: &str, category| WorkflowState {
+        name: name.into(),
+        category,
+        label: None,
+    };
+    let t = |from: &[&str], to: &str| Transition {
+        from: from.iter().map(|s| s.to_string()).collect(),
+        to: to.into(),
+    };
+    Workflow {
+        initial: "new".into(),
+        states: vec![
+            state("new", New),
+            state("in_repair", Open),
+            state("waiting_parts", Pending),
+            state("repaired", Solved),
+            state("closed", Closed),
+        ],
+        transitions: vec![
+            t(&["new", "waiting_parts", "repaired"], "in_repair"),
+            t(&["in_repair"], "waiting_parts"),
+            t(&["in_repair", "waiting_parts"], "repaired"),
+            t(&["*"], "closed"),
+        ],
+    }
+}
+
+fn with_workflow(w: Option<Workflow>) -> TypeDefinition {
+    let mut d = def("a: {type: string}", &[]);
+    d.workflow = w;
+    d
+}
+
+fn counts(pairs: &[(&str, u64)]) -> StoredData {
+    StoredData {
+        ticket_count: pairs.iter().map(|(_, n)| n).sum(),
+        status_counts: pairs.iter().map(|(s, n)| (s.to_string(), *n)).collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn workflow_unchanged_is_a_noop_and_default_spelled_out_changes_nothing() {
+    let d = with_workflow(Some(repair_workflow()));
+    let p = plan(Some(&applied(&d)), &d, &counts(&[("new", 3)]));
+    assert!(p.noop);
+    // The default workflow written out equals the default: no workflow change is listed.
+    let old = with_workflow(None);
+    let new = with_workflow(Some(Workflow::default_workflow()));
+    assert!(!workflow_changed(Some(&applied(&old)), &new));
+    let p = plan(Some(&applied(&old)), &new, &StoredData::default());
+    assert_eq!(p.safety, Safety::Safe);
+    assert!(!summaries(&p).contains("state"), "{}", summaries(&p));
+    assert!(p.steps.is_empty());
+}
+
+#[test]
+fn adding_states_and_transitions_and_relabelling_are_safe() {
+    let old = with_workflow(Some(repair_workflow()));
+    let mut w = repair_workflow();
+    w.states.insert(
+        1,
+        WorkflowState {
+            name: "scheduled".into(),
+            category: StatusCategory::Open,
+            label: Some("Scheduled".into()),
+        },
+    );
+    w.transitions.push(Transition {
+        from: vec!["new".into()],
+        to: "scheduled".into(),
+    });
+    w.transitions.push(Transition {
+        from: vec!["scheduled".into()],
+        to: "in_repair".into(),
+    });
+    w.states[3].label = Some("Waiting for parts".into());
+    let new = with_workflow(Some(w));
+    let a = applied(&old);
+    assert!(workflow_changed(Some(&a), &new));
+    let p = plan(
+        Some(&a),
+        &new,
+        &counts(&[("in_repair", 4), ("waiting_parts", 2)]),
+    );
+    let s = summaries(&p);
+    assert_eq!(p.safety, Safety::Safe, "{s}");
+    assert!(p.steps.is_empty(), "no DDL for workflows");
+    assert!(s.contains("add state `scheduled` (open)"), "{s}");
+    assert!(
+        s.contains("relabel state `waiting_parts`: Waiting for parts"),
+        "{s}"
+    );
+    assert!(
+        s.contains("allow moves new → scheduled, scheduled → in_repair"),
+        "{s}"
+    );
+}
+
+#[test]
+fn removing_transitions_is_safe() {
+    let old = with_workflow(Some(repair_workflow()));
+    let mut w = repair_workflow();
+    w.transitions[0].from.retain(|f| f != "repaired");
+    let p = plan(
+        Some(&applied(&old)),
+        &with_workflow(Some(w)),
+        &counts(&[("repaired", 9)]),
+    );
+    assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
+    assert!(
+        summaries(&p).contains("no longer allow moves repaired → in_repair"),
+        "{}",
+        summaries(&p)
+    );
+}
+
+#[test]
+fn removing_a_state_tickets_are_in_is_refused_with_the_count() {
+    let old = with_workflow(Some(repair_workflow()));
+    let mut w = repair_workflow();
+    w.states.retain(|s| s.name != "waiting_parts");
+    w.transitions[0].from.retain(|f| f != "waiting_parts");
+    w.transitions[2].from.retain(|f| f != "waiting_parts");
+    w.transitions.remove(1);
+    let new = with_workflow(Some(w));
+    assert!(new.workflow().check("").is_empty());
+    let a = applied(&old);
+    let p = plan(Some(&a), &new, &counts(&[("new", 1), ("waiting_parts", 3)]));
+    assert_eq!(p.safety, Safety::Refused, "{}", summaries(&p));
+    assert!(
+        summaries(&p)
+            .contains("remove state `waiting_parts`: 3 tickets are in it; move them first"),
+        "{}",
+        summaries(&p)
+    );
+    assert!(!p.applicable(true), "refused even when forced");
+    let p = plan(Some(&a), &new, &counts(&[("waiting_parts", 1)]));
+    assert!(
+        summaries(&p).contains("1 ticket is in it"),
+        "{}",
+        summaries(&p)
+    );
+    // No ticket in it: safe.
+    let p = plan(Some(&a), &new, &counts(&[("new", 5), ("closed", 2)]));
+    assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
+    assert!(
+        summaries(&p).contains("remove state `waiting_parts` (no ticket is in it)"),
+        "{}",
+        summaries(&p)
+    );
+}
+
+#[test]
+fn recategorising_a_state_tickets_are_in_is_refused() {
+    let old = with_workflow(Some(repair_workflow()));
+    let mut w = repair_workflow();
+    w.states[2].category = StatusCategory::Open;
+    let new = with_workflow(Some(w));
+    let a = applied(&old);
+    let p = plan(Some(&a), &new, &counts(&[("waiting_parts", 2)]));
+    assert_eq!(p.safety, Safety::Refused, "{}", summaries(&p));
+    assert!(
+        summaries(&p).contains(
+            "change the category of state `waiting_parts` from pending to open: 2 tickets are in it; move them first"
+        ),
+        "{}",
+        summaries(&p)
+    );
+    let p = plan(Some(&a), &new, &counts(&[("in_repair", 2)]));
+    assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
+}
+
+#[test]
+fn switching_from_the_default_workflow_checks_the_default_states() {
+    let old = with_workflow(None);
+    let new = with_workflow(Some(repair_workflow()));
+    let a = applied(&old);
+    assert!(workflow_changed(Some(&a), &new));
+    let p = plan(
+        Some(&a),
+        &new,
+        &counts(&[("new", 2), ("open", 4), ("solved", 1), ("closed", 7)]),
+    );
+    let s = summaries(&p);
+    assert_eq!(p.safety, Safety::Refused, "{s}");
+    assert!(
+        s.contains("Refused: remove state `open`: 4 tickets are in it"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Refused: remove state `solved`: 1 ticket is in it"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Safe: remove state `pending` (no ticket is in it)"),
+        "{s}"
+    );
+    assert!(s.contains("add state `in_repair` (open)"), "{s}");
+    // A fresh type: nothing to strand.
+    let p = plan(Some(&a), &new, &StoredData::default());
+    assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
+}

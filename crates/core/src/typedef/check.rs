@@ -8,9 +8,11 @@ use jsonschema::Validator;
 use regex::Regex;
 use serde_json::Value;
 
+use super::FieldError;
 use super::source::{self, SourceMap, Syntax, escape_pointer};
 use super::{META_SCHEMA, TypeDefinition, TypeFileError, TypeFileErrors};
 use crate::fields::{ColumnKind, compile_fields, resolved_property};
+use crate::workflow::{Workflow, unknown_named_workflow};
 
 /// Type files larger than this are refused before they are parsed.
 pub const MAX_TYPE_FILE_BYTES: usize = 256 * 1024;
@@ -191,7 +193,18 @@ pub(super) fn parse_and_check(
             source::Position::START,
         ));
     }
-    let (value, map) = source::parse(text, syntax).map_err(|e| single(e.message, e.position))?;
+    let (value, map) = source::parse(text, syntax).map_err(|e| {
+        let mut message = e.message;
+        let line = text
+            .lines()
+            .nth(e.position.line.saturating_sub(1))
+            .unwrap_or("");
+        if syntax == Syntax::Yaml && message.contains("alias") && line.contains('*') {
+            // `from: *` in a workflow: YAML reads an unquoted * as an alias.
+            message.push_str("; write \"*\" in quotes: unquoted, YAML reads * as an alias");
+        }
+        single(message, e.position)
+    })?;
     check_value(value, &map, file)
 }
 
@@ -215,9 +228,18 @@ pub(super) fn check_value(
     let schema = value.get("schema").cloned().unwrap_or(Value::Null);
     // Names first, so that each bad name is reported once, at the name itself.
     check_names(&schema, &mut r);
+    // The workflow's own rules say more than the meta-schema where both speak (a state
+    // name that is not an identifier, a workflow name other than `default`).
+    let workflow_errors = workflow_errors(&value);
     for error in meta_validator().iter_errors(&value) {
         let schema_path = error.schema_path().as_str().to_string();
         if schema_path.contains("propertyNames") {
+            continue;
+        }
+        if workflow_errors
+            .iter()
+            .any(|e| e.pointer == error.instance_path().as_str())
+        {
             continue;
         }
         let pointer = error.instance_path().as_str().to_string();
@@ -230,6 +252,7 @@ pub(super) fn check_value(
         check_keywords(&schema, "/schema", &mut r);
     }
     check_ui(&value, &mut r);
+    check_workflow(&value, workflow_errors, &mut r);
     if !r.errors.is_empty() {
         return Err(TypeFileErrors(r.errors));
     }
@@ -535,6 +558,42 @@ fn check_ui(value: &Value, r: &mut Report) {
                 format!("ui:order names {name}, which is not a field of this type"),
             ),
         }
+    }
+}
+
+/// The problems of the type's workflow that its own rules find: a name other than
+/// `default`, or what [`Workflow::check`] says about an inline one. An inline workflow
+/// whose shape is wrong is left to the meta-schema.
+fn workflow_errors(value: &Value) -> Vec<FieldError> {
+    match value.get("workflow") {
+        Some(Value::String(name)) if name != "default" => vec![FieldError {
+            pointer: "/workflow".into(),
+            message: unknown_named_workflow(name),
+        }],
+        Some(workflow @ Value::Object(_)) => {
+            match serde_json::from_value::<Workflow>(workflow.clone()) {
+                Ok(w) => w.check("/workflow"),
+                Err(_) => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn check_workflow(value: &Value, errors: Vec<FieldError>, r: &mut Report) {
+    for e in errors {
+        r.at(&e.pointer, e.message);
+    }
+    // The meta-schema describes the shape of an inline workflow; this only speaks if it
+    // missed something that serde refuses.
+    if let Some(workflow @ Value::Object(_)) = value.get("workflow")
+        && let Err(e) = serde_json::from_value::<Workflow>(workflow.clone())
+        && !r
+            .errors
+            .iter()
+            .any(|e| e.pointer == "/workflow" || e.pointer.starts_with("/workflow/"))
+    {
+        r.at("/workflow", format!("invalid workflow: {e}"));
     }
 }
 

@@ -16,6 +16,7 @@ pub use compiled::{CompiledType, FieldError};
 pub use source::{Position, Syntax};
 
 use crate::ticket::Priority;
+use crate::workflow::Workflow;
 
 /// The meta-schema every type file is checked against; served by the API for editors.
 pub const META_SCHEMA: &str = include_str!("../../meta-schema/type-file.schema.json");
@@ -35,8 +36,14 @@ pub struct TypeDefinition {
     pub key_prefix: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_priority: Option<Priority>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workflow: Option<String>,
+    /// The workflow the type's tickets follow: absent (or `"default"` in a type file) for
+    /// the default workflow, else declared inline.
+    #[serde(
+        default,
+        deserialize_with = "crate::workflow::deserialize_named_or_inline",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub workflow: Option<Workflow>,
     /// Slugs of the teams that handle this type: their members see and work its tickets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<String>,
@@ -67,6 +74,18 @@ impl TypeDefinition {
     /// The definition as YAML, the format admins keep in git.
     pub fn to_yaml(&self) -> String {
         crate::yaml_out::to_yaml(&serde_json::to_value(self).expect("definitions serialize"))
+    }
+
+    /// The workflow the type's tickets follow: the inline one, else the default.
+    pub fn workflow(&self) -> Workflow {
+        self.workflow_ref().clone()
+    }
+
+    /// The workflow the type's tickets follow, without a copy.
+    pub fn workflow_ref(&self) -> &Workflow {
+        self.workflow
+            .as_ref()
+            .unwrap_or_else(|| Workflow::default_ref())
     }
 
     pub fn default_priority(&self) -> Priority {

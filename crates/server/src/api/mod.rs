@@ -5,6 +5,7 @@ mod account;
 mod admin;
 pub mod body;
 mod meta;
+mod sla;
 mod teams;
 pub mod tickets;
 mod tokens;
@@ -148,6 +149,7 @@ impl Modify for SecuritySchemes {
         (name = "teams", description = "Teams and the ticket types they handle"),
         (name = "tokens", description = "API tokens"),
         (name = "admin", description = "Secrets and the audit log"),
+        (name = "sla", description = "SLA calendars, policies, clocks, reports and notifications"),
         (name = "meta", description = "Health and API description")
     )
 )]
@@ -163,6 +165,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(teams::router())
         .merge(tokens::router())
         .merge(admin::router())
+        .merge(sla::router())
         .merge(meta::router())
         .split_for_parts();
     // After the merge: the modifier looks at every operation.

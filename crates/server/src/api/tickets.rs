@@ -41,7 +41,7 @@ fn type_teams(app: &AppState, slug: &str) -> Vec<String> {
 
 /// A ticket the caller may see; another team's ticket does not exist as far as they
 /// can tell (404, not 403, so that keys do not leak).
-async fn visible_ticket(
+pub(super) async fn visible_ticket(
     app: &AppState,
     p: &Principal,
     key: &str,
@@ -55,7 +55,7 @@ async fn visible_ticket(
 }
 
 /// The types whose tickets the caller may see (None: all of them).
-fn visible_types(app: &AppState, p: &Principal) -> Option<Vec<String>> {
+pub(super) fn visible_types(app: &AppState, p: &Principal) -> Option<Vec<String>> {
     if p.is_admin() {
         return None;
     }
@@ -85,6 +85,7 @@ pub fn ticket_out(t: Ticket) -> TicketOut {
             id: r.id,
             name: r.name,
             email: r.email,
+            organization: r.organization,
             identities: r
                 .identities
                 .into_iter()
@@ -92,6 +93,7 @@ pub fn ticket_out(t: Ticket) -> TicketOut {
                 .collect(),
         }),
         assignee_id: t.assignee_id,
+        team: t.team,
         source: t.source_channel,
         source_ref: t.source_ref,
         tags: t.tags,
@@ -103,6 +105,11 @@ pub fn ticket_out(t: Ticket) -> TicketOut {
         resolved_at: t.resolved_at,
         closed_at: t.closed_at,
         deleted_at: t.deleted_at,
+        sla: SlaDue {
+            first_response_due_at: t.first_response_due_at,
+            next_response_due_at: t.next_response_due_at,
+            resolution_due_at: t.resolution_due_at,
+        },
     }
 }
 
@@ -112,6 +119,12 @@ fn comment_out(c: docket_store::Comment) -> CommentOut {
         ticket: c.ticket_key,
         kind: c.kind,
         body: c.body,
+        author: if c.author_requester_id.is_some() {
+            CommentAuthor::Requester
+        } else {
+            CommentAuthor::Staff
+        },
+        author_user_id: c.author_user_id,
         author_name: c.author_name,
         channel: c.channel,
         created_at: c.created_at,
@@ -195,8 +208,10 @@ async fn create_ticket(
             name: r.name,
             email: r.email,
             discord_id: r.discord_id,
+            organization: r.organization,
         }),
         assignee_id: input.assignee_id,
+        team: input.team,
         source_channel: input.source.unwrap_or(SourceChannel::Api),
         source_ref: input.source_ref,
         tags: input.tags,
@@ -295,6 +310,7 @@ async fn update_ticket(
         status: input.status,
         priority: input.priority,
         assignee_id: input.assignee_id,
+        team: input.team,
         tags: input.tags,
         fields: input.fields,
         actor: p.actor(),
@@ -532,7 +548,7 @@ async fn list_tickets(
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
-struct PageParams {
+pub(super) struct PageParams {
     /// Items per page, 1-200 (default 50).
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
@@ -541,7 +557,7 @@ struct PageParams {
 
 impl PageParams {
     /// `(after_id, limit)`; unknown parameters are errors here too.
-    fn parse(raw: Option<&str>) -> ApiResult<(Option<i64>, u64)> {
+    pub(super) fn parse(raw: Option<&str>) -> ApiResult<(Option<i64>, u64)> {
         let bad = |param: &str, message: &str| {
             ApiError::invalid_field(StatusCode::BAD_REQUEST, &format!("/query/{param}"), message)
         };
@@ -628,6 +644,8 @@ async fn add_comment(
             NewComment {
                 kind: input.kind,
                 body: input.body,
+                author_user_id: Some(p.user_id),
+                from_requester: input.author == CommentAuthor::Requester,
                 author_name: input.author_name,
                 channel: input.channel.unwrap_or(SourceChannel::Api),
                 actor: p.actor(),

@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(plan_type))
         .routes(routes!(apply_type))
         .routes(routes!(get_type))
+        .routes(routes!(type_workflow))
         .routes(routes!(type_versions))
         .routes(routes!(export_type))
 }
@@ -71,6 +72,26 @@ async fn list_types(
     caller.need(Need::SignedIn)?;
     Ok(Json(
         app.store.registry().all().iter().map(summary).collect(),
+    ))
+}
+
+/// A ticket type's workflow: its states, their categories and the allowed transitions
+///
+/// The type's own workflow, or the default one when it declares none. A status change
+/// that no transition allows is refused with the allowed targets listed.
+#[utoipa::path(
+    get, path = "/types/{slug}/workflow", tag = "types",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = docket_core::workflow::Workflow), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+async fn type_workflow(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<docket_core::workflow::Workflow>> {
+    caller.need(Need::SignedIn)?;
+    Ok(Json(
+        app.store.registered(&slug)?.stored.definition.workflow(),
     ))
 }
 

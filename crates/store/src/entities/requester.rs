@@ -7,6 +7,7 @@ pub struct Model {
     pub id: i64,
     pub display_name: Option<String>,
     pub email: Option<String>,
+    pub organization: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

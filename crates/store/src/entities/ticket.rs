@@ -17,6 +17,7 @@ pub struct Model {
     pub priority: String,
     pub requester_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
     pub source_channel: String,
     pub source_ref: Option<String>,
     pub fingerprint: Option<String>,
@@ -28,6 +29,10 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
+    pub sla_policy_id: Option<i64>,
+    pub first_response_due_at: Option<DateTimeUtc>,
+    pub next_response_due_at: Option<DateTimeUtc>,
+    pub resolution_due_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,174 @@
+//! A jobs table that several server instances share. A job is claimed by taking a lease
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so instances never wait on each other; SQLite
+//! has one writer anyway); a worker that dies loses its lease when it expires and another
+//! instance takes the job over. Jobs are idempotent by design: whatever a job does is
+//! guarded by its own uniqueness (see the SLA escalations), so a job run twice after a
+//! lost lease does no harm.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use crate::Result;
+
+fn col(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// Schedule the job `key` at `run_at`, replacing whatever it was scheduled for and any
+/// lease on it; `None` drops the job.
+pub(crate) async fn put<C: ConnectionTrait>(
+    conn: &C,
+    queue: &str,
+    key: &str,
+    ticket_id: Option<i64>,
+    run_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(run_at) = run_at else {
+        let stmt = Query::delete()
+            .from_table(col("jobs"))
+            .and_where(Expr::col(col("dedupe_key")).eq(key))
+            .to_owned();
+        conn.execute(&stmt).await?;
+        return Ok(());
+    };
+    let stmt = Query::insert()
+        .into_table(col("jobs"))
+        .columns(
+            [
+                "queue",
+                "dedupe_key",
+                "ticket_id",
+                "payload",
+                "run_at",
+                "attempts",
+                "created_at",
+                "updated_at",
+            ]
+            .map(col),
+        )
+        .values_panic([
+            queue.into(),
+            key.into(),
+            ticket_id.into(),
+            "{}".into(),
+            run_at.into(),
+            0.into(),
+            now.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::column(col("dedupe_key"))
+                .values([
+                    (col("run_at"), Expr::val(run_at)),
+                    (col("lease_owner"), Expr::val(Option::<String>::None)),
+                    (col("lease_until"), Expr::val(Option::<DateTime<Utc>>::None)),
+                    (col("updated_at"), Expr::val(now)),
+                ])
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimedJob {
+    pub id: i64,
+    pub key: String,
+    pub ticket_id: Option<i64>,
+    pub attempts: i32,
+}
+
+/// Lease up to `limit` due jobs of a queue to `owner` until `now + lease`.
+pub(crate) async fn claim<C: ConnectionTrait>(
+    conn: &C,
+    queue: &str,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<ClaimedJob>> {
+    let due = Query::select()
+        .column(col("id"))
+        .from(col("jobs"))
+        .and_where(Expr::col(col("queue")).eq(queue))
+        .and_where(Expr::col(col("run_at")).lte(now))
+        .cond_where(
+            Expr::col(col("lease_until"))
+                .is_null()
+                .or(Expr::col(col("lease_until")).lt(now)),
+        )
+        .order_by(col("run_at"), Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(
+            sea_orm::sea_query::LockType::Update,
+            sea_orm::sea_query::LockBehavior::SkipLocked,
+        )
+        .to_owned();
+    let stmt = Query::update()
+        .table(col("jobs"))
+        .value(col("lease_owner"), owner)
+        .value(col("lease_until"), now + lease)
+        .value(col("attempts"), Expr::col(col("attempts")).add(1))
+        .value(col("updated_at"), now)
+        .and_where(Expr::col(col("id")).in_subquery(due))
+        .returning(
+            Query::returning().columns(["id", "dedupe_key", "ticket_id", "attempts"].map(col)),
+        )
+        .to_owned();
+    let rows = conn.query_all(&stmt).await?;
+    let mut jobs = Vec::with_capacity(rows.len());
+    for r in rows {
+        jobs.push(ClaimedJob {
+            id: r.try_get("", "id")?,
+            key: r.try_get("", "dedupe_key")?,
+            ticket_id: r.try_get("", "ticket_id")?,
+            attempts: r.try_get("", "attempts")?,
+        });
+    }
+    Ok(jobs)
+}
+
+/// Whether `owner` still holds the lease of job `id`. On PostgreSQL the job's row stays
+/// locked until the caller's transaction ends, so the lease cannot move meanwhile.
+pub(crate) async fn still_leased<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    owner: &str,
+) -> Result<bool> {
+    let sql = match conn.get_database_backend() {
+        DbBackend::Postgres => "SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 FOR UPDATE",
+        _ => "SELECT id FROM jobs WHERE id = ? AND lease_owner = ?",
+    };
+    let stmt =
+        Statement::from_sql_and_values(conn.get_database_backend(), sql, [id.into(), owner.into()]);
+    Ok(conn.query_one_raw(stmt).await?.is_some())
+}
+
+/// A job that failed: record why and try again at `retry_at`, with the lease released.
+pub(crate) async fn failed<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    owner: &str,
+    error: &str,
+    retry_at: DateTime<Utc>,
+) -> Result<()> {
+    let stmt = Query::update()
+        .table(col("jobs"))
+        .value(col("last_error"), error)
+        .value(col("run_at"), retry_at)
+        .value(col("lease_owner"), Option::<String>::None)
+        .value(col("lease_until"), Option::<DateTime<Utc>>::None)
+        .and_where(Expr::col(col("id")).eq(id))
+        .and_where(Expr::col(col("lease_owner")).eq(owner))
+        .to_owned();
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
+/// How long a failed job waits before its next attempt: doubling from 30 s, at most an hour.
+pub(crate) fn backoff(attempts: i32) -> Duration {
+    Duration::seconds(30 * 2i64.pow(attempts.clamp(1, 8) as u32 - 1)).min(Duration::hours(1))
+}

@@ -1,0 +1,501 @@
+//! Keeping a ticket's SLA clocks in step with the ticket. Every write that can move a
+//! clock (create, status or priority change, a reply, a policy or calendar edit) calls
+//! `sync` in its own transaction, after the statement that locked the ticket's row; sync
+//! appends the clock events the change implies, replays every clock of the ticket under
+//! the current policy and calendar, stores the results (the clocks and the due times on
+//! the ticket) and schedules the ticket's escalation jobs.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use docket_core::sla::calendar::Calendar;
+use docket_core::sla::clock::{ClockEvent, ClockEventKind, Evaluation, Phase, Replay};
+use docket_core::sla::policy::{Metric, PolicySpec, Threshold, TicketFacts};
+use docket_core::ticket::{Priority, StatusCategory};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use super::config;
+use crate::entities::{
+    requester, sla_clock_event, sla_escalation, ticket as ticket_row, ticket_tag,
+};
+use crate::{Result, StoreError};
+
+/// What made the clocks move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// A ticket was created or changed (status, priority, type, tags, team...).
+    Changed,
+    /// Staff wrote a public reply: first and next response are met.
+    StaffReply,
+    /// The requester wrote a public reply: a next-response clock starts.
+    RequesterReply,
+    /// The policy or calendar changed: recompute only.
+    Recompute,
+}
+
+/// The escalation job queue SLA thresholds run from.
+pub(crate) const QUEUE: &str = "sla";
+
+pub(crate) fn job_key(ticket_id: i64, metric: Metric) -> String {
+    format!("sla:{ticket_id}:{}", metric.as_str())
+}
+
+/// The facts about a ticket that policies select on, and what its clocks need.
+pub(crate) struct Subject {
+    pub row: ticket_row::Model,
+    pub tags: Vec<String>,
+    pub organization: Option<String>,
+}
+
+impl Subject {
+    pub(crate) async fn load<C: ConnectionTrait>(conn: &C, ticket_id: i64) -> Result<Subject> {
+        let row = ticket_row::Entity::find_by_id(ticket_id)
+            .one(conn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("ticket {ticket_id}")))?;
+        let tags = ticket_tag::Entity::find()
+            .filter(ticket_tag::Column::TicketId.eq(ticket_id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|t| t.tag)
+            .collect();
+        let organization = match row.requester_id {
+            Some(id) => requester::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .and_then(|r| r.organization),
+            None => None,
+        };
+        Ok(Subject {
+            row,
+            tags,
+            organization,
+        })
+    }
+
+    pub(crate) fn priority(&self) -> Priority {
+        Priority::parse(&self.row.priority).unwrap_or_default()
+    }
+
+    fn category(&self) -> StatusCategory {
+        StatusCategory::parse(&self.row.status_category).unwrap_or(StatusCategory::Open)
+    }
+
+    fn facts(&self) -> TicketFacts<'_> {
+        TicketFacts {
+            type_slug: &self.row.type_slug,
+            priority: self.priority(),
+            tags: &self.tags,
+            organization: self.organization.as_deref(),
+        }
+    }
+}
+
+/// The policy that governs a ticket now, with its calendar.
+pub(crate) struct Governing {
+    pub policy: Option<(i64, PolicySpec)>,
+    pub calendar: Calendar,
+}
+
+impl Governing {
+    pub(crate) async fn for_subject<C: ConnectionTrait>(
+        conn: &C,
+        subject: &Subject,
+    ) -> Result<Governing> {
+        let policies = config::load_policies(conn).await?;
+        let specs: Vec<PolicySpec> = policies.iter().map(|(_, p)| p.clone()).collect();
+        let chosen = docket_core::sla::policy::select(&specs, &subject.facts())
+            .and_then(|spec| policies.iter().find(|(_, p)| p.name == spec.name).cloned());
+        let calendar = match chosen.as_ref().and_then(|(_, p)| p.calendar.as_deref()) {
+            Some(name) => config::load_calendar(conn, name).await?,
+            None => Calendar::always(),
+        };
+        Ok(Governing {
+            policy: chosen,
+            calendar,
+        })
+    }
+
+    pub(crate) fn target(&self, priority: Priority, metric: Metric) -> Option<Duration> {
+        self.policy
+            .as_ref()
+            .and_then(|(_, p)| p.target(priority, metric))
+    }
+}
+
+/// A ticket's clock events, by metric and cycle (oldest first within each).
+pub(crate) type History = BTreeMap<(Metric, i32), Vec<ClockEvent>>;
+
+pub(crate) async fn load_history<C: ConnectionTrait>(conn: &C, ticket_id: i64) -> Result<History> {
+    let mut history = History::new();
+    for e in sla_clock_event::Entity::find()
+        .filter(sla_clock_event::Column::TicketId.eq(ticket_id))
+        .order_by_asc(sla_clock_event::Column::Id)
+        .all(conn)
+        .await?
+    {
+        let (Some(metric), Some(kind)) = (Metric::parse(&e.metric), ClockEventKind::parse(&e.kind))
+        else {
+            continue;
+        };
+        history
+            .entry((metric, e.cycle))
+            .or_default()
+            .push(ClockEvent { kind, at: e.at });
+    }
+    Ok(history)
+}
+
+/// The latest cycle of a metric and its replay.
+pub(crate) fn latest(history: &History, metric: Metric) -> Option<(i32, Replay)> {
+    history
+        .iter()
+        .filter(|((m, _), _)| *m == metric)
+        .last()
+        .and_then(|((_, cycle), events)| Replay::from_events(events).map(|r| (*cycle, r)))
+}
+
+/// The phase a metric's current clock should be in, given the ticket; None leaves it.
+fn wanted(
+    metric: Metric,
+    subject: &Subject,
+    trigger: Trigger,
+    current: Option<Phase>,
+) -> Option<Phase> {
+    let category = subject.category();
+    let done = matches!(category, StatusCategory::Solved | StatusCategory::Closed);
+    let counting = if category == StatusCategory::Pending {
+        Phase::Paused
+    } else {
+        Phase::Running
+    };
+    match metric {
+        Metric::FirstResponse => {
+            if current == Some(Phase::Stopped) {
+                // Answered once: first response is over for good.
+                None
+            } else if trigger == Trigger::StaffReply || subject.row.first_response_at.is_some() {
+                Some(Phase::Stopped)
+            } else if done {
+                Some(Phase::Cancelled)
+            } else {
+                Some(counting)
+            }
+        }
+        Metric::Resolution => Some(if done { Phase::Stopped } else { counting }),
+        Metric::NextResponse => match current {
+            Some(p) if p.is_open() => Some(if trigger == Trigger::StaffReply {
+                Phase::Stopped
+            } else if done {
+                Phase::Cancelled
+            } else {
+                counting
+            }),
+            _ => None,
+        },
+    }
+}
+
+/// The events that take a clock from one phase to another.
+fn transition(from: Option<Phase>, to: Phase) -> &'static [ClockEventKind] {
+    use ClockEventKind::*;
+    match (from, to) {
+        (None, Phase::Running) => &[Start],
+        (None, Phase::Paused) => &[Start, Pause],
+        (None, Phase::Stopped) => &[Start, Stop],
+        (None, Phase::Cancelled) => &[Start, Cancel],
+        (Some(Phase::Running), Phase::Paused) => &[Pause],
+        (Some(Phase::Paused), Phase::Running) => &[Resume],
+        (Some(Phase::Running | Phase::Paused), Phase::Stopped) => &[Stop],
+        (Some(Phase::Running | Phase::Paused), Phase::Cancelled) => &[Cancel],
+        (Some(Phase::Stopped | Phase::Cancelled), Phase::Running) => &[Resume],
+        (Some(Phase::Stopped | Phase::Cancelled), Phase::Paused) => &[Resume, Pause],
+        // Already there; or stopped and cancelled, both "not counting", where which one
+        // it was stays.
+        _ => &[],
+    }
+}
+
+fn reason(trigger: Trigger, kind: ClockEventKind, subject: &Subject) -> String {
+    match (trigger, kind) {
+        (Trigger::StaffReply, ClockEventKind::Stop) => "staff reply".into(),
+        (Trigger::RequesterReply, ClockEventKind::Start) => "requester reply".into(),
+        _ => format!("status {}", subject.row.status),
+    }
+}
+
+async fn append_event<C: ConnectionTrait>(
+    conn: &C,
+    ticket_id: i64,
+    metric: Metric,
+    cycle: i32,
+    kind: ClockEventKind,
+    at: DateTime<Utc>,
+    reason: String,
+) -> Result<()> {
+    sla_clock_event::Entity::insert(sla_clock_event::ActiveModel {
+        ticket_id: Set(ticket_id),
+        metric: Set(metric.as_str().to_string()),
+        cycle: Set(cycle),
+        kind: Set(kind.as_str().to_string()),
+        at: Set(at),
+        reason: Set(reason),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Bring a ticket's clocks in step with the ticket (see the module comment). The caller
+/// holds the ticket's row lock.
+pub(crate) async fn sync<C: ConnectionTrait>(
+    conn: &C,
+    ticket_id: i64,
+    trigger: Trigger,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let subject = Subject::load(conn, ticket_id).await?;
+    if subject.row.deleted_at.is_some() {
+        return Ok(());
+    }
+    let mut history = load_history(conn, ticket_id).await?;
+    let mut appended = false;
+    for metric in Metric::ALL {
+        let current = latest(&history, metric);
+        let phase = current.as_ref().map(|(_, r)| r.phase);
+        let mut cycle = current.as_ref().map_or(1, |(c, _)| *c);
+        let mut from = phase;
+        let mut to = wanted(metric, &subject, trigger, phase);
+        if metric == Metric::NextResponse
+            && trigger == Trigger::RequesterReply
+            && subject.row.first_response_at.is_some()
+            && !phase.is_some_and(Phase::is_open)
+        {
+            // An answered (or never started) conversation: the requester waits anew.
+            cycle = current.as_ref().map_or(1, |(c, _)| c + 1);
+            from = None;
+            to = Some(if subject.category() == StatusCategory::Pending {
+                Phase::Paused
+            } else {
+                Phase::Running
+            });
+        }
+        let Some(to) = to else { continue };
+        // A ticket's first events carry its creation time.
+        let at = if from.is_none() && metric != Metric::NextResponse {
+            subject.row.created_at
+        } else {
+            now
+        };
+        for &kind in transition(from, to) {
+            append_event(
+                conn,
+                ticket_id,
+                metric,
+                cycle,
+                kind,
+                at,
+                reason(trigger, kind, &subject),
+            )
+            .await?;
+            appended = true;
+        }
+    }
+    if appended {
+        history = load_history(conn, ticket_id).await?;
+    }
+    let governing = Governing::for_subject(conn, &subject).await?;
+    store_clocks(conn, &subject, &governing, &history, now).await
+}
+
+/// Write each clock's evaluation, the ticket's due times and policy, and the escalation
+/// jobs.
+async fn store_clocks<C: ConnectionTrait>(
+    conn: &C,
+    subject: &Subject,
+    governing: &Governing,
+    history: &History,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let ticket_id = subject.row.id;
+    let priority = subject.priority();
+    let mut due: BTreeMap<Metric, Option<DateTime<Utc>>> = BTreeMap::new();
+    for ((metric, cycle), events) in history {
+        let Some(replay) = Replay::from_events(events) else {
+            continue;
+        };
+        let target = governing.target(priority, *metric);
+        let e = replay.evaluate(&governing.calendar, target, now);
+        upsert_clock(conn, ticket_id, *metric, *cycle, &replay, &e, target, now).await?;
+        // Later cycles overwrite earlier ones: the ticket shows its current clock.
+        due.insert(*metric, e.phase.is_open().then_some(e.due_at).flatten());
+    }
+    let column = |m: Metric| match m {
+        Metric::FirstResponse => "first_response_due_at",
+        Metric::NextResponse => "next_response_due_at",
+        Metric::Resolution => "resolution_due_at",
+    };
+    let mut stmt = Query::update();
+    stmt.table(Alias::new("tickets"))
+        .value(
+            Alias::new("sla_policy_id"),
+            governing.policy.as_ref().map(|(id, _)| *id),
+        )
+        .and_where(Expr::col(Alias::new("id")).eq(ticket_id));
+    for metric in Metric::ALL {
+        stmt.value(
+            Alias::new(column(metric)),
+            due.get(&metric).copied().flatten(),
+        );
+    }
+    conn.execute(&stmt).await?;
+    for metric in Metric::ALL {
+        schedule(conn, subject, governing, history, metric, now).await?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn upsert_clock<C: ConnectionTrait>(
+    conn: &C,
+    ticket_id: i64,
+    metric: Metric,
+    cycle: i32,
+    replay: &Replay,
+    e: &Evaluation,
+    target: Option<Duration>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let stopped_at = (!e.phase.is_open()).then_some(replay.phase_since);
+    let stmt = Query::insert()
+        .into_table(Alias::new("sla_clocks"))
+        .columns(
+            [
+                "ticket_id",
+                "metric",
+                "cycle",
+                "phase",
+                "started_at",
+                "stopped_at",
+                "due_at",
+                "breached_at",
+                "target_seconds",
+                "elapsed_seconds",
+                "updated_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            ticket_id.into(),
+            metric.as_str().into(),
+            cycle.into(),
+            e.phase.as_str().into(),
+            replay.started_at.into(),
+            stopped_at.into(),
+            e.due_at.into(),
+            e.breached_at.into(),
+            target.map(|t| t.num_seconds()).into(),
+            e.elapsed.num_seconds().into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns(["ticket_id", "metric", "cycle"].map(Alias::new))
+                .update_columns(
+                    [
+                        "phase",
+                        "started_at",
+                        "stopped_at",
+                        "due_at",
+                        "breached_at",
+                        "target_seconds",
+                        "elapsed_seconds",
+                        "updated_at",
+                    ]
+                    .map(Alias::new),
+                )
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The thresholds of a metric's current cycle that have already fired.
+pub(crate) async fn fired<C: ConnectionTrait>(
+    conn: &C,
+    ticket_id: i64,
+    metric: Metric,
+    cycle: i32,
+) -> Result<Vec<Threshold>> {
+    Ok(sla_escalation::Entity::find()
+        .filter(sla_escalation::Column::TicketId.eq(ticket_id))
+        .filter(sla_escalation::Column::Metric.eq(metric.as_str()))
+        .filter(sla_escalation::Column::Cycle.eq(cycle))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|e| Threshold::parse(&e.threshold))
+        .collect())
+}
+
+/// When each threshold of a clock is (or was) reached, in order; None where it is not
+/// reached while the clock runs as it does now.
+pub(crate) fn threshold_times(
+    policy: &PolicySpec,
+    calendar: &Calendar,
+    replay: &Replay,
+    target: Duration,
+) -> Vec<(Threshold, Option<DateTime<Utc>>)> {
+    Threshold::ALL
+        .into_iter()
+        .map(|t| {
+            let reached = replay.reached_at(calendar, policy.threshold_amount(target, t));
+            // A stopped clock never reaches anything after it stopped.
+            let reached = reached.filter(|&at| replay.phase.is_open() || at < replay.phase_since);
+            (t, reached)
+        })
+        .collect()
+}
+
+/// (Re)schedule the escalation job of a ticket's metric at its next unfired threshold,
+/// or drop it when nothing is left to fire.
+async fn schedule<C: ConnectionTrait>(
+    conn: &C,
+    subject: &Subject,
+    governing: &Governing,
+    history: &History,
+    metric: Metric,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let ticket_id = subject.row.id;
+    let next = match (latest(history, metric), &governing.policy) {
+        (Some((cycle, replay)), Some((_, policy))) => {
+            match governing.target(subject.priority(), metric) {
+                Some(target) => {
+                    let done = fired(conn, ticket_id, metric, cycle).await?;
+                    threshold_times(policy, &governing.calendar, &replay, target)
+                        .into_iter()
+                        .filter(|(t, _)| !done.contains(t))
+                        .filter_map(|(_, at)| at)
+                        .min()
+                }
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    crate::jobs::put(
+        conn,
+        QUEUE,
+        &job_key(ticket_id, metric),
+        Some(ticket_id),
+        next,
+        now,
+    )
+    .await
+}

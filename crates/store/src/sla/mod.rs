@@ -1,0 +1,260 @@
+//! SLA: policies and calendars, the clocks of each ticket, the escalation sweep, the
+//! outbox it notifies through, and reports.
+
+mod clocks;
+pub mod config;
+pub mod escalate;
+pub mod outbox;
+
+use chrono::{DateTime, Utc};
+use docket_core::sla::clock::{ClockEventKind, Phase, Replay};
+use docket_core::sla::policy::{Metric, Threshold};
+use docket_core::sla::report::{ClockRecord, GroupBy};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+pub(crate) use clocks::{Trigger, sync};
+
+use crate::entities::{
+    sla_clock, sla_clock_event, sla_escalation, team, ticket as ticket_row, user,
+};
+use crate::{Result, Store};
+
+/// A clock as it stands now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockView {
+    pub metric: Metric,
+    pub cycle: i32,
+    pub phase: Phase,
+    pub started_at: DateTime<Utc>,
+    pub stopped_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub breached_at: Option<DateTime<Utc>>,
+    pub target_seconds: Option<i64>,
+    pub elapsed_seconds: i64,
+    /// Business seconds left before the due time (negative once breached); None without
+    /// a target.
+    pub remaining_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockEventView {
+    pub metric: Metric,
+    pub cycle: i32,
+    pub kind: ClockEventKind,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationView {
+    pub metric: Metric,
+    pub cycle: i32,
+    pub threshold: Threshold,
+    pub reached_at: DateTime<Utc>,
+    pub fired_at: DateTime<Utc>,
+    pub superseded: bool,
+}
+
+/// Everything about a ticket's SLA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketSla {
+    pub policy: Option<String>,
+    pub calendar: Option<String>,
+    pub clocks: Vec<ClockView>,
+    pub events: Vec<ClockEventView>,
+    pub escalations: Vec<EscalationView>,
+}
+
+impl Store {
+    /// A ticket's clocks evaluated now, their history and the escalations fired.
+    pub async fn ticket_sla(&self, key: &str) -> Result<TicketSla> {
+        let row = ticket_row::Entity::find()
+            .filter(ticket_row::Column::Key.eq(key))
+            .one(&self.db)
+            .await?
+            .filter(|r| r.deleted_at.is_none())
+            .ok_or_else(|| crate::StoreError::NotFound(format!("ticket {key}")))?;
+        let now = self.clock.now();
+        let subject = clocks::Subject::load(&self.db, row.id).await?;
+        let governing = clocks::Governing::for_subject(&self.db, &subject).await?;
+        let history = clocks::load_history(&self.db, row.id).await?;
+        let mut views = Vec::new();
+        for ((metric, cycle), events) in &history {
+            let Some(replay) = Replay::from_events(events) else {
+                continue;
+            };
+            let target = governing.target(subject.priority(), *metric);
+            let e = replay.evaluate(&governing.calendar, target, now);
+            views.push(ClockView {
+                metric: *metric,
+                cycle: *cycle,
+                phase: e.phase,
+                started_at: replay.started_at,
+                stopped_at: (!e.phase.is_open()).then_some(replay.phase_since),
+                due_at: e.due_at,
+                breached_at: e.breached_at,
+                target_seconds: target.map(|t| t.num_seconds()),
+                elapsed_seconds: e.elapsed.num_seconds(),
+                remaining_seconds: target.map(|t| (t - e.elapsed).num_seconds()),
+            });
+        }
+        let events = sla_clock_event::Entity::find()
+            .filter(sla_clock_event::Column::TicketId.eq(row.id))
+            .order_by_asc(sla_clock_event::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|e| {
+                Some(ClockEventView {
+                    metric: Metric::parse(&e.metric)?,
+                    kind: ClockEventKind::parse(&e.kind)?,
+                    cycle: e.cycle,
+                    at: e.at,
+                    reason: e.reason,
+                })
+            })
+            .collect();
+        let escalations = sla_escalation::Entity::find()
+            .filter(sla_escalation::Column::TicketId.eq(row.id))
+            .order_by_asc(sla_escalation::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|e| {
+                Some(EscalationView {
+                    metric: Metric::parse(&e.metric)?,
+                    threshold: Threshold::parse(&e.threshold)?,
+                    cycle: e.cycle,
+                    reached_at: e.reached_at,
+                    fired_at: e.fired_at,
+                    superseded: e.superseded,
+                })
+            })
+            .collect();
+        let (policy, calendar) = match &governing.policy {
+            Some((_, p)) => (Some(p.name.clone()), p.calendar.clone()),
+            None => (None, None),
+        };
+        Ok(TicketSla {
+            policy,
+            calendar,
+            clocks: views,
+            events,
+            escalations,
+        })
+    }
+
+    /// Re-evaluate the clocks of every ticket that is not solved or closed (after a
+    /// policy or calendar changed), a batch of tickets per transaction.
+    pub async fn recompute_open_clocks(&self) -> Result<usize> {
+        let mut after = 0i64;
+        let mut count = 0;
+        loop {
+            let ids: Vec<i64> = ticket_row::Entity::find()
+                .select_only()
+                .column(ticket_row::Column::Id)
+                .filter(ticket_row::Column::Id.gt(after))
+                .filter(ticket_row::Column::DeletedAt.is_null())
+                .filter(ticket_row::Column::StatusCategory.is_in(["new", "open", "pending"]))
+                .order_by_asc(ticket_row::Column::Id)
+                .limit(200)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let Some(&last) = ids.last() else {
+                return Ok(count);
+            };
+            after = last;
+            let txn = self.begin_write().await?;
+            let now = self.clock.now();
+            for id in &ids {
+                escalate::lock_ticket(&txn, *id).await?;
+                clocks::sync(&txn, *id, Trigger::Recompute, now).await?;
+            }
+            txn.commit().await?;
+            count += ids.len();
+        }
+    }
+
+    /// The clocks started in `[from, to)`, labelled by `group_by`, for the SLA report.
+    pub async fn sla_clock_records(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        group_by: GroupBy,
+    ) -> Result<Vec<ClockRecord>> {
+        let now = self.clock.now();
+        let clocks = sla_clock::Entity::find()
+            .filter(sla_clock::Column::StartedAt.gte(from))
+            .filter(sla_clock::Column::StartedAt.lt(to))
+            .all(&self.db)
+            .await?;
+        let ids: Vec<i64> = {
+            let mut ids: Vec<i64> = clocks.iter().map(|c| c.ticket_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let mut tickets = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            for t in ticket_row::Entity::find()
+                .filter(ticket_row::Column::Id.is_in(chunk.to_vec()))
+                .filter(ticket_row::Column::DeletedAt.is_null())
+                .all(&self.db)
+                .await?
+            {
+                tickets.insert(t.id, t);
+            }
+        }
+        let teams: std::collections::HashMap<i64, String> = team::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.slug))
+            .collect();
+        let users: std::collections::HashMap<i64, String> = match group_by {
+            GroupBy::Assignee => user::Entity::find()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.email))
+                .collect(),
+            _ => Default::default(),
+        };
+        let mut out = Vec::with_capacity(clocks.len());
+        for c in clocks {
+            let (Some(t), Some(metric), Some(phase)) = (
+                tickets.get(&c.ticket_id),
+                Metric::parse(&c.metric),
+                Phase::parse(&c.phase),
+            ) else {
+                continue;
+            };
+            let group = match group_by {
+                GroupBy::Priority => t.priority.clone(),
+                GroupBy::Type => t.type_slug.clone(),
+                GroupBy::Team => t
+                    .team_id
+                    .and_then(|id| teams.get(&id).cloned())
+                    .unwrap_or_else(|| "(no team)".into()),
+                GroupBy::Assignee => t
+                    .assignee_id
+                    .and_then(|id| users.get(&id).cloned())
+                    .unwrap_or_else(|| "(unassigned)".into()),
+            };
+            // A running clock past its due time has breached even if nothing recorded
+            // it yet.
+            let breached =
+                c.breached_at.is_some() || (phase.is_open() && c.due_at.is_some_and(|d| d <= now));
+            let finished = phase == Phase::Stopped;
+            out.push(ClockRecord {
+                group,
+                metric,
+                breached,
+                finished,
+                business_seconds: finished.then_some(c.elapsed_seconds),
+            });
+        }
+        Ok(out)
+    }
+}

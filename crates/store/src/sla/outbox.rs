@@ -1,0 +1,92 @@
+//! The notification outbox: events written in the same transaction as what caused them,
+//! for delivery channels (email, webhooks, Discord) to pick up; until those exist, read
+//! through the API.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+};
+use serde_json::Value;
+
+use crate::entities::{outbox_entry, ticket as ticket_row};
+use crate::{Result, Store};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub topic: String,
+    pub ticket_key: Option<String>,
+    pub payload: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(crate) async fn push<C: ConnectionTrait>(
+    conn: &C,
+    topic: &str,
+    ticket_id: Option<i64>,
+    payload: &Value,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    outbox_entry::Entity::insert(outbox_entry::ActiveModel {
+        topic: Set(topic.to_string()),
+        ticket_id: Set(ticket_id),
+        payload: Set(payload.to_string()),
+        created_at: Set(at),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Outbox entries after the id `after`, oldest first; with `types`, only those about
+    /// tickets of these types.
+    pub async fn outbox(
+        &self,
+        after: Option<i64>,
+        limit: u64,
+        types: Option<&[String]>,
+    ) -> Result<Vec<OutboxEntry>> {
+        let mut q = outbox_entry::Entity::find();
+        if let Some(a) = after {
+            q = q.filter(outbox_entry::Column::Id.gt(a));
+        }
+        if let Some(types) = types {
+            let ids = ticket_row::Entity::find()
+                .select_only()
+                .column(ticket_row::Column::Id)
+                .filter(ticket_row::Column::TypeSlug.is_in(types.iter().cloned()))
+                .into_query();
+            q = q.filter(outbox_entry::Column::TicketId.in_subquery(ids));
+        }
+        let rows = q
+            .order_by_asc(outbox_entry::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.ticket_id).collect();
+        let keys: std::collections::HashMap<i64, String> = if ids.is_empty() {
+            Default::default()
+        } else {
+            ticket_row::Entity::find()
+                .filter(ticket_row::Column::Id.is_in(ids))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.key))
+                .collect()
+        };
+        Ok(rows
+            .into_iter()
+            .map(|r| OutboxEntry {
+                ticket_key: r.ticket_id.and_then(|id| keys.get(&id).cloned()),
+                id: r.id,
+                topic: r.topic,
+                payload: serde_json::from_str(&r.payload).unwrap_or(Value::Null),
+                created_at: r.created_at,
+            })
+            .collect())
+    }
+}
