@@ -591,7 +591,7 @@ pub struct AuditPage {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CalendarOut {
     pub name: String,
-    #[serde(flatten)]
+    /// What `PUT` takes.
     pub spec: crate::sla::spec::CalendarSpec,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -610,7 +610,8 @@ pub struct CalendarImport {
 /// An SLA policy as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PolicyOut {
-    #[serde(flatten)]
+    pub name: String,
+    /// What `PUT` takes.
     pub spec: crate::sla::policy::PolicySpec,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

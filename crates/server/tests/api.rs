@@ -424,3 +424,90 @@ async fn reference_page_needs_no_network() {
     let health: Value = app.get("/health").await.json().await.unwrap();
     assert_eq!(health["status"], "ok");
 }
+
+api_test!(list_by_team_and_sla_due, |app| async move {
+    use chrono::TimeZone;
+    let t0 = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+    app.db.store.clock().freeze(t0);
+    for slug in ["it", "network"] {
+        let r = app
+            .post("/teams", &json!({"slug": slug, "name": slug}))
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let it = |priority: &str, team: Value| {
+        let mut body = json!({"type": "it_support", "title": "slow", "priority": priority,
+            "fields": {"category": "hardware", "device": "laptop"}});
+        if !team.is_null() {
+            body["team"] = team;
+        }
+        body
+    };
+    // The type's first team works a ticket unless another is named.
+    let a = app.create(it("P3", Value::Null)).await;
+    assert_eq!(a["team"], "it");
+    let b = app.create(it("P0", json!("network"))).await;
+    assert_eq!(b["team"], "network");
+    let c = app.create(it("P1", Value::Null)).await;
+    let r = app
+        .client
+        .patch(app.url("/tickets/IT-3"))
+        .header("if-match", "*")
+        .json(&json!({"team": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.json::<Value>().await.unwrap()["team"].is_null());
+    // Under the default policy (around the clock) resolution is due 72 h, 2 h and 8 h on.
+    let due = |v: &Value| v["sla"]["resolution_due_at"].as_str().unwrap().to_string();
+    let at = |h: i64| {
+        (t0 + chrono::Duration::hours(h)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    };
+    assert_eq!([due(&a), due(&b), due(&c)], [at(72), at(2), at(8)]);
+    let keys = |v: Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["key"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let get = |path: String| {
+        let app = &app;
+        async move {
+            let r = app.get(&path).await;
+            assert_eq!(r.status(), 200, "{path}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    assert_eq!(keys(get("/tickets?team=it".into()).await), ["IT-1"]);
+    assert_eq!(keys(get("/tickets?team.null=true".into()).await), ["IT-3"]);
+    assert_eq!(
+        keys(get("/tickets?team.in=it,network&sort=team".into()).await),
+        ["IT-1", "IT-2"]
+    );
+    // "Breaching soon": due within 9 hours, soonest first, paged by cursor.
+    let soon = format!(
+        "/tickets?resolution_due_at.lte={}&sort=resolution_due_at&limit=1",
+        at(9).replace('+', "%2B")
+    );
+    let page = get(soon.clone()).await;
+    let cursor = page["next_cursor"].as_str().unwrap().to_string();
+    assert_eq!(keys(page), ["IT-2"]);
+    let page = get(format!("{soon}&cursor={cursor}")).await;
+    assert_eq!(keys(page.clone()), ["IT-3"]);
+    assert!(page["next_cursor"].is_null());
+    // Pending pauses the clocks: no due time, and the ticket leaves the queue.
+    let r = app
+        .client
+        .patch(app.url("/tickets/IT-2"))
+        .header("if-match", "*")
+        .json(&json!({"status": "pending"}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert!(v["sla"]["resolution_due_at"].is_null(), "{v}");
+    assert_eq!(keys(get(soon).await), ["IT-3"]);
+});

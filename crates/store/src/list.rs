@@ -33,10 +33,15 @@ pub enum CoreField {
     CreatedAt,
     UpdatedAt,
     Title,
+    /// The team's slug.
+    Team,
+    FirstResponseDueAt,
+    NextResponseDueAt,
+    ResolutionDueAt,
 }
 
 impl CoreField {
-    pub const ALL: [CoreField; 10] = [
+    pub const ALL: [CoreField; 14] = [
         CoreField::Id,
         CoreField::Status,
         CoreField::StatusCategory,
@@ -47,6 +52,10 @@ impl CoreField {
         CoreField::CreatedAt,
         CoreField::UpdatedAt,
         CoreField::Title,
+        CoreField::Team,
+        CoreField::FirstResponseDueAt,
+        CoreField::NextResponseDueAt,
+        CoreField::ResolutionDueAt,
     ];
 
     /// The name in query strings.
@@ -62,6 +71,10 @@ impl CoreField {
             CoreField::CreatedAt => "created_at",
             CoreField::UpdatedAt => "updated_at",
             CoreField::Title => "title",
+            CoreField::Team => "team",
+            CoreField::FirstResponseDueAt => "first_response_due_at",
+            CoreField::NextResponseDueAt => "next_response_due_at",
+            CoreField::ResolutionDueAt => "resolution_due_at",
         }
     }
 
@@ -75,7 +88,11 @@ impl CoreField {
     fn kind(self) -> ColumnKind {
         match self {
             CoreField::Id | CoreField::AssigneeId | CoreField::RequesterId => ColumnKind::Integer,
-            CoreField::CreatedAt | CoreField::UpdatedAt => ColumnKind::Timestamp,
+            CoreField::CreatedAt
+            | CoreField::UpdatedAt
+            | CoreField::FirstResponseDueAt
+            | CoreField::NextResponseDueAt
+            | CoreField::ResolutionDueAt => ColumnKind::Timestamp,
             _ => ColumnKind::Text,
         }
     }
@@ -85,7 +102,15 @@ impl CoreField {
     }
 
     fn nullable(self) -> bool {
-        matches!(self, CoreField::AssigneeId | CoreField::RequesterId)
+        matches!(
+            self,
+            CoreField::AssigneeId
+                | CoreField::RequesterId
+                | CoreField::Team
+                | CoreField::FirstResponseDueAt
+                | CoreField::NextResponseDueAt
+                | CoreField::ResolutionDueAt
+        )
     }
 }
 
@@ -263,6 +288,26 @@ impl Store {
         param: &str,
     ) -> std::result::Result<Column, FieldError> {
         match target {
+            // Tickets hold the team's id; lists speak of its slug.
+            Target::Core(CoreField::Team) => Ok(Column {
+                expr: SimpleExpr::SubQuery(
+                    None,
+                    Box::new(
+                        Query::select()
+                            .column((Alias::new("tm"), Alias::new("slug")))
+                            .from_as(Alias::new("teams"), Alias::new("tm"))
+                            .and_where(
+                                Expr::col((Alias::new("tm"), Alias::new("id")))
+                                    .equals((Alias::new("t"), Alias::new("team_id"))),
+                            )
+                            .to_owned()
+                            .into(),
+                    ),
+                ),
+                kind: ColumnKind::Text,
+                nullable: true,
+                enum_values: None,
+            }),
             Target::Core(c) => Ok(Column {
                 expr: Expr::col((Alias::new("t"), Alias::new(c.column()))).into(),
                 kind: c.kind(),
@@ -602,9 +647,18 @@ fn sort_value(t: &Ticket, target: &Target) -> Value {
             CoreField::CreatedAt => Value::from(t.created_at.to_rfc3339()),
             CoreField::UpdatedAt => Value::from(t.updated_at.to_rfc3339()),
             CoreField::Title => Value::from(t.title.clone()),
+            CoreField::Team => t.team.clone().map(Value::from).unwrap_or(Value::Null),
+            CoreField::FirstResponseDueAt => rfc3339(t.first_response_due_at),
+            CoreField::NextResponseDueAt => rfc3339(t.next_response_due_at),
+            CoreField::ResolutionDueAt => rfc3339(t.resolution_due_at),
         },
         Target::Field(f) => t.fields.get(f).cloned().unwrap_or(Value::Null),
     }
+}
+
+fn rfc3339(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
+    t.map(|t| Value::from(t.to_rfc3339()))
+        .unwrap_or(Value::Null)
 }
 
 fn encode_cursor(last: &Ticket, keys: &[(Column, bool, Target)]) -> String {

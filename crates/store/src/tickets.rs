@@ -930,7 +930,11 @@ impl Store {
         model.deleted_at = Set(deleted.then_some(at));
         model.updated_at = Set(at);
         model.row_version = Set(version + 1);
-        model.update(&txn).await?;
+        let updated = model.update(&txn).await?;
+        if !deleted {
+            // Escalation jobs of a deleted ticket are dropped; a restore schedules them.
+            crate::sla::sync(&txn, updated.id, Trigger::Recompute, at).await?;
+        }
         txn.commit().await?;
         Ok(())
     }

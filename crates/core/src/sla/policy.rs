@@ -412,7 +412,7 @@ impl PolicySpec {
         use Recipient::{Admins, Assignee, Team};
         PolicySpec {
             name: "default".into(),
-            description: Some("Applies to every ticket no other policy matches.".into()),
+            description: Some("Applies when no other policy matches.".into()),
             enabled: true,
             position: 1000,
             conditions: Conditions::default(),
@@ -439,7 +439,7 @@ impl PolicySpec {
                 Escalation {
                     on: Threshold::StillBreached,
                     metrics: Vec::new(),
-                    actions: vec![Action::RaisePriority, notify(&[Admins])],
+                    actions: vec![notify(&[Admins])],
                 },
             ],
         }
@@ -669,12 +669,9 @@ mod tests {
         );
         assert_eq!(
             p.actions_for(Threshold::StillBreached, NextResponse),
-            vec![
-                &Action::RaisePriority,
-                &Action::Notify {
-                    to: vec![Recipient::Admins]
-                }
-            ]
+            vec![&Action::Notify {
+                to: vec![Recipient::Admins]
+            }]
         );
     }
 

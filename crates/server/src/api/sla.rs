@@ -45,6 +45,7 @@ fn calendar_out(c: StoredCalendar) -> CalendarOut {
 
 fn policy_out(p: StoredPolicy) -> PolicyOut {
     PolicyOut {
+        name: p.spec.name.clone(),
         spec: p.spec,
         created_at: p.created_at,
         updated_at: p.updated_at,
@@ -460,8 +461,10 @@ impl ReportQuery {
     get, path = "/sla/report", tag = "sla",
     params(ReportParams),
     responses(
-        (status = 200, body = SlaReportOut, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv", description = "With format=csv or Accept: text/csv"),
+        (status = 200, description = "The report; CSV with format=csv or Accept: text/csv", content(
+            (SlaReportOut = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 400, body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -475,7 +475,9 @@ fn merge_repeated(filters: Vec<Filter>) -> Vec<Filter> {
 /// List tickets
 ///
 /// Filters: `type`, `status`, `status_category`, `priority`, `assignee_id`,
-/// `requester_id`, `source`, `created_at`, `updated_at`, `title`, and a type's own fields
+/// `requester_id`, `team` (slug), `source`, `created_at`, `updated_at`, `title`, the SLA
+/// due times `first_response_due_at`, `next_response_due_at`, `resolution_due_at` (e.g.
+/// `resolution_due_at.lte=<time>` for "breaching soon"), and a type's own fields
 /// as `f.<field>` (needs `type`). Each takes an operator suffix: `.eq` (default), `.ne`,
 /// `.gt`, `.gte`, `.lt`, `.lte`, `.in` (comma-separated), `.null` (true/false),
 /// `.contains` (text). Repeating a parameter means "any of". `tag` (repeatable: all of),
@@ -488,6 +490,7 @@ fn merge_repeated(filters: Vec<Filter>) -> Vec<Filter> {
         ("type" = Option<String>, Query, description = "Ticket type slug (required for f.* filters and sorts)"),
         ("status" = Option<String>, Query),
         ("priority" = Option<String>, Query, description = "P0-P3; also priority.lte=P1 etc."),
+        ("team" = Option<String>, Query, description = "A team's slug; team.null=true for tickets without a team"),
         ("tag" = Option<String>, Query, description = "Tickets with this tag (repeat for all of several)"),
         ("q" = Option<String>, Query, description = "Full-text search: every word must match (prefixes match)"),
         ("sort" = Option<String>, Query, description = "e.g. -created_at or f.affected_users,-id"),
