@@ -62,6 +62,8 @@ pub(crate) async fn put<C: ConnectionTrait>(
             OnConflict::column(col("dedupe_key"))
                 .values([
                     (col("run_at"), Expr::val(run_at)),
+                    // A new schedule is a new job: its retries back off from the start.
+                    (col("attempts"), Expr::val(0)),
                     (col("lease_owner"), Expr::val(Option::<String>::None)),
                     (col("lease_until"), Expr::val(Option::<DateTime<Utc>>::None)),
                     (col("updated_at"), Expr::val(now)),

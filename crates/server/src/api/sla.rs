@@ -200,12 +200,9 @@ async fn import_calendar(
             format!("the file is not UTF-8: {e}"),
         )
     })?;
+    // "line N: why", or just why when the file as a whole is the problem (line 0).
     let holidays = holidays_from_ical(text).map_err(|e| {
-        ApiError::invalid_field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "",
-            format!("line {}: {}", e.line, e.message),
-        )
+        ApiError::invalid_field(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string())
     })?;
     let mut spec = app.store.calendar(&name).await?.spec;
     let imported = holidays.len();

@@ -138,8 +138,9 @@ impl Store {
             let mut changed = false;
             for (i, &(threshold, at)) in reached.iter().enumerate() {
                 // A warning found together with its breach (the sweep was late) is
-                // recorded but not acted on: the breach says more.
-                let superseded = i + 1 < reached.len();
+                // recorded but not acted on: the breach says more. A breach is always
+                // acted on, even when found together with its reminder.
+                let superseded = threshold == Threshold::Warning && i + 1 < reached.len();
                 if !record_firing(
                     &txn, ticket_id, metric, cycle, threshold, at, now, owner, superseded,
                 )
@@ -212,8 +213,14 @@ impl Store {
         };
         match action {
             Action::Notify { .. } => {
+                // Read again: an earlier action of this firing may have reassigned the
+                // ticket or raised its priority; the notification tells who has it now.
+                let row = &crate::entities::ticket::Entity::find_by_id(row.id)
+                    .one(txn)
+                    .await?
+                    .unwrap_or_else(|| row.clone());
                 let to = action.recipients();
-                let user_ids = recipients(txn, subject, &to).await?;
+                let user_ids = recipients(txn, row, &to).await?;
                 let team = match row.team_id {
                     Some(id) => team::Entity::find_by_id(id).one(txn).await?.map(|t| t.slug),
                     None => None,
@@ -373,15 +380,15 @@ async fn record_firing<C: ConnectionTrait>(
 /// The users a notification goes to.
 async fn recipients<C: ConnectionTrait>(
     conn: &C,
-    subject: &Subject,
+    row: &crate::entities::ticket::Model,
     to: &[Recipient],
 ) -> Result<Vec<i64>> {
     let mut ids: Vec<i64> = Vec::new();
     for r in to {
         match r {
-            Recipient::Assignee => ids.extend(subject.row.assignee_id),
+            Recipient::Assignee => ids.extend(row.assignee_id),
             Recipient::Team => {
-                if let Some(team_id) = subject.row.team_id {
+                if let Some(team_id) = row.team_id {
                     ids.extend(
                         team_member::Entity::find()
                             .filter(team_member::Column::TeamId.eq(team_id))
