@@ -2,7 +2,7 @@
 //! address, a Discord user id, ...). Requesters are not users of Docket.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::{requester, requester_identity};
@@ -38,21 +38,31 @@ impl RequesterRef {
 /// of a known requester are added to it. Two requests that create the same new requester
 /// at once (PostgreSQL runs them concurrently) end with one requester: the loser of the
 /// race on an identity drops the requester it made and uses the winner's.
-pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<i64> {
+/// Returns the requester's id and whether their organisation changed (SLA policies select
+/// on it, so their other open tickets need their clocks recomputed).
+pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<(i64, bool)> {
     let id = resolve_id(conn, r).await?;
-    if let Some(org) = r
+    let Some(org) = r
         .organization
         .as_deref()
         .map(str::trim)
         .filter(|o| !o.is_empty())
-    {
-        requester::Entity::update_many()
-            .col_expr(requester::Column::Organization, Expr::value(org))
-            .filter(requester::Column::Id.eq(id))
-            .exec(conn)
-            .await?;
-    }
-    Ok(id)
+    else {
+        return Ok((id, false));
+    };
+    let changed = requester::Entity::update_many()
+        .col_expr(requester::Column::Organization, Expr::value(org))
+        .filter(requester::Column::Id.eq(id))
+        .filter(
+            requester::Column::Organization
+                .is_null()
+                .or(requester::Column::Organization.ne(org)),
+        )
+        .exec(conn)
+        .await?
+        .rows_affected
+        > 0;
+    Ok((id, changed))
 }
 
 async fn resolve_id<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<i64> {

@@ -401,6 +401,10 @@ impl Store {
             Some(r) if errors.is_empty() => Some(requesters::resolve(&txn, r).await?),
             _ => None,
         };
+        let (requester_id, organization_changed) = match requester_id {
+            Some((id, changed)) => (Some(id), changed),
+            None => (None, false),
+        };
         if !errors.is_empty() {
             txn.rollback().await?;
             return Err(StoreError::Invalid(errors));
@@ -467,6 +471,24 @@ impl Store {
         });
         record_event(&txn, id, &new.actor, "created", None, Some(&summary), at).await?;
         crate::sla::sync(&txn, id, Trigger::Changed, at).await?;
+        if organization_changed {
+            // Policies may select on the organisation: the requester's other open
+            // tickets may now fall under another one.
+            let others: Vec<i64> = ticket_row::Entity::find()
+                .select_only()
+                .column(ticket_row::Column::Id)
+                .filter(ticket_row::Column::RequesterId.eq(requester_id))
+                .filter(ticket_row::Column::Id.ne(id))
+                .filter(ticket_row::Column::DeletedAt.is_null())
+                .filter(ticket_row::Column::StatusCategory.is_in(["new", "open", "pending"]))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            for other in others {
+                crate::sla::escalate::lock_ticket(&txn, other).await?;
+                crate::sla::sync(&txn, other, Trigger::Recompute, at).await?;
+            }
+        }
         if let Some(k) = &new.idempotency {
             let response = StoredResponse {
                 status: 201,

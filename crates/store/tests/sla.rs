@@ -436,3 +436,104 @@ both_backends!(each_next_response_cycle_escalates_once, |db| async move {
         .collect();
     assert_eq!(nr, vec![(1, Some(at(17))), (2, Some(at(37)))]);
 });
+
+both_backends!(
+    a_cycle_answered_late_still_fires_its_breach,
+    |db| async move {
+        let s = &db.store;
+        s.clock().freeze(t0());
+        apply(s, &simple_type(), false).await;
+        let (key, _) = s
+            .create_ticket(NewTicket {
+                type_slug: "gen".into(),
+                title: "Printer queue stuck".into(),
+                priority: Some(Priority::P0),
+                requester: Some(docket_store::RequesterRef {
+                    email: Some("late@example.com".into()),
+                    ..Default::default()
+                }),
+                actor: "test".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let at = |m: i64| t0() + Duration::minutes(m);
+        let minute = |m: i64| s.clock().freeze(at(m));
+        minute(1);
+        public_reply(s, &key, false).await;
+        minute(2);
+        public_reply(s, &key, true).await;
+        // Cycle 1 is due at 17 and answered at 20, with no sweep in between; the
+        // requester writes again before any sweep runs.
+        minute(20);
+        public_reply(s, &key, false).await;
+        minute(21);
+        public_reply(s, &key, true).await;
+        minute(22);
+        sweep(s, "a").await;
+        let fired: Vec<(i32, Threshold, bool)> = s
+            .ticket_sla(&key)
+            .await
+            .unwrap()
+            .escalations
+            .iter()
+            .filter(|e| e.metric == Metric::NextResponse)
+            .map(|e| (e.cycle, e.threshold, e.superseded))
+            .collect();
+        assert_eq!(
+            fired,
+            [
+                (1, Threshold::Warning, true),
+                (1, Threshold::Breach, false)
+            ],
+            "cycle 1 breached before it was answered; cycle 2 has reached nothing yet"
+        );
+    }
+);
+
+both_backends!(
+    an_organisation_learned_later_moves_open_tickets_to_its_policy,
+    |db| async move {
+        let s = &db.store;
+        s.clock().freeze(t0());
+        apply(s, &simple_type(), false).await;
+        let mut acme = PolicySpec::default_policy();
+        acme.name = "acme".into();
+        acme.position = 10;
+        acme.conditions.organizations = vec!["Acme Corp".into()];
+        acme.targets.p2.resolution = Some(60);
+        let actor = docket_store::identity::Actor::new("test", None);
+        s.put_policy("acme", acme, &actor).await.unwrap();
+        let open = |organization: Option<&str>| NewTicket {
+            type_slug: "gen".into(),
+            title: "VPN drops".into(),
+            requester: Some(docket_store::RequesterRef {
+                email: Some("ana@acme.example".into()),
+                organization: organization.map(str::to_string),
+                ..Default::default()
+            }),
+            actor: "test".into(),
+            ..Default::default()
+        };
+        let (first, _) = s.create_ticket(open(None)).await.unwrap();
+        assert_eq!(
+            s.ticket_sla(&first).await.unwrap().policy.as_deref(),
+            Some("default")
+        );
+        // A later ticket tells who Ana works for: her first ticket now falls under Acme's
+        // policy, its resolution due an hour after it was opened.
+        s.clock().freeze(t0() + Duration::minutes(5));
+        s.create_ticket(open(Some("Acme Corp"))).await.unwrap();
+        assert_eq!(
+            s.ticket_sla(&first).await.unwrap().policy.as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            s.get_ticket(&first, false)
+                .await
+                .unwrap()
+                .resolution_due_at,
+            Some(t0() + Duration::minutes(60))
+        );
+    }
+);

@@ -111,7 +111,19 @@ impl Governing {
         let chosen = docket_core::sla::policy::select(&specs, &subject.facts())
             .and_then(|spec| policies.iter().find(|(_, p)| p.name == spec.name).cloned());
         let calendar = match chosen.as_ref().and_then(|(_, p)| p.calendar.as_deref()) {
-            Some(name) => config::load_calendar(conn, name).await?,
+            Some(name) => match config::load_calendar(conn, name).await {
+                Ok(c) => c,
+                // Deletes refuse a calendar in use; should one go missing anyway, ticket
+                // writes must not fail over it: count around the clock and say so.
+                Err(StoreError::NotFound(_)) => {
+                    tracing::warn!(
+                        calendar = name,
+                        "SLA calendar missing; counting around the clock"
+                    );
+                    Calendar::always()
+                }
+                Err(e) => return Err(e),
+            },
             None => Calendar::always(),
         };
         Ok(Governing {
@@ -148,6 +160,15 @@ pub(crate) async fn load_history<C: ConnectionTrait>(conn: &C, ticket_id: i64) -
             .push(ClockEvent { kind, at: e.at });
     }
     Ok(history)
+}
+
+/// Every cycle of a metric with its replay, oldest first.
+pub(crate) fn cycles(history: &History, metric: Metric) -> Vec<(i32, Replay)> {
+    history
+        .iter()
+        .filter(|((m, _), _)| *m == metric)
+        .filter_map(|((_, cycle), events)| Replay::from_events(events).map(|r| (*cycle, r)))
+        .collect()
 }
 
 /// The latest cycle of a metric and its replay.
@@ -473,22 +494,21 @@ async fn schedule<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let ticket_id = subject.row.id;
-    let next = match (latest(history, metric), &governing.policy) {
-        (Some((cycle, replay)), Some((_, policy))) => {
-            match governing.target(subject.priority(), metric) {
-                Some(target) => {
-                    let done = fired(conn, ticket_id, metric, cycle).await?;
-                    threshold_times(policy, &governing.calendar, &replay, target)
-                        .into_iter()
-                        .filter(|(t, _)| !done.contains(t))
-                        .filter_map(|(_, at)| at)
-                        .min()
-                }
-                None => None,
-            }
+    let mut next: Option<DateTime<Utc>> = None;
+    if let (Some((_, policy)), Some(target)) = (
+        &governing.policy,
+        governing.target(subject.priority(), metric),
+    ) {
+        for (cycle, replay) in cycles(history, metric) {
+            let done = fired(conn, ticket_id, metric, cycle).await?;
+            let first = threshold_times(policy, &governing.calendar, &replay, target)
+                .into_iter()
+                .filter(|(t, _)| !done.contains(t))
+                .filter_map(|(_, at)| at)
+                .min();
+            next = next.into_iter().chain(first).min();
         }
-        _ => None,
-    };
+    }
     crate::jobs::put(
         conn,
         QUEUE,

@@ -8,7 +8,7 @@ use docket_core::sla::policy::PolicySpec;
 use docket_core::sla::spec::CalendarSpec;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -182,8 +182,11 @@ impl Store {
     /// Delete a calendar no policy uses.
     pub async fn delete_calendar(&self, name: &str, actor: &Actor) -> Result<()> {
         let txn = self.begin_write().await?;
+        // Locked before the policies are read, so a policy taking it up meanwhile is
+        // either seen below or finds the calendar gone.
         let row = sla_calendar::Entity::find()
             .filter(sla_calendar::Column::Name.eq(name))
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("calendar {name}")))?;
@@ -252,8 +255,11 @@ impl Store {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
         if let Some(cal) = &spec.calendar {
+            // Held until commit: a concurrent delete of the calendar waits for this
+            // policy, then sees it and refuses.
             let exists = sla_calendar::Entity::find()
                 .filter(sla_calendar::Column::Name.eq(cal.as_str()))
+                .lock_shared()
                 .one(&txn)
                 .await?
                 .is_some();

@@ -123,11 +123,16 @@ impl Store {
         let history = clocks::load_history(&txn, ticket_id).await?;
         let governing = Governing::for_subject(&txn, &subject).await?;
         let mut fired_now = 0;
-        if let (Some((cycle, replay)), Some((_, policy)), Some(target)) = (
-            clocks::latest(&history, metric),
-            governing.policy.as_ref(),
-            governing.target(subject.priority(), metric),
-        ) {
+        let mut changed = false;
+        // Every cycle, not only the latest: a next-response cycle that breached and was
+        // answered before a sweep came still fires its breach.
+        for (cycle, replay) in clocks::cycles(&history, metric) {
+            let (Some((_, policy)), Some(target)) = (
+                governing.policy.as_ref(),
+                governing.target(subject.priority(), metric),
+            ) else {
+                break;
+            };
             let before = clocks::fired(&txn, ticket_id, metric, cycle).await?;
             let reached: Vec<(Threshold, DateTime<Utc>)> =
                 clocks::threshold_times(policy, &governing.calendar, &replay, target)
@@ -135,7 +140,6 @@ impl Store {
                     .filter(|(t, _)| !before.contains(t))
                     .filter_map(|(t, at)| at.filter(|&at| at <= now).map(|at| (t, at)))
                     .collect();
-            let mut changed = false;
             for (i, &(threshold, at)) in reached.iter().enumerate() {
                 // A warning found together with its breach (the sweep was late) is
                 // recorded but not acted on: the breach says more. A breach is always
@@ -167,22 +171,24 @@ impl Store {
                 }
                 for action in policy.actions_for(threshold, metric) {
                     changed |= self
-                        .act(&txn, &subject, policy, metric, threshold, at, action, now)
+                        .act(
+                            &txn, &subject, policy, metric, cycle, threshold, at, action, now,
+                        )
                         .await?;
                 }
             }
-            if changed {
-                let stmt = Query::update()
-                    .table(Alias::new("tickets"))
-                    .value(
-                        Alias::new("row_version"),
-                        Expr::col(Alias::new("row_version")).add(1),
-                    )
-                    .value(Alias::new("updated_at"), now)
-                    .and_where(Expr::col(Alias::new("id")).eq(ticket_id))
-                    .to_owned();
-                txn.execute(&stmt).await?;
-            }
+        }
+        if changed {
+            let stmt = Query::update()
+                .table(Alias::new("tickets"))
+                .value(
+                    Alias::new("row_version"),
+                    Expr::col(Alias::new("row_version")).add(1),
+                )
+                .value(Alias::new("updated_at"), now)
+                .and_where(Expr::col(Alias::new("id")).eq(ticket_id))
+                .to_owned();
+            txn.execute(&stmt).await?;
         }
         // Recompute (a raised priority moves due times) and schedule the next threshold.
         clocks::sync(&txn, ticket_id, Trigger::Recompute, now).await?;
@@ -198,6 +204,7 @@ impl Store {
         subject: &Subject,
         policy: &PolicySpec,
         metric: Metric,
+        cycle: i32,
         threshold: Threshold,
         reached_at: DateTime<Utc>,
         action: &Action,
@@ -228,7 +235,7 @@ impl Store {
                 let payload = json!({
                     "ticket": row.key, "ticket_id": row.id, "title": row.title,
                     "type": row.type_slug, "priority": row.priority, "status": row.status,
-                    "metric": metric.as_str(), "threshold": threshold.as_str(),
+                    "metric": metric.as_str(), "cycle": cycle, "threshold": threshold.as_str(),
                     "reached_at": reached_at, "policy": policy.name,
                     "assignee_id": row.assignee_id, "team": team,
                     "recipients": to, "user_ids": user_ids,
