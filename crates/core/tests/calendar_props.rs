@@ -2,10 +2,12 @@
 //! dated and yearly holidays) in time zones with daylight saving, random starts and
 //! targets spanning weeks.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
-use docket_core::sla::calendar::{Calendar, Holiday, Interval};
+use docket_core::sla::calendar::Calendar;
 use proptest::prelude::*;
+
+mod support;
 
 const ZONES: [Tz; 6] = [
     Tz::UTC,
@@ -16,47 +18,8 @@ const ZONES: [Tz; 6] = [
     chrono_tz::America::Santiago,
 ];
 
-fn day() -> impl Strategy<Value = Vec<Interval>> {
-    // Up to three intervals: six cut points, sorted and distinct, paired up.
-    (0usize..=3, proptest::collection::btree_set(0u32..=1440, 6)).prop_map(|(k, cuts)| {
-        let cuts: Vec<u32> = cuts.into_iter().collect();
-        (0..k)
-            .map(|i| Interval {
-                start: cuts[2 * i],
-                end: cuts[2 * i + 1],
-            })
-            .collect()
-    })
-}
-
-fn holiday() -> impl Strategy<Value = Holiday> {
-    prop_oneof![
-        (0i64..730).prop_map(|d| Holiday::Dated {
-            date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(d)
-        }),
-        (1u32..=12, 1u32..=28).prop_map(|(month, day)| Holiday::Yearly { month, day }),
-    ]
-}
-
 fn calendar() -> impl Strategy<Value = Calendar> {
-    (
-        0usize..ZONES.len(),
-        proptest::collection::vec(day(), 7),
-        proptest::collection::vec(holiday(), 0..12),
-    )
-        .prop_filter_map(
-            "a week with at least ten working hours",
-            |(z, days, holidays)| {
-                // Three weeks of business time must fall due within the three years the
-                // calendar looks ahead.
-                let minutes: u32 = days.iter().flatten().map(|iv| iv.end - iv.start).sum();
-                if minutes < 10 * 60 {
-                    return None;
-                }
-                let week: [Vec<Interval>; 7] = days.try_into().ok()?;
-                Calendar::new(ZONES[z], week, holidays).ok()
-            },
-        )
+    support::calendar(&ZONES, 12)
 }
 
 fn instant() -> impl Strategy<Value = DateTime<Utc>> {

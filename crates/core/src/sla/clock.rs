@@ -205,7 +205,8 @@ impl Replay {
         };
         let due_at = target.and_then(|t| self.reached_at(calendar, t));
         // Reaching the target exactly at the stop is in time; only later is a breach.
-        let breached_at = due_at.filter(|&d| d <= now && (d < end || self.phase.is_open()));
+        let breached_at =
+            due_at.filter(|&d| d <= now && (self.phase.is_open() || d < self.phase_since));
         Evaluation {
             phase: self.phase,
             due_at,
@@ -331,6 +332,16 @@ mod tests {
         let late = Replay::from_events(&[start, ev(Stop, t(23, 10, 1))]).unwrap();
         let e = late.evaluate(&office(), Some(Duration::hours(1)), t(24, 9, 0));
         assert_eq!(e.breached_at, Some(t(23, 10, 0)));
+    }
+
+    #[test]
+    fn a_breach_before_the_stop_shows_at_any_later_now() {
+        // Evaluated at 10:30, between the breach (10:00) and the stop (11:00).
+        let r = Replay::from_events(&[ev(Start, t(23, 9, 0)), ev(Stop, t(23, 11, 0))]).unwrap();
+        let e = r.evaluate(&Calendar::always(), Some(Duration::hours(1)), t(23, 10, 30));
+        assert_eq!(e.breached_at, Some(t(23, 10, 0)));
+        let e = r.evaluate(&Calendar::always(), Some(Duration::hours(1)), t(23, 9, 30));
+        assert_eq!(e.breached_at, None, "not yet at 09:30");
     }
 
     #[test]
