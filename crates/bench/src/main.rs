@@ -10,10 +10,15 @@
 //!   through `Store::list_tickets`, next to the same query on the same data stored as one
 //!   JSON column per ticket.
 //!
+//! With `--sweep` it measures the SLA escalation sweep instead, on a database of open
+//! tickets with their clocks and escalation jobs (see `sweep.rs`).
+//!
 //! It prints figures only; docs/benchmarks.md says how to read them.
 
 mod payload;
 mod sql;
+mod statements;
+mod sweep;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -87,6 +92,39 @@ struct Args {
     /// Keep the scratch databases (and print where they are) instead of dropping them.
     #[arg(long)]
     keep: bool,
+    /// Measure the SLA escalation sweep instead of creates and lists.
+    #[arg(long)]
+    sweep: bool,
+    /// Open tickets for the sweep benchmark (each with a first-response and a resolution
+    /// clock and job).
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(2..=5_000_000))]
+    sweep_tickets: u64,
+    /// Percent of the open tickets whose first-response job is due (half past the
+    /// warning, half past the breach); the rest are due later.
+    #[arg(long, default_value_t = 1.0, value_parser = due_percent)]
+    due_percent: f64,
+    /// Jobs a sweep claims at a time (`docket serve` claims 100).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    sweep_batch: u64,
+    /// Timed sweeps with nothing due, before and after the backlog.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_sweeps: u64,
+    /// Instances working through the backlog at once (each a connection pool of its own).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
+    sweepers: u64,
+    /// Also count the statements the sweeps send (and the time the database took for
+    /// them). Slows every statement down: the timings of such a run are not figures.
+    #[arg(long)]
+    count_statements: bool,
+}
+
+fn due_percent(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=50.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("between 0 and 50".into())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -218,6 +256,10 @@ async fn main() -> anyhow::Result<()> {
         BackendArg::Postgres => vec![Backend::Postgres],
         BackendArg::Both => vec![Backend::Sqlite, Backend::Postgres],
     };
+    let dir = types_dir(args.types_dir.clone());
+    if args.sweep {
+        return sweep_main(&args, &backends, &dir).await;
+    }
     let mut per_run = args.http_tickets;
     if 6 * per_run > args.tickets {
         per_run = (args.tickets / 6).max(1);
@@ -232,11 +274,8 @@ async fn main() -> anyhow::Result<()> {
          {} timed runs per list query; {} CPU(s)",
         args.tickets,
         args.queries,
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        cpus()
     );
-    let dir = types_dir(args.types_dir.clone());
     let mut reports = Vec::new();
     for backend in backends {
         let report = tokio::select! {
@@ -259,6 +298,68 @@ async fn main() -> anyhow::Result<()> {
     if reports.len() > 1 {
         print_summary(&reports);
     }
+    Ok(())
+}
+
+fn cpus() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+fn label(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
+    }
+}
+
+async fn sweep_main(
+    args: &Args,
+    backends: &[Backend],
+    types_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let sweep_args = sweep::SweepArgs {
+        tickets: args.sweep_tickets,
+        due_percent: args.due_percent,
+        batch: args.sweep_batch,
+        idle_sweeps: args.idle_sweeps,
+        sweepers: args.sweepers,
+        explain: args.explain,
+        statements: if args.count_statements {
+            Some(statements::Statements::install()?)
+        } else {
+            None
+        },
+    };
+    println!(
+        "docket-bench --sweep: {} open tickets, {}% of them due; batch {}, {} sweeper(s); {} CPU(s)",
+        args.sweep_tickets,
+        args.due_percent,
+        args.sweep_batch,
+        args.sweepers,
+        cpus()
+    );
+    let mut reports = Vec::new();
+    for &backend in backends {
+        let report = tokio::select! {
+            r = with_scratch(backend, args, |url, schema| {
+                let sweep_args = sweep_args.clone();
+                async move {
+                    sweep::measure_sweep(label(backend), &url, schema.as_deref(), &sweep_args, types_dir).await
+                }
+            }) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        };
+        match report {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                cleanup_leftovers(args).await;
+                return Err(e.context(format!("{backend:?}")));
+            }
+        }
+    }
+    sweep::print_sweep_reports(&reports);
     Ok(())
 }
 
@@ -335,12 +436,13 @@ async fn cleanup_leftovers(args: &Args) {
     let _ = admin.close().await;
 }
 
-async fn run_backend(
-    backend: Backend,
-    args: &Args,
-    per_run: u64,
-    types_dir: &std::path::Path,
-) -> anyhow::Result<Report> {
+/// Run `f` on a scratch database of its own (its URL and PostgreSQL schema), then drop
+/// the database (or keep it with --keep).
+async fn with_scratch<T, F, Fut>(backend: Backend, args: &Args, f: F) -> anyhow::Result<T>
+where
+    F: FnOnce(String, Option<String>) -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
     let name = scratch_name();
     let (url, schema, scratch) = match backend {
         Backend::Sqlite => {
@@ -367,7 +469,7 @@ async fn run_backend(
             )
         }
     };
-    let result = measure(backend, &url, schema.as_deref(), args, per_run, types_dir).await;
+    let result = f(url.clone(), schema).await;
     if args.keep {
         match &scratch {
             Scratch::Sqlite(dir) => println!("  kept: {url} (remove {} when done)", dir.display()),
@@ -383,6 +485,18 @@ async fn run_backend(
     result
 }
 
+async fn run_backend(
+    backend: Backend,
+    args: &Args,
+    per_run: u64,
+    types_dir: &std::path::Path,
+) -> anyhow::Result<Report> {
+    with_scratch(backend, args, |url, schema| async move {
+        measure(backend, &url, schema.as_deref(), args, per_run, types_dir).await
+    })
+    .await
+}
+
 async fn measure(
     backend: Backend,
     url: &str,
@@ -391,10 +505,7 @@ async fn measure(
     per_run: u64,
     types_dir: &std::path::Path,
 ) -> anyhow::Result<Report> {
-    let label = match backend {
-        Backend::Sqlite => "SQLite",
-        Backend::Postgres => "PostgreSQL",
-    };
+    let label = label(backend);
     println!("\n== {label} ==");
     let store = Store::connect(url, schema).await?;
     store.migrate().await?;

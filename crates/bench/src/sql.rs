@@ -361,7 +361,7 @@ pub async fn seed(
     Ok(())
 }
 
-fn placeholders(backend: DbBackend, n: usize) -> Vec<String> {
+pub(crate) fn placeholders(backend: DbBackend, n: usize) -> Vec<String> {
     (1..=n)
         .map(|i| match backend {
             DbBackend::Postgres => format!("${i}"),
@@ -370,7 +370,7 @@ fn placeholders(backend: DbBackend, n: usize) -> Vec<String> {
         .collect()
 }
 
-fn quote(ident: &str) -> String {
+pub(crate) fn quote(ident: &str) -> String {
     // Field names are identifiers checked by docket-core (^[a-z][a-z0-9_]*$).
     format!("\"{ident}\"")
 }

@@ -511,3 +511,81 @@ api_test!(list_by_team_and_sla_due, |app| async move {
     assert!(v["sla"]["resolution_due_at"].is_null(), "{v}");
     assert_eq!(keys(get(soon).await), ["IT-3"]);
 });
+
+api_test!(a_workflow_declared_through_the_api, |app| async move {
+    let def = |states: Value, transitions: Value| {
+        json!({"definition": {"slug": "access", "name": "Access requests", "key_prefix": "ACC",
+            "workflow": {"initial": "requested", "states": states, "transitions": transitions},
+            "schema": {"type": "object", "properties": {"system": {"type": "string"}}}}})
+    };
+    let states = json!([
+        {"name": "requested", "category": "new"},
+        {"name": "approved", "category": "open"},
+        {"name": "waiting_manager", "category": "pending", "label": "Waiting for the manager"},
+        {"name": "granted", "category": "solved"},
+        {"name": "closed", "category": "closed"}
+    ]);
+    let transitions = json!([
+        {"from": "requested", "to": "waiting_manager"},
+        {"from": ["waiting_manager"], "to": "approved"},
+        {"from": "approved", "to": "granted"},
+        {"from": "*", "to": "closed"}
+    ]);
+    let r = app
+        .post("/types/apply", &def(states.clone(), transitions.clone()))
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let wf: Value = app
+        .get("/types/access/workflow")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(wf["initial"], "requested");
+    let t = app
+        .create(json!({"type": "access", "title": "VPN for Ana", "fields": {"system": "vpn"}}))
+        .await;
+    assert_eq!(t["status"], "requested");
+    let patch = |status: &str| {
+        app.client
+            .patch(app.url("/tickets/ACC-1"))
+            .header("if-match", "*")
+            .json(&json!({"status": status}))
+            .send()
+    };
+    let p = problem(patch("granted").await.unwrap(), 422).await;
+    assert_eq!(pointers(&p), ["/status"]);
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowed from `requested`: waiting_manager, closed"),
+        "{p}"
+    );
+    let v: Value = patch("waiting_manager")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status_category"], "pending");
+    // A ticket is waiting for the manager: that state cannot go.
+    let without = json!([
+        {"name": "requested", "category": "new"},
+        {"name": "approved", "category": "open"},
+        {"name": "granted", "category": "solved"},
+        {"name": "closed", "category": "closed"}
+    ]);
+    let r = app
+        .post(
+            "/types/apply",
+            &def(
+                without,
+                json!([{"from": "requested", "to": "approved"}, {"from": "approved", "to": "granted"}, {"from": "*", "to": "closed"}]),
+            ),
+        )
+        .await;
+    let p = problem(r, 409).await;
+    assert!(p.to_string().contains("waiting_manager"), "{p}");
+    assert_eq!(app.get("/tickets/ACC-1").await.status(), 200);
+});

@@ -68,8 +68,27 @@ pub(crate) async fn put<C: ConnectionTrait>(
                     (col("lease_until"), Expr::val(Option::<DateTime<Utc>>::None)),
                     (col("updated_at"), Expr::val(now)),
                 ])
+                // The same schedule again changes nothing: a lease taken on it stays
+                // with its holder (a sweep holding a ticket's other job keeps it).
+                .action_and_where(
+                    Expr::col((col("jobs"), col("run_at")))
+                        .ne(Expr::col((col("excluded"), col("run_at")))),
+                )
                 .to_owned(),
         )
+        .to_owned();
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Give up `owner`'s lease on job `id` (the job is done for now, whatever it is due next).
+pub(crate) async fn release<C: ConnectionTrait>(conn: &C, id: i64, owner: &str) -> Result<()> {
+    let stmt = Query::update()
+        .table(col("jobs"))
+        .value(col("lease_owner"), Option::<String>::None)
+        .value(col("lease_until"), Option::<DateTime<Utc>>::None)
+        .and_where(Expr::col(col("id")).eq(id))
+        .and_where(Expr::col(col("lease_owner")).eq(owner))
         .to_owned();
     conn.execute(&stmt).await?;
     Ok(())

@@ -537,3 +537,21 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    one_sweep_runs_every_due_job_of_a_ticket,
+    |db| async move {
+        let s = &db.store;
+        s.clock().freeze(t0());
+        apply(s, &simple_type(), false).await;
+        let key = create_p0(s).await;
+        // Three days on, first response and resolution have passed every threshold: the
+        // sweep that runs one job must not lose the lease it holds on the other.
+        s.clock().advance(Duration::days(3));
+        let out = sweep(s, "a").await;
+        assert_eq!((out.jobs, out.fired, out.failed), (2, 6, 0), "{out:?}");
+        assert_eq!(sweep(s, "a").await.fired, 0);
+        let id = s.get_ticket(&key, false).await.unwrap().id;
+        assert_eq!(firings(s, id).await.len(), 6);
+    }
+);

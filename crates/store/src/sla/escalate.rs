@@ -85,8 +85,13 @@ impl Store {
                         out.failed += 1;
                         tracing::warn!(job = %job.key, error = %e, "SLA job failed; it will be retried");
                         let retry = self.clock.now() + jobs::backoff(job.attempts);
-                        jobs::failed(&self.db, job.id, &options.owner, &e.to_string(), retry)
-                            .await?;
+                        // Should even that fail, the lease runs out and the job comes back.
+                        if let Err(e) =
+                            jobs::failed(&self.db, job.id, &options.owner, &e.to_string(), retry)
+                                .await
+                        {
+                            tracing::warn!(job = %job.key, error = %e, "could not record an SLA job's failure");
+                        }
                     }
                 }
             }
@@ -114,11 +119,12 @@ impl Store {
         }
         let subject = match Subject::load(&txn, ticket_id).await {
             Ok(s) if s.row.deleted_at.is_none() => s,
-            _ => {
+            Ok(_) | Err(crate::StoreError::NotFound(_)) => {
                 jobs::put(&txn, clocks::QUEUE, &job.key, None, None, now).await?;
                 txn.commit().await?;
                 return Ok(0);
             }
+            Err(e) => return Err(e),
         };
         let history = clocks::load_history(&txn, ticket_id).await?;
         let governing = Governing::for_subject(&txn, &subject).await?;
@@ -192,6 +198,7 @@ impl Store {
         }
         // Recompute (a raised priority moves due times) and schedule the next threshold.
         clocks::sync(&txn, ticket_id, Trigger::Recompute, now).await?;
+        jobs::release(&txn, job.id, owner).await?;
         txn.commit().await?;
         Ok(fired_now)
     }
