@@ -18,6 +18,9 @@ pub struct RequesterRef {
     /// The requester's organisation (SLA policies select on it); when given, it replaces
     /// what was known.
     pub organization: Option<String>,
+    /// Whether `organization` may replace one already known (admins): it moves the
+    /// requester's open tickets between SLA policies, in types the caller may not see.
+    pub may_replace_organization: bool,
 }
 
 impl RequesterRef {
@@ -50,6 +53,18 @@ pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> R
     else {
         return Ok((id, false));
     };
+    let known = requester::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .and_then(|m| m.organization);
+    if let Some(known) = known.filter(|k| k != org) {
+        if !r.may_replace_organization {
+            return Err(StoreError::invalid(
+                "/requester/organization",
+                format!("the requester belongs to `{known}`; only an admin can change that"),
+            ));
+        }
+    }
     let changed = requester::Entity::update_many()
         .col_expr(requester::Column::Organization, Expr::value(org))
         .filter(requester::Column::Id.eq(id))

@@ -953,8 +953,9 @@ impl Store {
         model.updated_at = Set(at);
         model.row_version = Set(version + 1);
         let updated = model.update(&txn).await?;
-        if !deleted {
-            // Escalation jobs of a deleted ticket are dropped; a restore schedules them.
+        if deleted {
+            crate::sla::forget(&txn, updated.id, at).await?;
+        } else {
             crate::sla::sync(&txn, updated.id, Trigger::Recompute, at).await?;
         }
         txn.commit().await?;

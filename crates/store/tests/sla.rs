@@ -555,3 +555,104 @@ both_backends!(
         assert_eq!(firings(s, id).await.len(), 6);
     }
 );
+
+both_backends!(
+    a_thank_you_on_a_closed_ticket_starts_no_clock,
+    |db| async move {
+        let s = &db.store;
+        s.clock().freeze(t0());
+        apply(s, &simple_type(), false).await;
+        let (key, _) = s
+            .create_ticket(NewTicket {
+                type_slug: "gen".into(),
+                title: "Password reset".into(),
+                requester: Some(docket_store::RequesterRef {
+                    email: Some("thanks@example.com".into()),
+                    ..Default::default()
+                }),
+                actor: "test".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        public_reply(s, &key, false).await;
+        let close = docket_store::TicketPatch {
+            status: Some("closed".into()),
+            actor: "test".into(),
+            ..Default::default()
+        };
+        s.update_ticket(&key, None, close).await.unwrap();
+        public_reply(s, &key, true).await;
+        let sla = s.ticket_sla(&key).await.unwrap();
+        assert!(
+            sla.clocks
+                .iter()
+                .all(|c| c.metric != Metric::NextResponse),
+            "{:?}",
+            sla.clocks
+        );
+        s.clock().advance(Duration::days(30));
+        assert_eq!(sweep(s, "a").await.jobs, 0);
+        // Deleting a ticket drops its jobs and due times; restoring brings them back.
+        let (open, _) = s
+            .create_ticket(NewTicket {
+                type_slug: "gen".into(),
+                title: "Disk full".into(),
+                actor: "test".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        s.set_deleted(&open, true, "test").await.unwrap();
+        let t = s.get_ticket(&open, true).await.unwrap();
+        assert_eq!(
+            (t.first_response_due_at, t.resolution_due_at),
+            (None, None)
+        );
+        assert_eq!(job(s, t.id).await, None);
+        s.set_deleted(&open, false, "test").await.unwrap();
+        assert!(job(s, t.id).await.is_some());
+        assert!(
+            s.get_ticket(&open, false)
+                .await
+                .unwrap()
+                .resolution_due_at
+                .is_some()
+        );
+    }
+);
+
+both_backends!(
+    only_an_admin_replaces_a_requesters_organisation,
+    |db| async move {
+        let s = &db.store;
+        apply(s, &simple_type(), false).await;
+        let open = |organization: &str, may_replace_organization: bool| NewTicket {
+            type_slug: "gen".into(),
+            title: "Badge".into(),
+            requester: Some(docket_store::RequesterRef {
+                email: Some("bo@example.com".into()),
+                organization: Some(organization.into()),
+                may_replace_organization,
+                ..Default::default()
+            }),
+            actor: "test".into(),
+            ..Default::default()
+        };
+        s.create_ticket(open("Acme Corp", false)).await.unwrap();
+        // The same organisation again is no change.
+        s.create_ticket(open("Acme Corp", false)).await.unwrap();
+        match s.create_ticket(open("Globex", false)).await {
+            Err(docket_store::StoreError::Invalid(errors)) => {
+                assert_eq!(errors[0].pointer, "/requester/organization")
+            }
+            other => panic!("{other:?}"),
+        }
+        let (key, _) = s.create_ticket(open("Globex", true)).await.unwrap();
+        let t = s.get_ticket(&key, false).await.unwrap();
+        assert_eq!(
+            t.requester.unwrap().organization.as_deref(),
+            Some("Globex")
+        );
+    }
+);

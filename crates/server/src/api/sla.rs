@@ -204,23 +204,11 @@ async fn import_calendar(
     let holidays = holidays_from_ical(text).map_err(|e| {
         ApiError::invalid_field(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string())
     })?;
-    let mut spec = app.store.calendar(&name).await?.spec;
     let imported = holidays.len();
-    if replace {
-        spec.holidays.clear();
-    }
-    let before = spec.holidays.len();
-    for h in holidays {
-        let known = spec
-            .holidays
-            .iter()
-            .any(|k| k.date == h.date && k.yearly == h.yearly);
-        if !known {
-            spec.holidays.push(h);
-        }
-    }
-    let added = spec.holidays.len() - before;
-    let (c, _) = app.store.put_calendar(&name, spec, &caller.actor()).await?;
+    let (c, added) = app
+        .store
+        .import_holidays(&name, holidays, replace, &caller.actor())
+        .await?;
     Ok(Json(CalendarImport {
         imported,
         added,

@@ -209,6 +209,7 @@ async fn create_ticket(
             email: r.email,
             discord_id: r.discord_id,
             organization: r.organization,
+            may_replace_organization: p.is_admin(),
         }),
         assignee_id: input.assignee_id,
         team: input.team,

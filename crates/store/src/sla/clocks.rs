@@ -296,8 +296,14 @@ pub(crate) async fn sync<C: ConnectionTrait>(
             && trigger == Trigger::RequesterReply
             && subject.row.first_response_at.is_some()
             && !phase.is_some_and(Phase::is_open)
+            && !matches!(
+                subject.category(),
+                StatusCategory::Solved | StatusCategory::Closed
+            )
         {
-            // An answered (or never started) conversation: the requester waits anew.
+            // An answered (or never started) conversation: the requester waits anew. On
+            // a solved or closed ticket (a "thanks!") nobody owes a reply until it is
+            // reopened.
             cycle = current.as_ref().map_or(1, |(c, _)| c + 1);
             from = None;
             to = Some(if subject.category() == StatusCategory::Pending {
@@ -332,6 +338,38 @@ pub(crate) async fn sync<C: ConnectionTrait>(
     }
     let governing = Governing::for_subject(conn, &subject).await?;
     store_clocks(conn, &subject, &governing, &history, now).await
+}
+
+/// A deleted ticket escalates nothing and is due nothing: drop its jobs and due times
+/// (its clock history stays; a restore replays it).
+pub(crate) async fn forget<C: ConnectionTrait>(
+    conn: &C,
+    ticket_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for metric in Metric::ALL {
+        crate::jobs::put(
+            conn,
+            QUEUE,
+            &job_key(ticket_id, metric),
+            Some(ticket_id),
+            None,
+            now,
+        )
+        .await?;
+    }
+    let mut stmt = Query::update();
+    stmt.table(Alias::new("tickets"))
+        .and_where(Expr::col(Alias::new("id")).eq(ticket_id));
+    for column in [
+        "first_response_due_at",
+        "next_response_due_at",
+        "resolution_due_at",
+    ] {
+        stmt.value(Alias::new(column), Option::<DateTime<Utc>>::None);
+    }
+    conn.execute(&stmt).await?;
+    Ok(())
 }
 
 /// Write each clock's evaluation, the ticket's due times and policy, and the escalation

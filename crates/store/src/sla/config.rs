@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use docket_core::sla::calendar::Calendar;
 use docket_core::sla::policy::PolicySpec;
-use docket_core::sla::spec::CalendarSpec;
+use docket_core::sla::spec::{CalendarSpec, HolidaySpec};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -177,6 +177,57 @@ impl Store {
             self.recompute_open_clocks().await?;
         }
         Ok((to_calendar(row)?, created))
+    }
+
+    /// Add holidays (from an iCalendar import) to a calendar, or replace its holidays;
+    /// returns the calendar and how many holidays it did not have yet. Read, merged and
+    /// written under the calendar's row lock, so a concurrent edit is not lost.
+    pub async fn import_holidays(
+        &self,
+        name: &str,
+        holidays: Vec<HolidaySpec>,
+        replace: bool,
+        actor: &Actor,
+    ) -> Result<(StoredCalendar, usize)> {
+        let now = self.clock.now();
+        let txn = self.begin_write().await?;
+        let row = sla_calendar::Entity::find()
+            .filter(sla_calendar::Column::Name.eq(name))
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("calendar {name}")))?;
+        let mut spec = to_calendar(row.clone())?.spec;
+        if replace {
+            spec.holidays.clear();
+        }
+        let before = spec.holidays.len();
+        for h in holidays {
+            if !spec
+                .holidays
+                .iter()
+                .any(|k| k.date == h.date && k.yearly == h.yearly)
+            {
+                spec.holidays.push(h);
+            }
+        }
+        let added = spec.holidays.len() - before;
+        spec.to_calendar().map_err(StoreError::Invalid)?;
+        let mut am: sla_calendar::ActiveModel = row.into();
+        am.spec = Set(serde_json::to_string(&spec).expect("calendars serialize"));
+        am.updated_at = Set(now);
+        let row = am.update(&txn).await?;
+        audit(
+            &txn,
+            actor,
+            "calendar.import",
+            &format!("calendar:{name}"),
+            json!({"added": added, "replace": replace}),
+        )
+        .await?;
+        txn.commit().await?;
+        self.recompute_open_clocks().await?;
+        Ok((to_calendar(row)?, added))
     }
 
     /// Delete a calendar no policy uses.

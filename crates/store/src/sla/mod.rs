@@ -12,7 +12,7 @@ use docket_core::sla::policy::{Metric, Threshold};
 use docket_core::sla::report::{ClockRecord, GroupBy};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-pub(crate) use clocks::{Trigger, sync};
+pub(crate) use clocks::{Trigger, forget, sync};
 
 use crate::entities::{
     sla_clock, sla_clock_event, sla_escalation, team, ticket as ticket_row, user,
