@@ -482,10 +482,7 @@ both_backends!(
             .collect();
         assert_eq!(
             fired,
-            [
-                (1, Threshold::Warning, true),
-                (1, Threshold::Breach, false)
-            ],
+            [(1, Threshold::Warning, true), (1, Threshold::Breach, false)],
             "cycle 1 breached before it was answered; cycle 2 has reached nothing yet"
         );
     }
@@ -529,32 +526,26 @@ both_backends!(
             Some("acme")
         );
         assert_eq!(
-            s.get_ticket(&first, false)
-                .await
-                .unwrap()
-                .resolution_due_at,
+            s.get_ticket(&first, false).await.unwrap().resolution_due_at,
             Some(t0() + Duration::minutes(60))
         );
     }
 );
 
-both_backends!(
-    one_sweep_runs_every_due_job_of_a_ticket,
-    |db| async move {
-        let s = &db.store;
-        s.clock().freeze(t0());
-        apply(s, &simple_type(), false).await;
-        let key = create_p0(s).await;
-        // Three days on, first response and resolution have passed every threshold: the
-        // sweep that runs one job must not lose the lease it holds on the other.
-        s.clock().advance(Duration::days(3));
-        let out = sweep(s, "a").await;
-        assert_eq!((out.jobs, out.fired, out.failed), (2, 6, 0), "{out:?}");
-        assert_eq!(sweep(s, "a").await.fired, 0);
-        let id = s.get_ticket(&key, false).await.unwrap().id;
-        assert_eq!(firings(s, id).await.len(), 6);
-    }
-);
+both_backends!(one_sweep_runs_every_due_job_of_a_ticket, |db| async move {
+    let s = &db.store;
+    s.clock().freeze(t0());
+    apply(s, &simple_type(), false).await;
+    let key = create_p0(s).await;
+    // Three days on, first response and resolution have passed every threshold: the
+    // sweep that runs one job must not lose the lease it holds on the other.
+    s.clock().advance(Duration::days(3));
+    let out = sweep(s, "a").await;
+    assert_eq!((out.jobs, out.fired, out.failed), (2, 6, 0), "{out:?}");
+    assert_eq!(sweep(s, "a").await.fired, 0);
+    let id = s.get_ticket(&key, false).await.unwrap().id;
+    assert_eq!(firings(s, id).await.len(), 6);
+});
 
 both_backends!(
     a_thank_you_on_a_closed_ticket_starts_no_clock,
@@ -585,9 +576,7 @@ both_backends!(
         public_reply(s, &key, true).await;
         let sla = s.ticket_sla(&key).await.unwrap();
         assert!(
-            sla.clocks
-                .iter()
-                .all(|c| c.metric != Metric::NextResponse),
+            sla.clocks.iter().all(|c| c.metric != Metric::NextResponse),
             "{:?}",
             sla.clocks
         );
@@ -605,10 +594,7 @@ both_backends!(
             .unwrap();
         s.set_deleted(&open, true, "test").await.unwrap();
         let t = s.get_ticket(&open, true).await.unwrap();
-        assert_eq!(
-            (t.first_response_due_at, t.resolution_due_at),
-            (None, None)
-        );
+        assert_eq!((t.first_response_due_at, t.resolution_due_at), (None, None));
         assert_eq!(job(s, t.id).await, None);
         s.set_deleted(&open, false, "test").await.unwrap();
         assert!(job(s, t.id).await.is_some());
@@ -650,9 +636,6 @@ both_backends!(
         }
         let (key, _) = s.create_ticket(open("Globex", true)).await.unwrap();
         let t = s.get_ticket(&key, false).await.unwrap();
-        assert_eq!(
-            t.requester.unwrap().organization.as_deref(),
-            Some("Globex")
-        );
+        assert_eq!(t.requester.unwrap().organization.as_deref(), Some("Globex"));
     }
 );
