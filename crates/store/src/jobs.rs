@@ -81,6 +81,22 @@ pub(crate) async fn put<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Drop job `key` if it is still scheduled at or before `seen` (nobody asked for it
+/// again since).
+pub(crate) async fn finish_unless_rescheduled<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    seen: DateTime<Utc>,
+) -> Result<()> {
+    let stmt = Query::delete()
+        .from_table(col("jobs"))
+        .and_where(Expr::col(col("dedupe_key")).eq(key))
+        .and_where(Expr::col(col("run_at")).lte(seen))
+        .to_owned();
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
 /// Give up `owner`'s lease on job `id` (the job is done for now, whatever it is due next).
 pub(crate) async fn release<C: ConnectionTrait>(conn: &C, id: i64, owner: &str) -> Result<()> {
     let stmt = Query::update()
@@ -97,6 +113,7 @@ pub(crate) async fn release<C: ConnectionTrait>(conn: &C, id: i64, owner: &str) 
 #[derive(Debug, Clone)]
 pub(crate) struct ClaimedJob {
     pub id: i64,
+    pub run_at: DateTime<Utc>,
     pub key: String,
     pub ticket_id: Option<i64>,
     pub attempts: i32,
@@ -136,7 +153,8 @@ pub(crate) async fn claim<C: ConnectionTrait>(
         .value(col("updated_at"), now)
         .and_where(Expr::col(col("id")).in_subquery(due))
         .returning(
-            Query::returning().columns(["id", "dedupe_key", "ticket_id", "attempts"].map(col)),
+            Query::returning()
+                .columns(["id", "dedupe_key", "ticket_id", "attempts", "run_at"].map(col)),
         )
         .to_owned();
     let rows = conn.query_all(&stmt).await?;
@@ -144,6 +162,7 @@ pub(crate) async fn claim<C: ConnectionTrait>(
     for r in rows {
         jobs.push(ClaimedJob {
             id: r.try_get("", "id")?,
+            run_at: r.try_get("", "run_at")?,
             key: r.try_get("", "dedupe_key")?,
             ticket_id: r.try_get("", "ticket_id")?,
             attempts: r.try_get("", "attempts")?,

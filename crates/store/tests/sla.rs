@@ -639,3 +639,83 @@ both_backends!(
         assert_eq!(t.requester.unwrap().organization.as_deref(), Some("Globex"));
     }
 );
+
+/// How many jobs of a queue exist.
+async fn jobs_in(store: &Store, queue: &str) -> i64 {
+    let stmt = Query::select()
+        .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
+        .from(Alias::new("jobs"))
+        .and_where(Expr::col(Alias::new("queue")).eq(queue))
+        .to_owned();
+    let row = store.connection().query_one(&stmt).await.unwrap().unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+both_backends!(
+    a_recompute_cut_off_is_finished_by_the_sweep,
+    |db| async move {
+        let s = &db.store;
+        s.clock().freeze(t0());
+        apply(s, &simple_type(), false).await;
+        let (key, _) = s
+            .create_ticket(NewTicket {
+                type_slug: "gen".into(),
+                title: "Projector".into(),
+                actor: "test".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        // A policy change recomputes at once and leaves no job behind.
+        let actor = docket_store::identity::Actor::new("test", None);
+        let mut spec = PolicySpec::default_policy();
+        spec.targets.p2.resolution = Some(120);
+        s.put_policy("default", spec.clone(), &actor).await.unwrap();
+        assert_eq!(
+            s.get_ticket(&key, false).await.unwrap().resolution_due_at,
+            Some(t0() + Duration::minutes(120))
+        );
+        assert_eq!(jobs_in(s, "sla-recompute").await, 0);
+        // A change whose recompute was cut off (the process died after the commit): the
+        // policy says 60 minutes, the ticket still 120, and the request's job is there.
+        spec.targets.p2.resolution = Some(60);
+        set_policy_text(s, "default", &serde_json::to_string(&spec).unwrap()).await;
+        let stmt = Query::insert()
+            .into_table(Alias::new("jobs"))
+            .columns(
+                [
+                    "queue",
+                    "dedupe_key",
+                    "payload",
+                    "run_at",
+                    "attempts",
+                    "created_at",
+                    "updated_at",
+                ]
+                .map(Alias::new),
+            )
+            .values_panic([
+                "sla-recompute".into(),
+                "sla:recompute".into(),
+                "{}".into(),
+                t0().into(),
+                0.into(),
+                t0().into(),
+                t0().into(),
+            ])
+            .to_owned();
+        s.connection().execute(&stmt).await.unwrap();
+        assert_eq!(
+            s.get_ticket(&key, false).await.unwrap().resolution_due_at,
+            Some(t0() + Duration::minutes(120))
+        );
+        s.clock().advance(Duration::seconds(10));
+        let out = sweep(s, "a").await;
+        assert_eq!(out.failed, 0);
+        assert_eq!(
+            s.get_ticket(&key, false).await.unwrap().resolution_due_at,
+            Some(t0() + Duration::minutes(60))
+        );
+        assert_eq!(jobs_in(s, "sla-recompute").await, 0);
+    }
+);

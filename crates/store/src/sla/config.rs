@@ -172,9 +172,12 @@ impl Store {
             json!(spec),
         )
         .await?;
+        if !created {
+            super::request_recompute(&txn, now).await?;
+        }
         txn.commit().await?;
         if !created {
-            self.recompute_open_clocks().await?;
+            self.recompute_open_clocks(now).await;
         }
         Ok((to_calendar(row)?, created))
     }
@@ -225,8 +228,9 @@ impl Store {
             json!({"added": added, "replace": replace}),
         )
         .await?;
+        super::request_recompute(&txn, now).await?;
         txn.commit().await?;
-        self.recompute_open_clocks().await?;
+        self.recompute_open_clocks(now).await;
         Ok((to_calendar(row)?, added))
     }
 
@@ -362,12 +366,14 @@ impl Store {
             json!(spec),
         )
         .await?;
+        super::request_recompute(&txn, now).await?;
         txn.commit().await?;
-        self.recompute_open_clocks().await?;
+        self.recompute_open_clocks(now).await;
         Ok((to_policy(row)?, created))
     }
 
     pub async fn delete_policy(&self, name: &str, actor: &Actor) -> Result<()> {
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let row = sla_policy::Entity::find()
             .filter(sla_policy::Column::Name.eq(name))
@@ -383,8 +389,9 @@ impl Store {
             serde_json::Value::Null,
         )
         .await?;
+        super::request_recompute(&txn, now).await?;
         txn.commit().await?;
-        self.recompute_open_clocks().await?;
+        self.recompute_open_clocks(now).await;
         Ok(())
     }
 }

@@ -64,6 +64,32 @@ impl Store {
     /// number of rounds, so that one instance never sweeps forever).
     pub async fn sla_sweep(&self, options: &SweepOptions) -> Result<SweepOutcome> {
         let mut out = SweepOutcome::default();
+        // A policy or calendar change whose recompute did not finish: finish it first,
+        // so that the due times the jobs below are judged by are current.
+        let txn = self.begin_write().await?;
+        let recompute = jobs::claim(
+            &txn,
+            super::RECOMPUTE_QUEUE,
+            &options.owner,
+            self.clock.now(),
+            options.lease,
+            1,
+        )
+        .await?;
+        txn.commit().await?;
+        for job in recompute {
+            out.jobs += 1;
+            if let Err(e) = self.try_recompute_open_clocks(job.run_at).await {
+                out.failed += 1;
+                tracing::warn!(error = %e, "recomputing SLA clocks failed; it will be retried");
+                let retry = self.clock.now() + jobs::backoff(job.attempts);
+                if let Err(e) =
+                    jobs::failed(&self.db, job.id, &options.owner, &e.to_string(), retry).await
+                {
+                    tracing::warn!(error = %e, "could not record a recompute's failure");
+                }
+            }
+        }
         for _ in 0..1000 {
             let now = self.clock.now();
             let txn = self.begin_write().await?;

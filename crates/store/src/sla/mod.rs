@@ -14,6 +14,19 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub(crate) use clocks::{Trigger, forget, sync};
 
+/// The queue and key of the job that recomputes every open ticket's clocks.
+pub(crate) const RECOMPUTE_QUEUE: &str = "sla-recompute";
+const RECOMPUTE_JOB: &str = "sla:recompute";
+
+/// Ask for every open ticket's clocks to be recomputed (in the transaction of the policy
+/// or calendar change that needs it).
+pub(crate) async fn request_recompute<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    crate::jobs::put(conn, RECOMPUTE_QUEUE, RECOMPUTE_JOB, None, Some(now), now).await
+}
+
 use crate::entities::{
     sla_clock, sla_clock_event, sla_escalation, team, ticket as ticket_row, user,
 };
@@ -144,9 +157,22 @@ impl Store {
         })
     }
 
-    /// Re-evaluate the clocks of every ticket that is not solved or closed (after a
-    /// policy or calendar changed), a batch of tickets per transaction.
-    pub async fn recompute_open_clocks(&self) -> Result<usize> {
+    /// Re-evaluate the clocks of every ticket that is not solved or closed, after a
+    /// policy or calendar change made at `requested` (which also left a recompute job in
+    /// the same transaction). Done right away, a batch of tickets per transaction; should
+    /// it fail or be cut off, the job is still there and a sweep does it again, so a
+    /// change never leaves stale due times behind. The job is dropped only if no later
+    /// change asked for another recompute meanwhile.
+    pub async fn recompute_open_clocks(&self, requested: DateTime<Utc>) {
+        if let Err(e) = self.try_recompute_open_clocks(requested).await {
+            tracing::warn!(error = %e, "recomputing SLA clocks failed; the sweep will retry");
+        }
+    }
+
+    pub(crate) async fn try_recompute_open_clocks(
+        &self,
+        requested: DateTime<Utc>,
+    ) -> Result<usize> {
         let mut after = 0i64;
         let mut count = 0;
         loop {
@@ -162,6 +188,7 @@ impl Store {
                 .all(&self.db)
                 .await?;
             let Some(&last) = ids.last() else {
+                crate::jobs::finish_unless_rescheduled(&self.db, RECOMPUTE_JOB, requested).await?;
                 return Ok(count);
             };
             after = last;
