@@ -78,30 +78,6 @@ impl StatusCategory {
     }
 }
 
-/// The states of the default workflow with their categories, in order.
-///
-/// A thin wrapper over [`Workflow::default_workflow`](crate::workflow::Workflow::default_workflow),
-/// kept for callers that do not yet look at the type's own workflow; prefer
-/// `TypeDefinition::workflow()`.
-pub fn default_workflow_states() -> &'static [(&'static str, StatusCategory)] {
-    static STATES: std::sync::LazyLock<Vec<(&'static str, StatusCategory)>> =
-        std::sync::LazyLock::new(|| {
-            crate::workflow::Workflow::default_ref()
-                .states
-                .iter()
-                .map(|s| (s.name.as_str(), s.category))
-                .collect()
-        });
-    &STATES
-}
-
-/// The category of a state of the default workflow. A thin wrapper over
-/// [`Workflow::category`](crate::workflow::Workflow::category) of the default workflow;
-/// prefer the type's own workflow.
-pub fn status_category(status: &str) -> Option<StatusCategory> {
-    crate::workflow::Workflow::default_ref().category(status)
-}
-
 /// Where a ticket came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -173,11 +173,7 @@ pub(crate) fn cycles(history: &History, metric: Metric) -> Vec<(i32, Replay)> {
 
 /// The latest cycle of a metric and its replay.
 pub(crate) fn latest(history: &History, metric: Metric) -> Option<(i32, Replay)> {
-    history
-        .iter()
-        .filter(|((m, _), _)| *m == metric)
-        .last()
-        .and_then(|((_, cycle), events)| Replay::from_events(events).map(|r| (*cycle, r)))
+    cycles(history, metric).pop()
 }
 
 /// The phase a metric's current clock should be in, given the ticket; None leaves it.
