@@ -1,0 +1,91 @@
+// Routes and the shell around them. Each screen lives in its own module under pages/ and
+// is loaded when first visited, so the queue does not wait for the admin screens' code.
+import { lazy, Suspense, type ReactNode } from "react";
+import { Navigate, Route, Routes, useLocation } from "react-router";
+import { Center, Loader } from "@mantine/core";
+import { isAdmin, useAuth } from "./auth";
+import { Shell } from "./components/Shell";
+import { Forbidden, NotFound } from "./components/Errors";
+import { LoginPage } from "./pages/Login";
+import { useLiveUpdates } from "./live";
+
+const QueuePage = lazy(() => import("./pages/queue/QueuePage"));
+const TicketPage = lazy(() => import("./pages/ticket/TicketPage"));
+const NewTicketPage = lazy(() => import("./pages/newticket/NewTicketPage"));
+const AccountPage = lazy(() => import("./pages/account/AccountPage"));
+const AdminTypesPage = lazy(() => import("./pages/admin/types/TypesPage"));
+const AdminTypePage = lazy(() => import("./pages/admin/types/TypePage"));
+const AdminWorkflowsPage = lazy(() => import("./pages/admin/types/WorkflowsPage"));
+const AdminPoliciesPage = lazy(() => import("./pages/admin/sla/PoliciesPage"));
+const AdminCalendarsPage = lazy(() => import("./pages/admin/sla/CalendarsPage"));
+const AdminReportPage = lazy(() => import("./pages/admin/sla/ReportPage"));
+const AdminUsersPage = lazy(() => import("./pages/admin/people/UsersPage"));
+const AdminTeamsPage = lazy(() => import("./pages/admin/people/TeamsPage"));
+const AdminTokensPage = lazy(() => import("./pages/admin/people/TokensPage"));
+
+function Loading() {
+  return (
+    <Center h="50vh">
+      <Loader />
+    </Center>
+  );
+}
+
+/** Admin screens: hidden from the navigation for others, and refused if typed in. */
+function AdminOnly({ children }: { children: ReactNode }) {
+  const { me } = useAuth();
+  return isAdmin(me) ? children : <Forbidden />;
+}
+
+/** Where the login page was sent from (`?next=`), only ever a path on this site. */
+function AfterLogin() {
+  const next = new URLSearchParams(useLocation().search).get("next");
+  const safe = next && next.startsWith("/") && !next.startsWith("//") ? next : "/queue";
+  return <Navigate to={safe} replace />;
+}
+
+function SignedIn() {
+  useLiveUpdates();
+  return (
+    <Shell>
+      <Suspense fallback={<Loading />}>
+        <Routes>
+          <Route path="/" element={<Navigate to="/queue" replace />} />
+          <Route path="/login" element={<AfterLogin />} />
+          <Route path="/queue" element={<QueuePage />} />
+          <Route path="/tickets/:key" element={<TicketPage />} />
+          <Route path="/new" element={<NewTicketPage />} />
+          <Route path="/new/:type" element={<NewTicketPage />} />
+          <Route path="/account" element={<AccountPage />} />
+          <Route path="/admin" element={<Navigate to="/admin/types" replace />} />
+          <Route path="/admin/types" element={<AdminOnly><AdminTypesPage /></AdminOnly>} />
+          <Route path="/admin/types/new" element={<AdminOnly><AdminTypePage /></AdminOnly>} />
+          <Route path="/admin/types/:slug" element={<AdminOnly><AdminTypePage /></AdminOnly>} />
+          <Route path="/admin/workflows" element={<AdminOnly><AdminWorkflowsPage /></AdminOnly>} />
+          <Route path="/admin/sla/policies" element={<AdminOnly><AdminPoliciesPage /></AdminOnly>} />
+          <Route path="/admin/sla/calendars" element={<AdminOnly><AdminCalendarsPage /></AdminOnly>} />
+          <Route path="/admin/sla/report" element={<AdminOnly><AdminReportPage /></AdminOnly>} />
+          <Route path="/admin/users" element={<AdminOnly><AdminUsersPage /></AdminOnly>} />
+          <Route path="/admin/teams" element={<AdminOnly><AdminTeamsPage /></AdminOnly>} />
+          <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Suspense>
+    </Shell>
+  );
+}
+
+export function App() {
+  const { me, loading } = useAuth();
+  const location = useLocation();
+  if (loading) return <Loading />;
+  if (!me) {
+    // Remember where the user was going; the login page sends them there after.
+    return location.pathname === "/login" ? (
+      <LoginPage />
+    ) : (
+      <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />
+    );
+  }
+  return <SignedIn />;
+}

@@ -1,0 +1,21 @@
+// React Query keys, in one place so live updates can invalidate by prefix: everything
+// about tickets starts with "tickets".
+export const keys = {
+  tickets: ["tickets"] as const,
+  ticketList: (query: string) => ["tickets", "list", query] as const,
+  ticket: (key: string) => ["tickets", "detail", key] as const,
+  ticketComments: (key: string) => ["tickets", "detail", key, "comments"] as const,
+  ticketEvents: (key: string) => ["tickets", "detail", key, "events"] as const,
+  ticketSla: (key: string) => ["tickets", "detail", key, "sla"] as const,
+  types: ["types"] as const,
+  type: (slug: string) => ["types", slug] as const,
+  typeWorkflow: (slug: string) => ["types", slug, "workflow"] as const,
+  typeVersions: (slug: string) => ["types", slug, "versions"] as const,
+  users: ["users"] as const,
+  teams: ["teams"] as const,
+  tokens: (scope: string) => ["tokens", scope] as const,
+  views: ["views"] as const,
+  calendars: ["sla", "calendars"] as const,
+  policies: ["sla", "policies"] as const,
+  report: (query: string) => ["sla", "report", query] as const,
+};

@@ -1,0 +1,71 @@
+// Who is signed in. The session cookie is HttpOnly; the UI learns the user (and the CSRF
+// token that unsafe requests carry) from `GET /auth/me`.
+import { createContext, useContext, type ReactNode } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, setCsrfToken, unwrap, type Me, type Schemas } from "./api/client";
+
+export type Role = Schemas["Role"];
+
+interface AuthState {
+  me: Me | null;
+  loading: boolean;
+  /** Sign in; throws `ApiError` on a wrong password or a throttled address. */
+  login(email: string, password: string): Promise<void>;
+  logout(): Promise<void>;
+}
+
+const AuthContext = createContext<AuthState | null>(null);
+
+export const ME_KEY = ["auth", "me"] as const;
+
+async function fetchMe(): Promise<Me | null> {
+  const { data, response } = await api.GET("/auth/me");
+  if (response.status === 401) {
+    setCsrfToken(null);
+    return null;
+  }
+  if (!response.ok || !data) throw new Error(`GET /auth/me: HTTP ${response.status}`);
+  setCsrfToken(data.csrf_token);
+  return data;
+}
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const client = useQueryClient();
+  const me = useQuery({ queryKey: ME_KEY, queryFn: fetchMe, staleTime: 60_000, retry: false });
+
+  const value: AuthState = {
+    me: me.data ?? null,
+    loading: me.isPending,
+    async login(email, password) {
+      const out = await unwrap(api.POST("/auth/login", { body: { email, password } }));
+      setCsrfToken((out as { csrf_token?: string | null }).csrf_token);
+      // Everything cached belonged to nobody (or someone else): start clean.
+      client.clear();
+      await client.fetchQuery({ queryKey: ME_KEY, queryFn: fetchMe });
+    },
+    async logout() {
+      await api.POST("/auth/logout");
+      setCsrfToken(null);
+      client.clear();
+      client.setQueryData(ME_KEY, null);
+    },
+  };
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthState {
+  const auth = useContext(AuthContext);
+  if (!auth) throw new Error("useAuth outside AuthProvider");
+  return auth;
+}
+
+/** The signed-in user; only for components rendered behind the sign-in gate. */
+export function useMe(): Me {
+  const { me } = useAuth();
+  if (!me) throw new Error("useMe without a signed-in user");
+  return me;
+}
+
+export function isAdmin(me: Me | null): boolean {
+  return me?.user.role === "admin";
+}

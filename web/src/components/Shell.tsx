@@ -1,0 +1,128 @@
+// The frame around every signed-in screen: header with the user menu and the live
+// indicator, navigation on the left (admin entries only for admins).
+import type { ReactNode } from "react";
+import { AppShell, Avatar, Badge, Burger, Group, Menu, NavLink, ScrollArea, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { Link, useLocation, useNavigate } from "react-router";
+import { isAdmin, useAuth } from "../auth";
+import { useLiveStatus } from "../live";
+
+interface NavItem {
+  to: string;
+  label: string;
+}
+
+const WORK: NavItem[] = [
+  { to: "/queue", label: "Queue" },
+  { to: "/new", label: "New ticket" },
+];
+
+const ADMIN: NavItem[] = [
+  { to: "/admin/types", label: "Ticket types" },
+  { to: "/admin/workflows", label: "Workflows" },
+  { to: "/admin/sla/policies", label: "SLA policies" },
+  { to: "/admin/sla/calendars", label: "Business calendars" },
+  { to: "/admin/sla/report", label: "SLA report" },
+  { to: "/admin/users", label: "Users" },
+  { to: "/admin/teams", label: "Teams" },
+  { to: "/admin/tokens", label: "API tokens" },
+];
+
+function LiveIndicator() {
+  const status = useLiveStatus();
+  const color = status === "live" ? "green" : status === "connecting" ? "yellow" : "red";
+  const label =
+    status === "live"
+      ? "Live: changes by others appear as they happen"
+      : status === "connecting"
+        ? "Connecting to live updates..."
+        : "Live updates are off; reload to retry";
+  return (
+    <Tooltip label={label}>
+      <Badge color={color} variant="dot" aria-label={`live updates: ${status}`}>
+        {status === "live" ? "Live" : status === "connecting" ? "Connecting" : "Offline"}
+      </Badge>
+    </Tooltip>
+  );
+}
+
+export function Shell({ children }: { children: ReactNode }) {
+  const [opened, { toggle }] = useDisclosure();
+  const { me, logout } = useAuth();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const link = (item: NavItem) => (
+    <NavLink
+      key={item.to}
+      component={Link}
+      to={item.to}
+      label={item.label}
+      active={location.pathname === item.to || location.pathname.startsWith(item.to + "/")}
+    />
+  );
+
+  return (
+    <AppShell
+      header={{ height: 52 }}
+      navbar={{ width: 210, breakpoint: "sm", collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between">
+          <Group gap="sm">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" />
+            <Text fw={700} size="lg" component={Link} to="/queue" style={{ textDecoration: "none", color: "inherit" }}>
+              Docket
+            </Text>
+          </Group>
+          <Group gap="sm">
+            <LiveIndicator />
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <UnstyledButton aria-label="account menu">
+                  <Group gap={6}>
+                    <Avatar size="sm" radius="xl" color="indigo">
+                      {me?.user.display_name.slice(0, 1).toUpperCase()}
+                    </Avatar>
+                    <Text size="sm">{me?.user.display_name}</Text>
+                  </Group>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>
+                  {me?.user.email} · {me?.user.role}
+                </Menu.Label>
+                <Menu.Item component={Link} to="/account">
+                  Account and API tokens
+                </Menu.Item>
+                <Menu.Item
+                  color="red"
+                  onClick={async () => {
+                    await logout();
+                    navigate("/login");
+                  }}
+                >
+                  Sign out
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs">
+        <ScrollArea>
+          {WORK.map(link)}
+          {isAdmin(me) && (
+            <>
+              <Text size="xs" c="dimmed" tt="uppercase" fw={600} mt="md" mb={4} px="sm">
+                Admin
+              </Text>
+              {ADMIN.map(link)}
+            </>
+          )}
+        </ScrollArea>
+      </AppShell.Navbar>
+      <AppShell.Main>{children}</AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,90 @@
+// Live updates: one EventSource on `GET /api/v1/stream` per tab. A change to a ticket
+// (by anyone, in any instance) invalidates the cached ticket queries, so the screens
+// showing them refetch in place; listeners (the queue) can also mark what changed.
+import { useEffect, useSyncExternalStore } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { keys } from "./api/keys";
+
+/** One `ticket` event from the stream. */
+export interface TicketChange {
+  event_id: number;
+  ticket_id: number;
+  key: string;
+  type: string;
+  /** The fields that changed (`status`, `comment`, `created`, ...). */
+  changes: string[];
+  actor: string;
+  at: string;
+}
+
+type Listener = (change: TicketChange) => void;
+const listeners = new Set<Listener>();
+
+/** Be told of every ticket change; returns the unsubscribe function. */
+export function onTicketChange(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export type LiveStatus = "connecting" | "live" | "offline";
+let status: LiveStatus = "connecting";
+const statusListeners = new Set<() => void>();
+function setStatus(next: LiveStatus) {
+  status = next;
+  statusListeners.forEach((l) => l());
+}
+
+/** Whether the live stream is connected, for the indicator in the header. */
+export function useLiveStatus(): LiveStatus {
+  return useSyncExternalStore(
+    (cb) => {
+      statusListeners.add(cb);
+      return () => statusListeners.delete(cb);
+    },
+    () => status,
+  );
+}
+
+/** Parse one event's data; anything malformed is dropped rather than thrown. */
+export function parseChange(data: string): TicketChange | null {
+  try {
+    const v = JSON.parse(data);
+    if (typeof v?.key === "string" && Array.isArray(v?.changes)) return v as TicketChange;
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+/** Open the stream for as long as the signed-in shell is mounted. */
+export function useLiveUpdates() {
+  const client = useQueryClient();
+  useEffect(() => {
+    // EventSource reconnects by itself and resumes with Last-Event-ID.
+    const source = new EventSource("/api/v1/stream");
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    const changedKeys = new Set<string>();
+    const flush = () => {
+      pending = null;
+      // Lists may gain or lose rows from any change; refetch the ones on screen.
+      client.invalidateQueries({ queryKey: [...keys.tickets, "list"] });
+      changedKeys.forEach((key) => client.invalidateQueries({ queryKey: keys.ticket(key) }));
+      changedKeys.clear();
+    };
+    source.onopen = () => setStatus("live");
+    source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? "offline" : "connecting");
+    source.addEventListener("ticket", (e) => {
+      const change = parseChange((e as MessageEvent).data);
+      if (!change) return;
+      changedKeys.add(change.key);
+      listeners.forEach((l) => l(change));
+      // A burst of changes (a bulk edit, a busy minute) becomes one refetch.
+      if (!pending) pending = setTimeout(flush, 250);
+    });
+    return () => {
+      source.close();
+      if (pending) clearTimeout(pending);
+      setStatus("connecting");
+    };
+  }, [client]);
+}

@@ -1,0 +1,21 @@
+import { defineConfig } from "vitest/config";
+import react from "@vitejs/plugin-react";
+
+// `npm run dev` serves the UI on :5173 and forwards the API to a `docket serve` on :8080;
+// `npm run build` writes web/dist, which `docket serve` serves at `/`.
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    proxy: { "/api": process.env.DOCKET_API ?? "http://127.0.0.1:8080" },
+  },
+  build: {
+    outDir: "dist",
+    // The report of gzip sizes is what docs/benchmarks.md quotes.
+    reportCompressedSize: true,
+    chunkSizeWarningLimit: 1500,
+  },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+  },
+});
