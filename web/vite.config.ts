@@ -17,5 +17,8 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+    // @rjsf/mantine imports `dayjs/plugin/x` without `.js`, which Node's ESM loader
+    // refuses; let Vite transform it as it does for the build.
+    server: { deps: { inline: ["@rjsf/mantine"] } },
   },
 });

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_core;
 mod m20261121_000002_identity;
 mod m20261121_000003_sla;
+mod m20261122_000004_workspace;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_core::Migration),
             Box::new(m20261121_000002_identity::Migration),
             Box::new(m20261121_000003_sla::Migration),
+            Box::new(m20261122_000004_workspace::Migration),
         ]
     }
 }

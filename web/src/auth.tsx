@@ -39,9 +39,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     async login(email, password) {
       const out = await unwrap(api.POST("/auth/login", { body: { email, password } }));
       setCsrfToken((out as { csrf_token?: string | null }).csrf_token);
-      // Everything cached belonged to nobody (or someone else): start clean.
-      client.clear();
-      await client.fetchQuery({ queryKey: ME_KEY, queryFn: fetchMe });
+      // Everything cached belonged to nobody (or someone else): start clean. The "me" query
+      // itself is refetched in place, not cleared: the provider's observer stays attached to
+      // it, so the app re-renders signed in (after clear() + fetchQuery it did not).
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
+      await client.refetchQueries({ queryKey: ME_KEY });
     },
     async logout() {
       await api.POST("/auth/logout");

@@ -91,6 +91,9 @@ impl UserKind {
 pub enum Need {
     /// Any signed-in caller, any scope (their own profile, their own tokens, type schemas).
     SignedIn,
+    /// Changing one's own things (profile, saved views): anyone signed in, except with a
+    /// read-only token.
+    OwnWrite,
     /// Reading tickets (further limited to the types the caller's teams handle).
     ReadTickets,
     /// Changing tickets: agents and admins, with a `write` or `admin` token.
@@ -133,6 +136,13 @@ impl Principal {
     pub fn can(&self, need: Need) -> Result<(), Denied> {
         match need {
             Need::SignedIn | Need::ReadTickets => Ok(()),
+            Need::OwnWrite => {
+                if self.has_scope(Scope::Write) {
+                    Ok(())
+                } else {
+                    Err(Denied("this token is read-only".into()))
+                }
+            }
             Need::WriteTickets => {
                 if self.role == Role::Viewer {
                     Err(Denied("viewers cannot change tickets".into()))

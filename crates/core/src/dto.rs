@@ -214,6 +214,10 @@ pub struct SlaDue {
     pub next_response_due_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub resolution_due_at: Option<DateTime<Utc>>,
+    /// The earliest of the three: when this ticket next breaches if nobody acts. The list
+    /// filters and sorts on it as `sla_due_at`.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -704,4 +708,56 @@ pub struct NotificationOut {
 pub struct NotificationPage {
     pub items: Vec<NotificationOut>,
     pub next_cursor: Option<String>,
+}
+
+/// One change to a ticket on the live stream (`GET /stream`, event `ticket`): which
+/// ticket, which fields, by whom. Clients refetch what they show of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TicketChange {
+    /// The newest audit-trail id in this change; also the event's SSE `id`.
+    pub event_id: i64,
+    pub ticket_id: i64,
+    pub key: String,
+    #[serde(rename = "type")]
+    pub type_slug: String,
+    /// The fields that changed, as in the audit trail (`status`, `comment`, `created`...).
+    pub changes: Vec<String>,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A saved queue view: a named ticket-list query.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ViewOut {
+    pub id: i64,
+    pub name: String,
+    /// The `GET /tickets` query string, without `cursor` (e.g.
+    /// `status_category.in=new,open&sort=-priority`).
+    pub query: String,
+    /// Shown to everybody; only admins share views.
+    pub shared: bool,
+    pub owner_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ViewCreate {
+    pub name: String,
+    pub query: String,
+    #[serde(default)]
+    pub shared: bool,
+}
+
+/// A partial change to a view.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ViewUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub shared: Option<bool>,
 }

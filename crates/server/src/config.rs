@@ -11,7 +11,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Args, Default)]
 pub struct ConfigArgs {
     /// Config file (TOML); read if it exists. Keys: database_url, bind, data_dir, types_dir,
-    /// secure_cookies, sla_sweep_seconds, job_lease_seconds.
+    /// secure_cookies, sla_sweep_seconds, job_lease_seconds, web_dir.
     #[arg(long, env = "DOCKET_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://path/to/docket.db or postgres://user@host/db.
@@ -34,6 +34,9 @@ pub struct ConfigArgs {
     /// take it over. Default: 60
     #[arg(long, env = "DOCKET_JOB_LEASE_SECONDS", global = true)]
     pub job_lease_seconds: Option<u64>,
+    /// The built web UI (`npm run build` in web/), served at `/`. Default: ./web/dist
+    #[arg(long, env = "DOCKET_WEB_DIR", global = true)]
+    pub web_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,6 +49,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     sla_sweep_seconds: Option<u64>,
     job_lease_seconds: Option<u64>,
+    web_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +61,7 @@ pub struct Config {
     pub secure_cookies: bool,
     pub sla_sweep_seconds: u64,
     pub job_lease_seconds: u64,
+    pub web_dir: PathBuf,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -102,6 +107,11 @@ impl Config {
                 .or(file.job_lease_seconds)
                 .unwrap_or(60)
                 .max(1),
+            web_dir: args
+                .web_dir
+                .clone()
+                .or(file.web_dir)
+                .unwrap_or_else(|| PathBuf::from("web/dist")),
             data_dir,
             types_dir,
         })

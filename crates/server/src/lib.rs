@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod typefiles;
+pub mod web;
 
 use std::time::Duration;
 

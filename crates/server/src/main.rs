@@ -676,7 +676,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
             let addr = listener.local_addr()?;
-            tracing::info!(%addr, database = %config.database_url, "serving the Docket API at http://{addr}/api/v1 (reference: http://{addr}/api/v1/docs)");
+            tracing::info!(%addr, database = %config.database_url, "serving Docket at http://{addr}/ (API: http://{addr}/api/v1, reference: http://{addr}/api/v1/docs)");
             let master_key = load_master_key(&config)?;
             if store.active_admin_count().await? == 0 {
                 let token = store
@@ -697,7 +697,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 std::time::Duration::from_secs(config.sla_sweep_seconds),
             );
-            let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies);
+            if !config.web_dir.join("index.html").is_file() {
+                tracing::warn!(dir = %config.web_dir.display(), "the web UI is not built there; `/` explains how to build it (the API works regardless)");
+            }
+            let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies)
+                .with_web_dir(config.web_dir.clone());
             docket_server::serve(state, listener, shutdown_signal()).await?;
             sweeper.abort();
             Ok(ExitCode::SUCCESS)

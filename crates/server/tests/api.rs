@@ -509,7 +509,16 @@ api_test!(list_by_team_and_sla_due, |app| async move {
         .unwrap();
     let v: Value = r.json().await.unwrap();
     assert!(v["sla"]["resolution_due_at"].is_null(), "{v}");
+    assert!(v["sla"]["due_at"].is_null(), "{v}");
     assert_eq!(keys(get(soon).await), ["IT-3"]);
+    // `sla_due_at`, the earliest running clock, is the queue over every metric: IT-1's
+    // resolution is 72 h away but its first response (P3: 8 h) is within 9 h; IT-3's
+    // first response (P1: 1 h) comes first.
+    let any_soon = format!(
+        "/tickets?sla_due_at.lte={}&sort=sla_due_at",
+        at(9).replace('+', "%2B")
+    );
+    assert_eq!(keys(get(any_soon).await), ["IT-3", "IT-1"]);
 });
 
 api_test!(a_workflow_declared_through_the_api, |app| async move {

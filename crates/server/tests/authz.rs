@@ -114,6 +114,11 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("DELETE", "/sla/policies/{name}"), Admin),
         (("GET", "/sla/report"), Admin),
         (("GET", "/notifications"), ListTickets),
+        (("GET", "/stream"), ListTickets),
+        (("GET", "/views"), SignedIn),
+        (("POST", "/views"), SignedInWrite),
+        (("PATCH", "/views/{id}"), SignedInWrite),
+        (("DELETE", "/views/{id}"), SignedInWrite),
         (("GET", "/tickets/{key}/sla"), ReadTicket),
     ])
 }
@@ -333,6 +338,23 @@ async fn call(
                 .await
                 .unwrap();
             (path.replace("{id}", &t.id.to_string()), None)
+        }
+        ("POST", "/views") => (
+            path.into(),
+            Some(json!({"name": format!("view {n}"), "query": "status_category=open"})),
+        ),
+        ("PATCH" | "DELETE", "/views/{id}") => {
+            // A view of the caller's own (or of the admin, for anonymous callers).
+            let owner = caller.user_id.unwrap_or(app.admin_id);
+            let view = store
+                .create_view(owner, &format!("view {n}"), "priority=P1", false)
+                .await
+                .unwrap();
+            let url = path.replace("{id}", &view.id.to_string());
+            (
+                url,
+                (method == "PATCH").then(|| json!({"name": format!("renamed {n}")})),
+            )
         }
         ("PUT", "/secrets/{name}") => (
             path.replace("{name}", &format!("matrix_{n}")),

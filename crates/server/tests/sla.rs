@@ -103,11 +103,15 @@ type Due = (
 
 fn due(t: &Value) -> Due {
     let s = &t["sla"];
-    (
+    let out = (
         ts(&s["first_response_due_at"]),
         ts(&s["next_response_due_at"]),
         ts(&s["resolution_due_at"]),
-    )
+    );
+    // Every answer keeps the earliest running due time in step with the three.
+    let earliest = [out.0, out.1, out.2].into_iter().flatten().min();
+    assert_eq!(ts(&s["due_at"]), earliest, "due_at in {s}");
+    out
 }
 
 fn dues(fr: Option<&str>, nr: Option<&str>, res: Option<&str>) -> Due {

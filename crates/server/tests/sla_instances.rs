@@ -153,7 +153,7 @@ fn spawn(url: &str, dir: &std::path::Path, n: usize, master_key: &str) -> Instan
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if line.contains("serving the Docket API") {
+                if line.contains("serving Docket at") {
                     ready.store(true, Ordering::SeqCst);
                 }
                 log.lock().unwrap().push(line);

@@ -12,12 +12,14 @@ mod idempotency;
 pub mod identity;
 mod jobs;
 pub mod list;
+pub mod live;
 mod requesters;
 pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tickets;
 mod types;
+pub mod views;
 
 use std::sync::Arc;
 

@@ -38,10 +38,12 @@ pub enum CoreField {
     FirstResponseDueAt,
     NextResponseDueAt,
     ResolutionDueAt,
+    /// The earliest of the three due times.
+    SlaDueAt,
 }
 
 impl CoreField {
-    pub const ALL: [CoreField; 14] = [
+    pub const ALL: [CoreField; 15] = [
         CoreField::Id,
         CoreField::Status,
         CoreField::StatusCategory,
@@ -56,6 +58,7 @@ impl CoreField {
         CoreField::FirstResponseDueAt,
         CoreField::NextResponseDueAt,
         CoreField::ResolutionDueAt,
+        CoreField::SlaDueAt,
     ];
 
     /// The name in query strings.
@@ -75,6 +78,7 @@ impl CoreField {
             CoreField::FirstResponseDueAt => "first_response_due_at",
             CoreField::NextResponseDueAt => "next_response_due_at",
             CoreField::ResolutionDueAt => "resolution_due_at",
+            CoreField::SlaDueAt => "sla_due_at",
         }
     }
 
@@ -92,7 +96,8 @@ impl CoreField {
             | CoreField::UpdatedAt
             | CoreField::FirstResponseDueAt
             | CoreField::NextResponseDueAt
-            | CoreField::ResolutionDueAt => ColumnKind::Timestamp,
+            | CoreField::ResolutionDueAt
+            | CoreField::SlaDueAt => ColumnKind::Timestamp,
             _ => ColumnKind::Text,
         }
     }
@@ -110,6 +115,7 @@ impl CoreField {
                 | CoreField::FirstResponseDueAt
                 | CoreField::NextResponseDueAt
                 | CoreField::ResolutionDueAt
+                | CoreField::SlaDueAt
         )
     }
 }
@@ -651,6 +657,7 @@ fn sort_value(t: &Ticket, target: &Target) -> Value {
             CoreField::FirstResponseDueAt => rfc3339(t.first_response_due_at),
             CoreField::NextResponseDueAt => rfc3339(t.next_response_due_at),
             CoreField::ResolutionDueAt => rfc3339(t.resolution_due_at),
+            CoreField::SlaDueAt => rfc3339(t.sla_due_at),
         },
         Target::Field(f) => t.fields.get(f).cloned().unwrap_or(Value::Null),
     }

@@ -64,6 +64,8 @@ pub struct Ticket {
     pub first_response_due_at: Option<DateTime<Utc>>,
     pub next_response_due_at: Option<DateTime<Utc>>,
     pub resolution_due_at: Option<DateTime<Utc>>,
+    /// The earliest of the three.
+    pub sla_due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -647,6 +649,7 @@ impl Store {
                 first_response_due_at: r.first_response_due_at,
                 next_response_due_at: r.next_response_due_at,
                 resolution_due_at: r.resolution_due_at,
+                sla_due_at: r.sla_due_at,
             })
             .collect())
     }

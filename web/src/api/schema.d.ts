@@ -15,8 +15,9 @@ export interface paths {
          * List tickets
          * @description Filters: `type`, `status`, `status_category`, `priority`, `assignee_id`,
          *     `requester_id`, `team` (slug), `source`, `created_at`, `updated_at`, `title`, the SLA
-         *     due times `first_response_due_at`, `next_response_due_at`, `resolution_due_at` (e.g.
-         *     `resolution_due_at.lte=<time>` for "breaching soon"), and a type's own fields
+         *     due times `first_response_due_at`, `next_response_due_at`, `resolution_due_at` and
+         *     `sla_due_at`, the earliest of them (e.g. `sla_due_at.lte=<time>&sort=sla_due_at` for
+         *     "breaching soon"), and a type's own fields
          *     as `f.<field>` (needs `type`). Each takes an operator suffix: `.eq` (default), `.ne`,
          *     `.gt`, `.gte`, `.lt`, `.lte`, `.in` (comma-separated), `.null` (true/false),
          *     `.contains` (text). Repeating a parameter means "any of". `tag` (repeatable: all of),
@@ -714,6 +715,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live ticket changes (server-sent events)
+         * @description A `text/event-stream` of `ticket` events, one per changed ticket, whose data is a
+         *     `TicketChange` and whose id is the newest audit-trail id in it. Only types the caller
+         *     may read are included. A client that reconnects with `Last-Event-ID` is sent what it
+         *     missed (up to 1,000 changes); when it missed more, or fell behind, it gets a `resync`
+         *     event and should refetch what it shows. Streams close after 15 minutes; clients
+         *     reconnect (EventSource does so by itself).
+         */
+        get: operations["stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List saved views: your own and the shared ones */
+        get: operations["list_views"];
+        put?: never;
+        /** Save a view (sharing one is for admins) */
+        post: operations["create_view"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/views/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a view (your own; admins: shared ones too) */
+        delete: operations["delete_view"];
+        options?: never;
+        head?: never;
+        /** Rename, change or (admins) share a view */
+        patch: operations["update_view"];
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1254,6 +1316,12 @@ export interface components {
             next_response_due_at?: string | null;
             /** Format: date-time */
             resolution_due_at?: string | null;
+            /**
+             * Format: date-time
+             * @description The earliest of the three: when this ticket next breaches if nobody acts. The list
+             *     filters and sorts on it as `sla_due_at`.
+             */
+            due_at?: string | null;
         };
         /** @description The SLA report over a period. */
         SlaReportOut: {
@@ -1316,6 +1384,26 @@ export interface components {
          * @enum {string}
          */
         Threshold: "warning" | "breach" | "still_breached";
+        /**
+         * @description One change to a ticket on the live stream (`GET /stream`, event `ticket`): which
+         *     ticket, which fields, by whom. Clients refetch what they show of it.
+         */
+        TicketChange: {
+            /**
+             * Format: int64
+             * @description The newest audit-trail id in this change; also the event's SSE `id`.
+             */
+            event_id: number;
+            /** Format: int64 */
+            ticket_id: number;
+            key: string;
+            type: string;
+            /** @description The fields that changed, as in the audit trail (`status`, `comment`, `created`...). */
+            changes: string[];
+            actor: string;
+            /** Format: date-time */
+            at: string;
+        };
         TicketCreate: {
             /**
              * @description The ticket type's slug.
@@ -1606,6 +1694,36 @@ export interface components {
             capacity?: number | null;
             /** @description Sets a new password (and ends the user's sessions). */
             password?: string | null;
+        };
+        ViewCreate: {
+            name: string;
+            query: string;
+            shared?: boolean;
+        };
+        /** @description A saved queue view: a named ticket-list query. */
+        ViewOut: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /**
+             * @description The `GET /tickets` query string, without `cursor` (e.g.
+             *     `status_category.in=new,open&sort=-priority`).
+             */
+            query: string;
+            /** @description Shown to everybody; only admins share views. */
+            shared: boolean;
+            /** Format: int64 */
+            owner_id: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A partial change to a view. */
+        ViewUpdate: {
+            name?: string | null;
+            query?: string | null;
+            shared?: boolean | null;
         };
         /** @description Working intervals per weekday; a day without intervals is a day off. */
         WeekSpec: {
@@ -4214,6 +4332,255 @@ export interface operations {
             };
             /** @description Signed in, but not allowed to do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stream: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The id of the last event received */
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ticket changes as server-sent events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["TicketChange"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_views: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewOut"][];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ViewCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have a view of that name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad name or query, by field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ViewUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

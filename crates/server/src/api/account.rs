@@ -163,15 +163,7 @@ async fn update_me(
     headers: HeaderMap,
     Body(bytes): Body,
 ) -> ApiResult<Json<Me>> {
-    let p = caller.need(Need::SignedIn)?;
-    if matches!(p.via, Via::Token { ref scopes, .. } if !scopes.contains(&Scope::Admin) && !scopes.contains(&Scope::Write))
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "this token is read-only",
-        ));
-    }
+    let p = caller.need(Need::OwnWrite)?;
     require_json(&headers)?;
     let input: MeUpdate = parse_json(&bytes)?;
     if input.password.is_some() {

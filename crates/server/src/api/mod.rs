@@ -4,13 +4,15 @@
 mod account;
 mod admin;
 pub mod body;
-mod meta;
+mod live;
+pub(crate) mod meta;
 mod sla;
 mod teams;
 pub mod tickets;
 mod tokens;
 pub mod types;
 mod users;
+mod views;
 
 use std::sync::Arc;
 
@@ -33,6 +35,10 @@ pub struct AppState {
     pub master_key: Arc<MasterKey>,
     /// Mark the session cookie `Secure` (serve over HTTPS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Fans ticket changes out to live streams (`GET /stream`).
+    pub live: Arc<live::LiveHub>,
+    /// The built web UI served at `/`, if any.
+    pub web_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 impl AppState {
@@ -41,7 +47,15 @@ impl AppState {
             store,
             master_key: Arc::new(master_key),
             secure_cookies,
+            live: Arc::default(),
+            web_dir: None,
         }
+    }
+
+    /// Serve the web UI built into `dir` (its `index.html` and `assets/`).
+    pub fn with_web_dir(mut self, dir: std::path::PathBuf) -> AppState {
+        self.web_dir = Some(Arc::new(dir));
+        self
     }
 }
 
@@ -166,6 +180,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(tokens::router())
         .merge(admin::router())
         .merge(sla::router())
+        .merge(live::router())
+        .merge(views::router())
         .merge(meta::router())
         .split_for_parts();
     // After the merge: the modifier looks at every operation.
@@ -189,7 +205,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", routes.merge(meta::docs_router(doc)))
         .route("/healthz", axum::routing::get(meta::healthz))
-        .fallback(meta::not_found)
+        .fallback(crate::web::serve_ui)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -109,6 +109,7 @@ pub fn ticket_out(t: Ticket) -> TicketOut {
             first_response_due_at: t.first_response_due_at,
             next_response_due_at: t.next_response_due_at,
             resolution_due_at: t.resolution_due_at,
+            due_at: t.sla_due_at,
         },
     }
 }
@@ -363,7 +364,7 @@ async fn restore_ticket(
 
 /// The query parameters of the list, parsed by hand because extension filters are
 /// dynamic (`f.<field>[.op]`); anything unknown is an error, never silently ignored.
-fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
+pub(super) fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
     let mut q = ListQuery::default();
     let mut errors = Vec::new();
     let mut bad = |param: &str, message: String| {
@@ -477,8 +478,9 @@ fn merge_repeated(filters: Vec<Filter>) -> Vec<Filter> {
 ///
 /// Filters: `type`, `status`, `status_category`, `priority`, `assignee_id`,
 /// `requester_id`, `team` (slug), `source`, `created_at`, `updated_at`, `title`, the SLA
-/// due times `first_response_due_at`, `next_response_due_at`, `resolution_due_at` (e.g.
-/// `resolution_due_at.lte=<time>` for "breaching soon"), and a type's own fields
+/// due times `first_response_due_at`, `next_response_due_at`, `resolution_due_at` and
+/// `sla_due_at`, the earliest of them (e.g. `sla_due_at.lte=<time>&sort=sla_due_at` for
+/// "breaching soon"), and a type's own fields
 /// as `f.<field>` (needs `type`). Each takes an operator suffix: `.eq` (default), `.ne`,
 /// `.gt`, `.gte`, `.lt`, `.lte`, `.in` (comma-separated), `.null` (true/false),
 /// `.contains` (text). Repeating a parameter means "any of". `tag` (repeatable: all of),

@@ -8,6 +8,7 @@ pub mod login_attempt;
 pub mod outbox_entry;
 pub mod requester;
 pub mod requester_identity;
+pub mod saved_view;
 pub mod secret;
 pub mod session;
 pub mod setup_token;

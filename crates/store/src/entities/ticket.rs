@@ -33,6 +33,8 @@ pub struct Model {
     pub first_response_due_at: Option<DateTimeUtc>,
     pub next_response_due_at: Option<DateTimeUtc>,
     pub resolution_due_at: Option<DateTimeUtc>,
+    /// The earliest of the three due times: what "breaching soon" sorts on.
+    pub sla_due_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -161,7 +161,7 @@ fn normalize_email(email: &str, errors: &mut Vec<FieldError>) -> String {
     e
 }
 
-fn check_name(name: &str, pointer: &str, errors: &mut Vec<FieldError>) {
+pub(crate) fn check_name(name: &str, pointer: &str, errors: &mut Vec<FieldError>) {
     let n = name.trim().chars().count();
     if n == 0 || n > 100 {
         errors.push(field_error(pointer, "between 1 and 100 characters"));

@@ -361,6 +361,7 @@ pub(crate) async fn forget<C: ConnectionTrait>(
         "first_response_due_at",
         "next_response_due_at",
         "resolution_due_at",
+        "sla_due_at",
     ] {
         stmt.value(Alias::new(column), Option::<DateTime<Utc>>::None);
     }
@@ -408,6 +409,8 @@ async fn store_clocks<C: ConnectionTrait>(
             due.get(&metric).copied().flatten(),
         );
     }
+    let earliest = due.values().flatten().min().copied();
+    stmt.value(Alias::new("sla_due_at"), earliest);
     conn.execute(&stmt).await?;
     for metric in Metric::ALL {
         schedule(conn, subject, governing, history, metric, now).await?;

@@ -1,6 +1,9 @@
-import { Title } from "@mantine/core";
+// New ticket: /new chooses a type, /new/:type fills in its form.
+import { useParams } from "react-router";
+import { NewTicketForm } from "./NewTicketForm";
+import { TypeChooser } from "./TypeChooser";
 
-// Placeholder until this screen is built.
 export default function NewTicketPage() {
-  return <Title order={2}>NewTicketPage</Title>;
+  const { type } = useParams();
+  return type ? <NewTicketForm slug={type} /> : <TypeChooser />;
 }

@@ -1,6 +1,236 @@
-import { Title } from "@mantine/core";
+// The queue: views, filters and search over the ticket list. The URL's query string is the
+// whole state (it is the API's list query), so any view is a link; paging is kept aside.
+import { useCallback, useMemo, useRef, useState } from "react";
+import { Button, Group, Kbd, Stack, Text, Title, EmptyState, Loader } from "@mantine/core";
+import { IconPlus, IconSearch, IconTicket } from "@tabler/icons-react";
+import { Link, Navigate, useLocation, useNavigate } from "react-router";
+import { useMe } from "../../auth";
+import { ErrorAlert } from "../../components/Errors";
+import { apiQuery, builtInViews, parseQuery, toggleSort, toQuery, type QueueFilters, type View } from "../../lib/filters";
+import { controlsFor, unownedParams } from "../../lib/fieldControls";
+import { DebouncedTextInput } from "./DebouncedTextInput";
+import { ExtraFilters, type ExtraFilter } from "./ExtraFilters";
+import { FieldFilters } from "./FieldFilters";
+import { FilterBar } from "./FilterBar";
+import { useTeams, useTicketPage, useTypeDetail, useTypes, useUsers, useWorkflow } from "./queries";
+import { SavedViews } from "./SavedViews";
+import { TicketTable } from "./TicketTable";
+import { useChangedTickets } from "./useChangedTickets";
+import { ViewBar } from "./ViewBar";
+import { useQueueKeyboard } from "./useQueueKeyboard";
 
-// Placeholder until this screen is built.
+/** The query string without `?`. */
+function useSearch(): string {
+  return useLocation().search.replace(/^\?/, "");
+}
+
 export default function QueuePage() {
-  return <Title order={2}>QueuePage</Title>;
+  const search = useSearch();
+  const me = useMe();
+  // "Breaching soon" is relative to now: its query is computed again when chosen.
+  const views = builtInViews(me, new Date());
+  // A bare /queue opens the first view rather than every ticket ever filed.
+  if (!search) return <Navigate to={`?${views[0].query}`} replace />;
+  return <Queue search={search} views={views} />;
+}
+
+/** Paging: the cursors of the pages before this one, for the query they belong to. */
+interface Paging {
+  query: string;
+  cursors: string[];
+}
+
+function Queue({ search, views }: { search: string; views: View[] }) {
+  const me = useMe();
+  const navigate = useNavigate();
+  const filters = useMemo(() => parseQuery(search), [search]);
+
+  // Edits always apply to the latest URL, even from a debounced input's late callback.
+  const latest = useRef(search);
+  latest.current = search;
+  const go = useCallback(
+    (query: string, replace = false) => {
+      navigate({ search: query ? `?${query}` : "" }, { replace });
+    },
+    [navigate],
+  );
+  const update = useCallback(
+    (change: (f: QueueFilters) => QueueFilters, replace = false) => go(toQuery(change(parseQuery(latest.current))), replace),
+    [go],
+  );
+
+  const [paging, setPaging] = useState<Paging>({ query: search, cursors: [] });
+  // A new query starts at the first page.
+  const cursors = paging.query === search ? paging.cursors : [];
+  const cursor = cursors.at(-1) ?? null;
+  const page = useTicketPage(apiQuery(search, cursor));
+
+  const users = useUsers();
+  const teams = useTeams();
+  const types = useTypes();
+  const typeDetail = useTypeDetail(filters.type);
+  const workflow = useWorkflow(filters.type);
+  const controls = useMemo(() => controlsFor(typeDetail.data?.fields ?? []), [typeDetail.data]);
+
+  const userNames = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u.display_name])), [users.data]);
+  const teamNames = useMemo(() => new Map((teams.data ?? []).map((t) => [t.slug, t.name])), [teams.data]);
+  const userName = useCallback((id: number) => userNames.get(id) ?? `#${id}`, [userNames]);
+  const teamName = useCallback((slug: string) => teamNames.get(slug) ?? slug, [teamNames]);
+
+  const tickets = page.error ? [] : page.data?.items;
+  const [selectedKey, setSelectedKey] = useState<string | null>(null);
+  const changed = useChangedTickets(me.user.email);
+  const searchInput = useRef<HTMLInputElement>(null);
+
+  const open = useCallback((key: string) => navigate(`/tickets/${encodeURIComponent(key)}`), [navigate]);
+  useQueueKeyboard({
+    move(delta) {
+      if (!tickets || tickets.length === 0) return;
+      const at = tickets.findIndex((t) => t.key === selectedKey);
+      const next = at === -1 ? (delta === 1 ? 0 : tickets.length - 1) : Math.min(tickets.length - 1, Math.max(0, at + delta));
+      setSelectedKey(tickets[next].key);
+    },
+    open() {
+      if (selectedKey && tickets?.some((t) => t.key === selectedKey)) open(selectedKey);
+    },
+    search() {
+      searchInput.current?.focus();
+      searchInput.current?.select();
+    },
+    newTicket() {
+      navigate("/new");
+    },
+  });
+
+  const extras = extraFilters(filters, controls, update);
+
+  return (
+    <Stack gap="sm">
+      <Group justify="space-between">
+        <Title order={2}>Queue</Title>
+        <Button component={Link} to="/new" leftSection={<IconPlus size={16} aria-hidden />}>
+          New ticket
+        </Button>
+      </Group>
+
+      <ViewBar
+        views={views}
+        search={search}
+        types={types.data ?? []}
+        onSelectView={(view) => go(builtInViews(me, new Date()).find((v) => v.id === view.id)?.query ?? view.query)}
+        onSelect={go}
+      >
+        <SavedViews search={search} onSelect={go} />
+      </ViewBar>
+
+      <DebouncedTextInput
+        label="Search"
+        placeholder="Words in the title, description and searchable fields"
+        leftSection={<IconSearch size={16} aria-hidden />}
+        value={filters.q}
+        onChange={(q) => update((f) => ({ ...f, q }), true)}
+        inputRef={searchInput}
+        rightSection={<Kbd size="xs">/</Kbd>}
+        maw={560}
+      />
+      <FilterBar
+        filters={filters}
+        onChange={(next) => update(() => next)}
+        onClear={() => go(toQuery({ ...parseQuery(""), sort: filters.sort ?? "-updated_at" }))}
+        types={types.data ?? []}
+        workflow={workflow.data}
+        users={users.data ?? []}
+        teams={teams.data ?? []}
+      />
+      {filters.type && (
+        <FieldFilters controls={controls} params={filters.fields} onChange={(fields) => update((f) => ({ ...f, fields }))} />
+      )}
+      <ExtraFilters filters={extras} />
+
+      {page.error && <ErrorAlert error={page.error} title="The list could not be loaded with these filters" />}
+
+      <TicketTable
+        tickets={tickets}
+        sort={filters.sort}
+        onSort={(column, descendingFirst) => update((f) => ({ ...f, sort: toggleSort(f.sort, column, descendingFirst) }))}
+        selectedKey={selectedKey}
+        changed={changed}
+        userName={userName}
+        teamName={teamName}
+        onOpen={open}
+        onSelect={setSelectedKey}
+      />
+      {tickets && tickets.length === 0 && !page.error && (
+        <EmptyState
+          icon={<IconTicket aria-hidden />}
+          title="No tickets here"
+          description="Nothing matches this view. Try another view, or clear the filters."
+        />
+      )}
+
+      <Group justify="space-between">
+        <KeyboardHint />
+        <Group gap="xs">
+          {page.isFetching && <Loader size="xs" aria-label="Loading" />}
+          <Button
+            variant="default"
+            size="xs"
+            disabled={cursors.length === 0}
+            onClick={() => setPaging({ query: search, cursors: cursors.slice(0, -1) })}
+          >
+            Previous page
+          </Button>
+          <Button
+            variant="default"
+            size="xs"
+            disabled={!page.data?.next_cursor || page.isPlaceholderData}
+            onClick={() => setPaging({ query: search, cursors: [...cursors, page.data!.next_cursor!] })}
+          >
+            Next page
+          </Button>
+        </Group>
+      </Group>
+    </Stack>
+  );
+}
+
+function KeyboardHint() {
+  return (
+    <Text size="xs" c="dimmed" aria-label="Keyboard shortcuts">
+      <Kbd size="xs">j</Kbd>/<Kbd size="xs">k</Kbd> or <Kbd size="xs">↓</Kbd>/<Kbd size="xs">↑</Kbd> move ·{" "}
+      <Kbd size="xs">Enter</Kbd>/<Kbd size="xs">o</Kbd> open · <Kbd size="xs">/</Kbd> search · <Kbd size="xs">n</Kbd> new ticket
+    </Text>
+  );
+}
+
+/** Chips for what the controls do not show, each removable. */
+function extraFilters(
+  filters: QueueFilters,
+  controls: ReturnType<typeof controlsFor>,
+  update: (change: (f: QueueFilters) => QueueFilters) => void,
+): ExtraFilter[] {
+  const out: ExtraFilter[] = [];
+  if (filters.slaDueBefore) {
+    const when = new Date(filters.slaDueBefore);
+    const label = `SLA due before ${Number.isNaN(when.getTime()) ? filters.slaDueBefore : when.toLocaleString()}`;
+    out.push({ label, removeLabel: "Remove filter SLA due before", onRemove: () => update((f) => ({ ...f, slaDueBefore: null })) });
+  }
+  filters.extra.forEach(([k, v], i) =>
+    out.push({
+      label: `${k} = ${v}`,
+      removeLabel: `Remove filter ${k}=${v}`,
+      onRemove: () => update((f) => ({ ...f, extra: f.extra.filter((_, j) => j !== i) })),
+    }),
+  );
+  // Field parameters no control owns; while the type's fields load, none is listed.
+  if (filters.type && controls.length > 0) {
+    for (const [k, v] of unownedParams(controls, filters.fields)) {
+      out.push({
+        label: `${k} = ${v}`,
+        removeLabel: `Remove filter ${k}=${v}`,
+        onRemove: () => update((f) => ({ ...f, fields: f.fields.filter(([a, b]) => a !== k || b !== v) })),
+      });
+    }
+  }
+  return out;
 }

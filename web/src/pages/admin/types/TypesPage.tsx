@@ -1,6 +1,83 @@
-import { Title } from "@mantine/core";
+// The list of ticket types, with who manages each: a file in the types directory
+// (read-only here) or the UI.
+import { Anchor, Button, Code, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { IconPlus } from "@tabler/icons-react";
+import { Link } from "react-router";
+import { ErrorAlert } from "../../../components/Errors";
+import { isFileManaged, useTypeDetail, useTypes, type TypeSummary } from "./typesApi";
 
-// Placeholder until this screen is built.
 export default function TypesPage() {
-  return <Title order={2}>TypesPage</Title>;
+  const types = useTypes();
+  return (
+    <Stack gap="md">
+      <Group justify="space-between">
+        <Title order={2}>Ticket types</Title>
+        <Group gap="xs">
+          <Button component={Link} to="/admin/workflows" variant="default">
+            Workflows
+          </Button>
+          <Button component={Link} to="/admin/types/new" leftSection={<IconPlus size={16} />}>
+            New type
+          </Button>
+        </Group>
+      </Group>
+      <ErrorAlert error={types.error} />
+      <Table aria-label="Ticket types" striped highlightOnHover withTableBorder>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Name</Table.Th>
+            <Table.Th>Slug</Table.Th>
+            <Table.Th>Key prefix</Table.Th>
+            <Table.Th>Version</Table.Th>
+            <Table.Th>Managed by</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {types.data?.map((type) => <TypeRow key={type.slug} type={type} />)}
+          {types.data?.length === 0 && (
+            <Table.Tr>
+              <Table.Td colSpan={5}>
+                <Text c="dimmed">No types yet.</Text>
+              </Table.Td>
+            </Table.Tr>
+          )}
+        </Table.Tbody>
+      </Table>
+    </Stack>
+  );
+}
+
+function TypeRow({ type }: { type: TypeSummary }) {
+  return (
+    <Table.Tr>
+      <Table.Td>
+        <Anchor component={Link} to={`/admin/types/${type.slug}`}>
+          {type.name}
+        </Anchor>
+        {type.description && (
+          <Text size="xs" c="dimmed" lineClamp={1}>
+            {type.description}
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td>
+        <Code>{type.slug}</Code>
+      </Table.Td>
+      <Table.Td>{type.key_prefix}</Table.Td>
+      <Table.Td>{type.version}</Table.Td>
+      <Table.Td>{isFileManaged(type) ? <FileSource slug={type.slug} /> : "UI"}</Table.Td>
+    </Table.Tr>
+  );
+}
+
+/** "file" and its path; the list has no path, the type's detail (cached, shared) does. */
+function FileSource({ slug }: { slug: string }) {
+  const detail = useTypeDetail(slug);
+  const path = detail.data?.source_path;
+  return (
+    <Text size="sm">
+      file{path ? ": " : ""}
+      {path && <Code>{path}</Code>}
+    </Text>
+  );
 }

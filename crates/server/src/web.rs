@@ -1,0 +1,104 @@
+//! The web UI: the files `npm run build` wrote to `web/dist`, served at `/`. Any path that
+//! is not a file and looks like a screen (`/queue`, `/tickets/IT-4`) gets `index.html`, so
+//! the UI's router can draw it; `/api/...` never does, so API clients get problems, not
+//! HTML.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+use crate::api::AppState;
+
+/// Hashed build output (`/assets/index-3f9a.js`) never changes under its name.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// `index.html` names the current assets; browsers must ask again every time.
+const REVALIDATE: &str = "no-cache";
+/// Scripts and styles only from this origin. Mantine sets inline `style` attributes, so
+/// inline styles stay allowed; inline scripts do not.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; \
+base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// The fallback of the whole app: the UI for everything outside the API.
+pub async fn serve_ui(State(app): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        return crate::api::meta::not_found().await.into_response();
+    }
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return crate::api::meta::not_found().await.into_response();
+    }
+    let configured = app.web_dir.as_deref().map(|d| d.as_path());
+    let Some(dir) = configured.filter(|d| d.join("index.html").is_file()) else {
+        return not_built(configured);
+    };
+    let is_asset = path.starts_with("/assets/");
+    // A screen's path has no extension in its last segment; a missing file does.
+    let is_screen = !path.rsplit('/').next().unwrap_or("").contains('.');
+    let response = match ServeDir::new(dir).oneshot(request).await {
+        Ok(r) => r.map(Body::new),
+        Err(never) => match never {},
+    };
+    let mut response = if response.status() == StatusCode::NOT_FOUND && is_screen {
+        index(dir).await
+    } else {
+        response
+    };
+    let cache = if is_asset && response.status().is_success() {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+async fn index(dir: &Path) -> Response {
+    match tokio::fs::read(dir.join("index.html")).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], bytes).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the web UI's index.html");
+            not_built(Some(dir))
+        }
+    }
+}
+
+/// What `/` says when the UI was not built: how to build it. The API works regardless.
+fn not_built(dir: Option<&Path>) -> Response {
+    let dir = dir.map(|d| d.display().to_string()).unwrap_or_default();
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><title>Docket</title>\
+         <h1>Docket is running; its web UI is not built</h1>\
+         <p>No <code>index.html</code> in <code>{}</code>. Build the UI with \
+         <code>scripts/run</code> (which builds and serves), or <code>cd web &amp;&amp; npm ci \
+         &amp;&amp; npm run build</code>, or point <code>DOCKET_WEB_DIR</code> at a build.</p>\
+         <p>The API is at <a href=\"/api/v1/docs\">/api/v1</a>.</p>",
+        html_escape(&dir)
+    );
+    (StatusCode::SERVICE_UNAVAILABLE, Html(page)).into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

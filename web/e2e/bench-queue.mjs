@@ -1,0 +1,298 @@
+// The web workspace's figures (issue 5), run by hand (not part of `npm run e2e`):
+//
+//   1. time to the first rendered queue row with 10,000 tickets, for a signed-in agent,
+//      cold (a new browser context: empty cache) and warm (the same context, reloaded);
+//   2. the production bundle's size, gzipped, file by file: what index.html loads, what
+//      the queue loads, and everything.
+//
+//   node e2e/bench-queue.mjs [--tickets 10000] [--runs 5] [--concurrency 16]
+//
+// The server is the release build (<repo>/target/release/docket) if it exists, else the
+// debug build; DOCKET_BIN overrides both. It runs on SQLite in a temporary folder and the
+// tickets are created through the public API (POST /tickets), as a client would.
+// Results are printed and written to e2e/output/bench-queue.json.
+import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { cpus, totalmem, release } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { DIST_DIR, OUTPUT_DIR, REPO_DIR, eventually, launchBrowser, startServer } from "./harness.mjs";
+
+const { values: opts } = parseArgs({
+  options: {
+    tickets: { type: "string", default: "10000" },
+    runs: { type: "string", default: "5" },
+    concurrency: { type: "string", default: "16" },
+  },
+});
+const TICKETS = Number(opts.tickets);
+const RUNS = Number(opts.runs);
+const CONCURRENCY = Number(opts.concurrency);
+
+const AGENT = { email: "bench.agent@example.com", name: "Bench Agent", password: "correct horse battery staple" };
+
+function serverBinary() {
+  if (process.env.DOCKET_BIN) return { bin: path.resolve(process.env.DOCKET_BIN), build: "DOCKET_BIN" };
+  const releaseBin = path.join(REPO_DIR, "target", "release", "docket");
+  if (existsSync(releaseBin)) return { bin: releaseBin, build: "release" };
+  return { bin: path.join(REPO_DIR, "target", "debug", "docket"), build: "debug" };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const ms = (x) => `${x.toFixed(0)} ms`;
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
+
+// ---------------------------------------------------------------------------------------
+// Seeding
+
+const CATEGORIES = ["hardware", "software", "network", "account_access", "email", "printing", "security", "other"];
+const IMPACTS = ["individual", "team", "department", "organization"];
+const PRIORITIES = ["P0", "P1", "P2", "P3", "P3", "P2", "P2"];
+const WORDS = "printer vpn laptop password outlook wifi monitor badge screen login update crash slow disk".split(" ");
+
+/** The n-th ticket: IT support, valid against its shipped schema, varied enough to look real. */
+function ticketBody(n) {
+  const w = (k) => WORDS[(n * 7 + k * 13) % WORDS.length];
+  return {
+    type: "it_support",
+    title: `${w(0)} ${w(1)} problem #${n}`,
+    body: `The ${w(2)} stopped working after the ${w(3)}. Ticket ${n} of the queue benchmark.`,
+    priority: PRIORITIES[n % PRIORITIES.length],
+    requester: { email: `user${n % 500}@example.org` },
+    tags: n % 3 === 0 ? ["bench"] : [],
+    fields: {
+      category: CATEGORIES[n % CATEGORIES.length],
+      impact: IMPACTS[n % IMPACTS.length],
+      affected_users: 1 + (n % 40),
+    },
+  };
+}
+
+async function seed(api, count, concurrency) {
+  let next = 0;
+  let retried = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const n = next++;
+      if (n >= count) return;
+      // Retried with the same idempotency key, so a retry never makes a second ticket.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await api.createTicket(ticketBody(n), `bench-${n}`);
+          break;
+        } catch (error) {
+          if (attempt >= 5 || (error.status && error.status < 500 && error.status !== 429)) throw error;
+          retried++;
+          await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+        }
+      }
+      if ((n + 1) % 1000 === 0) process.stdout.write(`  ${n + 1} tickets\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, perSecond: count / seconds, retried };
+}
+
+// ---------------------------------------------------------------------------------------
+// Time to the first queue row
+
+// In the page, before any of its scripts: note when the first queue row enters the DOM,
+// and the frame after it (when it has been painted), on the navigation's clock.
+const FIRST_ROW_OBSERVER = () => {
+  const record = () => {
+    if (window.__firstRow || !document.querySelector("tr[data-ticket-key]")) return false;
+    const inserted = performance.now();
+    window.__firstRow = { inserted };
+    requestAnimationFrame(() => {
+      window.__firstRow.painted = performance.now();
+    });
+    return true;
+  };
+  new MutationObserver((_, observer) => {
+    if (record()) observer.disconnect();
+  }).observe(document, { childList: true, subtree: true });
+};
+
+/** Sign the context in through the API, so no page (and no asset) is loaded before the timed one. */
+async function signInByApi(context, baseUrl) {
+  const res = await context.request.post(`${baseUrl}/api/v1/auth/login`, {
+    data: { email: AGENT.email, password: AGENT.password },
+  });
+  if (!res.ok()) throw new Error(`login: ${res.status()} ${await res.text()}`);
+}
+
+/** Load /queue and time it: navigation start to the first row painted, and what was fetched. */
+async function timeQueue(page) {
+  const started = performance.now();
+  await page.goto("/queue", { waitUntil: "commit" });
+  await page.locator("tr[data-ticket-key]").first().waitFor({ state: "visible", timeout: 60_000 });
+  const wall = performance.now() - started;
+  const inPage = await eventually(() => page.evaluate(() => window.__firstRow?.painted && window.__firstRow), {
+    message: "the first row's paint time",
+  });
+  const timing = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const resources = performance.getEntriesByType("resource");
+    const list = resources.find((r) => r.name.includes("/api/v1/tickets?"));
+    const assets = resources.filter((r) => new URL(r.name).pathname.startsWith("/assets/"));
+    return {
+      domContentLoaded: nav.domContentLoadedEventEnd,
+      listRequest: list ? { url: list.name, start: list.startTime, end: list.responseEnd, bytes: list.encodedBodySize } : null,
+      assets: assets.map((r) => ({ path: new URL(r.name).pathname, transferred: r.transferSize, body: r.encodedBodySize })),
+      rows: document.querySelectorAll("tr[data-ticket-key]").length,
+    };
+  });
+  return { wall, painted: inPage.painted, inserted: inPage.inserted, ...timing };
+}
+
+async function measureQueue(browser, baseUrl) {
+  const contextOptions = { baseURL: baseUrl, viewport: { width: 1400, height: 900 } };
+  const cold = [];
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext(contextOptions);
+    await context.addInitScript(FIRST_ROW_OBSERVER);
+    await signInByApi(context, baseUrl);
+    const page = await context.newPage();
+    cold.push(await timeQueue(page));
+    await context.close();
+  }
+  const context = await browser.newContext(contextOptions);
+  await context.addInitScript(FIRST_ROW_OBSERVER);
+  await signInByApi(context, baseUrl);
+  const page = await context.newPage();
+  await timeQueue(page); // fills the cache; not counted
+  const warm = [];
+  for (let i = 0; i < RUNS; i++) warm.push(await timeQueue(page));
+  await context.close();
+  return { cold, warm };
+}
+
+// ---------------------------------------------------------------------------------------
+// Bundle size
+
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+/** Every file of the build with its raw and gzip size (zlib level 6, what servers use by default). */
+function bundleSizes() {
+  return filesUnder(DIST_DIR)
+    .map((file) => {
+      const bytes = readFileSync(file);
+      return { path: "/" + path.relative(DIST_DIR, file).split(path.sep).join("/"), raw: bytes.length, gzip: gzipSync(bytes, { level: 6 }).length };
+    })
+    .sort((a, b) => b.gzip - a.gzip);
+}
+
+/** What index.html itself makes the browser fetch: entry script, module preloads, styles. */
+function initialFiles() {
+  const html = readFileSync(path.join(DIST_DIR, "index.html"), "utf8");
+  const refs = [...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*\bhref)="([^"]+)"/g)].map((m) => m[1]);
+  return ["/index.html", ...refs.filter((r) => r.startsWith("/"))];
+}
+
+function sum(files, key) {
+  return files.reduce((total, f) => total + f[key], 0);
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main() {
+  const { bin, build } = serverBinary();
+  console.log(`server: ${bin} (${build} build)\nUI: ${DIST_DIR}\n`);
+  // No sweeps while measuring: nothing breaches in a benchmark this short anyway.
+  const server = await startServer({ label: "bench", bin, sweepSeconds: 3600 });
+  const results = { date: new Date().toISOString(), build, tickets: TICKETS, runs: RUNS };
+  try {
+    const { api } = server;
+    await api.createUser({ email: AGENT.email, name: AGENT.name, role: "agent", password: AGENT.password });
+
+    console.log(`seeding ${TICKETS} tickets through POST /api/v1/tickets, ${CONCURRENCY} at a time...`);
+    results.seed = await seed(api, TICKETS, CONCURRENCY);
+    console.log(`  ${results.seed.seconds.toFixed(1)} s, ${results.seed.perSecond.toFixed(0)} tickets/s, ${results.seed.retried} retried\n`);
+
+    const browser = await launchBrowser();
+    results.chromium = browser.version();
+    try {
+      const { cold, warm } = await measureQueue(browser, server.url);
+      results.queue = { cold, warm };
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await server.stop();
+  }
+
+  const { cold, warm } = results.queue;
+  const summary = (runs) => ({
+    painted: median(runs.map((r) => r.painted)),
+    wall: median(runs.map((r) => r.wall)),
+    domContentLoaded: median(runs.map((r) => r.domContentLoaded)),
+    listEnd: median(runs.map((r) => r.listRequest?.end ?? NaN)),
+    listDuration: median(runs.map((r) => (r.listRequest ? r.listRequest.end - r.listRequest.start : NaN))),
+  });
+  results.summary = { cold: summary(cold), warm: summary(warm) };
+
+  console.log(`time to the first queue row, ${TICKETS} tickets, median of ${RUNS} (range):`);
+  console.log("| load | first row painted | DOMContentLoaded | list request done | list request took | wall (goto to visible) |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const [name, runs] of [["cold (new context)", cold], ["warm (reload)", warm]]) {
+    const s = summary(runs);
+    const range = (f) => `${Math.min(...runs.map(f)).toFixed(0)}-${Math.max(...runs.map(f)).toFixed(0)}`;
+    console.log(
+      `| ${name} | ${ms(s.painted)} [${range((r) => r.painted)}] | ${ms(s.domContentLoaded)} | ${ms(s.listEnd)} | ${ms(s.listDuration)} | ${ms(s.wall)} [${range((r) => r.wall)}] |`,
+    );
+  }
+  console.log(`rows on the first page: ${cold[0].rows}; list request: ${cold[0].listRequest?.url.replace(/^https?:\/\/[^/]+/, "")}`);
+  console.log(`bytes over the wire, cold: ${kb(sum(cold[0].assets, "transferred"))} of assets (${cold[0].assets.length} files); warm: ${kb(sum(warm[0].assets, "transferred"))}`);
+
+  // Bundle sizes.
+  const files = bundleSizes();
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const initial = initialFiles().map((p) => byPath.get(p)).filter(Boolean);
+  const queueAssets = new Set(["/index.html", ...cold[0].assets.map((a) => a.path)]);
+  const queueFiles = [...queueAssets].map((p) => byPath.get(p)).filter(Boolean);
+  results.bundle = {
+    files,
+    initial: { files: initial.map((f) => f.path), raw: sum(initial, "raw"), gzip: sum(initial, "gzip") },
+    queue: { files: queueFiles.map((f) => f.path), raw: sum(queueFiles, "raw"), gzip: sum(queueFiles, "gzip") },
+    total: { files: files.length, raw: sum(files, "raw"), gzip: sum(files, "gzip") },
+  };
+  console.log(`\nproduction bundle (${DIST_DIR}), gzip level 6:`);
+  console.log("| file | raw | gzip | initial load | queue |");
+  console.log("|---|---:|---:|:---:|:---:|");
+  for (const f of files) {
+    const isInitial = initial.includes(f) ? "x" : "";
+    const isQueue = queueFiles.includes(f) ? "x" : "";
+    console.log(`| ${f.path} | ${kb(f.raw)} | ${kb(f.gzip)} | ${isInitial} | ${isQueue} |`);
+  }
+  const b = results.bundle;
+  console.log(`| **initial load** (index.html + what it references, ${b.initial.files.length} files) | ${kb(b.initial.raw)} | ${kb(b.initial.gzip)} | | |`);
+  console.log(`| **queue page** (initial + the queue's lazy chunks, ${b.queue.files.length} files) | ${kb(b.queue.raw)} | ${kb(b.queue.gzip)} | | |`);
+  console.log(`| **total** (${b.total.files} files) | ${kb(b.total.raw)} | ${kb(b.total.gzip)} | | |`);
+
+  results.machine = {
+    cpus: `${cpus().length} x ${cpus()[0]?.model}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    kernel: release(),
+    node: process.version,
+  };
+  console.log(`\nmachine: ${results.machine.cpus}, ${results.machine.memory}, Linux ${results.machine.kernel}, Node ${results.machine.node}, Chromium ${results.chromium}, server ${build} build`);
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  writeFileSync(path.join(OUTPUT_DIR, "bench-queue.json"), JSON.stringify(results, null, 2));
+  console.log(`results: ${path.join(OUTPUT_DIR, "bench-queue.json")}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

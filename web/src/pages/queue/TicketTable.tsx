@@ -1,0 +1,214 @@
+// The list of tickets: sortable headers, one row per ticket with the selection and the
+// "changed by someone else" mark, skeleton rows while the first page loads.
+import { memo, useEffect, useRef } from "react";
+import { Anchor, Skeleton, Table, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import { IconArrowDown, IconArrowUp, IconArrowsSort } from "@tabler/icons-react";
+import { Link } from "react-router";
+import type { Ticket } from "../../api/client";
+import { PriorityBadge, StatusBadge } from "../../components/badges";
+import { SlaCountdown, useNow } from "../../components/SlaCountdown";
+import { nextDue } from "../../lib/sla";
+import { sortDirection, type SortDirection } from "../../lib/filters";
+import { relativeTime } from "./relative";
+
+interface Column {
+  label: string;
+  /** The API's sort key, for sortable columns. */
+  sort?: string;
+  /** Times read best newest (or soonest) first. */
+  descendingFirst?: boolean;
+}
+
+const COLUMNS: Column[] = [
+  { label: "Key", sort: "id", descendingFirst: true },
+  { label: "Title", sort: "title" },
+  { label: "Status", sort: "status" },
+  { label: "Priority", sort: "priority" },
+  { label: "Assignee" },
+  { label: "Team", sort: "team" },
+  { label: "Requester" },
+  { label: "Updated", sort: "updated_at", descendingFirst: true },
+  { label: "SLA", sort: "sla_due_at" },
+];
+
+export interface TicketTableProps {
+  tickets: Ticket[] | undefined;
+  sort: string | null;
+  onSort(column: string, descendingFirst: boolean): void;
+  selectedKey: string | null;
+  changed: ReadonlySet<string>;
+  userName(id: number): string;
+  teamName(slug: string): string;
+  onOpen(key: string): void;
+  onSelect(key: string): void;
+}
+
+function SortIcon({ direction }: { direction: SortDirection }) {
+  if (direction === "ascending") return <IconArrowUp size={14} aria-hidden />;
+  if (direction === "descending") return <IconArrowDown size={14} aria-hidden />;
+  return <IconArrowsSort size={14} aria-hidden style={{ opacity: 0.35 }} />;
+}
+
+function Header({ column, sort, onSort }: { column: Column; sort: string | null; onSort: TicketTableProps["onSort"] }) {
+  if (!column.sort) return <Table.Th>{column.label}</Table.Th>;
+  const direction = sortDirection(sort, column.sort);
+  return (
+    <Table.Th aria-sort={direction}>
+      <UnstyledButton
+        onClick={() => onSort(column.sort!, !!column.descendingFirst)}
+        style={{ display: "inline-flex", alignItems: "center", gap: 4, fontWeight: 700, fontSize: "inherit" }}
+      >
+        {column.label}
+        <SortIcon direction={direction} />
+      </UnstyledButton>
+    </Table.Th>
+  );
+}
+
+function Updated({ at }: { at: string }) {
+  const now = useNow();
+  return (
+    <Tooltip label={new Date(at).toLocaleString()}>
+      <Text size="sm" span>
+        {relativeTime(at, now)}
+      </Text>
+    </Tooltip>
+  );
+}
+
+interface RowProps {
+  ticket: Ticket;
+  selected: boolean;
+  changed: boolean;
+  assignee: string;
+  team: string;
+  onOpen(key: string): void;
+  onSelect(key: string): void;
+}
+
+// Memoised: a live refetch re-renders only the rows whose ticket changed.
+const Row = memo(function Row({ ticket, selected, changed, assignee, team, onOpen, onSelect }: RowProps) {
+  const ref = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    // Follow the keyboard selection: focus (for screen readers) and keep it in view.
+    if (selected && ref.current && document.activeElement !== ref.current && !isFieldFocused()) {
+      ref.current.focus({ preventScroll: true });
+      ref.current.scrollIntoView?.({ block: "nearest" });
+    }
+  }, [selected]);
+  const due = nextDue(ticket.sla);
+  const requester = ticket.requester?.name || ticket.requester?.email || "";
+  return (
+    <Table.Tr
+      ref={ref}
+      data-ticket-key={ticket.key}
+      data-selected={selected || undefined}
+      data-changed={changed || undefined}
+      tabIndex={-1}
+      onClick={() => onOpen(ticket.key)}
+      onFocus={() => onSelect(ticket.key)}
+      style={{
+        cursor: "pointer",
+        transition: "background-color 600ms",
+        backgroundColor: changed
+          ? "var(--mantine-color-yellow-1)"
+          : selected
+            ? "var(--mantine-color-blue-light)"
+            : undefined,
+        boxShadow: selected ? "inset 3px 0 0 var(--mantine-color-blue-6)" : undefined,
+        outline: "none",
+      }}
+    >
+      <Table.Td style={{ whiteSpace: "nowrap" }}>
+        {/* A real link, for opening in a new tab; the row's click does the same. */}
+        <Anchor component={Link} to={`/tickets/${ticket.key}`} onClick={(e) => e.stopPropagation()} ff="monospace" size="sm">
+          {ticket.key}
+        </Anchor>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" lineClamp={1}>
+          {ticket.title}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <StatusBadge status={ticket.status} category={ticket.status_category} />
+      </Table.Td>
+      <Table.Td>
+        <PriorityBadge priority={ticket.priority} />
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" c={ticket.assignee_id == null ? "dimmed" : undefined}>
+          {assignee}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{team}</Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" lineClamp={1}>
+          {requester}
+        </Text>
+      </Table.Td>
+      <Table.Td style={{ whiteSpace: "nowrap" }}>
+        <Updated at={ticket.updated_at} />
+      </Table.Td>
+      <Table.Td style={{ whiteSpace: "nowrap" }}>{due && <SlaCountdown due={due.due} metric={due.metric} />}</Table.Td>
+    </Table.Tr>
+  );
+});
+
+function isFieldFocused(): boolean {
+  const el = document.activeElement;
+  return !!el && !!el.closest("input, textarea, select, [contenteditable=true]");
+}
+
+function SkeletonRows() {
+  return (
+    <>
+      {Array.from({ length: 8 }, (_, i) => (
+        <Table.Tr key={i} aria-hidden>
+          {COLUMNS.map((c) => (
+            <Table.Td key={c.label}>
+              <Skeleton height={14} radius="sm" />
+            </Table.Td>
+          ))}
+        </Table.Tr>
+      ))}
+    </>
+  );
+}
+
+export function TicketTable(props: TicketTableProps) {
+  const { tickets, sort, onSort, selectedKey, changed, userName, teamName, onOpen, onSelect } = props;
+  return (
+    <Table.ScrollContainer minWidth={900}>
+      <Table aria-label="Tickets" aria-busy={!tickets} highlightOnHover verticalSpacing={6}>
+        <Table.Thead>
+          <Table.Tr>
+            {COLUMNS.map((c) => (
+              <Header key={c.label} column={c} sort={sort} onSort={onSort} />
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {!tickets ? (
+            <SkeletonRows />
+          ) : (
+            tickets.map((t) => (
+              <Row
+                key={t.key}
+                ticket={t}
+                selected={t.key === selectedKey}
+                changed={changed.has(t.key)}
+                assignee={t.assignee_id == null ? "Unassigned" : userName(t.assignee_id)}
+                team={t.team ? teamName(t.team) : ""}
+                onOpen={onOpen}
+                onSelect={onSelect}
+              />
+            ))
+          )}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

@@ -1,0 +1,145 @@
+// The data the ticket and new-ticket screens read and write, as React Query hooks. Every
+// ticket key starts with "tickets", so live updates refetch them when others change
+// the ticket.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap, type Schemas, type Ticket } from "../../api/client";
+import { keys } from "../../api/keys";
+
+export type TypeDetail = Schemas["TypeDetail"];
+export type Workflow = Schemas["Workflow"];
+export type User = Schemas["UserOut"];
+export type Team = Schemas["TeamOut"];
+export type Comment = Schemas["CommentOut"];
+export type AuditEvent = Schemas["EventOut"];
+export type TicketSla = Schemas["TicketSlaOut"];
+export type TicketUpdate = Schemas["TicketUpdate"];
+
+/** Follow `next_cursor` until the end: a ticket's thread and trail are short. */
+async function allPages<T>(fetchPage: (cursor?: string) => Promise<{ items: T[]; next_cursor?: string | null }>) {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const out = await fetchPage(cursor);
+    items.push(...out.items);
+    if (!out.next_cursor) break;
+    cursor = out.next_cursor;
+  }
+  return items;
+}
+
+export function useTicket(key: string) {
+  return useQuery({
+    queryKey: keys.ticket(key),
+    queryFn: () => unwrap(api.GET("/tickets/{key}", { params: { path: { key } } })),
+  });
+}
+
+export function useTypeDetail(slug: string | undefined) {
+  return useQuery({
+    queryKey: keys.type(slug ?? ""),
+    queryFn: () => unwrap(api.GET("/types/{slug}", { params: { path: { slug: slug! } } })),
+    enabled: !!slug,
+    staleTime: 60_000,
+  });
+}
+
+export function useWorkflow(slug: string | undefined) {
+  return useQuery({
+    queryKey: keys.typeWorkflow(slug ?? ""),
+    queryFn: () => unwrap(api.GET("/types/{slug}/workflow", { params: { path: { slug: slug! } } })),
+    enabled: !!slug,
+    staleTime: 60_000,
+  });
+}
+
+export function useTypes() {
+  return useQuery({ queryKey: keys.types, queryFn: () => unwrap(api.GET("/types")), staleTime: 60_000 });
+}
+
+export function useUsers() {
+  return useQuery({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/users")), staleTime: 60_000 });
+}
+
+export function useTeams() {
+  return useQuery({ queryKey: keys.teams, queryFn: () => unwrap(api.GET("/teams")), staleTime: 60_000 });
+}
+
+export function useComments(key: string) {
+  return useQuery({
+    queryKey: keys.ticketComments(key),
+    queryFn: () =>
+      allPages((cursor) =>
+        unwrap(api.GET("/tickets/{key}/comments", { params: { path: { key }, query: { limit: 200, cursor } } })),
+      ),
+  });
+}
+
+export function useEvents(key: string) {
+  return useQuery({
+    queryKey: keys.ticketEvents(key),
+    queryFn: () =>
+      allPages((cursor) =>
+        unwrap(api.GET("/tickets/{key}/events", { params: { path: { key }, query: { limit: 200, cursor } } })),
+      ),
+  });
+}
+
+export function useTicketSla(key: string) {
+  return useQuery({
+    queryKey: keys.ticketSla(key),
+    queryFn: () => unwrap(api.GET("/tickets/{key}/sla", { params: { path: { key } } })),
+  });
+}
+
+/** The requester's most recent tickets (the list endpoint filters on `requester_id`). */
+export function useRequesterTickets(requesterId: number | undefined) {
+  const query = `requester_id=${requesterId}&sort=-created_at&limit=21`;
+  return useQuery({
+    queryKey: keys.ticketList(query),
+    queryFn: () =>
+      unwrap(
+        api.GET("/tickets", {
+          // `requester_id` is one of the documented dynamic filters, not a declared parameter.
+          params: { query: { requester_id: requesterId, sort: "-created_at", limit: 21 } as { limit: number } },
+        }),
+      ),
+    enabled: requesterId !== undefined,
+  });
+}
+
+/** After a write: the ticket as the server returned it, and everything derived refetched. */
+function useTicketWritten(key: string) {
+  const client = useQueryClient();
+  return (ticket?: Ticket) => {
+    if (ticket) client.setQueryData(keys.ticket(ticket.key), ticket);
+    client.invalidateQueries({ queryKey: keys.ticket(key) });
+    client.invalidateQueries({ queryKey: [...keys.tickets, "list"] });
+  };
+}
+
+/**
+ * PATCH the ticket with only the changes, against the version the screen shows
+ * (`If-Match`): if someone changed it since, the server answers 412 and writes nothing.
+ */
+export function useUpdateTicket(key: string) {
+  const written = useTicketWritten(key);
+  return useMutation({
+    mutationFn: ({ version, update }: { version: number; update: TicketUpdate }) =>
+      unwrap(
+        api.PATCH("/tickets/{key}", {
+          params: { path: { key }, header: { "If-Match": `"${version}"` } },
+          body: update,
+        }),
+      ),
+    onSuccess: (ticket) => written(ticket),
+  });
+}
+
+export function useAddComment(key: string) {
+  const written = useTicketWritten(key);
+  return useMutation({
+    mutationFn: (body: Schemas["CommentCreate"]) =>
+      unwrap(api.POST("/tickets/{key}/comments", { params: { path: { key } }, body })),
+    onSuccess: () => written(),
+  });
+}

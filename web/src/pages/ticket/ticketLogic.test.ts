@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import type { Schemas, Ticket } from "../../api/client";
+import {
+  actorName,
+  allowedStatuses,
+  allowedTargetsInMessage,
+  coreUpdate,
+  describeEvent,
+  isActor,
+  workersFor,
+} from "./ticketLogic";
+
+const workflow: Schemas["Workflow"] = {
+  initial: "new",
+  states: [
+    { name: "new", category: "new" },
+    { name: "scheduled", category: "open", label: "Scheduled" },
+    { name: "in_repair", category: "open", label: "In repair" },
+    { name: "waiting_parts", category: "pending", label: "Waiting for parts" },
+    { name: "closed", category: "closed" },
+  ],
+  transitions: [
+    { from: ["new", "in_repair"], to: "scheduled" },
+    { from: ["scheduled"], to: "in_repair" },
+    { from: ["in_repair"], to: "waiting_parts" },
+    { from: ["*"], to: "closed" },
+  ],
+};
+
+function user(id: number, name: string, extra: Partial<Schemas["UserOut"]> = {}): Schemas["UserOut"] {
+  return {
+    id,
+    email: `${name.toLowerCase()}@example.com`,
+    display_name: name,
+    role: "agent",
+    kind: "person",
+    active: true,
+    skills: [],
+    capacity: 10,
+    teams: [],
+    has_password: true,
+    created_at: "2026-01-01T00:00:00Z",
+    ...extra,
+  };
+}
+
+const ada = user(1, "Ada", { teams: ["facilities"] });
+const bob = user(2, "Bob", { teams: ["it"] });
+
+describe("allowedStatuses", () => {
+  it("offers the current state and the targets allowed from it, with * for any", () => {
+    expect(allowedStatuses(workflow, "new")).toEqual(["new", "scheduled", "closed"]);
+    expect(allowedStatuses(workflow, "in_repair")).toEqual(["scheduled", "in_repair", "waiting_parts", "closed"]);
+    expect(allowedStatuses(workflow, "waiting_parts")).toEqual(["waiting_parts", "closed"]);
+  });
+
+  it("keeps a status the workflow no longer has", () => {
+    expect(allowedStatuses(workflow, "gone")).toEqual(["gone", "closed"]);
+  });
+});
+
+describe("allowedTargetsInMessage", () => {
+  it("reads the targets from the server's message", () => {
+    expect(allowedTargetsInMessage("cannot move from `solved` to `pending`; allowed from `solved`: open, closed")).toEqual([
+      "open",
+      "closed",
+    ]);
+    expect(allowedTargetsInMessage("cannot move from `done` to `new`; no transition leaves `done`")).toEqual([]);
+  });
+});
+
+describe("coreUpdate", () => {
+  const ticket = {
+    title: "Printer jams",
+    status: "new",
+    priority: "P2",
+    assignee_id: null,
+    team: "it",
+    tags: ["printer"],
+  } as unknown as Ticket;
+
+  it("sends only what differs from the ticket", () => {
+    expect(coreUpdate(ticket, { title: "Printer jams", status: "open", tags: ["printer"] })).toEqual({ status: "open" });
+    expect(coreUpdate(ticket, { assignee_id: 3, team: null, tags: ["printer", "floor2"] })).toEqual({
+      assignee_id: 3,
+      team: null,
+      tags: ["printer", "floor2"],
+    });
+  });
+
+  it("sends nothing for an untouched or reverted draft", () => {
+    expect(coreUpdate(ticket, {})).toEqual({});
+    expect(coreUpdate(ticket, { priority: "P2", assignee_id: null, title: " Printer jams " })).toEqual({});
+  });
+});
+
+describe("workersFor", () => {
+  it("keeps active staff of the type's teams and admins", () => {
+    const admin = user(3, "Cleo", { role: "admin" });
+    const viewer = user(4, "Dan", { role: "viewer", teams: ["facilities"] });
+    const gone = user(5, "Eve", { active: false, teams: ["facilities"] });
+    const bot = user(6, "Bot", { kind: "service", teams: ["facilities"] });
+    expect(workersFor([bob, viewer, admin, gone, bot, ada], ["facilities"]).map((u) => u.display_name)).toEqual([
+      "Ada",
+      "Cleo",
+    ]);
+  });
+});
+
+describe("actors", () => {
+  it("recognises the user, also through a token", () => {
+    expect(isActor("ada@example.com", "ada@example.com")).toBe(true);
+    expect(isActor("ada@example.com (token 7)", "ada@example.com")).toBe(true);
+    expect(isActor("adam@example.com", "ada@example.com")).toBe(false);
+  });
+
+  it("names people by display name", () => {
+    expect(actorName("ada@example.com", [ada])).toBe("Ada");
+    expect(actorName("ada@example.com (token 7)", [ada])).toBe("Ada (API token)");
+    expect(actorName("zed@example.com", [ada])).toBe("zed@example.com");
+  });
+});
+
+describe("describeEvent", () => {
+  const ctx = { users: [ada, bob], workflow, fieldTitles: { asset_tag: "Asset tag" } };
+  const ev = (field: string, old: unknown, neu: unknown, actor = "ada@example.com") => ({
+    id: 1,
+    actor,
+    field,
+    old,
+    new: neu,
+    at: "2026-01-01T00:00:00Z",
+  });
+
+  it("reads like a sentence", () => {
+    expect(describeEvent(ev("status", "new", "in_repair"), ctx)).toBe("Ada changed status from new to In repair");
+    expect(describeEvent(ev("assignee_id", null, 2), ctx)).toBe("Ada assigned the ticket to Bob");
+    expect(describeEvent(ev("assignee_id", 2, null), ctx)).toBe("Ada unassigned Bob");
+    expect(describeEvent(ev("assignee_id", null, 1), ctx)).toBe("Ada claimed the ticket");
+    expect(describeEvent(ev("priority", "P2", "P1"), ctx)).toBe("Ada changed priority from P2 to P1");
+    expect(describeEvent(ev("tags", ["a"], ["b", "c"]), ctx)).toBe("Ada added tags b, c and removed tag a");
+    expect(describeEvent(ev("fields.asset_tag", null, "EQ-1"), ctx)).toBe("Ada set Asset tag to EQ-1");
+    expect(describeEvent(ev("comment", null, { id: 3, kind: "internal" }), ctx)).toBe("Ada added an internal note");
+    expect(describeEvent(ev("created", null, {}), ctx)).toBe("Ada created the ticket");
+    expect(describeEvent(ev("sla", null, { metric: "resolution", threshold: "breach" }, "sla"), ctx)).toBe(
+      "SLA breached: resolution missed its target",
+    );
+  });
+});
