@@ -12,7 +12,7 @@
 // tickets are created through the public API (POST /tickets), as a client would.
 // Results are printed and written to e2e/output/bench-queue.json.
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
-import { cpus, totalmem, release } from "node:os";
+import { cpus, loadavg, totalmem, release } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -32,7 +32,11 @@ const CONCURRENCY = Number(opts.concurrency);
 const AGENT = { email: "bench.agent@example.com", name: "Bench Agent", password: "correct horse battery staple" };
 
 function serverBinary() {
-  if (process.env.DOCKET_BIN) return { bin: path.resolve(process.env.DOCKET_BIN), build: "DOCKET_BIN" };
+  if (process.env.DOCKET_BIN) {
+    const bin = path.resolve(process.env.DOCKET_BIN);
+    const kind = bin.includes("/release/") ? "release" : bin.includes("/debug/") ? "debug" : "unknown";
+    return { bin, build: `${kind} (DOCKET_BIN)` };
+  }
   const releaseBin = path.join(REPO_DIR, "target", "release", "docket");
   if (existsSync(releaseBin)) return { bin: releaseBin, build: "release" };
   return { bin: path.join(REPO_DIR, "target", "debug", "docket"), build: "debug" };
@@ -129,6 +133,12 @@ async function signInByApi(context, baseUrl) {
 
 /** Load /queue and time it: navigation start to the first row painted, and what was fetched. */
 async function timeQueue(page) {
+  // Chromium's own account of the main thread's work (seconds since the target was made).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const metrics = async () =>
+    Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+  const before = await metrics();
   const started = performance.now();
   await page.goto("/queue", { waitUntil: "commit" });
   await page.locator("tr[data-ticket-key]").first().waitFor({ state: "visible", timeout: 60_000 });
@@ -136,19 +146,34 @@ async function timeQueue(page) {
   const inPage = await eventually(() => page.evaluate(() => window.__firstRow?.painted && window.__firstRow), {
     message: "the first row's paint time",
   });
+  const after = await metrics();
+  const spent = (name) => (after[name] - before[name]) * 1000;
+  const mainThread = {
+    script: spent("ScriptDuration"),
+    styleAndLayout: spent("RecalcStyleDuration") + spent("LayoutDuration"),
+    tasks: spent("TaskDuration"),
+  };
+  await cdp.detach();
   const timing = await page.evaluate(() => {
     const nav = performance.getEntriesByType("navigation")[0];
     const resources = performance.getEntriesByType("resource");
     const list = resources.find((r) => r.name.includes("/api/v1/tickets?"));
     const assets = resources.filter((r) => new URL(r.name).pathname.startsWith("/assets/"));
+    const me = resources.find((r) => r.name.includes("/api/v1/auth/me"));
+    const apiCalls = resources
+      .filter((r) => new URL(r.name).pathname.startsWith("/api/v1/") && !r.name.includes("/stream"))
+      .map((r) => ({ path: r.name.replace(/^https?:\/\/[^/]+/, ""), start: r.startTime, end: r.responseEnd }));
     return {
       domContentLoaded: nav.domContentLoadedEventEnd,
+      meEnd: me ? me.responseEnd : null,
+      lastAssetEnd: Math.max(0, ...assets.map((r) => r.responseEnd)),
+      apiCalls,
       listRequest: list ? { url: list.name, start: list.startTime, end: list.responseEnd, bytes: list.encodedBodySize } : null,
       assets: assets.map((r) => ({ path: new URL(r.name).pathname, transferred: r.transferSize, body: r.encodedBodySize })),
       rows: document.querySelectorAll("tr[data-ticket-key]").length,
     };
   });
-  return { wall, painted: inPage.painted, inserted: inPage.inserted, ...timing };
+  return { wall, painted: inPage.painted, inserted: inPage.inserted, mainThread, ...timing };
 }
 
 async function measureQueue(browser, baseUrl) {
@@ -214,7 +239,9 @@ async function main() {
   const results = { date: new Date().toISOString(), build, tickets: TICKETS, runs: RUNS };
   try {
     const { api } = server;
-    await api.createUser({ email: AGENT.email, name: AGENT.name, role: "agent", password: AGENT.password });
+    // Agents see the tickets of their teams; IT support tickets go to the `it` team.
+    const agent = await api.createUser({ email: AGENT.email, name: AGENT.name, role: "agent", password: AGENT.password });
+    await api.createTeam("it", "IT", [agent.id]);
 
     console.log(`seeding ${TICKETS} tickets through POST /api/v1/tickets, ${CONCURRENCY} at a time...`);
     results.seed = await seed(api, TICKETS, CONCURRENCY);
@@ -223,8 +250,11 @@ async function main() {
     const browser = await launchBrowser();
     results.chromium = browser.version();
     try {
+      // The machine may be shared: say how busy it was around the timed loads.
+      const loadBefore = loadavg()[0];
       const { cold, warm } = await measureQueue(browser, server.url);
       results.queue = { cold, warm };
+      results.loadAverage = { before: loadBefore, after: loadavg()[0] };
     } finally {
       await browser.close();
     }
@@ -238,20 +268,34 @@ async function main() {
     wall: median(runs.map((r) => r.wall)),
     domContentLoaded: median(runs.map((r) => r.domContentLoaded)),
     listEnd: median(runs.map((r) => r.listRequest?.end ?? NaN)),
+    listStart: median(runs.map((r) => r.listRequest?.start ?? NaN)),
     listDuration: median(runs.map((r) => (r.listRequest ? r.listRequest.end - r.listRequest.start : NaN))),
+    meEnd: median(runs.map((r) => r.meEnd ?? NaN)),
+    lastAssetEnd: median(runs.map((r) => r.lastAssetEnd)),
+    script: median(runs.map((r) => r.mainThread.script)),
+    styleAndLayout: median(runs.map((r) => r.mainThread.styleAndLayout)),
+    tasks: median(runs.map((r) => r.mainThread.tasks)),
   });
   results.summary = { cold: summary(cold), warm: summary(warm) };
 
-  console.log(`time to the first queue row, ${TICKETS} tickets, median of ${RUNS} (range):`);
-  console.log("| load | first row painted | DOMContentLoaded | list request done | list request took | wall (goto to visible) |");
-  console.log("|---|---:|---:|---:|---:|---:|");
+  console.log(`time to the first queue row, ${TICKETS} tickets, median of ${RUNS} (range); times from navigation start:`);
+  console.log("| load | first row painted | DOMContentLoaded | /auth/me done | last JS/CSS done | list request sent | list request done | wall (goto to visible) |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const [name, runs] of [["cold (new context)", cold], ["warm (reload)", warm]]) {
     const s = summary(runs);
     const range = (f) => `${Math.min(...runs.map(f)).toFixed(0)}-${Math.max(...runs.map(f)).toFixed(0)}`;
     console.log(
-      `| ${name} | ${ms(s.painted)} [${range((r) => r.painted)}] | ${ms(s.domContentLoaded)} | ${ms(s.listEnd)} | ${ms(s.listDuration)} | ${ms(s.wall)} [${range((r) => r.wall)}] |`,
+      `| ${name} | ${ms(s.painted)} [${range((r) => r.painted)}] | ${ms(s.domContentLoaded)} | ${ms(s.meEnd)} | ${ms(s.lastAssetEnd)} | ${ms(s.listStart)} | ${ms(s.listEnd)} | ${ms(s.wall)} [${range((r) => r.wall)}] |`,
     );
   }
+  console.log("main thread until the first row (Chromium's Performance.getMetrics), medians:");
+  for (const [name, runs] of [["cold", cold], ["warm", warm]]) {
+    const s = summary(runs);
+    console.log(`  ${name}: tasks ${ms(s.tasks)}, of which script ${ms(s.script)}, style and layout ${ms(s.styleAndLayout)}`);
+  }
+  console.log("API calls of the first cold load (start-end, ms from navigation start):");
+  for (const c of cold[0].apiCalls) console.log(`  ${c.start.toFixed(0)}-${c.end.toFixed(0)} ${c.path}`);
+  console.log(`1-minute load average: ${results.loadAverage.before.toFixed(2)} before, ${results.loadAverage.after.toFixed(2)} after the timed loads`);
   console.log(`rows on the first page: ${cold[0].rows}; list request: ${cold[0].listRequest?.url.replace(/^https?:\/\/[^/]+/, "")}`);
   console.log(`bytes over the wire, cold: ${kb(sum(cold[0].assets, "transferred"))} of assets (${cold[0].assets.length} files); warm: ${kb(sum(warm[0].assets, "transferred"))}`);
 

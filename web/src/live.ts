@@ -3,19 +3,11 @@
 // showing them refetch in place; listeners (the queue) can also mark what changed.
 import { useEffect, useSyncExternalStore } from "react";
 import { useQueryClient } from "@tanstack/react-query";
+import type { Schemas } from "./api/client";
 import { keys } from "./api/keys";
 
-/** One `ticket` event from the stream. */
-export interface TicketChange {
-  event_id: number;
-  ticket_id: number;
-  key: string;
-  type: string;
-  /** The fields that changed (`status`, `comment`, `created`, ...). */
-  changes: string[];
-  actor: string;
-  at: string;
-}
+/** One `ticket` event from the stream, as the API documents it. */
+export type TicketChange = Schemas["TicketChange"];
 
 type Listener = (change: TicketChange) => void;
 const listeners = new Set<Listener>();

@@ -13,6 +13,8 @@ export const keys = {
   typeVersions: (slug: string) => ["types", slug, "versions"] as const,
   users: ["users"] as const,
   teams: ["teams"] as const,
+  /** Every token list (the prefix of `tokens(scope)`): revoking one changes them all. */
+  tokenLists: ["tokens"] as const,
   tokens: (scope: string) => ["tokens", scope] as const,
   views: ["views"] as const,
   calendars: ["sla", "calendars"] as const,

@@ -68,8 +68,9 @@ export function minutesToText(minutes: number | null | undefined): string {
 }
 
 /**
- * Seconds (report medians and percentiles, which are fractional) in the two largest
- * units that matter: "45s", "2m 30s", "1h 05m", "2d 4h". Null is "—".
+ * Seconds in the two largest units that matter: "45s", "2m 30s", "1h 05m", "2d 4h".
+ * Null is "—". Report medians and percentiles (fractional) use it, and SLA countdowns
+ * through `formatDuration` in sla.ts.
  */
 export function formatSeconds(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds)) return "—";

@@ -1,6 +1,7 @@
 // SLA countdowns: how long until (or since) a due time, in words an agent reads at a
 // glance, and how urgent that is. Pure functions of (due, now) so they are testable.
 import type { Schemas } from "../api/client";
+import { formatSeconds } from "./durations";
 
 export type Urgency = "breached" | "warning" | "ok";
 
@@ -15,18 +16,12 @@ export interface Countdown {
 /** Within this much of the due time a clock shows as a warning. */
 export const WARNING_MS = 60 * 60 * 1000;
 
-/** A duration in the two largest units that matter: 3d 4h, 2h 05m, 7m 30s, 45s. */
+/**
+ * Milliseconds in the two largest units that matter: 3d 4h, 2h 05m, 7m 30s, 45s. Whole
+ * seconds are cut, not rounded, so a clock reads "in 1s" until it is due.
+ */
 export function formatDuration(ms: number): string {
-  const total = Math.floor(Math.abs(ms) / 1000);
-  const d = Math.floor(total / 86400);
-  const h = Math.floor((total % 86400) / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  if (d > 0) return `${d}d ${h}h`;
-  if (h > 0) return `${h}h ${pad(m)}m`;
-  if (m > 0) return `${m}m ${pad(s)}s`;
-  return `${s}s`;
+  return formatSeconds(Math.floor(Math.abs(ms) / 1000));
 }
 
 export function countdown(due: string | Date, now: Date, warningMs = WARNING_MS): Countdown {

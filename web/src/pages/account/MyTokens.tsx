@@ -1,18 +1,21 @@
 // The signed-in user's API tokens: create one (its secret shown once), revoke one.
 import { useState } from "react";
 import { Alert, Button, Checkbox, Code, CopyButton, Group, Modal, Select, Stack, Text, TextInput } from "@mantine/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { api, unwrap, type Me, type Schemas } from "../../api/client";
 import { isAdmin } from "../../auth";
 import { keys } from "../../api/keys";
+import { useInvalidate } from "../../api/useInvalidate";
 import { ErrorAlert } from "../../components/Errors";
-import { fieldErrorsOf, unplacedError } from "../admin/people/fieldErrors";
+import { FormActions } from "../../components/FormActions";
+import { SubmitForm } from "../../components/SubmitForm";
+import { fieldErrorsOf, listError, unplacedError } from "../../lib/fieldErrors";
 import { SCOPES, type Scope } from "../admin/people/roles";
 import { TokensTable } from "../admin/people/TokensTable";
 import { EXPIRY_CHOICES, expiresAt, type Token } from "../admin/people/tokens";
 
 function CreateTokenForm({ me, onCreated, onCancel }: { me: Me; onCreated(t: Schemas["TokenCreated"]): void; onCancel(): void }) {
-  const client = useQueryClient();
+  const refresh = useInvalidate(keys.tokenLists);
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<string[]>(["read"]);
   const [expiry, setExpiry] = useState("90");
@@ -23,25 +26,14 @@ function CreateTokenForm({ me, onCreated, onCancel }: { me: Me; onCreated(t: Sch
     mutationFn: () =>
       unwrap(api.POST("/tokens", { body: { name: name.trim(), scopes: scopes as Scope[], expires_at: expiresAt(expiry, new Date()) } })),
     onSuccess: async (created) => {
-      await client.invalidateQueries({ queryKey: ["tokens"] });
+      await refresh();
       onCreated(created);
     },
   });
   const errors = fieldErrorsOf(create.error);
-  const listError = (pointer: string) =>
-    Object.entries(errors)
-      .filter(([p]) => p === pointer || p.startsWith(pointer + "/"))
-      .map(([, m]) => m)
-      .join("; ") || undefined;
 
   return (
-    <form
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={() => create.mutate()}>
       <Stack>
         {create.error && (
           <ErrorAlert
@@ -57,7 +49,7 @@ function CreateTokenForm({ me, onCreated, onCancel }: { me: Me; onCreated(t: Sch
           error={errors["/name"]}
           onChange={(e) => setName(e.currentTarget.value)}
         />
-        <Checkbox.Group label="Scopes" value={scopes} onChange={setScopes} error={listError("/scopes")}>
+        <Checkbox.Group label="Scopes" value={scopes} onChange={setScopes} error={listError(errors, "/scopes")}>
           <Stack gap={6} mt={6}>
             {offered.map((s) => (
               <Checkbox key={s.value} value={s.value} label={s.label} description={s.description} />
@@ -72,16 +64,9 @@ function CreateTokenForm({ me, onCreated, onCancel }: { me: Me; onCreated(t: Sch
           error={errors["/expires_at"]}
           onChange={(v) => v && setExpiry(v)}
         />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={create.isPending}>
-            Create token
-          </Button>
-        </Group>
+        <FormActions submitLabel="Create token" pending={create.isPending} onCancel={onCancel} />
       </Stack>
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -110,14 +95,14 @@ function NewTokenSecret({ token, onDone }: { token: Schemas["TokenCreated"]; onD
 }
 
 export function MyTokens({ me }: { me: Me }) {
-  const client = useQueryClient();
+  const refresh = useInvalidate(keys.tokenLists);
   const [stage, setStage] = useState<"closed" | "form" | { created: Schemas["TokenCreated"] }>("closed");
   const tokens = useQuery({ queryKey: keys.tokens("mine"), queryFn: () => unwrap(api.GET("/tokens")) });
   const active = (tokens.data ?? []).filter((t) => !t.revoked_at);
 
   const revoke = async (t: Token) => {
     await unwrap(api.DELETE("/tokens/{id}", { params: { path: { id: t.id } } }));
-    await client.invalidateQueries({ queryKey: ["tokens"] });
+    await refresh();
   };
 
   return (

@@ -1,11 +1,13 @@
 // The signed-in user's own name and password (a new password needs the current one).
 import { useState } from "react";
-import { Button, Group, PasswordInput, Stack, Text, TextInput } from "@mantine/core";
+import { PasswordInput, Stack, TextInput } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Me, type Schemas } from "../../api/client";
 import { ME_KEY } from "../../auth";
 import { ErrorAlert } from "../../components/Errors";
-import { fieldErrorsOf, unplacedError } from "../admin/people/fieldErrors";
+import { FormActions } from "../../components/FormActions";
+import { SubmitForm } from "../../components/SubmitForm";
+import { fieldErrorsOf, unplacedError } from "../../lib/fieldErrors";
 
 function useUpdateMe() {
   const client = useQueryClient();
@@ -21,29 +23,14 @@ export function DisplayNameForm({ me }: { me: Me }) {
   const update = useUpdateMe();
   const errors = fieldErrorsOf(update.error);
   return (
-    <form
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        update.mutate({ display_name: name.trim() });
-      }}
-    >
+    <SubmitForm onSubmit={() => update.mutate({ display_name: name.trim() })}>
       <Stack gap="sm">
         {update.error && <ErrorAlert error={unplacedError(update.error, (p) => p === "/display_name")} title="Your name was not saved" />}
         <TextInput label="Email" value={me.user.email} readOnly disabled />
         <TextInput label="Display name" required value={name} error={errors["/display_name"]} onChange={(e) => setName(e.currentTarget.value)} />
-        <Group justify="flex-end">
-          {update.isSuccess && (
-            <Text size="sm" c="green" role="status">
-              Saved
-            </Text>
-          )}
-          <Button type="submit" loading={update.isPending}>
-            Save name
-          </Button>
-        </Group>
+        <FormActions submitLabel="Save name" pending={update.isPending} saved={update.isSuccess && "Saved"} />
       </Stack>
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -55,8 +42,7 @@ export function PasswordForm() {
   const update = useUpdateMe();
   const errors = fieldErrorsOf(update.error);
 
-  function submit(e: React.FormEvent) {
-    e.preventDefault();
+  function submit() {
     setMismatch(next !== repeat);
     if (next !== repeat) return;
     update.mutate(
@@ -72,7 +58,7 @@ export function PasswordForm() {
   }
 
   return (
-    <form noValidate onSubmit={submit}>
+    <SubmitForm onSubmit={submit}>
       <Stack gap="sm">
         {update.error && (
           <ErrorAlert
@@ -105,17 +91,13 @@ export function PasswordForm() {
           error={mismatch ? "The passwords differ" : undefined}
           onChange={(e) => setRepeat(e.currentTarget.value)}
         />
-        <Group justify="flex-end">
-          {update.isSuccess && (
-            <Text size="sm" c="green" role="status">
-              Password changed
-            </Text>
-          )}
-          <Button type="submit" loading={update.isPending} disabled={!current || !next}>
-            Change password
-          </Button>
-        </Group>
+        <FormActions
+          submitLabel="Change password"
+          pending={update.isPending}
+          disabled={!current || !next}
+          saved={update.isSuccess && "Password changed"}
+        />
       </Stack>
-    </form>
+    </SubmitForm>
   );
 }

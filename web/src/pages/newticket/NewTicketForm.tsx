@@ -9,9 +9,10 @@ import { Link, useNavigate } from "react-router";
 import { api, ApiError, unwrap, type Schemas } from "../../api/client";
 import { keys } from "../../api/keys";
 import { ErrorAlert, NotFound } from "../../components/Errors";
+import { SubmitForm } from "../../components/SubmitForm";
 import { TypeFieldsForm, type TypeFieldsFormHandle } from "../../components/TypeFieldsForm";
 import { coreErrorsByField, dropErrorsOfChangedFields, extraErrorsFromProblem, type JsonObject } from "../../lib/form";
-import { useTypeDetail, type TypeDetail } from "../ticket/queries";
+import { useTypeDetail, type TypeDetail } from "../../api/queries";
 import { createBody, validateCore, type CoreValues } from "./newTicketLogic";
 
 const PRIORITIES: Schemas["Priority"][] = ["P0", "P1", "P2", "P3"];
@@ -86,13 +87,7 @@ function Form({ type }: { type: TypeDetail }) {
           {type.description}
         </Text>
       )}
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
+      <SubmitForm onSubmit={submit}>
         <Stack gap="md">
           <Paper withBorder p="md">
             <Stack gap="sm">
@@ -177,7 +172,7 @@ function Form({ type }: { type: TypeDetail }) {
             </Button>
           </Group>
         </Stack>
-      </form>
+      </SubmitForm>
     </Stack>
   );
 }

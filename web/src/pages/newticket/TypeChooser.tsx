@@ -4,7 +4,7 @@ import { Card, Center, Loader, Select, SimpleGrid, Stack, Text, Title, UnstyledB
 import { useNavigate } from "react-router";
 import { useMe } from "../../auth";
 import { ErrorAlert } from "../../components/Errors";
-import { useTeams, useTypes } from "../ticket/queries";
+import { useTeams, useTypes } from "../../api/queries";
 import { creatableTypes } from "./newTicketLogic";
 
 export function TypeChooser() {

@@ -1,9 +1,8 @@
 // The new-ticket screen's rules as pure functions: which types the user may create,
 // what the core inputs must hold, and the request body they make.
 import type { Schemas } from "../../api/client";
+import type { Team, TypeSummary } from "../../api/queries";
 
-type TypeSummary = Schemas["TypeSummary"];
-type Team = Schemas["TeamOut"];
 type Me = Schemas["Me"];
 
 /**

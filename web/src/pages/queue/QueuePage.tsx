@@ -4,6 +4,7 @@ import { useCallback, useMemo, useRef, useState } from "react";
 import { Button, Group, Kbd, Stack, Text, Title, EmptyState, Loader } from "@mantine/core";
 import { IconPlus, IconSearch, IconTicket } from "@tabler/icons-react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
+import { useTeams, useTypeDetail, useTypeWorkflow, useTypes, useUsers } from "../../api/queries";
 import { useMe } from "../../auth";
 import { ErrorAlert } from "../../components/Errors";
 import { apiQuery, builtInViews, parseQuery, toggleSort, toQuery, type QueueFilters, type View } from "../../lib/filters";
@@ -12,7 +13,7 @@ import { DebouncedTextInput } from "./DebouncedTextInput";
 import { ExtraFilters, type ExtraFilter } from "./ExtraFilters";
 import { FieldFilters } from "./FieldFilters";
 import { FilterBar } from "./FilterBar";
-import { useTeams, useTicketPage, useTypeDetail, useTypes, useUsers, useWorkflow } from "./queries";
+import { useTicketPage } from "./queries";
 import { SavedViews } from "./SavedViews";
 import { TicketTable } from "./TicketTable";
 import { useChangedTickets } from "./useChangedTickets";
@@ -69,7 +70,7 @@ function Queue({ search, views }: { search: string; views: View[] }) {
   const teams = useTeams();
   const types = useTypes();
   const typeDetail = useTypeDetail(filters.type);
-  const workflow = useWorkflow(filters.type);
+  const workflow = useTypeWorkflow(filters.type);
   const controls = useMemo(() => controlsFor(typeDetail.data?.fields ?? []), [typeDetail.data]);
 
   const userNames = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u.display_name])), [users.data]);

@@ -9,6 +9,7 @@ import { api, ApiError, unwrap, type Me, type Schemas } from "../../api/client";
 import { keys } from "../../api/keys";
 import { isAdmin, useMe } from "../../auth";
 import { ErrorAlert } from "../../components/Errors";
+import { FormActions } from "../../components/FormActions";
 import { canonicalQuery } from "../../lib/filters";
 import { ViewButton } from "./ViewBar";
 
@@ -109,14 +110,7 @@ function SaveViewDialog({ search, opened, onClose }: { search: string; opened: b
             <Checkbox label="Share with everyone" checked={shared} onChange={(e) => setShared(e.currentTarget.checked)} />
           )}
           <ErrorAlert error={otherError} title="The view could not be saved" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending} disabled={!name.trim()}>
-              Save
-            </Button>
-          </Group>
+          <FormActions submitLabel="Save" pending={save.isPending} disabled={!name.trim()} onCancel={close} />
         </Stack>
       </form>
     </Modal>

@@ -15,33 +15,3 @@ export function useTicketPage(query: string) {
     placeholderData: keepPreviousData,
   });
 }
-
-export function useUsers() {
-  return useQuery({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/users")), staleTime: 60_000 });
-}
-
-export function useTeams() {
-  return useQuery({ queryKey: keys.teams, queryFn: () => unwrap(api.GET("/teams")), staleTime: 60_000 });
-}
-
-export function useTypes() {
-  return useQuery({ queryKey: keys.types, queryFn: () => unwrap(api.GET("/types")), staleTime: 60_000 });
-}
-
-export function useTypeDetail(slug: string | null) {
-  return useQuery({
-    queryKey: keys.type(slug ?? ""),
-    queryFn: () => unwrap(api.GET("/types/{slug}", { params: { path: { slug: slug! } } })),
-    enabled: !!slug,
-    staleTime: 60_000,
-  });
-}
-
-export function useWorkflow(slug: string | null) {
-  return useQuery({
-    queryKey: keys.typeWorkflow(slug ?? ""),
-    queryFn: () => unwrap(api.GET("/types/{slug}/workflow", { params: { path: { slug: slug! } } })),
-    enabled: !!slug,
-    staleTime: 60_000,
-  });
-}

@@ -1,7 +1,8 @@
 // The ticket's audit trail as a timeline of sentences ("Ada changed status from new to
 // open"), oldest first like the thread.
 import { Paper, Stack, Text, Timeline, Title } from "@mantine/core";
-import type { AuditEvent, User, Workflow } from "./queries";
+import type { User, Workflow } from "../../api/queries";
+import type { AuditEvent } from "./queries";
 import { describeEvent } from "./ticketLogic";
 
 interface Props {

@@ -16,7 +16,8 @@ import {
   withoutNulls,
   type JsonObject,
 } from "../../lib/form";
-import { useUpdateTicket, type TypeDetail } from "./queries";
+import type { TypeDetail } from "../../api/queries";
+import { useUpdateTicket } from "./queries";
 
 export function FieldsPanel({ ticket, type }: { ticket: Ticket; type: TypeDetail }) {
   const client = useQueryClient();

@@ -5,7 +5,8 @@ import { useState, type FormEvent } from "react";
 import { Badge, Button, Group, Kbd, Paper, SegmentedControl, Stack, Text, Textarea, Title } from "@mantine/core";
 import { ErrorAlert } from "../../components/Errors";
 import { Markdown } from "../../components/Markdown";
-import { useAddComment, type Comment, type User } from "./queries";
+import type { User } from "../../api/queries";
+import { useAddComment, type Comment } from "./queries";
 
 type Kind = "public" | "internal";
 

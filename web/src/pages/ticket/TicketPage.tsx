@@ -5,23 +5,14 @@ import { useEffect, useState } from "react";
 import { useParams } from "react-router";
 import { Alert, Center, CloseButton, Grid, Group, Loader, Paper, Stack, Text, Title } from "@mantine/core";
 import { ApiError } from "../../api/client";
+import { useTeams, useTypeDetail, useTypeWorkflow, useUsers, type User } from "../../api/queries";
 import { useMe } from "../../auth";
 import { ErrorAlert, NotFound } from "../../components/Errors";
 import { Markdown } from "../../components/Markdown";
 import { onTicketChange } from "../../live";
 import { AuditTimeline } from "./AuditTimeline";
 import { FieldsPanel } from "./FieldsPanel";
-import {
-  useComments,
-  useEvents,
-  useTeams,
-  useTicket,
-  useTicketSla,
-  useTypeDetail,
-  useUsers,
-  useWorkflow,
-  type User,
-} from "./queries";
+import { useComments, useEvents, useTicket, useTicketSla } from "./queries";
 import { RequesterPanel } from "./RequesterPanel";
 import { SlaPanel } from "./SlaPanel";
 import { Thread } from "./Thread";
@@ -57,7 +48,7 @@ export default function TicketPage() {
   const { key = "" } = useParams();
   const ticket = useTicket(key);
   const type = useTypeDetail(ticket.data?.type);
-  const workflow = useWorkflow(ticket.data?.type);
+  const workflow = useTypeWorkflow(ticket.data?.type);
   const users = useUsers();
   const teams = useTeams();
   const comments = useComments(key);
@@ -100,11 +91,6 @@ export default function TicketPage() {
               typeTeams={type.data?.definition.teams ?? []}
             />
             <Description body={t.body} />
-            {type.data ? (
-              <FieldsPanel ticket={t} type={type.data} />
-            ) : (
-              type.error && <ErrorAlert error={type.error} title="Could not load the ticket type" />
-            )}
             {comments.error ? (
               <ErrorAlert error={comments.error} title="Could not load the conversation" />
             ) : (
@@ -122,6 +108,13 @@ export default function TicketPage() {
           <Stack gap="md">
             <SlaPanel sla={sla.data} />
             <RequesterPanel ticket={t} />
+            {/* The type's fields beside the conversation, as helpdesks put them: the
+                thread stays in view while the agent fills them in. */}
+            {type.data ? (
+              <FieldsPanel ticket={t} type={type.data} />
+            ) : (
+              type.error && <ErrorAlert error={type.error} title="Could not load the ticket type" />
+            )}
           </Stack>
         </Grid.Col>
       </Grid>

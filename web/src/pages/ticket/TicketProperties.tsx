@@ -13,7 +13,8 @@ import { useMe } from "../../auth";
 import { StatusBadge } from "../../components/badges";
 import { ErrorAlert } from "../../components/Errors";
 import { coreErrorsByField } from "../../lib/form";
-import { useUpdateTicket, type Team, type User, type Workflow } from "./queries";
+import type { Team, User, Workflow } from "../../api/queries";
+import { useUpdateTicket } from "./queries";
 import { allowedStatuses, allowedTargetsInMessage, coreUpdate, statusLabel, workersFor, type CoreDraft } from "./ticketLogic";
 
 const PRIORITIES: Schemas["Priority"][] = ["P0", "P1", "P2", "P3"];

@@ -1,14 +1,10 @@
-// The data the ticket and new-ticket screens read and write, as React Query hooks. Every
-// ticket key starts with "tickets", so live updates refetch them when others change
-// the ticket.
+// The data the ticket screen reads and writes, as React Query hooks (types, workflows,
+// people and teams are shared: src/api/queries.ts). Every ticket key starts with
+// "tickets", so live updates refetch them when others change the ticket.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Schemas, type Ticket } from "../../api/client";
 import { keys } from "../../api/keys";
 
-export type TypeDetail = Schemas["TypeDetail"];
-export type Workflow = Schemas["Workflow"];
-export type User = Schemas["UserOut"];
-export type Team = Schemas["TeamOut"];
 export type Comment = Schemas["CommentOut"];
 export type AuditEvent = Schemas["EventOut"];
 export type TicketSla = Schemas["TicketSlaOut"];
@@ -32,36 +28,6 @@ export function useTicket(key: string) {
     queryKey: keys.ticket(key),
     queryFn: () => unwrap(api.GET("/tickets/{key}", { params: { path: { key } } })),
   });
-}
-
-export function useTypeDetail(slug: string | undefined) {
-  return useQuery({
-    queryKey: keys.type(slug ?? ""),
-    queryFn: () => unwrap(api.GET("/types/{slug}", { params: { path: { slug: slug! } } })),
-    enabled: !!slug,
-    staleTime: 60_000,
-  });
-}
-
-export function useWorkflow(slug: string | undefined) {
-  return useQuery({
-    queryKey: keys.typeWorkflow(slug ?? ""),
-    queryFn: () => unwrap(api.GET("/types/{slug}/workflow", { params: { path: { slug: slug! } } })),
-    enabled: !!slug,
-    staleTime: 60_000,
-  });
-}
-
-export function useTypes() {
-  return useQuery({ queryKey: keys.types, queryFn: () => unwrap(api.GET("/types")), staleTime: 60_000 });
-}
-
-export function useUsers() {
-  return useQuery({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/users")), staleTime: 60_000 });
-}
-
-export function useTeams() {
-  return useQuery({ queryKey: keys.teams, queryFn: () => unwrap(api.GET("/teams")), staleTime: 60_000 });
 }
 
 export function useComments(key: string) {

@@ -1,9 +1,8 @@
 // The ticket screen's decisions, as pure functions: which statuses to offer, what a
 // save sends, who may work a ticket, and how an audit entry reads.
 import type { Schemas, Ticket } from "../../api/client";
+import type { User, Workflow } from "../../api/queries";
 
-type Workflow = Schemas["Workflow"];
-type User = Schemas["UserOut"];
 type AuditEvent = Schemas["EventOut"];
 
 /**

@@ -2,19 +2,19 @@
 import { useState } from "react";
 import { ActionIcon, Button, Divider, Group, Select, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { IconUserMinus } from "@tabler/icons-react";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap, type ApiError, type Schemas } from "../../../api/client";
+import { useMutation } from "@tanstack/react-query";
+import { api, unwrap, type ApiError } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import type { Team, User } from "../../../api/queries";
+import { useInvalidate } from "../../../api/useInvalidate";
 import { ErrorAlert } from "../../../components/Errors";
-import { fieldErrorsOf, unplacedError, withConflictOn } from "./fieldErrors";
-
-type Team = Schemas["TeamOut"];
-type User = Schemas["UserOut"];
+import { FormActions } from "../../../components/FormActions";
+import { SubmitForm } from "../../../components/SubmitForm";
+import { fieldErrorsOf, unplacedError, withConflictOn } from "../../../lib/fieldErrors";
 
 /** Teams change users' `teams` too: refresh both. */
 function useRefresh() {
-  const client = useQueryClient();
-  return () => Promise.all([client.invalidateQueries({ queryKey: keys.teams }), client.invalidateQueries({ queryKey: keys.users })]);
+  return useInvalidate(keys.teams, keys.users);
 }
 
 export function TeamCreateForm({ onDone }: { onDone(): void }) {
@@ -31,13 +31,7 @@ export function TeamCreateForm({ onDone }: { onDone(): void }) {
   });
   const errors = withConflictOn(fieldErrorsOf(create.error), create.error, "/slug");
   return (
-    <form
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={() => create.mutate()}>
       <Stack>
         {create.error && (create.error as ApiError).status !== 409 && (
           <ErrorAlert error={unplacedError(create.error, (p) => ["/slug", "/name", "/description"].includes(p))} title="The team was not created" />
@@ -52,16 +46,9 @@ export function TeamCreateForm({ onDone }: { onDone(): void }) {
         />
         <TextInput label="Name" required value={name} error={errors["/name"]} onChange={(e) => setName(e.currentTarget.value)} />
         <Textarea label="Description" value={description} error={errors["/description"]} onChange={(e) => setDescription(e.currentTarget.value)} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={create.isPending}>
-            Create team
-          </Button>
-        </Group>
+        <FormActions submitLabel="Create team" pending={create.isPending} onCancel={onDone} />
       </Stack>
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -76,29 +63,14 @@ function TeamDetailsForm({ team }: { team: Team }) {
   });
   const errors = fieldErrorsOf(save.error);
   return (
-    <form
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={() => save.mutate()}>
       <Stack>
         {save.error && <ErrorAlert error={unplacedError(save.error, (p) => ["/name", "/description"].includes(p))} title="The team was not saved" />}
         <TextInput label="Name" value={name} error={errors["/name"]} onChange={(e) => setName(e.currentTarget.value)} />
         <Textarea label="Description" value={description} error={errors["/description"]} onChange={(e) => setDescription(e.currentTarget.value)} />
-        <Group justify="flex-end">
-          {save.isSuccess && (
-            <Text size="sm" c="green" role="status">
-              Saved
-            </Text>
-          )}
-          <Button type="submit" loading={save.isPending}>
-            Save team
-          </Button>
-        </Group>
+        <FormActions submitLabel="Save team" pending={save.isPending} saved={save.isSuccess && "Saved"} />
       </Stack>
-    </form>
+    </SubmitForm>
   );
 }
 

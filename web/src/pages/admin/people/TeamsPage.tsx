@@ -1,50 +1,43 @@
 // Teams: who is in them and which ticket types they handle.
-import { Badge, Button, Drawer, Group, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Badge, Button, Group, Stack, Table, Text } from "@mantine/core";
 import { api, unwrap } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import { useTeams, useUsers } from "../../../api/queries";
+import { useInvalidate } from "../../../api/useInvalidate";
+import { EditDeleteButtons } from "../../../components/EditDeleteButtons";
 import { ErrorAlert } from "../../../components/Errors";
-import { ConfirmButton } from "./ConfirmButton";
+import { FormDrawer } from "../../../components/FormDrawer";
+import { PageHeader } from "../../../components/PageHeader";
+import { TableHead } from "../../../components/TableHead";
+import { useDrawer } from "../../../lib/useDrawer";
 import { TeamCreateForm, TeamEditor } from "./TeamForms";
-import { useDrawer } from "./useDrawer";
 
 type Editing = { kind: "new" } | { kind: "edit"; slug: string };
 
 export default function TeamsPage() {
-  const client = useQueryClient();
-  const teams = useQuery({ queryKey: keys.teams, queryFn: () => unwrap(api.GET("/teams")) });
-  const users = useQuery({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/users")) });
+  const teams = useTeams();
+  const users = useUsers();
   const drawer = useDrawer<Editing>();
   const editing = drawer.value;
   const names = new Map((users.data ?? []).map((u) => [u.id, u.display_name]));
   // The drawer shows the team as cached now, so member changes appear at once.
   const editedTeam = editing?.kind === "edit" ? teams.data?.find((t) => t.slug === editing.slug) : undefined;
 
+  // Teams change users' `teams` too: refresh both.
+  const refresh = useInvalidate(keys.teams, keys.users);
   const remove = async (slug: string) => {
     await unwrap(api.DELETE("/teams/{slug}", { params: { path: { slug } } }));
-    await Promise.all([client.invalidateQueries({ queryKey: keys.teams }), client.invalidateQueries({ queryKey: keys.users })]);
+    await refresh();
   };
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>Teams</Title>
+      <PageHeader title="Teams">
         <Button onClick={() => drawer.open({ kind: "new" })}>New team</Button>
-      </Group>
+      </PageHeader>
       <ErrorAlert error={teams.error ?? users.error} />
       <Table aria-label="Teams" striped highlightOnHover>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Slug</Table.Th>
-            <Table.Th>Description</Table.Th>
-            <Table.Th>Members</Table.Th>
-            <Table.Th>Ticket types</Table.Th>
-            <Table.Th>
-              <VisuallyHidden>Actions</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={["Name", "Slug", "Description", "Members", "Ticket types"]} actions />
         <Table.Tbody>
           {teams.data?.map((t) => (
             <Table.Tr key={t.slug}>
@@ -64,20 +57,14 @@ export default function TeamsPage() {
               </Table.Td>
               <Table.Td>{t.types.join(", ")}</Table.Td>
               <Table.Td>
-                <Group gap="xs" wrap="nowrap">
-                  <Button size="xs" variant="light" aria-label={`Edit team ${t.slug}`} onClick={() => drawer.open({ kind: "edit", slug: t.slug })}>
-                    Edit
-                  </Button>
-                  <ConfirmButton
-                    label={`Delete team ${t.slug}`}
-                    title={`Delete team ${t.name}?`}
-                    message="Its members stay users; tickets of the team lose it."
-                    confirmLabel="Delete"
-                    onConfirm={() => remove(t.slug)}
-                  >
-                    Delete
-                  </ConfirmButton>
-                </Group>
+                <EditDeleteButtons
+                  editLabel={`Edit team ${t.slug}`}
+                  onEdit={() => drawer.open({ kind: "edit", slug: t.slug })}
+                  deleteLabel={`Delete team ${t.slug}`}
+                  deleteTitle={`Delete team ${t.name}?`}
+                  deleteMessage="Its members stay users; tickets of the team lose it."
+                  onDelete={() => remove(t.slug)}
+                />
               </Table.Td>
             </Table.Tr>
           ))}
@@ -85,16 +72,10 @@ export default function TeamsPage() {
       </Table>
       {teams.data?.length === 0 && <Text c="dimmed">No teams yet.</Text>}
 
-      <Drawer
-        opened={drawer.opened}
-        onClose={() => drawer.close()}
-        position="right"
-        size="md"
-        title={editing?.kind === "edit" ? `Edit team ${editing.slug}` : "New team"}
-      >
+      <FormDrawer drawer={drawer} size="md" title={editing?.kind === "edit" ? `Edit team ${editing.slug}` : "New team"}>
         {editing?.kind === "new" && <TeamCreateForm key={drawer.seq} onDone={() => drawer.close()} />}
         {editedTeam && <TeamEditor key={drawer.seq} team={editedTeam} users={users.data ?? []} />}
-      </Drawer>
+      </FormDrawer>
     </Stack>
   );
 }

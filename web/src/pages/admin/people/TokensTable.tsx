@@ -1,6 +1,7 @@
 // API tokens in a table, each revocable (behind a confirmation) while it is active.
-import { Badge, Group, Table, Text, VisuallyHidden } from "@mantine/core";
-import { ConfirmButton } from "./ConfirmButton";
+import { Badge, Group, Table, Text } from "@mantine/core";
+import { ConfirmButton } from "../../../components/ConfirmButton";
+import { TableHead } from "../../../components/TableHead";
 import { tokenStatus, type Token } from "./tokens";
 import { formatWhen } from "./when";
 
@@ -18,21 +19,7 @@ export function TokensTable({ label, tokens, owners, onRevoke }: TokensTableProp
   const now = new Date();
   return (
     <Table aria-label={label} striped highlightOnHover>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Name</Table.Th>
-          {owners && <Table.Th>Owner</Table.Th>}
-          <Table.Th>Prefix</Table.Th>
-          <Table.Th>Scopes</Table.Th>
-          <Table.Th>Created</Table.Th>
-          <Table.Th>Last used</Table.Th>
-          <Table.Th>Expires</Table.Th>
-          <Table.Th>Status</Table.Th>
-          <Table.Th>
-            <VisuallyHidden>Actions</VisuallyHidden>
-          </Table.Th>
-        </Table.Tr>
-      </Table.Thead>
+      <TableHead columns={["Name", owners && "Owner", "Prefix", "Scopes", "Created", "Last used", "Expires", "Status"]} actions />
       <Table.Tbody>
         {tokens.map((t) => {
           const status = tokenStatus(t, now);

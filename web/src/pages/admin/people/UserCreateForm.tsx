@@ -1,17 +1,20 @@
 // A new person (with or without a password yet) or a service account (API tokens only).
 import { useState } from "react";
-import { Button, Group, NumberInput, PasswordInput, SegmentedControl, Select, Stack, TagsInput, Text, TextInput } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { NumberInput, PasswordInput, SegmentedControl, Select, Stack, TagsInput, Text, TextInput } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
 import { api, unwrap, type ApiError, type Schemas } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import { useInvalidate } from "../../../api/useInvalidate";
 import { ErrorAlert } from "../../../components/Errors";
-import { fieldErrorsOf, unplacedError, withConflictOn } from "./fieldErrors";
+import { FormActions } from "../../../components/FormActions";
+import { SubmitForm } from "../../../components/SubmitForm";
+import { fieldErrorsOf, unplacedError, withConflictOn } from "../../../lib/fieldErrors";
 import { ROLES, type Role } from "./roles";
 
 const PLACED = new Set(["/email", "/display_name", "/role", "/kind", "/password", "/skills", "/capacity"]);
 
 export function UserCreateForm({ onDone }: { onDone(): void }) {
-  const client = useQueryClient();
+  const refresh = useInvalidate(keys.users);
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("agent");
@@ -28,20 +31,14 @@ export function UserCreateForm({ onDone }: { onDone(): void }) {
       return unwrap(api.POST("/users", { body }));
     },
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: keys.users });
+      await refresh();
       onDone();
     },
   });
   const errors = withConflictOn(fieldErrorsOf(create.error), create.error, "/email");
 
   return (
-    <form
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={() => create.mutate()}>
       <Stack>
         {create.error && (create.error as ApiError).status !== 409 && <ErrorAlert error={unplacedError(create.error, (p) => PLACED.has(p))} title="The user was not created" />}
         <SegmentedControl
@@ -73,15 +70,8 @@ export function UserCreateForm({ onDone }: { onDone(): void }) {
         )}
         <TagsInput label="Skills" description="Tags used to route tickets" value={skills} error={errors["/skills"]} onChange={setSkills} />
         <NumberInput label="Capacity" description="Open tickets the user can carry" min={0} allowDecimal={false} value={capacity} error={errors["/capacity"]} onChange={setCapacity} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={create.isPending}>
-            Create user
-          </Button>
-        </Group>
+        <FormActions submitLabel="Create user" pending={create.isPending} onCancel={onDone} />
       </Stack>
-    </form>
+    </SubmitForm>
   );
 }

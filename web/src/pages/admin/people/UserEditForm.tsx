@@ -1,12 +1,15 @@
 // An admin's change to a user: name, role, active, skills, capacity, a new password.
 // Only what changed is sent (the API leaves absent members as they are).
 import { useState } from "react";
-import { Button, Group, NumberInput, PasswordInput, Select, Stack, Switch, TagsInput, TextInput } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { NumberInput, PasswordInput, Select, Stack, Switch, TagsInput, TextInput } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import { useInvalidate } from "../../../api/useInvalidate";
 import { ErrorAlert } from "../../../components/Errors";
-import { fieldErrorsOf, unplacedError } from "./fieldErrors";
+import { FormActions } from "../../../components/FormActions";
+import { SubmitForm } from "../../../components/SubmitForm";
+import { fieldErrorsOf, unplacedError } from "../../../lib/fieldErrors";
 import { ROLES, type Role } from "./roles";
 
 const PLACED = new Set(["/display_name", "/role", "/active", "/password", "/skills", "/capacity"]);
@@ -27,7 +30,7 @@ export function userChanges(
 }
 
 export function UserEditForm({ user, onDone }: { user: Schemas["UserOut"]; onDone(): void }) {
-  const client = useQueryClient();
+  const refresh = useInvalidate(keys.users);
   const [name, setName] = useState(user.display_name);
   const [role, setRole] = useState<Role>(user.role);
   const [active, setActive] = useState(user.active);
@@ -44,20 +47,14 @@ export function UserEditForm({ user, onDone }: { user: Schemas["UserOut"]; onDon
         }),
       ),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: keys.users });
+      await refresh();
       onDone();
     },
   });
   const errors = fieldErrorsOf(save.error);
 
   return (
-    <form
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={() => save.mutate()}>
       <Stack>
         {save.error && <ErrorAlert error={unplacedError(save.error, (p) => PLACED.has(p))} title="The user was not saved" />}
         <TextInput label="Email" value={user.email} readOnly disabled />
@@ -82,15 +79,8 @@ export function UserEditForm({ user, onDone }: { user: Schemas["UserOut"]; onDon
             onChange={(e) => setPassword(e.currentTarget.value)}
           />
         )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending}>
-            Save user
-          </Button>
-        </Group>
+        <FormActions submitLabel="Save user" pending={save.isPending} onCancel={onDone} />
       </Stack>
-    </form>
+    </SubmitForm>
   );
 }

@@ -1,43 +1,30 @@
 // Everyone who can work in Docket (people and service accounts), created and changed here.
-import { Badge, Button, Drawer, Group, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
-import { useQuery } from "@tanstack/react-query";
-import { api, unwrap, type Schemas } from "../../../api/client";
-import { keys } from "../../../api/keys";
+import { Badge, Button, Group, Stack, Table, Text } from "@mantine/core";
+import { useUsers, type User } from "../../../api/queries";
 import { ErrorAlert } from "../../../components/Errors";
+import { FormDrawer } from "../../../components/FormDrawer";
+import { PageHeader } from "../../../components/PageHeader";
+import { TableHead } from "../../../components/TableHead";
+import { useDrawer } from "../../../lib/useDrawer";
 import { UserCreateForm } from "./UserCreateForm";
 import { UserEditForm } from "./UserEditForm";
-import { useDrawer } from "./useDrawer";
 import { formatWhen } from "./when";
 
-type Editing = { kind: "new" } | { kind: "edit"; user: Schemas["UserOut"] };
+type Editing = { kind: "new" } | { kind: "edit"; user: User };
 
 export default function UsersPage() {
-  const users = useQuery({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/users")) });
+  const users = useUsers();
   const drawer = useDrawer<Editing>();
   const editing = drawer.value;
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>Users</Title>
+      <PageHeader title="Users">
         <Button onClick={() => drawer.open({ kind: "new" })}>New user</Button>
-      </Group>
+      </PageHeader>
       <ErrorAlert error={users.error} />
       <Table aria-label="Users" striped highlightOnHover>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Email</Table.Th>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Role</Table.Th>
-            <Table.Th>Kind</Table.Th>
-            <Table.Th>Active</Table.Th>
-            <Table.Th>Teams</Table.Th>
-            <Table.Th>Last login</Table.Th>
-            <Table.Th>
-              <VisuallyHidden>Actions</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={["Email", "Name", "Role", "Kind", "Active", "Teams", "Last login"]} actions />
         <Table.Tbody>
           {users.data?.map((u) => (
             <Table.Tr key={u.id}>
@@ -72,16 +59,10 @@ export default function UsersPage() {
         </Table.Tbody>
       </Table>
 
-      <Drawer
-        opened={drawer.opened}
-        onClose={() => drawer.close()}
-        position="right"
-        size="md"
-        title={editing?.kind === "edit" ? `Edit user ${editing.user.email}` : "New user"}
-      >
+      <FormDrawer drawer={drawer} size="md" title={editing?.kind === "edit" ? `Edit user ${editing.user.email}` : "New user"}>
         {editing?.kind === "new" && <UserCreateForm key={drawer.seq} onDone={() => drawer.close()} />}
         {editing?.kind === "edit" && <UserEditForm key={drawer.seq} user={editing.user} onDone={() => drawer.close()} />}
-      </Drawer>
+      </FormDrawer>
     </Stack>
   );
 }

@@ -1,12 +1,15 @@
 // The calendar editor: name, time zone, weekly hours, holidays; saved with PUT. Holiday
 // import works on the saved calendar, so it is offered once the calendar exists.
 import { useEffect, useMemo, useRef, useState } from "react";
-import { Button, Divider, Group, Select, Stack, Text, TextInput, Title } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Divider, Group, Select, Stack, Text, TextInput, Title } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
 import { api, unwrap } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import { useInvalidate } from "../../../api/useInvalidate";
 import { ErrorAlert } from "../../../components/Errors";
-import { fieldErrorsOf, unplacedError } from "../people/fieldErrors";
+import { FormActions } from "../../../components/FormActions";
+import { SubmitForm } from "../../../components/SubmitForm";
+import { fieldErrorsOf, unplacedError } from "../../../lib/fieldErrors";
 import { HolidaysEditor } from "./HolidaysEditor";
 import { ImportHolidays } from "./ImportHolidays";
 import { WeekEditor } from "./WeekEditor";
@@ -28,7 +31,8 @@ interface CalendarFormProps {
 }
 
 export function CalendarForm({ initial, existing, onSaved, onCancel }: CalendarFormProps) {
-  const client = useQueryClient();
+  // Policies show their calendar; due times move with it.
+  const refresh = useInvalidate(keys.calendars, keys.policies);
   const [draft, setDraft] = useState(initial);
   const [nameError, setNameError] = useState<string | null>(null);
   const zones = useMemo(() => {
@@ -45,9 +49,7 @@ export function CalendarForm({ initial, existing, onSaved, onCancel }: CalendarF
         }),
       ),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: keys.calendars });
-      // Policies show their calendar; due times move with it.
-      await client.invalidateQueries({ queryKey: keys.policies });
+      await refresh();
       onSaved();
     },
   });
@@ -58,8 +60,7 @@ export function CalendarForm({ initial, existing, onSaved, onCancel }: CalendarF
   }, [save.error]);
   const errors = fieldErrorsOf(save.error);
 
-  function submit(e: React.FormEvent) {
-    e.preventDefault();
+  function submit() {
     if (!draft.name.trim()) {
       setNameError("A calendar needs a name");
       return;
@@ -69,7 +70,7 @@ export function CalendarForm({ initial, existing, onSaved, onCancel }: CalendarF
   }
 
   return (
-    <form onSubmit={submit} noValidate>
+    <SubmitForm onSubmit={submit}>
       <Stack>
         <div ref={alertRef}>
           {save.error && <ErrorAlert error={unplacedError(save.error, isPlacedPointer)} title="The calendar was not saved" />}
@@ -123,15 +124,8 @@ export function CalendarForm({ initial, existing, onSaved, onCancel }: CalendarF
           </Text>
         )}
 
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending}>
-            Save calendar
-          </Button>
-        </Group>
+        <FormActions submitLabel="Save calendar" pending={save.isPending} onCancel={onCancel} />
       </Stack>
-    </form>
+    </SubmitForm>
   );
 }

@@ -1,11 +1,15 @@
 // Business calendars: the working hours and holidays SLA targets count in.
-import { Button, Drawer, Group, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Button, Stack, Table, Text } from "@mantine/core";
 import { api, unwrap } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import { useCalendars } from "../../../api/queries";
+import { useInvalidate } from "../../../api/useInvalidate";
+import { EditDeleteButtons } from "../../../components/EditDeleteButtons";
 import { ErrorAlert } from "../../../components/Errors";
-import { ConfirmButton } from "../people/ConfirmButton";
-import { useDrawer } from "../people/useDrawer";
+import { FormDrawer } from "../../../components/FormDrawer";
+import { PageHeader } from "../../../components/PageHeader";
+import { TableHead } from "../../../components/TableHead";
+import { useDrawer } from "../../../lib/useDrawer";
 import { CalendarForm } from "./CalendarForm";
 import { calendarToDraft, emptyCalendar, formatHours, weekSummary, weeklyMinutes, type CalendarDraft } from "./calendarDraft";
 
@@ -16,38 +20,26 @@ function browserTimeZone(): string {
 }
 
 export default function CalendarsPage() {
-  const client = useQueryClient();
-  const calendars = useQuery({ queryKey: keys.calendars, queryFn: () => unwrap(api.GET("/sla/calendars")) });
+  const calendars = useCalendars();
   const drawer = useDrawer<Editing>();
   const editing = drawer.value;
 
+  const refresh = useInvalidate(keys.calendars);
   const remove = async (name: string) => {
     await unwrap(api.DELETE("/sla/calendars/{name}", { params: { path: { name } } }));
-    await client.invalidateQueries({ queryKey: keys.calendars });
+    await refresh();
   };
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>Business calendars</Title>
+      <PageHeader title="Business calendars">
         <Button onClick={() => drawer.open({ draft: emptyCalendar(browserTimeZone()), existing: false })}>
           New calendar
         </Button>
-      </Group>
+      </PageHeader>
       <ErrorAlert error={calendars.error} />
       <Table aria-label="Business calendars" striped highlightOnHover>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Time zone</Table.Th>
-            <Table.Th>Working week</Table.Th>
-            <Table.Th>Hours a week</Table.Th>
-            <Table.Th>Holidays</Table.Th>
-            <Table.Th>
-              <VisuallyHidden>Actions</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={["Name", "Time zone", "Working week", "Hours a week", "Holidays"]} actions />
         <Table.Tbody>
           {calendars.data?.map((c) => (
             <Table.Tr key={c.name}>
@@ -59,25 +51,14 @@ export default function CalendarsPage() {
               <Table.Td>{formatHours(weeklyMinutes(c.spec.week))}</Table.Td>
               <Table.Td>{c.spec.holidays?.length ?? 0}</Table.Td>
               <Table.Td>
-                <Group gap="xs" wrap="nowrap">
-                  <Button
-                    size="xs"
-                    variant="light"
-                    aria-label={`Edit calendar ${c.name}`}
-                    onClick={() => drawer.open({ draft: calendarToDraft(c.name, c.spec), existing: true })}
-                  >
-                    Edit
-                  </Button>
-                  <ConfirmButton
-                    label={`Delete calendar ${c.name}`}
-                    title={`Delete calendar ${c.name}?`}
-                    message="A calendar that a policy uses cannot be deleted; change those policies first."
-                    confirmLabel="Delete"
-                    onConfirm={() => remove(c.name)}
-                  >
-                    Delete
-                  </ConfirmButton>
-                </Group>
+                <EditDeleteButtons
+                  editLabel={`Edit calendar ${c.name}`}
+                  onEdit={() => drawer.open({ draft: calendarToDraft(c.name, c.spec), existing: true })}
+                  deleteLabel={`Delete calendar ${c.name}`}
+                  deleteTitle={`Delete calendar ${c.name}?`}
+                  deleteMessage="A calendar that a policy uses cannot be deleted; change those policies first."
+                  onDelete={() => remove(c.name)}
+                />
               </Table.Td>
             </Table.Tr>
           ))}
@@ -87,13 +68,7 @@ export default function CalendarsPage() {
         <Text c="dimmed">No calendars yet: policies without one count around the clock.</Text>
       )}
 
-      <Drawer
-        opened={drawer.opened}
-        onClose={() => drawer.close()}
-        position="right"
-        size="xl"
-        title={editing?.existing ? `Edit calendar ${editing.draft.name}` : "New calendar"}
-      >
+      <FormDrawer drawer={drawer} size="xl" title={editing?.existing ? `Edit calendar ${editing.draft.name}` : "New calendar"}>
         {editing && (
           <CalendarForm
             key={drawer.seq}
@@ -103,7 +78,7 @@ export default function CalendarsPage() {
             onCancel={() => drawer.close()}
           />
         )}
-      </Drawer>
+      </FormDrawer>
     </Stack>
   );
 }

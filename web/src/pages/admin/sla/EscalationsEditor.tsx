@@ -1,8 +1,8 @@
 // The escalation rules of a policy: at a threshold, for some metrics, run actions.
-import { ActionIcon, Button, Card, Group, MultiSelect, SegmentedControl, Select, Stack, Text } from "@mantine/core";
-import { IconTrash } from "@tabler/icons-react";
+import { Button, Card, Group, MultiSelect, SegmentedControl, Select, Stack, Text } from "@mantine/core";
 import { METRIC_LABELS } from "../../../lib/sla";
-import type { FieldErrors } from "../people/fieldErrors";
+import type { FieldErrors } from "../../../lib/fieldErrors";
+import { RemoveButton } from "../../../components/RemoveButton";
 import {
   METRICS,
   RECIPIENTS,
@@ -104,9 +104,7 @@ function ActionEditor(props: {
           )}
         </>
       )}
-      <ActionIcon variant="subtle" color="red" aria-label={`Remove ${name.toLowerCase()}`} onClick={props.onRemove} mb={4}>
-        <IconTrash size={16} />
-      </ActionIcon>
+      <RemoveButton label={`Remove ${name.toLowerCase()}`} onClick={props.onRemove} mb={4} />
     </Group>
   );
 }

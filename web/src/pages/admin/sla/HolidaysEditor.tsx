@@ -1,7 +1,7 @@
 // Days off: one date, or the same month and day every year.
-import { ActionIcon, Button, Group, SegmentedControl, Stack, Table, Text, TextInput } from "@mantine/core";
-import { IconTrash } from "@tabler/icons-react";
-import type { FieldErrors } from "../people/fieldErrors";
+import { Button, Group, SegmentedControl, Stack, Table, Text, TextInput } from "@mantine/core";
+import type { FieldErrors } from "../../../lib/fieldErrors";
+import { RemoveButton } from "../../../components/RemoveButton";
 import type { HolidayDraft } from "./calendarDraft";
 
 interface HolidaysEditorProps {
@@ -77,14 +77,10 @@ export function HolidaysEditor({ holidays, errors, onChange }: HolidaysEditorPro
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <ActionIcon
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Remove holiday ${i + 1}`}
+                    <RemoveButton
+                      label={`Remove holiday ${i + 1}`}
                       onClick={() => onChange(holidays.filter((_, j) => j !== i))}
-                    >
-                      <IconTrash size={16} />
-                    </ActionIcon>
+                    />
                   </Table.Td>
                 </Table.Tr>
               );

@@ -2,9 +2,10 @@
 // saved calendar on the server, which reports how many it found and how many were new.
 import { useState } from "react";
 import { Alert, Button, Checkbox, FileInput, Group, Stack } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import { useInvalidate } from "../../../api/useInvalidate";
 import { ErrorAlert } from "../../../components/Errors";
 
 interface ImportHolidaysProps {
@@ -13,7 +14,7 @@ interface ImportHolidaysProps {
 }
 
 export function ImportHolidays({ calendar, onImported }: ImportHolidaysProps) {
-  const client = useQueryClient();
+  const refresh = useInvalidate(keys.calendars);
   const [file, setFile] = useState<File | null>(null);
   const [replace, setReplace] = useState(false);
 
@@ -30,7 +31,7 @@ export function ImportHolidays({ calendar, onImported }: ImportHolidaysProps) {
       ),
     onSuccess: async (out) => {
       onImported(out.calendar);
-      await client.invalidateQueries({ queryKey: keys.calendars });
+      await refresh();
     },
   });
 

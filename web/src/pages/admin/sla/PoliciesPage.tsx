@@ -1,52 +1,43 @@
 // SLA policies in the order they are tried, each editable in a drawer.
-import { Badge, Button, Drawer, Group, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Badge, Button, Stack, Table, Text } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import { useInvalidate } from "../../../api/useInvalidate";
+import { EditDeleteButtons } from "../../../components/EditDeleteButtons";
 import { ErrorAlert } from "../../../components/Errors";
-import { ConfirmButton } from "../people/ConfirmButton";
-import { useDrawer } from "../people/useDrawer";
+import { FormDrawer } from "../../../components/FormDrawer";
+import { PageHeader } from "../../../components/PageHeader";
+import { TableHead } from "../../../components/TableHead";
+import { useDrawer } from "../../../lib/useDrawer";
 import { PolicyForm } from "./PolicyForm";
 import { conditionsSummary, emptyPolicy, policyToDraft, targetsSummary, type PolicyDraft } from "./policyDraft";
 
 type Editing = { draft: PolicyDraft; existing: boolean };
 
 export default function PoliciesPage() {
-  const client = useQueryClient();
   const policies = useQuery({ queryKey: keys.policies, queryFn: () => unwrap(api.GET("/sla/policies")) });
   const drawer = useDrawer<Editing>();
   const editing = drawer.value;
 
+  const refresh = useInvalidate(keys.policies);
   const remove = async (name: string) => {
     await unwrap(api.DELETE("/sla/policies/{name}", { params: { path: { name } } }));
-    await client.invalidateQueries({ queryKey: keys.policies });
+    await refresh();
   };
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>SLA policies</Title>
+      <PageHeader title="SLA policies">
         <Button onClick={() => drawer.open({ draft: emptyPolicy(), existing: false })}>New policy</Button>
-      </Group>
+      </PageHeader>
       <Text size="sm" c="dimmed">
         Policies are tried from the top; the first enabled one whose conditions hold governs a ticket.
         Targets are first response / next response / resolution.
       </Text>
       <ErrorAlert error={policies.error} />
       <Table aria-label="SLA policies" striped highlightOnHover>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Position</Table.Th>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Enabled</Table.Th>
-            <Table.Th>Conditions</Table.Th>
-            <Table.Th>Targets</Table.Th>
-            <Table.Th>Calendar</Table.Th>
-            <Table.Th>
-              <VisuallyHidden>Actions</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={["Position", "Name", "Enabled", "Conditions", "Targets", "Calendar"]} actions />
         <Table.Tbody>
           {policies.data?.map((p) => (
             <Table.Tr key={p.name}>
@@ -80,25 +71,14 @@ export default function PoliciesPage() {
               </Table.Td>
               <Table.Td>{p.spec.calendar ?? "24×7"}</Table.Td>
               <Table.Td>
-                <Group gap="xs" wrap="nowrap">
-                  <Button
-                    size="xs"
-                    variant="light"
-                    aria-label={`Edit policy ${p.name}`}
-                    onClick={() => drawer.open({ draft: policyToDraft({ ...p.spec, name: p.name }), existing: true })}
-                  >
-                    Edit
-                  </Button>
-                  <ConfirmButton
-                    label={`Delete policy ${p.name}`}
-                    title={`Delete policy ${p.name}?`}
-                    message="Tickets it governs are re-evaluated against the remaining policies."
-                    confirmLabel="Delete"
-                    onConfirm={() => remove(p.name)}
-                  >
-                    Delete
-                  </ConfirmButton>
-                </Group>
+                <EditDeleteButtons
+                  editLabel={`Edit policy ${p.name}`}
+                  onEdit={() => drawer.open({ draft: policyToDraft({ ...p.spec, name: p.name }), existing: true })}
+                  deleteLabel={`Delete policy ${p.name}`}
+                  deleteTitle={`Delete policy ${p.name}?`}
+                  deleteMessage="Tickets it governs are re-evaluated against the remaining policies."
+                  onDelete={() => remove(p.name)}
+                />
               </Table.Td>
             </Table.Tr>
           ))}
@@ -106,13 +86,7 @@ export default function PoliciesPage() {
       </Table>
       {policies.data?.length === 0 && <Text c="dimmed">No policies: tickets have clocks but no targets.</Text>}
 
-      <Drawer
-        opened={drawer.opened}
-        onClose={() => drawer.close()}
-        position="right"
-        size="xl"
-        title={editing?.existing ? `Edit policy ${editing.draft.name}` : "New policy"}
-      >
+      <FormDrawer drawer={drawer} size="xl" title={editing?.existing ? `Edit policy ${editing.draft.name}` : "New policy"}>
         {editing && (
           <PolicyForm
             // A fresh form per policy opened, so one policy's draft never leaks into another.
@@ -123,7 +97,7 @@ export default function PoliciesPage() {
             onCancel={() => drawer.close()}
           />
         )}
-      </Drawer>
+      </FormDrawer>
     </Stack>
   );
 }

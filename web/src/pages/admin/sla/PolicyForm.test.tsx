@@ -2,28 +2,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { MantineProvider } from "@mantine/core";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import "../../../components/jsdomPolyfills";
 import { emptyPolicy } from "./policyDraft";
-
-// Mantine reads media queries; jsdom has none.
-window.matchMedia ??= vi.fn().mockImplementation((query: string) => ({
-  matches: false,
-  media: query,
-  onchange: null,
-  addListener: vi.fn(),
-  removeListener: vi.fn(),
-  addEventListener: vi.fn(),
-  removeEventListener: vi.fn(),
-  dispatchEvent: vi.fn(),
-}));
-globalThis.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-} as unknown as typeof ResizeObserver;
-// The autosizing description field listens for web fonts; jsdom has no FontFaceSet.
-if (!("fonts" in document)) {
-  Object.defineProperty(document, "fonts", { value: { addEventListener() {}, removeEventListener() {} } });
-}
 
 /** What the fake API answers to the PUT. */
 let putAnswer: { status: number; body: unknown } = { status: 200, body: {} };

@@ -3,7 +3,6 @@
 // kept as typed whatever happens.
 import { useEffect, useRef, useState } from "react";
 import {
-  Button,
   Divider,
   Group,
   MultiSelect,
@@ -17,11 +16,15 @@ import {
   Textarea,
   Title,
 } from "@mantine/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { api, unwrap } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import { useCalendars, useTeams, useTypes, useUsers } from "../../../api/queries";
+import { useInvalidate } from "../../../api/useInvalidate";
 import { ErrorAlert } from "../../../components/Errors";
-import { fieldErrorsOf, mergeErrors, unplacedError, type FieldErrors } from "../people/fieldErrors";
+import { FormActions } from "../../../components/FormActions";
+import { SubmitForm } from "../../../components/SubmitForm";
+import { fieldErrorsOf, listError, mergeErrors, unplacedError, type FieldErrors } from "../../../lib/fieldErrors";
 import { EscalationsEditor } from "./EscalationsEditor";
 import { TargetsGrid } from "./TargetsGrid";
 import { draftToSpec, PRIORITIES, type PolicyDraft, type Priority } from "./policyDraft";
@@ -37,14 +40,6 @@ function isPlacedPointer(pointer: string): boolean {
   );
 }
 
-/** The message for a list field: about the list or about any of its items. */
-function listError(errors: FieldErrors, pointer: string): string | undefined {
-  const messages = Object.entries(errors)
-    .filter(([p]) => p === pointer || p.startsWith(pointer + "/"))
-    .map(([, m]) => m);
-  return messages.length ? messages.join("; ") : undefined;
-}
-
 interface PolicyFormProps {
   initial: PolicyDraft;
   /** Editing an existing policy: its name is its address and cannot change here. */
@@ -54,21 +49,21 @@ interface PolicyFormProps {
 }
 
 export function PolicyForm({ initial, existing, onSaved, onCancel }: PolicyFormProps) {
-  const client = useQueryClient();
+  const refresh = useInvalidate(keys.policies);
   const [draft, setDraft] = useState<PolicyDraft>(initial);
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
   const set = <K extends keyof PolicyDraft>(key: K, value: PolicyDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
 
-  const types = useQuery({ queryKey: keys.types, queryFn: () => unwrap(api.GET("/types")) });
-  const calendars = useQuery({ queryKey: keys.calendars, queryFn: () => unwrap(api.GET("/sla/calendars")) });
-  const users = useQuery({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/users")) });
-  const teams = useQuery({ queryKey: keys.teams, queryFn: () => unwrap(api.GET("/teams")) });
+  const types = useTypes();
+  const calendars = useCalendars();
+  const users = useUsers();
+  const teams = useTeams();
 
   const save = useMutation({
     mutationFn: (spec: NonNullable<ReturnType<typeof draftToSpec>["spec"]>) =>
       unwrap(api.PUT("/sla/policies/{name}", { params: { path: { name: spec.name } }, body: spec })),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: keys.policies });
+      await refresh();
       onSaved();
     },
   });
@@ -82,8 +77,7 @@ export function PolicyForm({ initial, existing, onSaved, onCancel }: PolicyFormP
   }, [save.error, localErrors]);
   const errors = mergeErrors(localErrors, fieldErrorsOf(save.error));
 
-  function submit(e: React.FormEvent) {
-    e.preventDefault();
+  function submit() {
     const { spec, errors: local } = draftToSpec(draft);
     setLocalErrors(local);
     save.reset();
@@ -105,7 +99,7 @@ export function PolicyForm({ initial, existing, onSaved, onCancel }: PolicyFormP
   const teamOptions = (teams.data ?? []).map((t) => ({ value: t.slug, label: t.name }));
 
   return (
-    <form onSubmit={submit} noValidate>
+    <SubmitForm onSubmit={submit}>
       <Stack>
         <div ref={alertRef}>
           {save.error && <ErrorAlert error={unplacedError(save.error, isPlacedPointer)} title="The policy was not saved" />}
@@ -228,15 +222,8 @@ export function PolicyForm({ initial, existing, onSaved, onCancel }: PolicyFormP
           onChange={(e) => set("escalations", e)}
         />
 
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending}>
-            Save policy
-          </Button>
-        </Group>
+        <FormActions submitLabel="Save policy" pending={save.isPending} onCancel={onCancel} />
       </Stack>
-    </form>
+    </SubmitForm>
   );
 }

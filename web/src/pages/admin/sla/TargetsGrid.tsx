@@ -1,7 +1,7 @@
 // Targets per priority (rows) and metric (columns), typed as durations ("4h").
 import { Table, TextInput } from "@mantine/core";
 import { METRIC_LABELS } from "../../../lib/sla";
-import type { FieldErrors } from "../people/fieldErrors";
+import type { FieldErrors } from "../../../lib/fieldErrors";
 import { METRICS, PRIORITIES, type PolicyDraft } from "./policyDraft";
 
 interface TargetsGridProps {

@@ -1,7 +1,7 @@
 // Working intervals per weekday ("HH:MM"–"HH:MM" local time); a day with none is off.
-import { ActionIcon, Button, Group, Stack, Table, Text, TextInput } from "@mantine/core";
-import { IconTrash } from "@tabler/icons-react";
-import type { FieldErrors } from "../people/fieldErrors";
+import { Button, Group, Stack, Table, Text, TextInput } from "@mantine/core";
+import type { FieldErrors } from "../../../lib/fieldErrors";
+import { RemoveButton } from "../../../components/RemoveButton";
 import { WEEKDAYS, type CalendarDraft } from "./calendarDraft";
 
 interface WeekEditorProps {
@@ -67,15 +67,11 @@ export function WeekEditor({ week, errors, onChange }: WeekEditorProps) {
                             error={errors[`${at}/end`]}
                             onChange={(e) => setPart("end", e.currentTarget.value)}
                           />
-                          <ActionIcon
-                            variant="subtle"
-                            color="red"
-                            mt={2}
-                            aria-label={`Remove ${label} interval ${i + 1}`}
+                          <RemoveButton
+                            label={`Remove ${label} interval ${i + 1}`}
                             onClick={() => setIntervals(intervals.filter((_, j) => j !== i))}
-                          >
-                            <IconTrash size={16} />
-                          </ActionIcon>
+                            mt={2}
+                          />
                         </Group>
                       );
                     })}

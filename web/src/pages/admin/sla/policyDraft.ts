@@ -3,7 +3,7 @@
 // under the same JSON pointer the server would use, so one map of errors serves both.
 import type { Schemas } from "../../../api/client";
 import { minutesToText, parseMinutes } from "../../../lib/durations";
-import type { FieldErrors } from "../people/fieldErrors";
+import type { FieldErrors } from "../../../lib/fieldErrors";
 
 export type PolicySpec = Schemas["PolicySpec"];
 export type Priority = Schemas["Priority"];

@@ -1,36 +1,13 @@
 // The YAML editor and the field editor edit one text: a field edit shows up in the YAML,
 // and YAML that does not parse disables the field editor without losing what was typed.
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { MantineProvider } from "@mantine/core";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import "../../../components/jsdomPolyfills";
 import { DefinitionEditor } from "./DefinitionEditor";
 import { NEW_TYPE_TEMPLATE } from "./TypePage";
 
-beforeAll(() => {
-  // jsdom lacks these; Mantine reads them.
-  window.matchMedia ??= ((query: string) => ({
-    matches: false,
-    media: query,
-    onchange: null,
-    addListener: () => {},
-    removeListener: () => {},
-    addEventListener: () => {},
-    removeEventListener: () => {},
-    dispatchEvent: () => false,
-  })) as unknown as typeof window.matchMedia;
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-  // The autosizing textarea listens for web fonts loading.
-  if (!("fonts" in document)) {
-    Object.defineProperty(document, "fonts", {
-      value: { addEventListener: () => {}, removeEventListener: () => {} },
-    });
-  }
-});
 afterEach(cleanup);
 
 function renderEditor() {

@@ -1,8 +1,7 @@
 // The field editor: the type's fields as a table. Every edit rewrites the definition with
 // the pure functions of lib/typeEditor; the caller turns it back into YAML.
 import { useState, type KeyboardEvent } from "react";
-import { ActionIcon, Button, Checkbox, Group, Select, Stack, Table, TagsInput, Text, TextInput, VisuallyHidden } from "@mantine/core";
-import { IconTrash } from "@tabler/icons-react";
+import { Button, Checkbox, Group, Select, Stack, Table, TagsInput, Text, TextInput } from "@mantine/core";
 import {
   EDITABLE_KINDS,
   addField,
@@ -21,6 +20,8 @@ import {
   type FieldRow,
   type TypeDefinition,
 } from "../../../lib/typeEditor";
+import { TableHead } from "../../../components/TableHead";
+import { RemoveButton } from "../../../components/RemoveButton";
 
 type Editable = Exclude<FieldKind, "other">;
 
@@ -86,19 +87,7 @@ export function FieldEditor({
   return (
     <Stack gap="sm">
       <Table aria-label="Fields" withTableBorder verticalSpacing={4}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Title</Table.Th>
-            <Table.Th>Kind</Table.Th>
-            <Table.Th>Required</Table.Th>
-            <Table.Th>Options</Table.Th>
-            <Table.Th>Default</Table.Th>
-            <Table.Th>
-              <VisuallyHidden>Actions</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={["Name", "Title", "Kind", "Required", "Options", "Default"]} actions />
         <Table.Tbody>
           {rows.map((row) => (
             <FieldRowEditor
@@ -197,14 +186,7 @@ function FieldRowEditor({
         <DefaultInput row={row} onChange={(value) => onChange(setFieldDefault(definition, name, value))} />
       </Table.Td>
       <Table.Td>
-        <ActionIcon
-          variant="subtle"
-          color="red"
-          aria-label={`Remove field ${name}`}
-          onClick={() => onChange(removeField(definition, name))}
-        >
-          <IconTrash size={16} />
-        </ActionIcon>
+        <RemoveButton label={`Remove field ${name}`} onClick={() => onChange(removeField(definition, name))} />
       </Table.Td>
     </Table.Tr>
   );

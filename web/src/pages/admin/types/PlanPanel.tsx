@@ -5,6 +5,7 @@ import { Alert, Badge, Button, Checkbox, Code, Group, Stack, Table, Text, Title,
 import { useMutation } from "@tanstack/react-query";
 import { ApiError } from "../../../api/client";
 import { ErrorAlert } from "../../../components/Errors";
+import { TableHead } from "../../../components/TableHead";
 import { applyType, planType, type Safety, type TypeFileError, type TypePlan } from "./typesApi";
 
 const SAFETY_COLORS: Record<Safety, string> = { safe: "green", destructive: "orange", refused: "red" };
@@ -232,13 +233,7 @@ export function ChangesTable({ changes, label }: { changes: TypePlan["changes"];
   if (changes.length === 0) return <Text size="sm">No changes.</Text>;
   return (
     <Table aria-label={label} withTableBorder>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Safety</Table.Th>
-          <Table.Th>Change</Table.Th>
-          <Table.Th>Tickets concerned</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
+      <TableHead columns={["Safety", "Change", "Tickets concerned"]} />
       <Table.Tbody>
         {changes.map((change, i) => (
           <Table.Tr key={i}>

@@ -2,13 +2,14 @@
 // are shown read-only with their file; types made through the UI are edited as YAML or
 // field by field, previewed as a plan and applied.
 import { Alert, Anchor, Badge, Breadcrumbs, Center, Group, Loader, Stack, Text, Textarea, Title } from "@mantine/core";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
 import { keys } from "../../../api/keys";
+import { useInvalidate } from "../../../api/useInvalidate";
 import { ErrorAlert } from "../../../components/Errors";
+import { useTypeDetail, type TypeDetail } from "../../../api/queries";
 import { DefinitionEditor } from "./DefinitionEditor";
 import { VersionHistory } from "./VersionHistory";
-import { isFileManaged, useTypeDetail, useTypeExport, type TypeDetail, type TypePlan } from "./typesApi";
+import { isFileManaged, useTypeExport, type TypePlan } from "./typesApi";
 
 /** Where a new type starts: a valid file with a couple of fields to edit. */
 export const NEW_TYPE_TEMPLATE = `# A new ticket type. Change the slug, name and key prefix, then add your fields.
@@ -54,9 +55,9 @@ function Crumbs({ current }: { current: string }) {
 
 function NewType() {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const refreshTypes = useInvalidate(keys.types);
   const onApplied = (plan: TypePlan) => {
-    void queryClient.invalidateQueries({ queryKey: keys.types });
+    void refreshTypes();
     navigate(`/admin/types/${plan.slug}`);
   };
   return (
@@ -75,7 +76,7 @@ function NewType() {
 function ExistingType({ slug }: { slug: string }) {
   const detail = useTypeDetail(slug);
   const exported = useTypeExport(slug);
-  const queryClient = useQueryClient();
+  const refreshTypes = useInvalidate(keys.types);
 
   if (detail.error) return <ErrorAlert error={detail.error} />;
   if (!detail.data) {
@@ -88,7 +89,7 @@ function ExistingType({ slug }: { slug: string }) {
   const type = detail.data;
   const onApplied = () => {
     // Everything about types (list, this type, its versions, workflow and export).
-    void queryClient.invalidateQueries({ queryKey: keys.types });
+    void refreshTypes();
   };
 
   return (

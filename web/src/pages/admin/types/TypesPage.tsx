@@ -1,17 +1,19 @@
 // The list of ticket types, with who manages each: a file in the types directory
 // (read-only here) or the UI.
-import { Anchor, Button, Code, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Button, Code, Group, Stack, Table, Text } from "@mantine/core";
 import { IconPlus } from "@tabler/icons-react";
 import { Link } from "react-router";
 import { ErrorAlert } from "../../../components/Errors";
-import { isFileManaged, useTypeDetail, useTypes, type TypeSummary } from "./typesApi";
+import { PageHeader } from "../../../components/PageHeader";
+import { TableHead } from "../../../components/TableHead";
+import { useTypeDetail, useTypes, type TypeSummary } from "../../../api/queries";
+import { isFileManaged } from "./typesApi";
 
 export default function TypesPage() {
   const types = useTypes();
   return (
     <Stack gap="md">
-      <Group justify="space-between">
-        <Title order={2}>Ticket types</Title>
+      <PageHeader title="Ticket types">
         <Group gap="xs">
           <Button component={Link} to="/admin/workflows" variant="default">
             Workflows
@@ -20,18 +22,10 @@ export default function TypesPage() {
             New type
           </Button>
         </Group>
-      </Group>
+      </PageHeader>
       <ErrorAlert error={types.error} />
       <Table aria-label="Ticket types" striped highlightOnHover withTableBorder>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Slug</Table.Th>
-            <Table.Th>Key prefix</Table.Th>
-            <Table.Th>Version</Table.Th>
-            <Table.Th>Managed by</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={["Name", "Slug", "Key prefix", "Version", "Managed by"]} />
         <Table.Tbody>
           {types.data?.map((type) => <TypeRow key={type.slug} type={type} />)}
           {types.data?.length === 0 && (

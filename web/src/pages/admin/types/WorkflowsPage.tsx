@@ -3,7 +3,6 @@
 // the edit rewrites the `workflow` of the definition and goes through the same plan/apply.
 import { useMemo, useState } from "react";
 import {
-  ActionIcon,
   Alert,
   Button,
   Center,
@@ -20,10 +19,9 @@ import {
   Title,
   VisuallyHidden,
 } from "@mantine/core";
-import { IconTrash } from "@tabler/icons-react";
-import { useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { keys } from "../../../api/keys";
+import { useInvalidate } from "../../../api/useInvalidate";
 import { StatusBadge } from "../../../components/badges";
 import { ErrorAlert } from "../../../components/Errors";
 import {
@@ -43,8 +41,11 @@ import {
   type TypeDefinition,
   type Workflow,
 } from "../../../lib/typeEditor";
+import { useTypeDetail, useTypeWorkflow, useTypes } from "../../../api/queries";
+import { TableHead } from "../../../components/TableHead";
+import { RemoveButton } from "../../../components/RemoveButton";
 import { PlanPanel } from "./PlanPanel";
-import { isFileManaged, useTypeDetail, useTypeExport, useTypeWorkflow, useTypes } from "./typesApi";
+import { isFileManaged, useTypeExport } from "./typesApi";
 
 export default function WorkflowsPage() {
   const types = useTypes();
@@ -120,18 +121,7 @@ function StatesTable({ workflow, editor }: { workflow: Workflow; editor?: Workfl
     <Stack gap="xs">
       <Title order={3}>States</Title>
       <Table aria-label="States" withTableBorder>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Label</Table.Th>
-            <Table.Th>Category</Table.Th>
-            {editor && (
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            )}
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={["Name", "Label", "Category"]} actions={!!editor} />
         <Table.Tbody>
           {workflow.states.map((state) => (
             <Table.Tr key={state.name} data-state={state.name}>
@@ -173,14 +163,10 @@ function StatesTable({ workflow, editor }: { workflow: Workflow; editor?: Workfl
               </Table.Td>
               {editor && (
                 <Table.Td>
-                  <ActionIcon
-                    variant="subtle"
-                    color="red"
-                    aria-label={`Remove state ${state.name}`}
+                  <RemoveButton
+                    label={`Remove state ${state.name}`}
                     onClick={() => editor.change(removeState(workflow, state.name))}
-                  >
-                    <IconTrash size={16} />
-                  </ActionIcon>
+                  />
                 </Table.Td>
               )}
             </Table.Tr>
@@ -245,17 +231,7 @@ function TransitionsTable({ workflow, editor }: { workflow: Workflow; editor?: W
     <Stack gap="xs">
       <Title order={3}>Transitions</Title>
       <Table aria-label="Transitions" withTableBorder>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>From</Table.Th>
-            <Table.Th>To</Table.Th>
-            {editor && (
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            )}
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={["From", "To"]} actions={!!editor} />
         <Table.Tbody>
           {pairs.map(({ from, to, viaAny }) => (
             <Table.Tr key={`${from}→${to}`}>
@@ -273,14 +249,10 @@ function TransitionsTable({ workflow, editor }: { workflow: Workflow; editor?: W
               </Table.Td>
               {editor && (
                 <Table.Td>
-                  <ActionIcon
-                    variant="subtle"
-                    color="red"
-                    aria-label={`Remove transition ${from} to ${to}`}
+                  <RemoveButton
+                    label={`Remove transition ${from} to ${to}`}
                     onClick={() => editor.change(removeTransition(workflow, from, to))}
-                  >
-                    <IconTrash size={16} />
-                  </ActionIcon>
+                  />
                 </Table.Td>
               )}
             </Table.Tr>
@@ -392,7 +364,7 @@ function TransitionMatrix({ workflow }: { workflow: Workflow }) {
 /** Editing an API-made type's workflow: a draft, shown live, planned and applied as YAML. */
 function WorkflowEditor({ slug, initial }: { slug: string; initial: Workflow }) {
   const exported = useTypeExport(slug);
-  const queryClient = useQueryClient();
+  const refreshTypes = useInvalidate(keys.types);
   const [draft, setDraft] = useState<Workflow>(initial);
   const base = useMemo(() => {
     if (exported.data === undefined) return null;
@@ -438,7 +410,7 @@ function WorkflowEditor({ slug, initial }: { slug: string; initial: Workflow }) 
       {base && (
         <PlanPanel
           yaml={yaml}
-          onApplied={() => void queryClient.invalidateQueries({ queryKey: keys.types })}
+          onApplied={() => void refreshTypes()}
         />
       )}
     </Stack>

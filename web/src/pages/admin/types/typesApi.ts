@@ -1,27 +1,15 @@
-// Queries and calls of the type admin screens. Plans and applies send the editor's text as
-// a YAML type file, so the server's type_errors carry lines and columns of that text.
+// Queries and calls of the type admin screens only (the type list, detail and workflow
+// are shared: src/api/queries.ts). Plans and applies send the editor's text as a YAML
+// type file, so the server's type_errors carry lines and columns of that text.
 import { useQuery } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "../../../api/client";
 import { keys } from "../../../api/keys";
+import type { TypeSummary } from "../../../api/queries";
 
-export type TypeSummary = Schemas["TypeSummary"];
-export type TypeDetail = Schemas["TypeDetail"];
 export type TypeVersion = Schemas["TypeVersionOut"];
 export type TypePlan = Schemas["TypePlan"];
 export type TypeFileError = Schemas["TypeFileError"];
 export type Safety = Schemas["Safety"];
-
-export function useTypes() {
-  return useQuery({ queryKey: keys.types, queryFn: () => unwrap(api.GET("/types")) });
-}
-
-export function useTypeDetail(slug: string | undefined) {
-  return useQuery({
-    queryKey: keys.type(slug ?? ""),
-    queryFn: () => unwrap(api.GET("/types/{slug}", { params: { path: { slug: slug! } } })),
-    enabled: !!slug,
-  });
-}
 
 export const exportKey = (slug: string) => [...keys.type(slug), "export"] as const;
 
@@ -39,14 +27,6 @@ export function useTypeVersions(slug: string | undefined) {
   return useQuery({
     queryKey: keys.typeVersions(slug ?? ""),
     queryFn: () => unwrap(api.GET("/types/{slug}/versions", { params: { path: { slug: slug! } } })),
-    enabled: !!slug,
-  });
-}
-
-export function useTypeWorkflow(slug: string | undefined) {
-  return useQuery({
-    queryKey: keys.typeWorkflow(slug ?? ""),
-    queryFn: () => unwrap(api.GET("/types/{slug}/workflow", { params: { path: { slug: slug! } } })),
     enabled: !!slug,
   });
 }

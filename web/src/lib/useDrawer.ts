@@ -2,7 +2,15 @@
 // flash to the "new" state; `seq` keys the form so each opening starts from its value.
 import { useState } from "react";
 
-export function useDrawer<T>() {
+export interface DrawerState<T> {
+  value: T | null;
+  opened: boolean;
+  seq: number;
+  open(value: T): void;
+  close(): void;
+}
+
+export function useDrawer<T>(): DrawerState<T> {
   const [state, setState] = useState<{ value: T | null; opened: boolean; seq: number }>({
     value: null,
     opened: false,

@@ -1,7 +1,7 @@
 // A destructive action behind a confirmation dialog, so one stray click deletes nothing.
 import { useState, type ReactNode } from "react";
 import { ActionIcon, Button, Group, Modal, Stack, Text } from "@mantine/core";
-import { ErrorAlert } from "../../../components/Errors";
+import { ErrorAlert } from "./Errors";
 
 interface ConfirmButtonProps {
   /** The button's accessible name, e.g. "Delete policy vip". */

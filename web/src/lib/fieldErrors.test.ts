@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../../api/client";
-import { fieldErrorsOf, mergeErrors, unplacedError, withConflictOn } from "./fieldErrors";
+import { ApiError } from "../api/client";
+import { fieldErrorsOf, listError, mergeErrors, unplacedError, withConflictOn } from "./fieldErrors";
 
 const problem = new ApiError(422, {
   type: "about:blank",
@@ -39,5 +39,13 @@ describe("withConflictOn", () => {
     expect(withConflictOn({}, taken, "/slug")).toEqual({ "/slug": "team `desk` exists" });
     expect(withConflictOn({}, problem, "/slug")).toEqual({});
     expect(withConflictOn({}, null, "/slug")).toEqual({});
+  });
+});
+
+describe("listError", () => {
+  it("gathers the messages about a list and its items, and none of a sibling", () => {
+    const errors = { "/scopes": "at least one", "/scopes/1": "unknown scope", "/scopes_extra": "no", "/name": "x" };
+    expect(listError(errors, "/scopes")).toBe("at least one; unknown scope");
+    expect(listError(errors, "/tags")).toBeUndefined();
   });
 });

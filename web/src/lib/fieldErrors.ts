@@ -1,7 +1,7 @@
 // Problems from the API placed on the fields they are about. A problem's field errors
 // carry JSON pointers into the request body (`/targets/P1/resolution`); forms look their
 // fields up by pointer, and whatever no field shows goes to the alert at the top.
-import { ApiError } from "../../../api/client";
+import { ApiError } from "../api/client";
 
 /** Messages by pointer; several messages for one pointer are joined. */
 export type FieldErrors = Record<string, string>;
@@ -32,6 +32,14 @@ export function mergeErrors(a: FieldErrors, b: FieldErrors): FieldErrors {
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = out[k] ? `${out[k]}; ${v}` : v;
   return out;
+}
+
+/** The message for a list field: about the list itself or about any of its items. */
+export function listError(errors: FieldErrors, pointer: string): string | undefined {
+  const messages = Object.entries(errors)
+    .filter(([p]) => p === pointer || p.startsWith(pointer + "/"))
+    .map(([, m]) => m);
+  return messages.length ? messages.join("; ") : undefined;
 }
 
 /**
