@@ -8,8 +8,9 @@ import { Shell } from "./components/Shell";
 import { Forbidden, NotFound } from "./components/Errors";
 import { LoginPage } from "./pages/Login";
 import { useLiveUpdates } from "./live";
+// The queue is where every session lands: it ships with the app instead of after it.
+import QueuePage from "./pages/queue/QueuePage";
 
-const QueuePage = lazy(() => import("./pages/queue/QueuePage"));
 const TicketPage = lazy(() => import("./pages/ticket/TicketPage"));
 const NewTicketPage = lazy(() => import("./pages/newticket/NewTicketPage"));
 const AccountPage = lazy(() => import("./pages/account/AccountPage"));

@@ -40,7 +40,10 @@ pub async fn serve_ui(State(app): State<AppState>, request: Request) -> Response
     let is_asset = path.starts_with("/assets/");
     // A screen's path has no extension in its last segment; a missing file does.
     let is_screen = !path.rsplit('/').next().unwrap_or("").contains('.');
-    let response = match ServeDir::new(dir).oneshot(request).await {
+    // `npm run build` writes `.br` and `.gz` siblings; ServeDir sends the one the
+    // browser accepts, with Content-Encoding and Vary set.
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    let response = match files.oneshot(request).await {
         Ok(r) => r.map(Body::new),
         Err(never) => match never {},
     };

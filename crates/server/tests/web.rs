@@ -16,6 +16,8 @@ fn build_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("assets")).unwrap();
     std::fs::write(dir.join("index.html"), "<!doctype html><div id=root></div>").unwrap();
     std::fs::write(dir.join("assets/index-abc123.js"), "console.log('docket')").unwrap();
+    // What scripts/precompress.mjs writes beside each file (the bytes do not matter here).
+    std::fs::write(dir.join("assets/index-abc123.js.gz"), b"\x1f\x8bgzipped").unwrap();
     dir
 }
 
@@ -75,6 +77,26 @@ async fn the_built_ui_is_served_with_fallback_to_index() {
         r.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    // The precompressed sibling goes to browsers that accept it.
+    let r = reqwest::Client::new()
+        .get(format!("{base}/assets/index-abc123.js"))
+        .header("accept-encoding", "gzip, deflate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(&r.bytes().await.unwrap()[..], b"\x1f\x8bgzipped");
     // A missing file is a 404, not the index page.
     let r = get("/assets/index-gone.js").await.unwrap();
     assert_eq!(r.status(), 404);
