@@ -306,6 +306,9 @@ pub struct TypeSummary {
     pub version: i32,
     /// `file` (read-only through the API) or `api`.
     pub source: String,
+    /// The type file that manages it, for `file` types.
+    #[serde(default)]
+    pub source_path: Option<String>,
 }
 
 /// A ticket type with everything a client needs to validate and render a form.
@@ -313,8 +316,6 @@ pub struct TypeSummary {
 pub struct TypeDetail {
     #[serde(flatten)]
     pub summary: TypeSummary,
-    #[serde(default)]
-    pub source_path: Option<String>,
     pub default_priority: Priority,
     /// The JSON Schema the server validates `fields` with.
     #[schema(value_type = Object)]

@@ -1583,7 +1583,6 @@ export interface components {
         };
         /** @description A ticket type with everything a client needs to validate and render a form. */
         TypeDetail: components["schemas"]["TypeSummary"] & {
-            source_path?: string | null;
             default_priority: components["schemas"]["Priority"];
             /** @description The JSON Schema the server validates `fields` with. */
             schema: Record<string, never>;
@@ -1629,6 +1628,8 @@ export interface components {
             version: number;
             /** @description `file` (read-only through the API) or `api`. */
             source: string;
+            /** @description The type file that manages it, for `file` types. */
+            source_path?: string | null;
         };
         /** @description One version of a type. */
         TypeVersionOut: {

@@ -60,6 +60,7 @@ fn summary(t: &RegisteredType) -> TypeSummary {
         key_prefix: d.key_prefix.clone(),
         version: t.stored.version,
         source: source_name(t.stored.source),
+        source_path: t.stored.source_path.clone(),
     }
 }
 
@@ -111,7 +112,6 @@ async fn get_type(
     let d = &t.stored.definition;
     Ok(Json(TypeDetail {
         summary: summary(&t),
-        source_path: t.stored.source_path.clone(),
         default_priority: d.default_priority(),
         schema: d.schema.clone(),
         ui: d

@@ -165,7 +165,12 @@ function Queue({ search, views }: { search: string; views: View[] }) {
         <EmptyState
           icon={<IconTicket aria-hidden />}
           title="No tickets here"
-          description="Nothing matches this view. Try another view, or clear the filters."
+          description={
+            // Agents and viewers see the types their teams handle; without a team, none.
+            me.user.role !== "admin" && me.user.teams.length === 0
+              ? "You are in no team yet, and tickets are shown to the teams that handle their type. Ask an admin to add you to a team."
+              : "Nothing matches this view. Try another view, or clear the filters."
+          }
         />
       )}
 

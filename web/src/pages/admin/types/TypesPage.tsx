@@ -6,7 +6,7 @@ import { Link } from "react-router";
 import { ErrorAlert } from "../../../components/Errors";
 import { PageHeader } from "../../../components/PageHeader";
 import { TableHead } from "../../../components/TableHead";
-import { useTypeDetail, useTypes, type TypeSummary } from "../../../api/queries";
+import { useTypes, type TypeSummary } from "../../../api/queries";
 import { isFileManaged } from "./typesApi";
 
 export default function TypesPage() {
@@ -59,15 +59,13 @@ function TypeRow({ type }: { type: TypeSummary }) {
       </Table.Td>
       <Table.Td>{type.key_prefix}</Table.Td>
       <Table.Td>{type.version}</Table.Td>
-      <Table.Td>{isFileManaged(type) ? <FileSource slug={type.slug} /> : "UI"}</Table.Td>
+      <Table.Td>{isFileManaged(type) ? <FileSource path={type.source_path} /> : "UI"}</Table.Td>
     </Table.Tr>
   );
 }
 
-/** "file" and its path; the list has no path, the type's detail (cached, shared) does. */
-function FileSource({ slug }: { slug: string }) {
-  const detail = useTypeDetail(slug);
-  const path = detail.data?.source_path;
+/** "file" and the path of the file that manages the type. */
+function FileSource({ path }: { path?: string | null }) {
   return (
     <Text size="sm">
       file{path ? ": " : ""}
