@@ -233,9 +233,9 @@ export async function launchBrowser() {
 
 /**
  * A separate browser session (own cookies, own storage) with a page on `baseUrl`.
- * Auto-waiting actions give up after `timeout` ms rather than Playwright's 30 s.
+ * Auto-waiting actions give up after `timeout` ms (30 s: a loaded two-core CI machine can be slow to first paint).
  */
-export async function newSession(browser, baseUrl, { timeout = 15_000 } = {}) {
+export async function newSession(browser, baseUrl, { timeout = 30_000 } = {}) {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1400, height: 900 } });
   context.setDefaultTimeout(timeout);
   context.setDefaultNavigationTimeout(30_000);
@@ -270,7 +270,14 @@ export async function shot(page, name) {
   // From the top: the fixed header would otherwise be drawn where the page was scrolled to.
   await page.evaluate(() => window.scrollTo(0, 0));
   // Mantine's transitions and the caret would otherwise make shots differ run to run.
-  await page.screenshot({ path: file, fullPage: true, animations: "disabled", caret: "hide" });
+  // Toasts ("LAB-4 saved") would cover the panel under them; the screen is what matters.
+  await page.screenshot({
+    path: file,
+    fullPage: true,
+    animations: "disabled",
+    caret: "hide",
+    style: ".mantine-Notifications-root { visibility: hidden !important; }",
+  });
   return file;
 }
 

@@ -86,7 +86,7 @@ async function rowKeys(page) {
   return page.locator("tr[data-ticket-key]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-ticket-key")));
 }
 
-describe("web workspace", { timeout: 110_000 }, () => {
+describe("web workspace", { timeout: 240_000 }, () => {
   let server;
   let browser;
   let admin; // the admin's session
