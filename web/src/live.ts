@@ -65,6 +65,11 @@ export function useLiveUpdates() {
     };
     source.onopen = () => setStatus("live");
     source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? "offline" : "connecting");
+    // The server lost track of what this tab missed (a long disconnect, or it fell
+    // behind): refetch every ticket query on screen.
+    source.addEventListener("resync", () => {
+      client.invalidateQueries({ queryKey: keys.tickets });
+    });
     source.addEventListener("ticket", (e) => {
       const change = parseChange((e as MessageEvent).data);
       if (!change) return;
