@@ -2,8 +2,9 @@
 //
 //   1. time to the first rendered queue row with 10,000 tickets, for a signed-in agent,
 //      cold (a new browser context: empty cache) and warm (the same context, reloaded);
-//   2. the production bundle's size, gzipped, file by file: what index.html loads, what
-//      the queue loads, and everything.
+//   2. the production bundle's size, gzipped and as sent (brotli), file by file: what
+//      index.html loads, what the queue loads, and everything; and the bytes of JS and CSS
+//      that went over the wire in each load (Resource Timing).
 //
 //   node e2e/bench-queue.mjs [--tickets 10000] [--runs 5] [--concurrency 16]
 //
@@ -169,8 +170,15 @@ async function timeQueue(page) {
       lastAssetEnd: Math.max(0, ...assets.map((r) => r.responseEnd)),
       apiCalls,
       listRequest: list ? { url: list.name, start: list.startTime, end: list.responseEnd, bytes: list.encodedBodySize } : null,
-      assets: assets.map((r) => ({ path: new URL(r.name).pathname, transferred: r.transferSize, body: r.encodedBodySize })),
+      assets: assets.map((r) => ({
+        path: new URL(r.name).pathname,
+        transferred: r.transferSize,
+        body: r.encodedBodySize,
+        decoded: r.decodedBodySize,
+      })),
       rows: document.querySelectorAll("tr[data-ticket-key]").length,
+      // index.html itself: bytes over the wire (headers included) and the body as sent.
+      document: { transferred: nav.transferSize, body: nav.encodedBodySize, decoded: nav.decodedBodySize },
     };
   });
   return { wall, painted: inPage.painted, inserted: inPage.inserted, mainThread, ...timing };
@@ -208,12 +216,24 @@ function filesUnder(dir) {
   });
 }
 
-/** Every file of the build with its raw and gzip size (zlib level 6, what servers use by default). */
+/**
+ * Every file of the build with its raw and gzip size (zlib level 6, what servers use by
+ * default), and what `docket serve` sends a browser that accepts brotli: the `.br` sibling
+ * written by `npm run build` (scripts/precompress.mjs), else the file itself. The siblings
+ * are not counted as files of their own.
+ */
 function bundleSizes() {
   return filesUnder(DIST_DIR)
+    .filter((file) => !/\.(br|gz)$/.test(file))
     .map((file) => {
       const bytes = readFileSync(file);
-      return { path: "/" + path.relative(DIST_DIR, file).split(path.sep).join("/"), raw: bytes.length, gzip: gzipSync(bytes, { level: 6 }).length };
+      const br = existsSync(`${file}.br`) ? statSync(`${file}.br`).size : bytes.length;
+      return {
+        path: "/" + path.relative(DIST_DIR, file).split(path.sep).join("/"),
+        raw: bytes.length,
+        gzip: gzipSync(bytes, { level: 6 }).length,
+        br,
+      };
     })
     .sort((a, b) => b.gzip - a.gzip);
 }
@@ -297,7 +317,21 @@ async function main() {
   for (const c of cold[0].apiCalls) console.log(`  ${c.start.toFixed(0)}-${c.end.toFixed(0)} ${c.path}`);
   console.log(`1-minute load average: ${results.loadAverage.before.toFixed(2)} before, ${results.loadAverage.after.toFixed(2)} after the timed loads`);
   console.log(`rows on the first page: ${cold[0].rows}; list request: ${cold[0].listRequest?.url.replace(/^https?:\/\/[^/]+/, "")}`);
-  console.log(`bytes over the wire, cold: ${kb(sum(cold[0].assets, "transferred"))} of assets (${cold[0].assets.length} files); warm: ${kb(sum(warm[0].assets, "transferred"))}`);
+  // Resource Timing: transferSize is headers + body as sent (0 from the cache),
+  // encodedBodySize the body as sent (compressed), decodedBodySize the body unpacked.
+  const wire = (run) => {
+    const assets = run.assets.filter((a) => /\.(js|css)$/.test(a.path));
+    return { files: assets.length, transferred: sum(assets, "transferred"), body: sum(assets, "body"), decoded: sum(assets, "decoded") };
+  };
+  results.wire = { cold: cold.map(wire), warm: warm.map(wire) };
+  const c0 = results.wire.cold[0];
+  const w0 = results.wire.warm[0];
+  console.log(
+    `JS/CSS over the wire, first cold load: ${kb(c0.transferred)} transferred (bodies ${kb(c0.body)} as sent, ${kb(c0.decoded)} unpacked, ${c0.files} files); ` +
+      `index.html ${cold[0].document.transferred} B transferred (${cold[0].document.body} B body); ` +
+      `first warm reload: ${kb(w0.transferred)} of JS/CSS transferred`,
+  );
+  console.log(`  cold runs, JS/CSS transferred: ${results.wire.cold.map((w) => kb(w.transferred)).join(", ")}`);
 
   // Bundle sizes.
   const files = bundleSizes();
@@ -307,22 +341,22 @@ async function main() {
   const queueFiles = [...queueAssets].map((p) => byPath.get(p)).filter(Boolean);
   results.bundle = {
     files,
-    initial: { files: initial.map((f) => f.path), raw: sum(initial, "raw"), gzip: sum(initial, "gzip") },
-    queue: { files: queueFiles.map((f) => f.path), raw: sum(queueFiles, "raw"), gzip: sum(queueFiles, "gzip") },
-    total: { files: files.length, raw: sum(files, "raw"), gzip: sum(files, "gzip") },
+    initial: { files: initial.map((f) => f.path), raw: sum(initial, "raw"), gzip: sum(initial, "gzip"), br: sum(initial, "br") },
+    queue: { files: queueFiles.map((f) => f.path), raw: sum(queueFiles, "raw"), gzip: sum(queueFiles, "gzip"), br: sum(queueFiles, "br") },
+    total: { files: files.length, raw: sum(files, "raw"), gzip: sum(files, "gzip"), br: sum(files, "br") },
   };
-  console.log(`\nproduction bundle (${DIST_DIR}), gzip level 6:`);
-  console.log("| file | raw | gzip | initial load | queue |");
-  console.log("|---|---:|---:|:---:|:---:|");
+  console.log(`\nproduction bundle (${DIST_DIR}), gzip level 6, and brotli as sent (the .br siblings):`);
+  console.log("| file | raw | gzip | br (sent) | initial load | queue |");
+  console.log("|---|---:|---:|---:|:---:|:---:|");
   for (const f of files) {
     const isInitial = initial.includes(f) ? "x" : "";
     const isQueue = queueFiles.includes(f) ? "x" : "";
-    console.log(`| ${f.path} | ${kb(f.raw)} | ${kb(f.gzip)} | ${isInitial} | ${isQueue} |`);
+    console.log(`| ${f.path} | ${kb(f.raw)} | ${kb(f.gzip)} | ${kb(f.br)} | ${isInitial} | ${isQueue} |`);
   }
   const b = results.bundle;
-  console.log(`| **initial load** (index.html + what it references, ${b.initial.files.length} files) | ${kb(b.initial.raw)} | ${kb(b.initial.gzip)} | | |`);
-  console.log(`| **queue page** (initial + the queue's lazy chunks, ${b.queue.files.length} files) | ${kb(b.queue.raw)} | ${kb(b.queue.gzip)} | | |`);
-  console.log(`| **total** (${b.total.files} files) | ${kb(b.total.raw)} | ${kb(b.total.gzip)} | | |`);
+  console.log(`| **initial load** (index.html + what it references, ${b.initial.files.length} files) | ${kb(b.initial.raw)} | ${kb(b.initial.gzip)} | ${kb(b.initial.br)} | | |`);
+  console.log(`| **queue page** (initial + the queue's lazy chunks, ${b.queue.files.length} files) | ${kb(b.queue.raw)} | ${kb(b.queue.gzip)} | ${kb(b.queue.br)} | | |`);
+  console.log(`| **total** (${b.total.files} files) | ${kb(b.total.raw)} | ${kb(b.total.gzip)} | ${kb(b.total.br)} | | |`);
 
   results.machine = {
     cpus: `${cpus().length} x ${cpus()[0]?.model}`,

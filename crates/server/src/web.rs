@@ -41,7 +41,7 @@ pub async fn serve_ui(State(app): State<AppState>, request: Request) -> Response
     // A screen's path has no extension in its last segment; a missing file does.
     let is_screen = !path.rsplit('/').next().unwrap_or("").contains('.');
     // `npm run build` writes `.br` and `.gz` siblings; ServeDir sends the one the
-    // browser accepts, with Content-Encoding and Vary set.
+    // browser accepts, with Content-Encoding (Vary is ours to set, below).
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
     let response = match files.oneshot(request).await {
         Ok(r) => r.map(Body::new),
@@ -59,6 +59,9 @@ pub async fn serve_ui(State(app): State<AppState>, request: Request) -> Response
     };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    // The same URL answers in brotli, gzip or plain by Accept-Encoding: shared caches
+    // must key on it, or one client gets an encoding it did not ask for.
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),

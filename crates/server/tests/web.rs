@@ -86,6 +86,7 @@ async fn the_built_ui_is_served_with_fallback_to_index() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["vary"], "accept-encoding");
     assert!(
         r.headers()["content-type"]
             .to_str()
