@@ -3,7 +3,8 @@
 // through the generated form (refused first, then accepted), filters the queue by the new
 // type's field, replies and notes, moves the status through the workflow and sees the SLA
 // clock pause, while a second session sees the change live; people without the role do
-// not reach the admin screens. Every screen is screenshotted on the way.
+// not reach the admin screens; the agent assigns two tickets to herself in one bulk
+// action. Every screen is screenshotted on the way.
 //
 // The steps share one server and build on each other, so they run in order.
 import { after, before, describe, it } from "node:test";
@@ -402,6 +403,36 @@ describe("web workspace", { timeout: 240_000 }, () => {
       assert.equal(await anonymous.page.getByRole("table", { name: "Ticket types" }).count(), 0);
     } finally {
       await anonymous.context.close();
+    }
+  });
+
+  step("an agent ticks two tickets in the queue and assigns both to herself at once", async () => {
+    const { page } = ada;
+    await page.getByRole("navigation").getByRole("link", { name: "Queue" }).click();
+    const table = page.getByRole("table", { name: "Tickets" });
+    // Two of the tickets seeded without an assignee.
+    const titles = ["Spectrometer lamp flickers", "Second spectrometer needs calibration"];
+    const picked = [];
+    for (const title of titles) {
+      const row = table.locator("tr[data-ticket-key]", { hasText: title });
+      await row.waitFor();
+      const key = await row.getAttribute("data-ticket-key");
+      picked.push(key);
+      await table.getByRole("checkbox", { name: `Select ${key}` }).check();
+    }
+    const bar = page.getByRole("toolbar", { name: "Bulk actions" });
+    await bar.getByText("2 selected").waitFor();
+    await shot(page, "queue-bulk-actions");
+
+    await bar.getByRole("button", { name: "Assign to me" }).click();
+    await page.getByText("Updated 2 of 2 tickets").waitFor();
+    // The done rows are unticked (so the bar goes) and show her as the assignee.
+    await bar.waitFor({ state: "detached" });
+    for (const key of picked) {
+      const row = table.locator(`tr[data-ticket-key="${key}"]`);
+      await eventually(async () => (await row.innerText()).includes(ADA.name), { message: `${key} shows ${ADA.name} as assignee` });
+      assert.equal(await table.getByRole("checkbox", { name: `Select ${key}` }).isChecked(), false);
+      assert.equal((await server.api.get(`/tickets/${key}`)).assignee_id, adaId);
     }
   });
 });

@@ -7,8 +7,11 @@ import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { useTeams, useTypeDetail, useTypeWorkflow, useTypes, useUsers } from "../../api/queries";
 import { useMe } from "../../auth";
 import { ErrorAlert } from "../../components/Errors";
+import type { BulkChange } from "../../lib/bulk";
 import { apiQuery, builtInViews, parseQuery, toggleSort, toQuery, type QueueFilters, type View } from "../../lib/filters";
 import { controlsFor, unownedParams } from "../../lib/fieldControls";
+import { BulkBar } from "./BulkBar";
+import { BulkFailures } from "./BulkFailures";
 import { DebouncedTextInput } from "./DebouncedTextInput";
 import { ExtraFilters, type ExtraFilter } from "./ExtraFilters";
 import { FieldFilters } from "./FieldFilters";
@@ -16,6 +19,8 @@ import { FilterBar } from "./FilterBar";
 import { useTicketPage } from "./queries";
 import { SavedViews } from "./SavedViews";
 import { TicketTable } from "./TicketTable";
+import { useBulkSelection } from "./useBulkSelection";
+import { useBulkUpdate } from "./useBulkUpdate";
 import { useChangedTickets } from "./useChangedTickets";
 import { ViewBar } from "./ViewBar";
 import { useQueueKeyboard } from "./useQueueKeyboard";
@@ -64,7 +69,8 @@ function Queue({ search, views }: { search: string; views: View[] }) {
   // A new query starts at the first page.
   const cursors = paging.query === search ? paging.cursors : [];
   const cursor = cursors.at(-1) ?? null;
-  const page = useTicketPage(apiQuery(search, cursor));
+  const listQuery = apiQuery(search, cursor);
+  const page = useTicketPage(listQuery);
 
   const users = useUsers();
   const teams = useTeams();
@@ -83,6 +89,19 @@ function Queue({ search, views }: { search: string; views: View[] }) {
   const changed = useChangedTickets(me.user.email);
   const searchInput = useRef<HTMLInputElement>(null);
 
+  // Bulk actions: viewers change nothing, so they get no checkboxes. Ticks belong to this
+  // list query (filters and page).
+  const canBulk = me.user.role !== "viewer";
+  const rowKeys = useMemo(() => tickets?.map((t) => t.key), [tickets]);
+  const selection = useBulkSelection(listQuery, rowKeys);
+  const bulk = useBulkUpdate();
+  const checkedTickets = useMemo(() => (tickets ?? []).filter((t) => selection.selected.has(t.key)), [tickets, selection.selected]);
+  const applyBulk = async (change: BulkChange) => {
+    // Done rows are unticked as soon as the answers are in; failed ones stay ticked.
+    const summary = await bulk.apply(checkedTickets, change, (s) => selection.remove(s.done));
+    return summary.failed.length === 0;
+  };
+
   const open = useCallback((key: string) => navigate(`/tickets/${encodeURIComponent(key)}`), [navigate]);
   useQueueKeyboard({
     move(delta) {
@@ -100,6 +119,12 @@ function Queue({ search, views }: { search: string; views: View[] }) {
     },
     newTicket() {
       navigate("/new");
+    },
+    toggleCheck() {
+      if (canBulk && selectedKey && tickets?.some((t) => t.key === selectedKey)) selection.toggle(selectedKey);
+    },
+    clearChecks() {
+      selection.clear();
     },
   });
 
@@ -150,6 +175,19 @@ function Queue({ search, views }: { search: string; views: View[] }) {
 
       {page.error && <ErrorAlert error={page.error} title="The list could not be loaded with these filters" />}
 
+      {canBulk && checkedTickets.length > 0 && (
+        <BulkBar
+          tickets={checkedTickets}
+          users={users.data ?? []}
+          teams={teams.data ?? []}
+          myId={me.user.id}
+          running={bulk.running}
+          onApply={applyBulk}
+          onClear={selection.clear}
+        />
+      )}
+      <BulkFailures failures={bulk.failures} onDismiss={bulk.dismissFailures} />
+
       <TicketTable
         tickets={tickets}
         sort={filters.sort}
@@ -160,6 +198,9 @@ function Queue({ search, views }: { search: string; views: View[] }) {
         teamName={teamName}
         onOpen={open}
         onSelect={setSelectedKey}
+        checked={canBulk ? selection.selected : undefined}
+        onCheck={selection.toggle}
+        onCheckAll={selection.setAll}
       />
       {tickets && tickets.length === 0 && !page.error && (
         <EmptyState
@@ -175,7 +216,7 @@ function Queue({ search, views }: { search: string; views: View[] }) {
       )}
 
       <Group justify="space-between">
-        <KeyboardHint />
+        <KeyboardHint bulk={canBulk} />
         <Group gap="xs">
           {page.isFetching && <Loader size="xs" aria-label="Loading" />}
           <Button
@@ -200,11 +241,17 @@ function Queue({ search, views }: { search: string; views: View[] }) {
   );
 }
 
-function KeyboardHint() {
+function KeyboardHint({ bulk }: { bulk: boolean }) {
   return (
     <Text size="xs" c="dimmed" aria-label="Keyboard shortcuts">
       <Kbd size="xs">j</Kbd>/<Kbd size="xs">k</Kbd> or <Kbd size="xs">↓</Kbd>/<Kbd size="xs">↑</Kbd> move ·{" "}
       <Kbd size="xs">Enter</Kbd>/<Kbd size="xs">o</Kbd> open · <Kbd size="xs">/</Kbd> search · <Kbd size="xs">n</Kbd> new ticket
+      {bulk && (
+        <>
+          {" "}
+          · <Kbd size="xs">x</Kbd> tick · <Kbd size="xs">Esc</Kbd> untick all
+        </>
+      )}
     </Text>
   );
 }

@@ -1,7 +1,8 @@
 // The list of tickets: sortable headers, one row per ticket with the selection and the
-// "changed by someone else" mark, skeleton rows while the first page loads.
+// "changed by someone else" mark, skeleton rows while the first page loads. For those who
+// may change tickets, a first column of checkboxes ticks rows for bulk actions.
 import { memo, useEffect, useRef } from "react";
-import { Anchor, Skeleton, Table, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import { Anchor, Checkbox, Skeleton, Table, Text, Tooltip, UnstyledButton } from "@mantine/core";
 import { IconArrowDown, IconArrowUp, IconArrowsSort } from "@tabler/icons-react";
 import { Link } from "react-router";
 import type { Ticket } from "../../api/client";
@@ -41,6 +42,11 @@ export interface TicketTableProps {
   teamName(slug: string): string;
   onOpen(key: string): void;
   onSelect(key: string): void;
+  /** The rows ticked for bulk actions; without it there is no checkbox column (viewers). */
+  checked?: ReadonlySet<string>;
+  onCheck?(key: string): void;
+  /** Tick every row on the page, or none. */
+  onCheckAll?(checked: boolean): void;
 }
 
 function SortIcon({ direction }: { direction: SortDirection }) {
@@ -79,6 +85,9 @@ function Updated({ at }: { at: string }) {
 interface RowProps {
   ticket: Ticket;
   selected: boolean;
+  /** Ticked for bulk actions; undefined when there is no checkbox column. */
+  checked: boolean | undefined;
+  onCheck?(key: string): void;
   changed: boolean;
   assignee: string;
   team: string;
@@ -87,7 +96,7 @@ interface RowProps {
 }
 
 // Memoised: a live refetch re-renders only the rows whose ticket changed.
-const Row = memo(function Row({ ticket, selected, changed, assignee, team, onOpen, onSelect }: RowProps) {
+const Row = memo(function Row({ ticket, selected, checked, onCheck, changed, assignee, team, onOpen, onSelect }: RowProps) {
   const ref = useRef<HTMLTableRowElement>(null);
   useEffect(() => {
     // Follow the keyboard selection: focus (for screen readers) and keep it in view.
@@ -119,6 +128,12 @@ const Row = memo(function Row({ ticket, selected, changed, assignee, team, onOpe
         outline: "none",
       }}
     >
+      {checked !== undefined && (
+        // Ticking is not opening: the cell keeps the row's click to itself.
+        <Table.Td onClick={(e) => e.stopPropagation()} w={36}>
+          <Checkbox size="xs" aria-label={`Select ${ticket.key}`} checked={checked} onChange={() => onCheck?.(ticket.key)} />
+        </Table.Td>
+      )}
       <Table.Td style={{ whiteSpace: "nowrap" }}>
         {/* A real link, for opening in a new tab; the row's click does the same. */}
         <Anchor component={Link} to={`/tickets/${ticket.key}`} onClick={(e) => e.stopPropagation()} ff="monospace" size="sm">
@@ -162,11 +177,12 @@ function isFieldFocused(): boolean {
   return !!el && !!el.closest("input, textarea, select, [contenteditable=true]");
 }
 
-function SkeletonRows() {
+function SkeletonRows({ withCheckbox }: { withCheckbox: boolean }) {
   return (
     <>
       {Array.from({ length: 8 }, (_, i) => (
         <Table.Tr key={i} aria-hidden>
+          {withCheckbox && <Table.Td />}
           {COLUMNS.map((c) => (
             <Table.Td key={c.label}>
               <Skeleton height={14} radius="sm" />
@@ -179,12 +195,13 @@ function SkeletonRows() {
 }
 
 export function TicketTable(props: TicketTableProps) {
-  const { tickets, sort, onSort, selectedKey, changed, userName, teamName, onOpen, onSelect } = props;
+  const { tickets, sort, onSort, selectedKey, changed, userName, teamName, onOpen, onSelect, checked, onCheck, onCheckAll } = props;
   return (
     <Table.ScrollContainer minWidth={900}>
       <Table aria-label="Tickets" aria-busy={!tickets} highlightOnHover verticalSpacing={6}>
         <Table.Thead>
           <Table.Tr>
+            {checked && <CheckAllHeader tickets={tickets ?? []} checked={checked} onCheckAll={onCheckAll} />}
             {COLUMNS.map((c) => (
               <Header key={c.label} column={c} sort={sort} onSort={onSort} />
             ))}
@@ -192,13 +209,15 @@ export function TicketTable(props: TicketTableProps) {
         </Table.Thead>
         <Table.Tbody>
           {!tickets ? (
-            <SkeletonRows />
+            <SkeletonRows withCheckbox={!!checked} />
           ) : (
             tickets.map((t) => (
               <Row
                 key={t.key}
                 ticket={t}
                 selected={t.key === selectedKey}
+                checked={checked ? checked.has(t.key) : undefined}
+                onCheck={onCheck}
                 changed={changed.has(t.key)}
                 assignee={t.assignee_id == null ? "Unassigned" : userName(t.assignee_id)}
                 team={t.team ? teamName(t.team) : ""}
@@ -210,5 +229,23 @@ export function TicketTable(props: TicketTableProps) {
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
+  );
+}
+
+/** The header of the checkbox column: all rows of the page, or none; "some" shows as a dash. */
+function CheckAllHeader({ tickets, checked, onCheckAll }: { tickets: Ticket[]; checked: ReadonlySet<string>; onCheckAll?(checked: boolean): void }) {
+  const all = tickets.length > 0 && tickets.every((t) => checked.has(t.key));
+  const some = !all && tickets.some((t) => checked.has(t.key));
+  return (
+    <Table.Th w={36}>
+      <Checkbox
+        size="xs"
+        aria-label="Select all on this page"
+        checked={all}
+        indeterminate={some}
+        disabled={tickets.length === 0}
+        onChange={() => onCheckAll?.(!all)}
+      />
+    </Table.Th>
   );
 }

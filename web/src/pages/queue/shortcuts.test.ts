@@ -14,7 +14,9 @@ describe("shortcutFor", () => {
     expect(shortcutFor(key("o"))).toBe("open");
     expect(shortcutFor(key("/"))).toBe("search");
     expect(shortcutFor(key("n"))).toBe("newTicket");
-    expect(shortcutFor(key("x"))).toBeNull();
+    expect(shortcutFor(key("x"))).toBe("toggleCheck");
+    expect(shortcutFor(key("Escape"))).toBe("clearChecks");
+    expect(shortcutFor(key("q"))).toBeNull();
   });
 
   it("leaves browser shortcuts alone", () => {
@@ -34,6 +36,10 @@ describe("isTypingTarget", () => {
     expect(isTypingTarget(item)).toBe(true);
     expect(isTypingTarget(document.createElement("tr"))).toBe(false);
     expect(isTypingTarget(document.body)).toBe(false);
+    // The row checkboxes leave j/k/x to the queue.
+    const checkbox = document.createElement("input");
+    checkbox.type = "checkbox";
+    expect(isTypingTarget(checkbox)).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
 // The queue's keyboard shortcuts: j/k and arrows move the selection, Enter/o open it,
-// "/" searches, "n" starts a new ticket. Keys typed into fields, menus and lists are theirs.
+// "/" searches, "n" starts a new ticket, "x" ticks the selected row for bulk actions and
+// Escape unticks all. Keys typed into fields, menus and lists are theirs.
 import { useEffect, useRef } from "react";
 
 export interface QueueKeys {
@@ -7,17 +8,23 @@ export interface QueueKeys {
   open(): void;
   search(): void;
   newTicket(): void;
+  /** Tick or untick the selected row's checkbox. */
+  toggleCheck(): void;
+  /** Untick every row. */
+  clearChecks(): void;
 }
 
 /** Whether a key press belongs to the element it happened in rather than to the queue. */
 export function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable) return true;
+  // A checkbox takes Space only: the row checkboxes should not swallow j/k/x.
+  if (target instanceof HTMLInputElement && (target.type === "checkbox" || target.type === "radio")) return false;
   if (target.closest("input, textarea, select, [role=listbox], [role=menu], [role=dialog], [role=combobox]")) return true;
   return false;
 }
 
-export type Shortcut = "down" | "up" | "open" | "search" | "newTicket";
+export type Shortcut = "down" | "up" | "open" | "search" | "newTicket" | "toggleCheck" | "clearChecks";
 
 /** What a key does in the queue, or null when it is not a queue shortcut. */
 export function shortcutFor(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey">): Shortcut | null {
@@ -36,6 +43,10 @@ export function shortcutFor(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey"
       return "search";
     case "n":
       return "newTicket";
+    case "x":
+      return "toggleCheck";
+    case "Escape":
+      return "clearChecks";
     default:
       return null;
   }
