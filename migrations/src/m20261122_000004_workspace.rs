@@ -41,7 +41,10 @@ const BACKFILL: &str = r#"UPDATE tickets SET sla_due_at = CASE
        AND (resolution_due_at IS NULL OR next_response_due_at <= resolution_due_at)
     THEN next_response_due_at
   ELSE resolution_due_at
-END"#;
+END
+WHERE first_response_due_at IS NOT NULL
+   OR next_response_due_at IS NOT NULL
+   OR resolution_due_at IS NOT NULL"#;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -80,10 +80,15 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let refresher = spawn_type_refresher(state.store.clone());
+    let live = state.live.clone();
     // Peer addresses feed the login throttle and the audit log.
     let app = api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Live streams would otherwise hold the graceful shutdown open for minutes.
+            live.close();
+        })
         .await;
     refresher.abort();
     result

@@ -34,12 +34,19 @@ pub async fn serve_ui(State(app): State<AppState>, request: Request) -> Response
         return crate::api::meta::not_found().await.into_response();
     }
     let configured = app.web_dir.as_deref().map(|d| d.as_path());
-    let Some(dir) = configured.filter(|d| d.join("index.html").is_file()) else {
+    let built = match configured {
+        Some(d) => tokio::fs::try_exists(d.join("index.html"))
+            .await
+            .unwrap_or(false),
+        None => false,
+    };
+    let Some(dir) = configured.filter(|_| built) else {
         return not_built(configured);
     };
     let is_asset = path.starts_with("/assets/");
-    // A screen's path has no extension in its last segment; a missing file does.
-    let is_screen = !path.rsplit('/').next().unwrap_or("").contains('.');
+    // A screen's path has no extension in its last segment; a missing file does. Nothing
+    // under /assets/ is a screen (and must not be cached for good as one).
+    let is_screen = !is_asset && !path.rsplit('/').next().unwrap_or("").contains('.');
     // `npm run build` writes `.br` and `.gz` siblings; ServeDir sends the one the
     // browser accepts, with Content-Encoding (Vary is ours to set, below).
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();

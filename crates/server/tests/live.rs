@@ -115,9 +115,8 @@ async fn set_status(app: &TestApp, ticket: &Value, status: &str) {
 }
 
 api_test!(changes_by_others_arrive_as_events, |app| async move {
+    // No pause after connecting: the stream's place is set before its headers are sent.
     let mut stream = EventReader::open(&app.client, &app, None).await;
-    // The poller starts with the first subscriber; give it a tick to find its place.
-    tokio::time::sleep(Duration::from_millis(700)).await;
     let ticket = app.create(it_ticket("printer on fire")).await;
     let key = ticket["key"].as_str().unwrap();
     let created = stream.next_for(key).await;
@@ -180,7 +179,6 @@ api_test!(agents_see_only_their_types, |app| async move {
 
 api_test!(a_reconnect_gets_what_it_missed, |app| async move {
     let mut stream = EventReader::open(&app.client, &app, None).await;
-    tokio::time::sleep(Duration::from_millis(700)).await;
     let a = app.create(it_ticket("first")).await;
     let seen = stream.next_for(a["key"].as_str().unwrap()).await;
     drop(stream);
@@ -193,6 +191,36 @@ api_test!(a_reconnect_gets_what_it_missed, |app| async move {
     assert_eq!(e1.data["key"], a["key"]);
     assert_eq!(e1.data["changes"], json!(["status"]));
     assert_eq!(e2.data["key"], b["key"]);
+});
+
+api_test!(shutting_down_ends_open_streams, |app| async move {
+    // A server of its own, whose shutdown this test triggers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = docket_server::api::AppState::new(
+        app.db.store.clone(),
+        docket_store::identity::MasterKey::generate(),
+        false,
+    );
+    let server = tokio::spawn(docket_server::serve(state, listener, async {
+        let _ = stopped.await;
+    }));
+    let token = token_for(&app.db.store, app.admin_id, &[Scope::Admin]).await;
+    let response = client_with_token(&token)
+        .get(format!("http://{addr}/api/v1/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    stop.send(()).unwrap();
+    // Without the hub's close, the graceful shutdown would wait out the stream's 15 min.
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops while a stream is open")
+        .unwrap()
+        .unwrap();
+    drop(response);
 });
 
 api_test!(the_stream_needs_a_caller, |app| async move {

@@ -107,6 +107,22 @@ api_test!(
         )
         .await;
         problem(r, 403).await;
+        // Sharing made it everybody's: its author, no longer an admin, cannot change it.
+        let theirs = app
+            .db
+            .store
+            .create_view(agent, "Shared by a former admin", "priority=P0", true)
+            .await
+            .unwrap();
+        let r = send(
+            &agent_client,
+            Method::PATCH,
+            app.url(&format!("/views/{}", theirs.id)),
+            Some(json!({"query": "priority=P3"})),
+        )
+        .await;
+        problem(r, 403).await;
+        app.db.store.delete_view(theirs.id).await.unwrap();
 
         // The owner renames and changes the query; may not share it.
         let r = send(

@@ -118,7 +118,8 @@ impl Store {
             ..Default::default()
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(|e| name_clash(e, name))?;
         txn.commit().await?;
         Ok(model.into())
     }
@@ -147,7 +148,13 @@ impl Store {
             model.shared = Set(shared);
         }
         model.updated_at = Set(now());
-        let model = model.update(&txn).await?;
+        let name = patch
+            .name
+            .as_deref()
+            .unwrap_or(&current.name)
+            .trim()
+            .to_string();
+        let model = model.update(&txn).await.map_err(|e| name_clash(e, &name))?;
         txn.commit().await?;
         Ok(model.into())
     }
@@ -158,6 +165,17 @@ impl Store {
             return Err(StoreError::NotFound(format!("view {id}")));
         }
         Ok(())
+    }
+}
+
+/// Two saves of one name at the same moment both pass `name_taken`; the unique index
+/// stops the second, which is a conflict like any other, not a server error.
+fn name_clash(e: sea_orm::DbErr, name: &str) -> StoreError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            StoreError::Conflict(format!("a view named `{name}` exists"))
+        }
+        _ => e.into(),
     }
 }
 

@@ -3,10 +3,10 @@
 //! and the CLI write) and fans out to that process's subscribers; each subscriber sees
 //! only the types it may read. Delivery is at least once: clients only refetch.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -17,7 +17,7 @@ use docket_core::dto::TicketChange;
 use docket_store::Store;
 use docket_store::live::ChangeRow;
 use futures::Stream;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AppState;
@@ -34,6 +34,8 @@ const BATCH: u64 = 500;
 const HOLE_WAIT: Duration = Duration::from_secs(10);
 /// Gaps wider than this are not tracked id by id (a rolled-back bulk load, say).
 const MAX_HOLES: i64 = 10_000;
+/// Skipped ids looked for at once, at most; the oldest go first.
+const MAX_TRACKED: usize = 1_000;
 /// Changes replayed to a reconnecting client (`Last-Event-ID`); beyond that it resyncs.
 const REPLAY: u64 = 1_000;
 /// Streams end after this long; the browser reconnects at once, and the caller's
@@ -49,50 +51,81 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The process-wide fan-out of ticket changes.
 pub struct LiveHub {
     tx: broadcast::Sender<Arc<Vec<TicketChange>>>,
+    /// The audit-trail id the poller has read up to; `None` while nobody listens (then
+    /// there is nothing to read for). Subscribing sets it before the subscriber's replay
+    /// query, so nothing falls between the replay and the poller.
+    cursor: Mutex<Option<i64>>,
     started: AtomicBool,
+    /// Set when the server shuts down: streams end at once rather than holding the
+    /// graceful shutdown open for their lifetime.
+    closing: watch::Sender<bool>,
 }
 
 impl Default for LiveHub {
     fn default() -> Self {
         LiveHub {
             tx: broadcast::channel(CAPACITY).0,
+            cursor: Mutex::new(None),
             started: AtomicBool::new(false),
+            closing: watch::channel(false).0,
         }
     }
 }
 
 impl LiveHub {
-    /// Listen for changes; the first subscriber starts the poller.
-    fn subscribe(self: &Arc<Self>, store: &Store) -> broadcast::Receiver<Arc<Vec<TicketChange>>> {
-        let rx = self.tx.subscribe();
+    /// Listen for changes from now on; the first subscriber starts the poller.
+    async fn subscribe(
+        self: &Arc<Self>,
+        store: &Store,
+    ) -> docket_store::Result<broadcast::Receiver<Arc<Vec<TicketChange>>>> {
+        // Under the lock: the poller's "nobody listens, forget the cursor" cannot slip
+        // between this subscription and the check.
+        let (rx, unset) = {
+            let cursor = self.cursor.lock().expect("live cursor lock");
+            (self.tx.subscribe(), cursor.is_none())
+        };
+        if unset {
+            let last = store.last_ticket_event_id().await?;
+            self.cursor
+                .lock()
+                .expect("live cursor lock")
+                .get_or_insert(last);
+        }
         if !self.started.swap(true, Ordering::SeqCst) {
             tokio::spawn(poll(Arc::clone(self), store.clone()));
         }
-        rx
+        Ok(rx)
+    }
+
+    /// End every stream and the poller (the server is shutting down).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 }
 
 async fn poll(hub: Arc<LiveHub>, store: Store) {
-    // `None` until someone listens: a subscriber gets changes from when it arrived.
-    let mut cursor: Option<i64> = None;
     let mut holes: BTreeMap<i64, Instant> = BTreeMap::new();
+    let mut closing = hub.closing.subscribe();
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
-        if hub.tx.receiver_count() == 0 {
-            cursor = None;
-            holes.clear();
-            continue;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = closing.wait_for(|c| *c) => return,
         }
-        let Some(mut from) = cursor else {
-            match store.last_ticket_event_id().await {
-                Ok(id) => cursor = Some(id),
-                Err(e) => tracing::warn!(error = %e, "live stream: cannot read the audit trail"),
+        let start = {
+            let mut cursor = hub.cursor.lock().expect("live cursor lock");
+            if hub.tx.receiver_count() == 0 {
+                *cursor = None;
             }
+            *cursor
+        };
+        let Some(mut from) = start else {
+            holes.clear();
             continue;
         };
         loop {
+            forget_old_holes(&mut holes, Instant::now());
             let also: Vec<i64> = holes.keys().copied().collect();
             let rows = match store.ticket_changes_after(from, &also, BATCH).await {
                 Ok(rows) => rows,
@@ -103,7 +136,14 @@ async fn poll(hub: Arc<LiveHub>, store: Store) {
             };
             let full = rows.len() as u64 == BATCH;
             from = track_holes(&mut holes, from, &rows, Instant::now());
-            cursor = Some(from);
+            {
+                // A subscriber that came and went meanwhile may have reset it; only move
+                // it forward from where this poll started.
+                let mut cursor = hub.cursor.lock().expect("live cursor lock");
+                if cursor.is_some_and(|c| c < from) {
+                    *cursor = Some(from);
+                }
+            }
             if !rows.is_empty() {
                 // Receivers gone since the check is fine: the send fails harmlessly.
                 let _ = hub.tx.send(Arc::new(group(rows)));
@@ -112,6 +152,15 @@ async fn poll(hub: Arc<LiveHub>, store: Store) {
                 break;
             }
         }
+    }
+}
+
+/// Drop holes that waited too long, and the oldest beyond `MAX_TRACKED` (each is a bind
+/// parameter of the poll's query).
+fn forget_old_holes(holes: &mut BTreeMap<i64, Instant>, now: Instant) {
+    holes.retain(|_, since| now.duration_since(*since) < HOLE_WAIT);
+    while holes.len() > MAX_TRACKED {
+        holes.pop_first();
     }
 }
 
@@ -125,25 +174,25 @@ fn track_holes(
     now: Instant,
 ) -> i64 {
     let seen: HashSet<i64> = rows.iter().map(|r| r.event_id).collect();
-    holes.retain(|id, since| !seen.contains(id) && now.duration_since(*since) < HOLE_WAIT);
-    let Some(max) = rows.iter().map(|r| r.event_id).max().filter(|m| *m > from) else {
-        return from;
-    };
-    if max - from <= MAX_HOLES {
+    holes.retain(|id, _| !seen.contains(id));
+    let max = rows.iter().map(|r| r.event_id).max().filter(|m| *m > from);
+    if let Some(max) = max.filter(|m| m - from <= MAX_HOLES) {
         for id in from + 1..max {
             if !seen.contains(&id) {
                 holes.insert(id, now);
             }
         }
     }
-    max
+    forget_old_holes(holes, now);
+    max.unwrap_or(from)
 }
 
-/// One change per ticket per batch, keeping the order tickets first changed in.
+/// One change per ticket per batch, ordered by their (newest) audit ids, so the ids a
+/// client sees only grow and `Last-Event-ID` never skips one it did not get.
 fn group(rows: Vec<ChangeRow>) -> Vec<TicketChange> {
-    let mut out: Vec<TicketChange> = Vec::new();
+    let mut by_ticket: HashMap<i64, TicketChange> = HashMap::new();
     for row in rows {
-        match out.iter_mut().find(|c| c.ticket_id == row.ticket_id) {
+        match by_ticket.get_mut(&row.ticket_id) {
             Some(c) => {
                 if !c.changes.contains(&row.field) {
                     c.changes.push(row.field);
@@ -154,17 +203,24 @@ fn group(rows: Vec<ChangeRow>) -> Vec<TicketChange> {
                     c.at = row.at;
                 }
             }
-            None => out.push(TicketChange {
-                event_id: row.event_id,
-                ticket_id: row.ticket_id,
-                key: row.key,
-                type_slug: row.type_slug,
-                changes: vec![row.field],
-                actor: row.actor,
-                at: row.at,
-            }),
+            None => {
+                by_ticket.insert(
+                    row.ticket_id,
+                    TicketChange {
+                        event_id: row.event_id,
+                        ticket_id: row.ticket_id,
+                        key: row.key,
+                        type_slug: row.type_slug,
+                        changes: vec![row.field],
+                        actor: row.actor,
+                        at: row.at,
+                    },
+                );
+            }
         }
     }
+    let mut out: Vec<TicketChange> = by_ticket.into_values().collect();
+    out.sort_by_key(|c| c.event_id);
     out
 }
 
@@ -173,7 +229,7 @@ fn ticket_event(change: &TicketChange) -> Event {
         .event("ticket")
         .id(change.event_id.to_string())
         .json_data(change)
-        .unwrap_or_else(|_| Event::default().event("resync").data("{}"))
+        .unwrap_or_else(|_| resync())
 }
 
 /// Tell the client it missed changes: refetch everything it shows.
@@ -203,7 +259,8 @@ async fn stream(
     let visible: Option<HashSet<String>> = visible_types(&app, p).map(|v| v.into_iter().collect());
     let sees = move |c: &TicketChange| visible.as_ref().is_none_or(|v| v.contains(&c.type_slug));
     // Subscribe before reading the replay, so nothing falls between the two.
-    let rx = app.live.subscribe(&app.store);
+    let rx = app.live.subscribe(&app.store).await?;
+    let closing = app.live.closing.subscribe();
     let last_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -222,16 +279,23 @@ async fn stream(
     }
     let deadline = tokio::time::Instant::now() + LIFETIME;
     let state = (rx, std::collections::VecDeque::from(first), sees);
-    let events = futures::stream::unfold(state, move |(mut rx, mut queue, sees)| async move {
-        loop {
-            if let Some(event) = queue.pop_front() {
-                return Some((Ok(event), (rx, queue, sees)));
-            }
-            let next = tokio::time::timeout_at(deadline, rx.recv()).await.ok()?;
-            match next {
-                Ok(batch) => queue.extend(batch.iter().filter(|c| sees(c)).map(ticket_event)),
-                Err(broadcast::error::RecvError::Lagged(_)) => queue.push_back(resync()),
-                Err(broadcast::error::RecvError::Closed) => return None,
+    let events = futures::stream::unfold(state, move |(mut rx, mut queue, sees)| {
+        let mut closing = closing.clone();
+        async move {
+            loop {
+                if let Some(event) = queue.pop_front() {
+                    return Some((Ok(event), (rx, queue, sees)));
+                }
+                let next = tokio::select! {
+                    next = rx.recv() => next,
+                    _ = tokio::time::sleep_until(deadline) => return None,
+                    _ = closing.wait_for(|c| *c) => return None,
+                };
+                match next {
+                    Ok(batch) => queue.extend(batch.iter().filter(|c| sees(c)).map(ticket_event)),
+                    Err(broadcast::error::RecvError::Lagged(_)) => queue.push_back(resync()),
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
             }
         }
     });
@@ -264,12 +328,14 @@ mod tests {
             row(7, 1, "assignee_id"),
             row(8, 1, "status"),
         ]);
+        // Ordered by each change's newest id: IT-2 (6) before IT-1 (8).
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0].key, "IT-1");
-        assert_eq!(out[0].changes, vec!["status", "assignee_id"]);
-        assert_eq!(out[0].event_id, 8);
-        assert_eq!(out[0].actor, "user8@example.com");
-        assert_eq!(out[1].changes, vec!["created"]);
+        assert_eq!(out[0].key, "IT-2");
+        assert_eq!(out[0].changes, vec!["created"]);
+        assert_eq!(out[1].key, "IT-1");
+        assert_eq!(out[1].changes, vec!["status", "assignee_id"]);
+        assert_eq!(out[1].event_id, 8);
+        assert_eq!(out[1].actor, "user8@example.com");
     }
 
     #[test]
@@ -296,6 +362,23 @@ mod tests {
             t0 + HOLE_WAIT + Duration::from_secs(1),
         );
         assert!(holes.is_empty());
+    }
+
+    #[test]
+    fn at_most_max_tracked_holes_are_looked_for_the_oldest_going_first() {
+        let mut holes = BTreeMap::new();
+        let now = Instant::now();
+        // Gaps of 900 ids each, several in a row (rolled-back bulk writes).
+        let mut cursor = 0;
+        for round in 1..=5 {
+            let next = cursor + 901;
+            cursor = track_holes(&mut holes, cursor, &[row(next, 1, "a")], now);
+            assert!(holes.len() <= MAX_TRACKED, "round {round}: {}", holes.len());
+        }
+        assert_eq!(holes.len(), MAX_TRACKED);
+        // The newest gaps are kept: the last skipped id is there, the first is not.
+        assert!(holes.contains_key(&(cursor - 1)));
+        assert!(!holes.contains_key(&1));
     }
 
     #[test]

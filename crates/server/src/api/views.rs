@@ -64,7 +64,7 @@ fn check_query(query: &str) -> ApiResult<()> {
     }
 }
 
-/// The view if the caller may change it: their own, or (admins) a shared one.
+/// The view if the caller may change it: their own private one, or (admins) a shared one.
 async fn changeable(
     app: &AppState,
     p: &Principal,
@@ -72,13 +72,14 @@ async fn changeable(
     id: i64,
 ) -> ApiResult<SavedView> {
     let view = app.store.view(id).await?;
-    if view.owner_id == p.user_id {
-        return Ok(view);
-    }
-    if !view.shared {
+    if view.owner_id != p.user_id && !view.shared {
         return Err(ApiError::not_found(format!("view {id} not found")));
     }
-    caller.need(Need::Admin)?;
+    // A shared view is everybody's: only admins change it, its author included (who may
+    // no longer be one).
+    if view.shared {
+        caller.need(Need::Admin)?;
+    }
     Ok(view)
 }
 
