@@ -1,11 +1,13 @@
 // Routes and the shell around them. Each screen lives in its own module under pages/ and
 // is loaded when first visited, so the queue does not wait for the admin screens' code.
 import { lazy, Suspense, type ReactNode } from "react";
-import { Navigate, Route, Routes, useLocation } from "react-router";
+import { Navigate, Route, Routes, useLocation, useParams } from "react-router";
 import { Center, Loader } from "@mantine/core";
 import { isAdmin, useAuth } from "./auth";
 import { Shell } from "./components/Shell";
 import { Forbidden, NotFound } from "./components/Errors";
+import { ErrorBoundary } from "./components/ErrorBoundary";
+import { safeNextPath } from "./lib/nextPath";
 import { LoginPage } from "./pages/Login";
 import { useLiveUpdates } from "./live";
 // The queue is where every session lands: it ships with the app instead of after it.
@@ -41,20 +43,28 @@ function AdminOnly({ children }: { children: ReactNode }) {
 /** Where the login page was sent from (`?next=`), only ever a path on this site. */
 function AfterLogin() {
   const next = new URLSearchParams(useLocation().search).get("next");
-  const safe = next && next.startsWith("/") && !next.startsWith("//") ? next : "/queue";
-  return <Navigate to={safe} replace />;
+  return <Navigate to={safeNextPath(next, window.location.origin) ?? "/queue"} replace />;
+}
+
+/** One ticket screen per ticket: going from one to another starts afresh, so a draft,
+ * field edits or a reply typed on one never shows (or gets saved) on the other. */
+export function TicketRoute() {
+  const { key = "" } = useParams();
+  return <TicketPage key={key} />;
 }
 
 function SignedIn() {
   useLiveUpdates();
+  const { pathname } = useLocation();
   return (
     <Shell>
-      <Suspense fallback={<Loading />}>
+      <ErrorBoundary resetKey={pathname}>
+        <Suspense fallback={<Loading />}>
         <Routes>
           <Route path="/" element={<Navigate to="/queue" replace />} />
           <Route path="/login" element={<AfterLogin />} />
           <Route path="/queue" element={<QueuePage />} />
-          <Route path="/tickets/:key" element={<TicketPage />} />
+          <Route path="/tickets/:key" element={<TicketRoute />} />
           <Route path="/new" element={<NewTicketPage />} />
           <Route path="/new/:type" element={<NewTicketPage />} />
           <Route path="/account" element={<AccountPage />} />
@@ -71,7 +81,8 @@ function SignedIn() {
           <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Routes>
-      </Suspense>
+        </Suspense>
+      </ErrorBoundary>
     </Shell>
   );
 }

@@ -2,7 +2,7 @@
 // token that unsafe requests carry) from `GET /auth/me`.
 import { createContext, useContext, type ReactNode } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, setCsrfToken, unwrap, type Me, type Schemas } from "./api/client";
+import { api, ApiError, setCsrfToken, unwrap, type Me, type Schemas } from "./api/client";
 
 export type Role = Schemas["Role"];
 
@@ -11,6 +11,7 @@ interface AuthState {
   loading: boolean;
   /** Sign in; throws `ApiError` on a wrong password or a throttled address. */
   login(email: string, password: string): Promise<void>;
+  /** Sign out; throws `ApiError` when the server could not end the session (not on 401). */
   logout(): Promise<void>;
 }
 
@@ -46,10 +47,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       await client.refetchQueries({ queryKey: ME_KEY });
     },
     async logout() {
-      await api.POST("/auth/logout");
+      try {
+        await unwrap(api.POST("/auth/logout"));
+      } catch (e) {
+        // 401: the session was already gone (expired, signed out elsewhere); signing out
+        // here still makes sense. Anything else leaves the user signed in, and says so.
+        if (!(e instanceof ApiError && e.status === 401)) throw e;
+      }
       setCsrfToken(null);
-      client.clear();
+      // "me" is set, not cleared: the provider's observer stays attached to that query,
+      // so the app re-renders signed out at once (after clear() it kept the old user).
       client.setQueryData(ME_KEY, null);
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
     },
   };
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;

@@ -5,6 +5,7 @@ import { useEffect, useSyncExternalStore } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import type { Schemas } from "./api/client";
 import { keys } from "./api/keys";
+import { ME_KEY } from "./auth";
 
 /** One `ticket` event from the stream, as the API documents it. */
 export type TicketChange = Schemas["TicketChange"];
@@ -48,12 +49,24 @@ export function parseChange(data: string): TicketChange | null {
   return null;
 }
 
+/** How long to wait before reopening a closed stream: 1s, doubling up to 30s. */
+export const RECONNECT_MIN_MS = 1000;
+export const RECONNECT_MAX_MS = 30_000;
+export function nextReconnectDelay(previous: number): number {
+  return Math.min(previous * 2, RECONNECT_MAX_MS);
+}
+
 /** Open the stream for as long as the signed-in shell is mounted. */
 export function useLiveUpdates() {
   const client = useQueryClient();
   useEffect(() => {
-    // EventSource reconnects by itself and resumes with Last-Event-ID.
-    const source = new EventSource("/api/v1/stream");
+    // EventSource reconnects by itself (resuming with Last-Event-ID) after a dropped
+    // connection, but gives up for good on an HTTP error (a 401, a proxy's 502, a server
+    // restarting): then it is reopened here, backing off, one source at a time.
+    let source: EventSource | null = null;
+    let reopen: ReturnType<typeof setTimeout> | null = null;
+    let delay = RECONNECT_MIN_MS;
+    let hadError = false;
     let pending: ReturnType<typeof setTimeout> | null = null;
     const changedKeys = new Set<string>();
     const flush = () => {
@@ -63,23 +76,53 @@ export function useLiveUpdates() {
       changedKeys.forEach((key) => client.invalidateQueries({ queryKey: keys.ticket(key) }));
       changedKeys.clear();
     };
-    source.onopen = () => setStatus("live");
-    source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? "offline" : "connecting");
-    // The server lost track of what this tab missed (a long disconnect, or it fell
-    // behind): refetch every ticket query on screen.
-    source.addEventListener("resync", () => {
-      client.invalidateQueries({ queryKey: keys.tickets });
-    });
-    source.addEventListener("ticket", (e) => {
-      const change = parseChange((e as MessageEvent).data);
-      if (!change) return;
-      changedKeys.add(change.key);
-      listeners.forEach((l) => l(change));
-      // A burst of changes (a bulk edit, a busy minute) becomes one refetch.
-      if (!pending) pending = setTimeout(flush, 250);
-    });
+
+    const open = () => {
+      reopen = null;
+      const es = new EventSource("/api/v1/stream");
+      source = es;
+      es.onopen = () => {
+        setStatus("live");
+        delay = RECONNECT_MIN_MS;
+        if (hadError) {
+          // Changes may have been missed while away, and the session may have changed.
+          hadError = false;
+          client.invalidateQueries({ queryKey: ME_KEY });
+          client.invalidateQueries({ queryKey: keys.tickets });
+        }
+      };
+      es.onerror = () => {
+        hadError = true;
+        if (es.readyState !== EventSource.CLOSED) {
+          setStatus("connecting");
+          return;
+        }
+        setStatus("offline");
+        es.close();
+        // A 401 closes the stream too: asking who is signed in shows the login page then.
+        client.invalidateQueries({ queryKey: ME_KEY });
+        reopen = setTimeout(open, delay);
+        delay = nextReconnectDelay(delay);
+      };
+      // The server lost track of what this tab missed (a long disconnect, or it fell
+      // behind): refetch every ticket query on screen.
+      es.addEventListener("resync", () => {
+        client.invalidateQueries({ queryKey: keys.tickets });
+      });
+      es.addEventListener("ticket", (e) => {
+        const change = parseChange((e as MessageEvent).data);
+        if (!change) return;
+        changedKeys.add(change.key);
+        listeners.forEach((l) => l(change));
+        // A burst of changes (a bulk edit, a busy minute) becomes one refetch.
+        if (!pending) pending = setTimeout(flush, 250);
+      });
+    };
+    open();
+
     return () => {
-      source.close();
+      source?.close();
+      if (reopen) clearTimeout(reopen);
       if (pending) clearTimeout(pending);
       setStatus("connecting");
     };

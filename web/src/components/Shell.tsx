@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import { AppShell, Avatar, Badge, Burger, Group, Menu, NavLink, ScrollArea, Text, Tooltip, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
 import { Link, useLocation, useNavigate } from "react-router";
 import { isAdmin, useAuth } from "../auth";
 import { useLiveStatus } from "../live";
@@ -36,7 +37,7 @@ function LiveIndicator() {
       ? "Live: changes by others appear as they happen"
       : status === "connecting"
         ? "Connecting to live updates..."
-        : "Live updates are off; reload to retry";
+        : "Live updates are off; trying again shortly";
   return (
     <Tooltip label={label}>
       <Badge color={color} variant="dot" aria-label={`live updates: ${status}`}>
@@ -70,7 +71,7 @@ export function Shell({ children }: { children: ReactNode }) {
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group gap="sm">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
             <Text fw={700} size="lg" component={Link} to="/queue" style={{ textDecoration: "none", color: "inherit" }}>
               Docket
             </Text>
@@ -98,8 +99,12 @@ export function Shell({ children }: { children: ReactNode }) {
                 <Menu.Item
                   color="red"
                   onClick={async () => {
-                    await logout();
-                    navigate("/login");
+                    try {
+                      await logout();
+                      navigate("/login");
+                    } catch (e) {
+                      notifications.show({ color: "red", title: "Not signed out", message: String((e as Error).message ?? e) });
+                    }
                   }}
                 >
                   Sign out

@@ -4,22 +4,25 @@
 import { useRef, useState } from "react";
 import { Anchor, Button, Center, Group, Loader, Paper, Select, Stack, TagsInput, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { Link, useNavigate } from "react-router";
 import { api, ApiError, unwrap, type Schemas } from "../../api/client";
 import { keys } from "../../api/keys";
+import { useInvalidate } from "../../api/useInvalidate";
 import { ErrorAlert, NotFound } from "../../components/Errors";
 import { SubmitForm } from "../../components/SubmitForm";
 import { TypeFieldsForm, type TypeFieldsFormHandle } from "../../components/TypeFieldsForm";
 import { coreErrorsByField, dropErrorsOfChangedFields, extraErrorsFromProblem, type JsonObject } from "../../lib/form";
 import { useTypeDetail, type TypeDetail } from "../../api/queries";
-import { createBody, validateCore, type CoreValues } from "./newTicketLogic";
-
-const PRIORITIES: Schemas["Priority"][] = ["P0", "P1", "P2", "P3"];
+import { PRIORITIES } from "../../lib/filters";
+import { ticketPath } from "../../lib/ticketPath";
+import { createBody, newIdempotencyKey, validateCore, type CoreValues } from "./newTicketLogic";
 
 function Form({ type }: { type: TypeDetail }) {
   const navigate = useNavigate();
-  const client = useQueryClient();
+  const invalidateLists = useInvalidate([...keys.tickets, "list"]);
+  // One key per ticket this form creates: a retried submit cannot make a second one.
+  const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey);
   const formRef = useRef<TypeFieldsFormHandle>(null);
   const [core, setCore] = useState<CoreValues>({
     title: "",
@@ -36,11 +39,18 @@ function Form({ type }: { type: TypeDetail }) {
   const [serverFields, setServerFields] = useState({});
 
   const create = useMutation({
-    mutationFn: () => unwrap(api.POST("/tickets", { body: createBody(type.slug, core, fields) })),
+    mutationFn: () =>
+      unwrap(
+        api.POST("/tickets", {
+          params: { header: { "Idempotency-Key": idempotencyKey } },
+          body: createBody(type.slug, core, fields),
+        }),
+      ),
     onSuccess: (ticket) => {
-      client.invalidateQueries({ queryKey: [...keys.tickets, "list"] });
+      setIdempotencyKey(newIdempotencyKey());
+      void invalidateLists();
       notifications.show({ title: `${ticket.key} created`, message: ticket.title, color: "green" });
-      navigate(`/tickets/${ticket.key}`);
+      navigate(ticketPath(ticket.key));
     },
     onError: (e) => {
       if (e instanceof ApiError) {
@@ -112,7 +122,7 @@ function Form({ type }: { type: TypeDetail }) {
               <Group grow align="flex-start">
                 <Select
                   label="Priority"
-                  data={PRIORITIES}
+                  data={[...PRIORITIES]}
                   value={core.priority}
                   onChange={(v) => set("priority", "priority")(v as Schemas["Priority"] | null)}
                   allowDeselect={false}

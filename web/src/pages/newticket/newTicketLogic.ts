@@ -2,6 +2,7 @@
 // what the core inputs must hold, and the request body they make.
 import type { Schemas } from "../../api/client";
 import type { Team, TypeSummary } from "../../api/queries";
+import { isValidTag, TAG_RULE } from "../../lib/tags";
 
 type Me = Schemas["Me"];
 
@@ -26,8 +27,6 @@ export interface CoreValues {
 }
 
 export const MAX_TITLE = 300;
-/** As the server checks tags (they are stored lower-cased). */
-export const MAX_TAG_LEN = 64;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Client-side checks of the core inputs, keyed like `coreErrorsByField` keys server errors. */
@@ -38,8 +37,7 @@ export function validateCore(v: CoreValues): Record<string, string> {
   const email = v.requesterEmail.trim();
   if (email && !EMAIL.test(email)) errors["requester/email"] = "Not an email address";
   if (!email && v.requesterName.trim()) errors["requester/email"] = "Give the requester's email too";
-  const badTag = v.tags.find((t) => /[\s,]/.test(t.trim()) || t.trim().length === 0 || t.trim().length > MAX_TAG_LEN);
-  if (badTag !== undefined) errors.tags = `Tags are 1 to ${MAX_TAG_LEN} characters without spaces or commas`;
+  if (v.tags.some((t) => !isValidTag(t.trim()))) errors.tags = `Tags are ${TAG_RULE}`;
   return errors;
 }
 
@@ -58,4 +56,15 @@ export function createBody(type: string, v: CoreValues, fields: Record<string, u
   if (v.priority) body.priority = v.priority;
   if (email) body.requester = name ? { email, name } : { email };
   return body;
+}
+
+/**
+ * A fresh `Idempotency-Key` for one create: a retry with it (after a lost response)
+ * returns the ticket made first instead of a second one. `crypto.randomUUID` needs a
+ * secure context, which a server on a LAN address over plain HTTP is not.
+ */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

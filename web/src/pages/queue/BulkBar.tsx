@@ -7,10 +7,12 @@ import { IconUserCheck, IconX } from "@tabler/icons-react";
 import type { Ticket } from "../../api/client";
 import { useTypeWorkflow, type Team, type User } from "../../api/queries";
 import { commonReachableStatuses, commonType, normalizeTag, type BulkChange, type Priority } from "../../lib/bulk";
+import { PRIORITIES } from "../../lib/filters";
+import { workersFor } from "../../lib/people";
+import { isValidTag, TAG_RULE } from "../../lib/tags";
+import { statusLabel } from "../../lib/workflow";
 
-const PRIORITIES: Priority[] = ["P0", "P1", "P2", "P3"];
 const UNASSIGNED = "unassigned";
-const MAX_TAG_LEN = 64;
 
 export interface BulkBarProps {
   /** The ticked rows. */
@@ -25,9 +27,7 @@ export interface BulkBarProps {
 }
 
 export function BulkBar({ tickets, users, teams, myId, running, onApply, onClear }: BulkBarProps) {
-  const workers = users
-    .filter((u) => u.active && (u.role === "agent" || u.role === "admin"))
-    .sort((a, b) => a.display_name.localeCompare(b.display_name));
+  const workers = workersFor(users, []);
   // Each select applies what is chosen and shows nothing chosen again afterwards.
   const pick = (toChange: (value: string) => BulkChange) => (value: string | null) => {
     if (value !== null) void onApply(toChange(value));
@@ -66,7 +66,7 @@ export function BulkBar({ tickets, users, teams, myId, running, onApply, onClear
           size="xs"
           label="Priority"
           placeholder="P0–P3"
-          data={PRIORITIES}
+          data={[...PRIORITIES]}
           value={null}
           onChange={pick((v) => ({ kind: "priority", priority: v as Priority }))}
           disabled={running}
@@ -95,13 +95,12 @@ function BulkStatus({ tickets, running, onApply }: Pick<BulkBarProps, "tickets" 
   const workflow = useTypeWorkflow(type);
   if (!type) return null;
   const statuses = workflow.data ? commonReachableStatuses(workflow.data, tickets.map((t) => t.status)) : [];
-  const label = (name: string) => workflow.data?.states.find((s) => s.name === name)?.label ?? name.replace(/_/g, " ");
   return (
     <Select
       size="xs"
       label="Status"
       placeholder={workflow.isPending ? "Loading…" : statuses.length ? "Move to" : "No common move"}
-      data={statuses.map((s) => ({ value: s, label: label(s) }))}
+      data={statuses.map((s) => ({ value: s, label: statusLabel(workflow.data, s) }))}
       value={null}
       onChange={(v) => v !== null && void onApply({ kind: "status", status: v })}
       disabled={running || statuses.length === 0}
@@ -114,7 +113,7 @@ function BulkStatus({ tickets, running, onApply }: Pick<BulkBarProps, "tickets" 
 export function tagProblem(tag: string): string | null {
   const t = normalizeTag(tag);
   if (!t) return "Type a tag";
-  if (t.length > MAX_TAG_LEN || /[\s,]/.test(t)) return `1 to ${MAX_TAG_LEN} characters without spaces or commas`;
+  if (!isValidTag(t)) return TAG_RULE;
   return null;
 }
 

@@ -3,6 +3,7 @@
 import { Alert, Anchor, List, Text } from "@mantine/core";
 import { Link } from "react-router";
 import type { BulkSummary } from "../../lib/bulk";
+import { ticketPath } from "../../lib/ticketPath";
 
 export function BulkFailures({ failures, onDismiss }: { failures: BulkSummary["failed"]; onDismiss(): void }) {
   if (failures.length === 0) return null;
@@ -19,7 +20,7 @@ export function BulkFailures({ failures, onDismiss }: { failures: BulkSummary["f
       <List size="sm" spacing={2}>
         {failures.map((f) => (
           <List.Item key={f.key}>
-            <Anchor component={Link} to={`/tickets/${encodeURIComponent(f.key)}`} ff="monospace" size="sm">
+            <Anchor component={Link} to={ticketPath(f.key)} ff="monospace" size="sm">
               {f.key}
             </Anchor>
             <Text span size="sm">

@@ -24,6 +24,7 @@ import { useBulkUpdate } from "./useBulkUpdate";
 import { useChangedTickets } from "./useChangedTickets";
 import { ViewBar } from "./ViewBar";
 import { useQueueKeyboard } from "./useQueueKeyboard";
+import { ticketPath } from "../../lib/ticketPath";
 
 /** The query string without `?`. */
 function useSearch(): string {
@@ -102,7 +103,7 @@ function Queue({ search, views }: { search: string; views: View[] }) {
     return summary.failed.length === 0;
   };
 
-  const open = useCallback((key: string) => navigate(`/tickets/${encodeURIComponent(key)}`), [navigate]);
+  const open = useCallback((key: string) => navigate(ticketPath(key)), [navigate]);
   useQueueKeyboard({
     move(delta) {
       if (!tickets || tickets.length === 0) return;

@@ -3,10 +3,11 @@
 import { useState } from "react";
 import { ActionIcon, Button, Checkbox, Divider, Group, Modal, Popover, Stack, Text, TextInput, Tooltip } from "@mantine/core";
 import { IconDeviceFloppy, IconTrash, IconUsers } from "@tabler/icons-react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { notifications } from "@mantine/notifications";
 import { api, ApiError, unwrap, type Me, type Schemas } from "../../api/client";
 import { keys } from "../../api/keys";
+import { useInvalidate } from "../../api/useInvalidate";
 import { isAdmin, useMe } from "../../auth";
 import { ErrorAlert } from "../../components/Errors";
 import { FormActions } from "../../components/FormActions";
@@ -31,13 +32,13 @@ function useSavedViews() {
 }
 
 function DeleteView({ view }: { view: SavedView }) {
-  const client = useQueryClient();
+  const invalidateViews = useInvalidate(keys.views);
   const [opened, setOpened] = useState(false);
   const remove = useMutation({
     mutationFn: () => unwrap(api.DELETE("/views/{id}", { params: { path: { id: view.id } } })),
     onSuccess: () => {
       setOpened(false);
-      client.invalidateQueries({ queryKey: keys.views });
+      void invalidateViews();
     },
   });
   return (
@@ -67,13 +68,13 @@ function DeleteView({ view }: { view: SavedView }) {
 
 function SaveViewDialog({ search, opened, onClose }: { search: string; opened: boolean; onClose(): void }) {
   const me = useMe();
-  const client = useQueryClient();
+  const invalidateViews = useInvalidate(keys.views);
   const [name, setName] = useState("");
   const [shared, setShared] = useState(false);
   const save = useMutation({
     mutationFn: () => unwrap(api.POST("/views", { body: { name: name.trim(), query: canonicalQuery(search), shared } })),
     onSuccess: (view) => {
-      client.invalidateQueries({ queryKey: keys.views });
+      void invalidateViews();
       notifications.show({ message: `Saved the view “${view.name}”`, color: "green" });
       setName("");
       setShared(false);

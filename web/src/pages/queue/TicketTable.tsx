@@ -11,6 +11,7 @@ import { SlaCountdown, useNow } from "../../components/SlaCountdown";
 import { nextDue } from "../../lib/sla";
 import { sortDirection, type SortDirection } from "../../lib/filters";
 import { relativeTime } from "./relative";
+import { ticketPath } from "../../lib/ticketPath";
 
 interface Column {
   label: string;
@@ -136,7 +137,7 @@ const Row = memo(function Row({ ticket, selected, checked, onCheck, changed, ass
       )}
       <Table.Td style={{ whiteSpace: "nowrap" }}>
         {/* A real link, for opening in a new tab; the row's click does the same. */}
-        <Anchor component={Link} to={`/tickets/${ticket.key}`} onClick={(e) => e.stopPropagation()} ff="monospace" size="sm">
+        <Anchor component={Link} to={ticketPath(ticket.key)} onClick={(e) => e.stopPropagation()} ff="monospace" size="sm">
           {ticket.key}
         </Anchor>
       </Table.Td>

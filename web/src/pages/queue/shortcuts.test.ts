@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { isTypingTarget, shortcutFor } from "./useQueueKeyboard";
-import { isOwnChange } from "./useChangedTickets";
 
 const key = (k: string, mods: Partial<KeyboardEvent> = {}) => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
 
@@ -40,14 +39,5 @@ describe("isTypingTarget", () => {
     const checkbox = document.createElement("input");
     checkbox.type = "checkbox";
     expect(isTypingTarget(checkbox)).toBe(false);
-  });
-});
-
-describe("isOwnChange", () => {
-  it("recognises the user's session and tokens", () => {
-    expect(isOwnChange("ann@example.com", "ann@example.com")).toBe(true);
-    expect(isOwnChange("ann@example.com (token 4)", "ann@example.com")).toBe(true);
-    expect(isOwnChange("bob@example.com", "ann@example.com")).toBe(false);
-    expect(isOwnChange("ann@example.com.evil", "ann@example.com")).toBe(false);
   });
 });

@@ -1,15 +1,11 @@
 // Rows changed by someone else flash briefly, so an agent notices without losing their
 // place: the list itself refetches in place (live.ts invalidates it).
 import { useEffect, useState } from "react";
+import { isActor } from "../../lib/people";
 import { onTicketChange } from "../../live";
 
 /** How long a changed row stays marked. */
 export const HIGHLIGHT_MS = 4000;
-
-/** Whether the stream's `actor` is the signed-in user (by session, or by one of their tokens). */
-export function isOwnChange(actor: string, email: string): boolean {
-  return actor === email || actor.startsWith(`${email} (token`);
-}
 
 /** Keys of tickets that others changed in the last few seconds. */
 export function useChangedTickets(myEmail: string): ReadonlySet<string> {
@@ -17,7 +13,7 @@ export function useChangedTickets(myEmail: string): ReadonlySet<string> {
   useEffect(() => {
     const timers = new Set<ReturnType<typeof setTimeout>>();
     const unsubscribe = onTicketChange((change) => {
-      if (isOwnChange(change.actor, myEmail)) return;
+      if (isActor(change.actor, myEmail)) return;
       setChanged((prev) => new Set(prev).add(change.key));
       const timer = setTimeout(() => {
         timers.delete(timer);

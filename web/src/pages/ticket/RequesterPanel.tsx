@@ -4,6 +4,7 @@ import { Link } from "react-router";
 import type { Ticket } from "../../api/client";
 import { StatusBadge } from "../../components/badges";
 import { useRequesterTickets } from "./queries";
+import { ticketPath } from "../../lib/ticketPath";
 
 export function RequesterPanel({ ticket }: { ticket: Ticket }) {
   const requester = ticket.requester ?? null;
@@ -47,7 +48,7 @@ export function RequesterPanel({ ticket }: { ticket: Ticket }) {
                   <li key={t.key}>
                     <Group gap="xs" wrap="nowrap">
                       <StatusBadge status={t.status} category={t.status_category} />
-                      <Anchor component={Link} to={`/tickets/${t.key}`} size="sm" lineClamp={1}>
+                      <Anchor component={Link} to={ticketPath(t.key)} size="sm" lineClamp={1}>
                         {t.key} {t.title}
                       </Anchor>
                     </Group>

@@ -67,8 +67,10 @@ function Composer({ ticketKey }: { ticketKey: string }) {
 
   const send = () => {
     if (!body.trim() || add.isPending) return;
-    // The text is cleared only once the server has it: on an error it stays to retry.
-    add.mutate({ kind, body }, { onSuccess: () => setBody("") });
+    // The text is cleared only once the server has it (on an error it stays to retry), and
+    // only if it is still what was sent: what was typed meanwhile is kept.
+    const sent = body;
+    add.mutate({ kind, body: sent }, { onSuccess: () => setBody((current) => (current === sent ? "" : current)) });
   };
 
   return (

@@ -17,7 +17,8 @@ import { RequesterPanel } from "./RequesterPanel";
 import { SlaPanel } from "./SlaPanel";
 import { Thread } from "./Thread";
 import { TicketProperties } from "./TicketProperties";
-import { actorName, isActor } from "./ticketLogic";
+import { isActor } from "../../lib/people";
+import { actorName } from "./ticketLogic";
 
 /** "Updated by Ada" when someone else changes this ticket while it is open. */
 function useUpdatedBy(key: string, users: User[]) {

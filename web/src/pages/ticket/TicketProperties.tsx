@@ -1,23 +1,36 @@
 // The ticket's header and core properties: title, status, priority, assignee (with
 // Claim), team and tags. Edits collect in a draft laid over the ticket and are saved
-// together; the draft survives refetches (live updates) and refused saves, so nothing
-// typed is lost when someone else changed the ticket first.
-import { useState } from "react";
+// together against the version the draft started from; the draft survives refetches
+// (live updates) and refused saves, so nothing typed is lost when someone else changed
+// the ticket first, and nothing they changed is overwritten unseen.
+import { useRef, useState } from "react";
 import { ActionIcon, Alert, Button, Group, Paper, Select, Stack, TagsInput, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconPencil } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { ApiError, type Schemas, type Ticket } from "../../api/client";
 import { keys } from "../../api/keys";
+import { useInvalidate } from "../../api/useInvalidate";
 import { useMe } from "../../auth";
 import { StatusBadge } from "../../components/badges";
 import { ErrorAlert } from "../../components/Errors";
+import { PRIORITIES } from "../../lib/filters";
 import { coreErrorsByField } from "../../lib/form";
+import { workersFor } from "../../lib/people";
+import { statusLabel } from "../../lib/workflow";
 import type { Team, User, Workflow } from "../../api/queries";
-import { useUpdateTicket } from "./queries";
-import { allowedStatuses, allowedTargetsInMessage, coreUpdate, statusLabel, workersFor, type CoreDraft } from "./ticketLogic";
-
-const PRIORITIES: Schemas["Priority"][] = ["P0", "P1", "P2", "P3"];
+import { isConflict, useUpdateTicket } from "./queries";
+import {
+  afterCoreSaved,
+  allowedStatuses,
+  allowedTargetsInMessage,
+  coreUpdate,
+  dropDraftKeys,
+  editCore,
+  rebaseCore,
+  type CoreDraft,
+  type CoreEdit,
+} from "./ticketLogic";
 
 interface Props {
   ticket: Ticket;
@@ -27,17 +40,18 @@ interface Props {
   typeTeams: string[];
 }
 
-/** A write refused because the ticket changed since it was read. */
-function isConflict(error: unknown) {
-  return error instanceof ApiError && (error.status === 412 || error.status === 409);
-}
-
 export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: Props) {
   const me = useMe();
   const client = useQueryClient();
+  const invalidateTicket = useInvalidate(keys.ticket(ticket.key));
   const update = useUpdateTicket(ticket.key);
-  const [draft, setDraft] = useState<CoreDraft>({});
+  const [edit, setEdit] = useState<CoreEdit | null>(null);
+  // The edit as last rendered, for the save callbacks (which run after the request).
+  const editRef = useRef(edit);
+  editRef.current = edit;
   const [editingTitle, setEditingTitle] = useState(false);
+  const draft: CoreDraft = edit?.draft ?? {};
+  const change = (patch: CoreDraft) => setEdit((e) => editCore(e, ticket, patch));
 
   const value = {
     title: draft.title ?? ticket.title,
@@ -55,27 +69,50 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
   const fieldErrors = error instanceof ApiError && !conflict ? coreErrorsByField(error.fieldErrors) : {};
   const statusTargets = fieldErrors.status ? allowedTargetsInMessage(fieldErrors.status) : [];
 
-  const save = (patch = changes, after?: () => void) => {
-    if (Object.keys(patch).length === 0) return;
+  const saveDraft = () => {
+    if (!edit || !dirty) return;
+    const sent = edit.draft;
+    const version = edit.base.version;
     update.mutate(
-      { version: ticket.version, update: patch },
+      { version, update: changes },
       {
-        onSuccess: () => {
-          after?.();
+        onSuccess: (saved) => {
+          // What was sent is done; what was typed while it was on its way stays.
+          const next = afterCoreSaved(editRef.current, sent, version, saved);
+          setEdit(next);
+          if (next?.draft.title === undefined || next.draft.title === sent.title) setEditingTitle(false);
           notifications.show({ message: `${ticket.key} saved`, color: "green" });
         },
       },
     );
   };
-  const saveDraft = () =>
-    save(changes, () => {
-      setDraft({});
-      setEditingTitle(false);
-    });
 
-  const reload = () => {
+  /** One click, against the ticket as shown: the draft keeps its own base. */
+  const claim = () => {
+    const version = ticket.version;
+    update.mutate(
+      { version, update: { assignee_id: me.user.id } },
+      {
+        onSuccess: (saved) => {
+          setEdit(afterCoreSaved(dropDraftKeys(editRef.current, ["assignee_id"]), {}, version, saved));
+          notifications.show({ message: `${ticket.key} saved`, color: "green" });
+        },
+      },
+    );
+  };
+
+  /** Fetch the ticket as it is now and lay the draft over it, to save again. */
+  const reload = async () => {
     update.reset();
-    client.invalidateQueries({ queryKey: keys.ticket(ticket.key) });
+    await invalidateTicket();
+    const fresh = client.getQueryData<Ticket>(keys.ticket(ticket.key));
+    if (fresh) setEdit((e) => e && rebaseCore(e, fresh));
+  };
+
+  const discard = () => {
+    setEdit(null);
+    setEditingTitle(false);
+    update.reset();
   };
 
   const workers = workersFor(users, typeTeams);
@@ -102,11 +139,13 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
               <TextInput
                 label="Title"
                 value={value.title}
-                onChange={(e) => setDraft((d) => ({ ...d, title: e.currentTarget.value }))}
+                onChange={(e) => change({ title: e.currentTarget.value })}
                 onKeyDown={(e) => {
+                  // Enter that confirms an input method's composition is not a save.
+                  if (e.nativeEvent.isComposing) return;
                   if (e.key === "Enter") saveDraft();
                   if (e.key === "Escape") {
-                    setDraft(({ title: _t, ...rest }) => rest);
+                    setEdit((d) => dropDraftKeys(d, ["title"]));
                     setEditingTitle(false);
                   }
                 }}
@@ -132,16 +171,16 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
             w={180}
             data={statuses.map((s) => ({ value: s, label: statusLabel(workflow, s) }))}
             value={value.status}
-            onChange={(v) => v && setDraft((d) => ({ ...d, status: v }))}
+            onChange={(v) => v && change({ status: v })}
             allowDeselect={false}
             error={fieldErrors.status}
           />
           <Select
             label="Priority"
             w={100}
-            data={PRIORITIES}
+            data={[...PRIORITIES]}
             value={value.priority}
-            onChange={(v) => v && setDraft((d) => ({ ...d, priority: v as Schemas["Priority"] }))}
+            onChange={(v) => v && change({ priority: v as Schemas["Priority"] })}
             allowDeselect={false}
             error={fieldErrors.priority}
           />
@@ -151,7 +190,7 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
             placeholder="Unassigned"
             data={assigneeOptions.map((u) => ({ value: String(u.id), label: u.display_name }))}
             value={value.assignee_id === null ? null : String(value.assignee_id)}
-            onChange={(v) => setDraft((d) => ({ ...d, assignee_id: v ? Number(v) : null }))}
+            onChange={(v) => change({ assignee_id: v ? Number(v) : null })}
             searchable
             clearable
             error={fieldErrors.assignee_id}
@@ -159,7 +198,7 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
           {ticket.assignee_id !== me.user.id && me.user.role !== "viewer" && (
             <Button
               variant="light"
-              onClick={() => save({ assignee_id: me.user.id }, () => setDraft(({ assignee_id: _a, ...rest }) => rest))}
+              onClick={claim}
               loading={update.isPending}
             >
               Claim
@@ -171,7 +210,7 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
             placeholder="No team"
             data={teams.map((t) => ({ value: t.slug, label: t.name }))}
             value={value.team}
-            onChange={(v) => setDraft((d) => ({ ...d, team: v }))}
+            onChange={(v) => change({ team: v })}
             clearable
             error={fieldErrors.team}
           />
@@ -179,7 +218,7 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
             label="Tags"
             style={{ flex: 1, minWidth: 200 }}
             value={value.tags}
-            onChange={(tags) => setDraft((d) => ({ ...d, tags }))}
+            onChange={(tags) => change({ tags })}
             error={fieldErrors.tags}
           />
         </Group>
@@ -190,7 +229,7 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
               <Text size="sm">
                 Your changes were not saved. Reload to see theirs; your edits stay here to save again.
               </Text>
-              <Button size="xs" variant="white" color="orange" onClick={reload}>
+              <Button size="xs" variant="white" color="orange" onClick={() => void reload()}>
                 Reload
               </Button>
             </Group>
@@ -212,11 +251,7 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
             <Button
               variant="subtle"
               color="gray"
-              onClick={() => {
-                setDraft({});
-                setEditingTitle(false);
-                update.reset();
-              }}
+              onClick={discard}
             >
               Discard changes
             </Button>

@@ -2,7 +2,7 @@
 // people and teams are shared: src/api/queries.ts). Every ticket key starts with
 // "tickets", so live updates refetch them when others change the ticket.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap, type Schemas, type Ticket } from "../../api/client";
+import { api, ApiError, unwrap, type Schemas, type Ticket } from "../../api/client";
 import { keys } from "../../api/keys";
 
 export type Comment = Schemas["CommentOut"];
@@ -83,8 +83,13 @@ function useTicketWritten(key: string) {
   };
 }
 
+/** A write refused because the ticket changed since the version it was based on. */
+export function isConflict(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 412 || error.status === 409);
+}
+
 /**
- * PATCH the ticket with only the changes, against the version the screen shows
+ * PATCH the ticket with only the changes, against the version the edit started from
  * (`If-Match`): if someone changed it since, the server answers 412 and writes nothing.
  */
 export function useUpdateTicket(key: string) {

@@ -2,12 +2,15 @@ import { describe, expect, it } from "vitest";
 import type { Schemas, Ticket } from "../../api/client";
 import {
   actorName,
+  afterCoreSaved,
+  dropDraftKeys,
+  editCore,
+  rebaseCore,
+  rebaseTags,
   allowedStatuses,
   allowedTargetsInMessage,
   coreUpdate,
   describeEvent,
-  isActor,
-  workersFor,
 } from "./ticketLogic";
 
 const workflow: Schemas["Workflow"] = {
@@ -94,26 +97,7 @@ describe("coreUpdate", () => {
   });
 });
 
-describe("workersFor", () => {
-  it("keeps active staff of the type's teams and admins", () => {
-    const admin = user(3, "Cleo", { role: "admin" });
-    const viewer = user(4, "Dan", { role: "viewer", teams: ["facilities"] });
-    const gone = user(5, "Eve", { active: false, teams: ["facilities"] });
-    const bot = user(6, "Bot", { kind: "service", teams: ["facilities"] });
-    expect(workersFor([bob, viewer, admin, gone, bot, ada], ["facilities"]).map((u) => u.display_name)).toEqual([
-      "Ada",
-      "Cleo",
-    ]);
-  });
-});
-
 describe("actors", () => {
-  it("recognises the user, also through a token", () => {
-    expect(isActor("ada@example.com", "ada@example.com")).toBe(true);
-    expect(isActor("ada@example.com (token 7)", "ada@example.com")).toBe(true);
-    expect(isActor("adam@example.com", "ada@example.com")).toBe(false);
-  });
-
   it("names people by display name", () => {
     expect(actorName("ada@example.com", [ada])).toBe("Ada");
     expect(actorName("ada@example.com (token 7)", [ada])).toBe("Ada (API token)");
@@ -145,5 +129,33 @@ describe("describeEvent", () => {
     expect(describeEvent(ev("sla", null, { metric: "resolution", threshold: "breach" }, "sla"), ctx)).toBe(
       "SLA breached: resolution missed its target",
     );
+  });
+});
+
+describe("core edit", () => {
+  const base = { key: "IT-1", version: 1, title: "T", status: "open", priority: "P2", assignee_id: null, team: null, tags: ["a"] } as unknown as Ticket;
+
+  it("rebases tags as my additions and removals over theirs", () => {
+    expect(rebaseTags(["a", "b"], ["a", "c"], ["a", "b", "x"])).toEqual(["a", "x", "c"]);
+    const edit = editCore(null, base, { tags: ["a", "mine"] });
+    const fresh = { ...base, version: 2, tags: ["a", "theirs"] };
+    expect(rebaseCore(edit, fresh)).toEqual({ base: fresh, draft: { tags: ["a", "theirs", "mine"] } });
+  });
+
+  it("after a save drops what was sent unchanged and keeps what was typed since", () => {
+    const edit = editCore(null, base, { title: "T2", priority: "P1" });
+    const sent = edit.draft;
+    const typedOn = editCore(edit, base, { title: "T23" });
+    const saved = { ...base, version: 2, title: "T2", priority: "P1" } as Ticket;
+    expect(afterCoreSaved(edit, sent, 1, saved)).toBeNull();
+    expect(afterCoreSaved(typedOn, sent, 1, saved)).toEqual({ base: saved, draft: { title: "T23" } });
+    // Saved against another version (a Claim): the draft keeps its own base.
+    expect(afterCoreSaved(typedOn, {}, 5, saved)?.base).toBe(base);
+  });
+
+  it("drops draft members, and the edit with the last", () => {
+    const edit = editCore(null, base, { title: "x", team: "it" });
+    expect(dropDraftKeys(edit, ["title"])?.draft).toEqual({ team: "it" });
+    expect(dropDraftKeys(edit, ["title", "team"])).toBeNull();
   });
 });

@@ -2,6 +2,8 @@
 // save sends, who may work a ticket, and how an audit entry reads.
 import type { Schemas, Ticket } from "../../api/client";
 import type { User, Workflow } from "../../api/queries";
+import { isActor } from "../../lib/people";
+import { statusLabel } from "../../lib/workflow";
 
 type AuditEvent = Schemas["EventOut"];
 
@@ -17,12 +19,6 @@ export function allowedStatuses(workflow: Workflow, current: string): string[] {
   const ordered = workflow.states.map((s) => s.name).filter((n) => targets.has(n));
   // A status the workflow no longer declares still shows as current.
   return ordered.includes(current) ? ordered : [current, ...ordered];
-}
-
-/** What people see for a state: its label, else its name with spaces. */
-export function statusLabel(workflow: Workflow | undefined, name: string): string {
-  const state = workflow?.states.find((s) => s.name === name);
-  return state?.label || name.replace(/_/g, " ");
 }
 
 /** The targets a refused move lists ("...; allowed from `new`: open, pending"). */
@@ -61,19 +57,64 @@ export function coreUpdate(ticket: Ticket, draft: CoreDraft): Schemas["TicketUpd
 }
 
 /**
- * The people who can work a ticket of a type: active staff (agents and admins, not
- * viewers or service accounts) who are admins or in one of the teams handling it.
+ * A draft of core properties with the ticket it started from. Saves send If-Match of the
+ * base's version, so a change someone else made meanwhile (even only a tag added) is
+ * refused rather than overwritten.
  */
-export function workersFor(users: User[], typeTeams: string[]): User[] {
-  return users
-    .filter((u) => u.active && u.kind === "person" && u.role !== "viewer")
-    .filter((u) => u.role === "admin" || typeTeams.length === 0 || u.teams.some((t) => typeTeams.includes(t)))
-    .sort((a, b) => a.display_name.localeCompare(b.display_name));
+export interface CoreEdit {
+  base: Ticket;
+  draft: CoreDraft;
 }
 
-/** Whether an audit/live actor ("ada@x", "ada@x (token 3)") is this user. */
-export function isActor(actor: string, email: string): boolean {
-  return actor === email || actor.startsWith(`${email} (token `);
+function withoutUndefined(draft: CoreDraft): CoreDraft {
+  return Object.fromEntries(Object.entries(draft).filter(([, v]) => v !== undefined)) as CoreDraft;
+}
+
+/** The edit with `patch` applied; a new one starts from the ticket as it is now. */
+export function editCore(edit: CoreEdit | null, ticket: Ticket, patch: CoreDraft): CoreEdit {
+  return { base: edit?.base ?? ticket, draft: { ...(edit?.draft ?? {}), ...patch } };
+}
+
+/** The edit without some draft members; none left when the draft is empty. */
+export function dropDraftKeys(edit: CoreEdit | null, names: (keyof CoreDraft)[]): CoreEdit | null {
+  if (!edit) return null;
+  const draft = { ...edit.draft };
+  for (const n of names) delete draft[n];
+  return Object.keys(withoutUndefined(draft)).length > 0 ? { ...edit, draft } : null;
+}
+
+/** My tag additions and removals (from `base` to `mine`) applied to `fresh`. */
+export function rebaseTags(base: string[], mine: string[], fresh: string[]): string[] {
+  const added = mine.filter((t) => !base.includes(t));
+  const removed = new Set(base.filter((t) => !mine.includes(t)));
+  const out = fresh.filter((t) => !removed.has(t));
+  for (const t of added) if (!out.includes(t)) out.push(t);
+  return out;
+}
+
+/** The edit moved onto newer data: the draft's values stay, tags as additions/removals. */
+export function rebaseCore(edit: CoreEdit, fresh: Ticket): CoreEdit {
+  const draft = { ...edit.draft };
+  if (draft.tags !== undefined) draft.tags = rebaseTags(edit.base.tags, draft.tags, fresh.tags);
+  return { base: fresh, draft };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return Array.isArray(a) && Array.isArray(b) ? sameTags(a, b) : a === b;
+}
+
+/**
+ * The edit once a save succeeded: `sent` is the draft as it was sent, against
+ * `sentVersion`, and `saved` the ticket the server returned. Members still as sent are
+ * done; what was typed meanwhile stays. When nobody else wrote in between (the save was
+ * against the base), the rest moves onto the saved ticket.
+ */
+export function afterCoreSaved(edit: CoreEdit | null, sent: CoreDraft, sentVersion: number, saved: Ticket): CoreEdit | null {
+  if (!edit) return null;
+  const done = (Object.keys(sent) as (keyof CoreDraft)[]).filter((k) => sameValue(edit.draft[k], sent[k]));
+  const rest = dropDraftKeys(edit, done);
+  if (!rest) return null;
+  return rest.base.version === sentVersion ? rebaseCore(rest, saved) : rest;
 }
 
 /** An actor as a person's name: the user's display name when known. */

@@ -61,7 +61,8 @@ async function downloadCsv(query: string, fileName: string) {
   document.body.appendChild(link);
   link.click();
   link.remove();
-  URL.revokeObjectURL(url);
+  // The download starts after this task; revoking the URL at once can cancel it.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function StatsCells({ s }: { s: MetricStats }) {
