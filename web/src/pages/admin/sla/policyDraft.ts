@@ -4,6 +4,7 @@
 import type { Schemas } from "../../../api/client";
 import { minutesToText, parseMinutes } from "../../../lib/durations";
 import type { FieldErrors } from "../../../lib/fieldErrors";
+import { PRIORITIES } from "../../../lib/filters";
 
 export type PolicySpec = Schemas["PolicySpec"];
 export type Priority = Schemas["Priority"];
@@ -11,7 +12,7 @@ export type Metric = Schemas["Metric"];
 export type Threshold = Schemas["Threshold"];
 export type Recipient = Schemas["Recipient"];
 
-export const PRIORITIES: Priority[] = ["P0", "P1", "P2", "P3"];
+export { PRIORITIES } from "../../../lib/filters";
 export const METRICS: Metric[] = ["first_response", "next_response", "resolution"];
 export const THRESHOLDS: { value: Threshold; label: string }[] = [
   { value: "warning", label: "Warning" },
