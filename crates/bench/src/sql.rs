@@ -126,6 +126,7 @@ fn ext_values(id: i64, ty: &CompiledType, fields: &Map<String, Value>) -> Vec<Si
     for f in &ty.fields {
         v.push(
             docket_store::column_sql_value(f.kind, fields.get(&f.name).unwrap_or(&Value::Null))
+                .expect("generated payloads are valid")
                 .into(),
         );
     }

@@ -6,8 +6,13 @@ use serde_json::Value;
 
 use crate::fields::ColumnKind;
 
-/// Convert one stored (non-null) value, in its JSON form, to another column kind.
+/// Convert one stored (non-null) value, in its JSON form, to another column kind. The
+/// result is one the new column stores exactly (`stored::encode`), or there is none.
 pub fn convert(value: &Value, from: ColumnKind, to: ColumnKind) -> Option<Value> {
+    convert_value(value, from, to).filter(|v| crate::stored::encode(to, v).is_ok())
+}
+
+fn convert_value(value: &Value, from: ColumnKind, to: ColumnKind) -> Option<Value> {
     use ColumnKind::*;
     if value.is_null() {
         return Some(Value::Null);

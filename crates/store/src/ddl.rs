@@ -110,7 +110,10 @@ pub fn render(backend: DbBackend, slug: &str, step: &Step) -> String {
             column,
             kind,
             value,
-        } => inline(backend, &backfill(slug, column, *kind, value)),
+        } => match backfill(slug, column, *kind, value) {
+            Ok(stmt) => inline(backend, &stmt),
+            Err(e) => format!("-- cannot backfill {column}: {e}"),
+        },
         Step::ConvertCopy {
             from,
             to,
@@ -125,17 +128,18 @@ pub fn render(backend: DbBackend, slug: &str, step: &Step) -> String {
 }
 
 /// Fill a column's empty values. Applying binds the value; `render` shows it inline.
+/// The value is a default, which the type's checks made sure stores exactly.
 pub fn backfill(
     slug: &str,
     column: &str,
     kind: ColumnKind,
     value: &serde_json::Value,
-) -> UpdateStatement {
-    Query::update()
+) -> crate::Result<UpdateStatement> {
+    Ok(Query::update()
         .table(Alias::new(ext_table(slug)))
-        .value(Alias::new(column), ext::to_sql_value(kind, value))
+        .value(Alias::new(column), ext::to_sql_value(kind, value)?)
         .and_where(Expr::col(Alias::new(column)).is_null())
-        .to_owned()
+        .to_owned())
 }
 
 /// A statement with its values written inline (escaped by sea-query), for display and

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use docket_core::fields::{ColumnKind, FieldSpec};
+use docket_core::stored::{self, Stored};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, Value as SqlValue};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use serde_json::{Map, Value};
@@ -12,27 +13,36 @@ use serde_json::{Map, Value};
 use crate::ddl::ext_table;
 use crate::{Result, StoreError};
 
-/// A field value (already validated) as the SQL value of its column.
-pub fn to_sql_value(kind: ColumnKind, v: &Value) -> SqlValue {
-    match kind {
-        ColumnKind::Text => SqlValue::String(v.as_str().map(str::to_string)),
-        ColumnKind::Integer => SqlValue::BigInt(v.as_i64()),
-        ColumnKind::Number => SqlValue::Double(v.as_f64()),
-        ColumnKind::Boolean => SqlValue::Bool(v.as_bool()),
-        ColumnKind::Timestamp => SqlValue::ChronoDateTimeUtc(
-            v.as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .map(|t| t.with_timezone(&Utc)),
-        ),
-        ColumnKind::Date => SqlValue::ChronoDate(
-            v.as_str()
-                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
-        ),
-        ColumnKind::Json => SqlValue::Json(if v.is_null() {
-            None
-        } else {
-            Some(Box::new(v.clone()))
-        }),
+/// A field value as the SQL value of its column. The value was validated, which
+/// includes `stored::encode`; one that still does not encode is refused, not stored as
+/// something else.
+pub fn to_sql_value(kind: ColumnKind, v: &Value) -> Result<SqlValue> {
+    let stored = stored::encode(kind, v).map_err(|e| {
+        StoreError::Internal(format!(
+            "a validated {} value does not store: {e}",
+            kind.as_str()
+        ))
+    })?;
+    Ok(sql_value(kind, stored))
+}
+
+/// The SQL value of a stored value; `Null` is the column kind's typed NULL.
+pub fn sql_value(kind: ColumnKind, stored: Stored) -> SqlValue {
+    match (kind, stored) {
+        (_, Stored::Text(s)) => SqlValue::String(Some(s)),
+        (_, Stored::Integer(i)) => SqlValue::BigInt(Some(i)),
+        (_, Stored::Number(f)) => SqlValue::Double(Some(f)),
+        (_, Stored::Boolean(b)) => SqlValue::Bool(Some(b)),
+        (_, Stored::Timestamp(t)) => SqlValue::ChronoDateTimeUtc(Some(t)),
+        (_, Stored::Date(d)) => SqlValue::ChronoDate(Some(d)),
+        (_, Stored::Json(v)) => SqlValue::Json(Some(Box::new(v))),
+        (ColumnKind::Text, Stored::Null) => SqlValue::String(None),
+        (ColumnKind::Integer, Stored::Null) => SqlValue::BigInt(None),
+        (ColumnKind::Number, Stored::Null) => SqlValue::Double(None),
+        (ColumnKind::Boolean, Stored::Null) => SqlValue::Bool(None),
+        (ColumnKind::Timestamp, Stored::Null) => SqlValue::ChronoDateTimeUtc(None),
+        (ColumnKind::Date, Stored::Null) => SqlValue::ChronoDate(None),
+        (ColumnKind::Json, Stored::Null) => SqlValue::Json(None),
     }
 }
 
@@ -44,32 +54,29 @@ pub fn from_row(
     kind: ColumnKind,
 ) -> Result<Value> {
     let v = match kind {
-        ColumnKind::Text => row
-            .try_get::<Option<String>>("", column)?
-            .map(Value::String),
-        ColumnKind::Integer => row.try_get::<Option<i64>>("", column)?.map(Value::from),
-        ColumnKind::Number => row
-            .try_get::<Option<f64>>("", column)?
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number),
-        ColumnKind::Boolean => row.try_get::<Option<bool>>("", column)?.map(Value::Bool),
+        ColumnKind::Text => row.try_get::<Option<String>>("", column)?.map(Stored::Text),
+        ColumnKind::Integer => row.try_get::<Option<i64>>("", column)?.map(Stored::Integer),
+        ColumnKind::Number => row.try_get::<Option<f64>>("", column)?.map(Stored::Number),
+        ColumnKind::Boolean => row
+            .try_get::<Option<bool>>("", column)?
+            .map(Stored::Boolean),
         ColumnKind::Timestamp => row
             .try_get::<Option<DateTime<Utc>>>("", column)?
-            .map(|t| Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))),
+            .map(Stored::Timestamp),
         ColumnKind::Date => row
             .try_get::<Option<NaiveDate>>("", column)?
-            .map(|d| Value::String(d.format("%Y-%m-%d").to_string())),
+            .map(Stored::Date),
         ColumnKind::Json if backend == DbBackend::Postgres => {
-            row.try_get::<Option<Value>>("", column)?
+            row.try_get::<Option<Value>>("", column)?.map(Stored::Json)
         }
         ColumnKind::Json => match row.try_get::<Option<String>>("", column)? {
-            Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+            Some(text) => Some(Stored::Json(serde_json::from_str(&text).map_err(|e| {
                 StoreError::Internal(format!("stored JSON in {column} does not parse: {e}"))
-            })?),
+            })?)),
             None => None,
         },
     };
-    Ok(v.unwrap_or(Value::Null))
+    Ok(stored::decode(v.unwrap_or(Stored::Null)))
 }
 
 pub async fn insert_row<C: ConnectionTrait>(
@@ -86,7 +93,7 @@ pub async fn insert_row<C: ConnectionTrait>(
     for f in fields {
         if let Some(v) = values.get(&f.name).filter(|v| !v.is_null()) {
             columns.push(Alias::new(f.name.clone()));
-            row.push(Expr::val(to_sql_value(f.kind, v)).into());
+            row.push(Expr::val(to_sql_value(f.kind, v)?).into());
         }
     }
     stmt.columns(columns);
@@ -109,7 +116,7 @@ pub async fn update_row<C: ConnectionTrait>(
     let mut any = false;
     for f in fields {
         if let Some(v) = changes.get(&f.name) {
-            stmt.value(Alias::new(f.name.clone()), to_sql_value(f.kind, v));
+            stmt.value(Alias::new(f.name.clone()), to_sql_value(f.kind, v)?);
             any = true;
         }
     }
@@ -217,7 +224,7 @@ pub async fn convert_copy<C: ConnectionTrait>(
         })?;
         let update = Query::update()
             .table(table.clone())
-            .value(Alias::new(to), to_sql_value(to_kind, &converted))
+            .value(Alias::new(to), to_sql_value(to_kind, &converted)?)
             .and_where(Expr::col(Alias::new("ticket_id")).eq(id))
             .to_owned();
         conn.execute(&update).await?;

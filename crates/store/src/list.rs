@@ -8,7 +8,8 @@ use docket_core::fields::ColumnKind;
 use docket_core::ticket::{Priority, SourceChannel, StatusCategory};
 use docket_core::typedef::FieldError;
 use sea_orm::sea_query::{
-    Alias, Cond, Expr, ExprTrait, NullOrdering, Order, Query, SimpleExpr, Value as SqlValue,
+    Alias, Cond, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order, Query, SimpleExpr,
+    Value as SqlValue,
 };
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 use serde_json::Value;
@@ -222,7 +223,10 @@ fn parse_value(
 ) -> std::result::Result<SqlValue, FieldError> {
     let bad = |what: &str| err(param, format!("`{raw}` is not {what}"));
     Ok(match kind {
-        ColumnKind::Text => SqlValue::String(Some(raw.to_string())),
+        ColumnKind::Text => {
+            docket_core::stored::check_text(raw).map_err(|e| err(param, e))?;
+            SqlValue::String(Some(raw.to_string()))
+        }
         ColumnKind::Integer => {
             SqlValue::BigInt(Some(raw.trim().parse().map_err(|_| bad("an integer"))?))
         }
@@ -361,15 +365,15 @@ impl Store {
             let [needle] = f.values.as_slice() else {
                 return Err(err(&f.param, ".contains takes one value"));
             };
+            docket_core::stored::check_text(needle).map_err(|e| err(&f.param, e))?;
+            // `!` escapes LIKE's wildcards: unlike a backslash, it means the same in
+            // every backend's string literals.
             let escaped = needle
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
+                .replace('!', "!!")
+                .replace('%', "!%")
+                .replace('_', "!_");
             let pattern = format!("%{}%", escaped.to_lowercase());
-            return Ok(Expr::cust_with_exprs(
-                "LOWER($1) LIKE $2 ESCAPE '\\'",
-                [col.expr, Expr::val(pattern).into()],
-            ));
+            return Ok(Func::lower(col.expr).like(LikeExpr::new(pattern).escape('!')));
         }
         if matches!(
             f.op,
@@ -691,12 +695,11 @@ fn decode_cursor(
     values
         .iter()
         .zip(keys)
-        .map(|(v, (c, _, _))| {
-            if v.is_null() {
-                return Ok(ext::to_sql_value(c.kind, &Value::Null));
-            }
-            let sql = ext::to_sql_value(c.kind, v);
-            if is_null(&sql) { Err(bad()) } else { Ok(sql) }
-        })
+        .map(
+            |(v, (c, _, _))| match docket_core::stored::encode(c.kind, v) {
+                Ok(stored) => Ok(ext::sql_value(c.kind, stored)),
+                Err(_) => Err(bad()),
+            },
+        )
         .collect()
 }

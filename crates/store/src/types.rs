@@ -348,7 +348,7 @@ impl Store {
                     value,
                 } => {
                     // Bound, so the value is stored exactly as a ticket write stores it.
-                    txn.execute(&ddl::backfill(&plan.slug, column, *kind, value))
+                    txn.execute(&ddl::backfill(&plan.slug, column, *kind, value)?)
                         .await?;
                 }
                 _ => {

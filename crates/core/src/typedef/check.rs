@@ -618,6 +618,12 @@ fn check_defaults(schema: &Value, r: &mut Report) {
                 &format!("/schema/properties/{}/default", field.name),
                 format!("the default does not fit the field: {e}"),
             );
+        } else if let Err(e) = crate::stored::encode(field.kind, default) {
+            // Defaults fill new tickets and backfill old rows: they must store exactly.
+            r.at(
+                &format!("/schema/properties/{}/default", field.name),
+                format!("the default cannot be stored: {e}"),
+            );
         }
     }
 }

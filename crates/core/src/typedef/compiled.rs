@@ -67,8 +67,11 @@ impl CompiledType {
 
     /// Validate a ticket's extension fields; every error is returned, with pointers
     /// below `prefix` (the place of the fields object in the request body).
+    /// A value the schema accepts but no column can hold exactly (see `stored`) is an
+    /// error too, so what is accepted is what is stored.
     pub fn validate(&self, fields: &Value, prefix: &str) -> Vec<FieldError> {
-        self.validator
+        let mut errors: Vec<FieldError> = self
+            .validator
             .iter_errors(fields)
             .map(|e| {
                 let path = e.instance_path().as_str().to_string();
@@ -78,7 +81,20 @@ impl CompiledType {
                     message,
                 }
             })
-            .collect()
+            .collect();
+        for f in &self.fields {
+            let Some(value) = fields.get(&f.name) else {
+                continue;
+            };
+            let pointer = format!("{prefix}/{}", f.name);
+            if errors.iter().any(|e| e.pointer.starts_with(&pointer)) {
+                continue;
+            }
+            if let Err(message) = crate::stored::encode(f.kind, value) {
+                errors.push(FieldError { pointer, message });
+            }
+        }
+        errors
     }
 
     /// The payload with defaults filled in for absent fields (new tickets).
