@@ -52,3 +52,66 @@ api_test!(contains_filters_match_substrings, |app| async move {
             .is_empty()
     );
 });
+
+api_test!(nul_characters_are_refused_not_500, |app| async move {
+    // Anonymous sign-in with a NUL in the email or password.
+    for body in [
+        r#"{"email": "a\u0000@example.com", "password": "x"}"#,
+        r#"{"email": "admin@example.com", "password": "pass\u0000word"}"#,
+    ] {
+        let r = app
+            .anonymous
+            .post(app.url("/auth/login"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let p = problem(r, 422).await;
+        assert!(
+            pointers(&p)[0] == "/email" || pointers(&p)[0] == "/password",
+            "{p}"
+        );
+    }
+    // Every string of a create: core fields, tags, requester, extension fields, names.
+    let r = app
+        .client
+        .post(app.url("/tickets"))
+        .header("content-type", "application/json")
+        .body(r#"{"type": "it_support", "title": "t\u0000", "body": "\u0000", "tags": ["a\u0000"],
+            "requester": {"email": "x\u0000@example.com", "name": "N\u0000"},
+            "fields": {"category": "network", "device": "laptop", "error_message": "e\u0000", "k\u0000": 1}}"#)
+        .send()
+        .await
+        .unwrap();
+    let p = problem(r, 422).await;
+    let mut ps = pointers(&p);
+    ps.sort();
+    assert_eq!(
+        ps,
+        [
+            "/body",
+            "/fields/error_message",
+            "/fields/k\u{0}",
+            "/requester/email",
+            "/requester/name",
+            "/tags/0",
+            "/title"
+        ],
+        "{p}"
+    );
+    // An escaped backslash before `u0000` is not a NUL.
+    let t = app.create(json!({"type": "it_support", "title": "path C:\\u0000", "fields": {"category": "network", "device": "laptop"}})).await;
+    assert_eq!(t["title"], "path C:\\u0000");
+    // In the address: a key, a filter, a search.
+    for path in [
+        "/tickets/IT-%001",
+        "/tickets?q=a%00b",
+        "/tickets?type=it_support&f.error_message=%00",
+        "/tickets?title.contains=%00",
+    ] {
+        problem(app.get(path).await, 400).await;
+    }
+    let none: Value = app.get("/tickets?q=nothing").await.json().await.unwrap();
+    assert!(none["items"].as_array().unwrap().is_empty());
+});

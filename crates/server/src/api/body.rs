@@ -16,7 +16,10 @@ impl<S: Send + Sync> FromRequest<S> for Body {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Bytes::from_request(req, state).await {
-            Ok(b) => Ok(Body(b)),
+            Ok(b) => {
+                reject_nul(&b)?;
+                Ok(Body(b))
+            }
             Err(rejection) => {
                 let status = rejection.status();
                 let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -30,6 +33,63 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                 Err(ApiError::new(status, "Unreadable body", detail))
             }
         }
+    }
+}
+
+/// PostgreSQL cannot store the NUL character in text or JSON, and no field of Docket has
+/// a use for it: a body that carries one is refused before anything reads it, naming
+/// each place it is in (JSON), so it never becomes a database error.
+fn reject_nul(bytes: &[u8]) -> Result<(), ApiError> {
+    let escaped = bytes.windows(6).any(|w| w == b"\\u0000");
+    if !escaped && !bytes.contains(&0) {
+        return Ok(());
+    }
+    let mut errors = Vec::new();
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        nul_pointers(&value, String::new(), &mut errors);
+        if errors.is_empty() {
+            // The text was an escaped backslash followed by `u0000`, not a NUL.
+            return Ok(());
+        }
+    }
+    if errors.is_empty() {
+        errors.push(String::new());
+    }
+    let message = "text cannot contain the NUL character (\\u0000)";
+    Err(ApiError::Invalid {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        detail: message.into(),
+        errors: errors
+            .into_iter()
+            .take(20)
+            .map(|pointer| docket_core::typedef::FieldError {
+                pointer,
+                message: message.into(),
+            })
+            .collect(),
+    })
+}
+
+/// The JSON pointers of every string (member names included) that holds a NUL.
+fn nul_pointers(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    let escape = |k: &str| k.replace('~', "~0").replace('/', "~1");
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => out.push(at),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                nul_pointers(item, format!("{at}/{i}"), out);
+            }
+        }
+        serde_json::Value::Object(members) => {
+            for (k, item) in members {
+                let here = format!("{at}/{}", escape(k));
+                if k.contains('\0') {
+                    out.push(here.clone());
+                }
+                nul_pointers(item, here, out);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -199,6 +199,24 @@ pub fn openapi_json() -> String {
     text
 }
 
+/// A NUL in a path or query (`%00`) would reach the database as text PostgreSQL cannot
+/// hold; no key, filter or search has a use for it.
+async fn refuse_nul_in_uri(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    let raw = [uri.path(), uri.query().unwrap_or("")];
+    if raw.iter().any(|part| part.contains("%00")) {
+        return crate::error::ApiError::bad_request(
+            "the address contains a NUL character (%00), which no path or parameter accepts",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
 pub fn app(state: AppState) -> Router {
     let (routes, doc) = api();
     let doc = Arc::new(doc);
@@ -206,6 +224,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", routes.merge(meta::docs_router(doc)))
         .route("/healthz", axum::routing::get(meta::healthz))
         .fallback(crate::web::serve_ui)
+        .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
