@@ -806,10 +806,8 @@ impl CreateContext {
         };
         for attempt in 1..=3 {
             match self.store.create_ticket(new.clone()).await {
-                Ok((key, _)) => {
-                    self.store.get_ticket(&key, true).await?;
-                    return Ok(());
-                }
+                // The created ticket comes back from inside the transaction.
+                Ok(_) => return Ok(()),
                 Err(e) if attempt < 3 && !matches!(e, StoreError::Invalid(_)) => {
                     self.failures.record(e.to_string())
                 }

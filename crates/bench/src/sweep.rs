@@ -477,6 +477,7 @@ pub async fn measure_sweep(
             ..Default::default()
         })
         .await?;
+    let key = key.key;
     let ticket = store.get_ticket(&key, false).await?;
     let mut template = Template {
         id: ticket.id,

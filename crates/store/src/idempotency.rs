@@ -1,7 +1,7 @@
 //! Idempotency keys for creates: a retried request with the same key and body gets the
 //! original result instead of a second ticket.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
@@ -63,6 +63,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
     conn: &C,
     k: &IdempotencyKey,
     response: &StoredResponse,
+    at: DateTime<Utc>,
 ) -> Result<bool> {
     let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
         scope: Set(k.scope.clone()),
@@ -70,7 +71,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
         request_hash: Set(k.request_hash.clone()),
         status: Set(response.status as i32),
         response: Set(response.resource.clone()),
-        created_at: Set(Utc::now()),
+        created_at: Set(at),
     })
     .on_conflict(
         OnConflict::columns([idempotency_key::Column::Scope, idempotency_key::Column::Key])

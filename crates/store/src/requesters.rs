@@ -1,11 +1,14 @@
 //! Requesters: the people who open tickets, known by one or more identities (an email
 //! address, a Discord user id, ...). Requesters are not users of Docket.
 
-use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
-use crate::entities::{requester, requester_identity};
+use crate::entities::{requester, requester_identity, ticket};
 use crate::{Result, StoreError};
 
 /// How a request names its requester: an existing id, or identities to find or create.
@@ -36,15 +39,37 @@ impl RequesterRef {
     }
 }
 
+/// Who names a requester: what they may see decides which record they reach.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Naming<'a> {
+    /// Admins, intake and integrations, who see every requester.
+    Everyone,
+    /// A caller who sees the tickets of these types only. A requester is visible to them
+    /// through those tickets; a new record they cause is made in `scope`.
+    Within { types: &'a [String], scope: &'a str },
+}
+
+/// The scope of records made by callers who see everything.
+const SHARED_SCOPE: &str = "";
+
 /// Resolve a requester reference inside a transaction: by id, else by the first identity
 /// already known, else create a requester with all the identities given. New identities
 /// of a known requester are added to it. Two requests that create the same new requester
 /// at once (PostgreSQL runs them concurrently) end with one requester: the loser of the
 /// race on an identity drops the requester it made and uses the winner's.
+///
+/// A caller who sees only some types never reaches a requester they cannot see: an id
+/// of one is "no requester", and an identity of one leads to a record of the caller's
+/// own scope (made when missing), so nothing of the other record is revealed or changed.
 /// Returns the requester's id and whether their organisation changed (SLA policies select
 /// on it, so their other open tickets need their clocks recomputed).
-pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<(i64, bool)> {
-    let id = resolve_id(conn, r).await?;
+pub(crate) async fn resolve<C: ConnectionTrait>(
+    conn: &C,
+    r: &RequesterRef,
+    naming: Naming<'_>,
+    at: DateTime<Utc>,
+) -> Result<(i64, bool)> {
+    let id = resolve_id(conn, r, naming, at).await?;
     let Some(org) = r
         .organization
         .as_deref()
@@ -57,7 +82,10 @@ pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> R
         .one(conn)
         .await?
         .and_then(|m| m.organization);
-    if let Some(known) = known.filter(|k| k != org) {
+    if known.as_deref() == Some(org) {
+        return Ok((id, false));
+    }
+    if let Some(known) = &known {
         if !r.may_replace_organization {
             return Err(StoreError::invalid(
                 "/requester/organization",
@@ -65,14 +93,19 @@ pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> R
             ));
         }
     }
+    if let Naming::Within { types, .. } = naming {
+        // Policies select on the organisation: setting it would move tickets this
+        // caller cannot see between policies.
+        if has_tickets_outside(conn, id, types).await? {
+            return Err(StoreError::invalid(
+                "/requester/organization",
+                "the requester has tickets your teams do not handle; only an admin can set their organisation",
+            ));
+        }
+    }
     let changed = requester::Entity::update_many()
         .col_expr(requester::Column::Organization, Expr::value(org))
         .filter(requester::Column::Id.eq(id))
-        .filter(
-            requester::Column::Organization
-                .is_null()
-                .or(requester::Column::Organization.ne(org)),
-        )
         .exec(conn)
         .await?
         .rows_affected
@@ -80,15 +113,30 @@ pub(crate) async fn resolve<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> R
     Ok((id, changed))
 }
 
-async fn resolve_id<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<i64> {
+async fn resolve_id<C: ConnectionTrait>(
+    conn: &C,
+    r: &RequesterRef,
+    naming: Naming<'_>,
+    at: DateTime<Utc>,
+) -> Result<i64> {
     if let Some(id) = r.id {
-        return requester::Entity::find_by_id(id)
+        let found = requester::Entity::find_by_id(id)
             .one(conn)
             .await?
-            .map(|m| m.id)
-            .ok_or_else(|| {
-                StoreError::invalid("/requester/id", format!("no requester with id {id}"))
-            });
+            .map(|m| m.id);
+        let reachable = match (found, naming) {
+            (Some(id), Naming::Within { types, .. }) => visible(conn, id, types).await?,
+            (found, _) => found.is_some(),
+        };
+        // An invisible requester answers like a missing one, so ids cannot be probed.
+        return if reachable {
+            Ok(id)
+        } else {
+            Err(StoreError::invalid(
+                "/requester/id",
+                format!("no requester with id {id}"),
+            ))
+        };
     }
     let identities = r.identities();
     if identities.is_empty() {
@@ -97,10 +145,24 @@ async fn resolve_id<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<i6
             "name the requester by id, email or discord_id",
         ));
     }
+    for (pointer, value) in [
+        ("/requester/email", &r.email),
+        ("/requester/discord_id", &r.discord_id),
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(StoreError::invalid(pointer, "must not be empty"));
+        }
+    }
     for _attempt in 0..2 {
-        let (id, created) = match find(conn, &identities).await? {
-            Some(id) => (id, false),
-            None => (create(conn, r, &identities).await?, true),
+        let (id, scope, created) = match choose(conn, &identities, naming).await? {
+            Some((id, scope)) => (id, scope, false),
+            None => {
+                let scope = match naming {
+                    Naming::Everyone => SHARED_SCOPE.to_string(),
+                    Naming::Within { scope, .. } => scope.to_string(),
+                };
+                (create(conn, r, &identities, at).await?, scope, true)
+            }
         };
         let mut lost_race = false;
         for (kind, value) in &identities {
@@ -108,13 +170,15 @@ async fn resolve_id<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<i6
                 requester_id: Set(id),
                 kind: Set(kind.to_string()),
                 value: Set(value.clone()),
-                created_at: Set(Utc::now()),
+                scope: Set(scope.clone()),
+                created_at: Set(at),
                 ..Default::default()
             })
             .on_conflict(
                 OnConflict::columns([
                     requester_identity::Column::Kind,
                     requester_identity::Column::Value,
+                    requester_identity::Column::Scope,
                 ])
                 .do_nothing()
                 .to_owned(),
@@ -132,34 +196,94 @@ async fn resolve_id<C: ConnectionTrait>(conn: &C, r: &RequesterRef) -> Result<i6
         // Another request registered this identity first: ours is a duplicate.
         requester::Entity::delete_by_id(id).exec(conn).await?;
     }
-    find(conn, &identities).await?.ok_or_else(|| {
-        StoreError::Internal("a requester identity vanished while resolving it".into())
-    })
+    choose(conn, &identities, naming)
+        .await?
+        .map(|(id, _)| id)
+        .ok_or_else(|| {
+            StoreError::Internal("a requester identity vanished while resolving it".into())
+        })
 }
 
-async fn find<C: ConnectionTrait>(
+/// The record the identities lead this caller to, with its scope: for everyone, the
+/// shared record (else the oldest); within a scope, the first record the caller can see,
+/// else the one of their scope.
+async fn choose<C: ConnectionTrait>(
     conn: &C,
     identities: &[(&'static str, String)],
-) -> Result<Option<i64>> {
+    naming: Naming<'_>,
+) -> Result<Option<(i64, String)>> {
+    let mut candidates: Vec<(i64, String)> = Vec::new();
     for (kind, value) in identities {
-        if let Some(i) = requester_identity::Entity::find()
+        for i in requester_identity::Entity::find()
             .filter(requester_identity::Column::Kind.eq(*kind))
             .filter(requester_identity::Column::Value.eq(value.as_str()))
-            .one(conn)
+            .order_by_asc(requester_identity::Column::RequesterId)
+            .all(conn)
             .await?
         {
-            return Ok(Some(i.requester_id));
+            if !candidates.iter().any(|(id, _)| *id == i.requester_id) {
+                candidates.push((i.requester_id, i.scope));
+            }
         }
     }
-    Ok(None)
+    match naming {
+        Naming::Everyone => Ok(candidates
+            .iter()
+            .find(|(_, scope)| scope == SHARED_SCOPE)
+            .or(candidates.first())
+            .cloned()),
+        Naming::Within { types, scope } => {
+            for (id, s) in &candidates {
+                if visible(conn, *id, types).await? {
+                    return Ok(Some((*id, s.clone())));
+                }
+            }
+            Ok(candidates.into_iter().find(|(_, s)| s == scope))
+        }
+    }
+}
+
+/// Whether the requester has a ticket of one of these types (how a caller sees them).
+async fn visible<C: ConnectionTrait>(
+    conn: &C,
+    requester_id: i64,
+    types: &[String],
+) -> Result<bool> {
+    Ok(ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::Id)
+        .filter(ticket::Column::RequesterId.eq(requester_id))
+        .filter(ticket::Column::TypeSlug.is_in(types.iter().map(String::as_str)))
+        .filter(ticket::Column::DeletedAt.is_null())
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// Whether the requester has a ticket of a type outside these.
+async fn has_tickets_outside<C: ConnectionTrait>(
+    conn: &C,
+    requester_id: i64,
+    types: &[String],
+) -> Result<bool> {
+    Ok(ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::Id)
+        .filter(ticket::Column::RequesterId.eq(requester_id))
+        .filter(ticket::Column::TypeSlug.is_not_in(types.iter().map(String::as_str)))
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 async fn create<C: ConnectionTrait>(
     conn: &C,
     r: &RequesterRef,
     identities: &[(&'static str, String)],
+    now: DateTime<Utc>,
 ) -> Result<i64> {
-    let now = Utc::now();
     let email = identities
         .iter()
         .find(|(k, _)| *k == "email")

@@ -47,4 +47,5 @@ pub async fn create(store: &Store, slug: &str, title: &str, f: Value) -> String 
         .await
         .unwrap_or_else(|e| panic!("create: {e:?}"))
         .0
+        .key
 }

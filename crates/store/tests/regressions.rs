@@ -150,7 +150,7 @@ both_backends!(idempotency_concurrent, |db| async move {
     for h in handles {
         match h.await.unwrap() {
             Ok((k, _)) => {
-                keys.insert(k);
+                keys.insert(k.key);
             }
             Err(e) => errs.push(e.to_string()),
         }

@@ -45,6 +45,7 @@ async fn create_p0(store: &Store) -> String {
         .await
         .unwrap()
         .0
+        .key
 }
 
 /// The first-response job row: (run_at, lease_owner, lease_until).
@@ -370,6 +371,7 @@ both_backends!(each_next_response_cycle_escalates_once, |db| async move {
         })
         .await
         .unwrap();
+    let key = key.key;
     let at = |m: i64| t0() + Duration::minutes(m);
     let minute = |m: i64| s.clock().freeze(at(m));
     minute(1);
@@ -457,6 +459,7 @@ both_backends!(
             })
             .await
             .unwrap();
+        let key = key.key;
         let at = |m: i64| t0() + Duration::minutes(m);
         let minute = |m: i64| s.clock().freeze(at(m));
         minute(1);
@@ -513,6 +516,7 @@ both_backends!(
             ..Default::default()
         };
         let (first, _) = s.create_ticket(open(None)).await.unwrap();
+        let first = first.key;
         assert_eq!(
             s.ticket_sla(&first).await.unwrap().policy.as_deref(),
             Some("default")
@@ -566,6 +570,7 @@ both_backends!(
             })
             .await
             .unwrap();
+        let key = key.key;
         public_reply(s, &key, false).await;
         let close = docket_store::TicketPatch {
             status: Some("closed".into()),
@@ -592,6 +597,7 @@ both_backends!(
             })
             .await
             .unwrap();
+        let open = open.key;
         s.set_deleted(&open, true, "test").await.unwrap();
         let t = s.get_ticket(&open, true).await.unwrap();
         assert_eq!((t.first_response_due_at, t.resolution_due_at), (None, None));
@@ -635,6 +641,7 @@ both_backends!(
             other => panic!("{other:?}"),
         }
         let (key, _) = s.create_ticket(open("Globex", true)).await.unwrap();
+        let key = key.key;
         let t = s.get_ticket(&key, false).await.unwrap();
         assert_eq!(t.requester.unwrap().organization.as_deref(), Some("Globex"));
     }
@@ -666,6 +673,7 @@ both_backends!(
             })
             .await
             .unwrap();
+        let key = key.key;
         // A policy change recomputes at once and leaves no job behind.
         let actor = docket_store::identity::Actor::new("test", None);
         let mut spec = PolicySpec::default_policy();

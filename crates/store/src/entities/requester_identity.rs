@@ -8,6 +8,8 @@ pub struct Model {
     pub requester_id: i64,
     pub kind: String,
     pub value: String,
+    /// The visibility scope of the requester record (see the requester_scopes migration).
+    pub scope: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -684,15 +684,9 @@ impl Store {
         let txn = self.begin_write().await?;
         let t = team_row(&txn, slug).await?;
         // tickets.team_id has no foreign key (SQLite cannot add one to an existing
-        // table): the team's tickets lose their team here.
-        crate::entities::ticket::Entity::update_many()
-            .col_expr(
-                crate::entities::ticket::Column::TeamId,
-                sea_orm::sea_query::Expr::value(Option::<i64>::None),
-            )
-            .filter(crate::entities::ticket::Column::TeamId.eq(t.id))
-            .exec(&txn)
-            .await?;
+        // table): the team's tickets lose their team here, each as a change of its own
+        // (event, version, live update).
+        crate::tickets::write::clear_team(&txn, t.id, slug, &actor.name, self.clock.now()).await?;
         team::Entity::delete_by_id(t.id).exec(&txn).await?;
         audit(
             &txn,

@@ -12,7 +12,7 @@ use docket_core::sla::calendar::Calendar;
 use docket_core::sla::clock::{ClockEvent, ClockEventKind, Evaluation, Phase, Replay};
 use docket_core::sla::policy::{Metric, PolicySpec, Threshold, TicketFacts};
 use docket_core::ticket::{Priority, StatusCategory};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Alias, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -354,19 +354,18 @@ pub(crate) async fn forget<C: ConnectionTrait>(
         )
         .await?;
     }
-    let mut stmt = Query::update();
-    stmt.table(Alias::new("tickets"))
-        .and_where(Expr::col(Alias::new("id")).eq(ticket_id));
-    for column in [
-        "first_response_due_at",
-        "next_response_due_at",
-        "resolution_due_at",
-        "sla_due_at",
-    ] {
-        stmt.value(Alias::new(column), Option::<DateTime<Utc>>::None);
-    }
-    conn.execute(&stmt).await?;
-    Ok(())
+    crate::tickets::write::store_sla_cache(
+        conn,
+        ticket_id,
+        None,
+        [
+            ("first_response_due_at", None),
+            ("next_response_due_at", None),
+            ("resolution_due_at", None),
+            ("sla_due_at", None),
+        ],
+    )
+    .await
 }
 
 /// Write each clock's evaluation, the ticket's due times and policy, and the escalation
@@ -396,22 +395,19 @@ async fn store_clocks<C: ConnectionTrait>(
         Metric::NextResponse => "next_response_due_at",
         Metric::Resolution => "resolution_due_at",
     };
-    let mut stmt = Query::update();
-    stmt.table(Alias::new("tickets"))
-        .value(
-            Alias::new("sla_policy_id"),
-            governing.policy.as_ref().map(|(id, _)| *id),
-        )
-        .and_where(Expr::col(Alias::new("id")).eq(ticket_id));
-    for metric in Metric::ALL {
-        stmt.value(
-            Alias::new(column(metric)),
-            due.get(&metric).copied().flatten(),
-        );
-    }
-    let earliest = due.values().flatten().min().copied();
-    stmt.value(Alias::new("sla_due_at"), earliest);
-    conn.execute(&stmt).await?;
+    let due_at = |m: Metric| due.get(&m).copied().flatten();
+    crate::tickets::write::store_sla_cache(
+        conn,
+        ticket_id,
+        Some(governing.policy.as_ref().map(|(id, _)| *id)),
+        [
+            (column(Metric::FirstResponse), due_at(Metric::FirstResponse)),
+            (column(Metric::NextResponse), due_at(Metric::NextResponse)),
+            (column(Metric::Resolution), due_at(Metric::Resolution)),
+            ("sla_due_at", due.values().flatten().min().copied()),
+        ],
+    )
+    .await?;
     for metric in Metric::ALL {
         schedule(conn, subject, governing, history, metric, now).await?;
     }

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use docket_core::sla::policy::{Action, Metric, PolicySpec, Recipient, Threshold, raise};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Alias, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
     Statement,
@@ -18,6 +18,7 @@ use serde_json::json;
 use super::clocks::{self, Governing, Subject, Trigger};
 use crate::entities::{team, team_member, user};
 use crate::jobs::{self, ClaimedJob};
+use crate::tickets::write::Change;
 use crate::{Result, Store};
 
 /// What one sweep did.
@@ -155,7 +156,6 @@ impl Store {
         let history = clocks::load_history(&txn, ticket_id).await?;
         let governing = Governing::for_subject(&txn, &subject).await?;
         let mut fired_now = 0;
-        let mut changed = false;
         // Every cycle, not only the latest: a next-response cycle that breached and was
         // answered before a sweep came still fires its breach.
         for (cycle, replay) in clocks::cycles(&history, metric) {
@@ -185,42 +185,26 @@ impl Store {
                     continue;
                 }
                 fired_now += 1;
-                crate::tickets::record_event(
-                    &txn,
-                    ticket_id,
-                    "sla",
+                let mut change = Change::new(ticket_id, "sla", now);
+                change.event(
                     "sla",
                     None,
-                    Some(&json!({
+                    Some(json!({
                         "metric": metric.as_str(), "threshold": threshold.as_str(),
                         "cycle": cycle, "reached_at": at, "superseded": superseded,
                     })),
-                    now,
-                )
-                .await?;
+                );
+                change.commit(&txn).await?;
                 if superseded {
                     continue;
                 }
                 for action in policy.actions_for(threshold, metric) {
-                    changed |= self
-                        .act(
-                            &txn, &subject, policy, metric, cycle, threshold, at, action, now,
-                        )
-                        .await?;
+                    self.act(
+                        &txn, &subject, policy, metric, cycle, threshold, at, action, now,
+                    )
+                    .await?;
                 }
             }
-        }
-        if changed {
-            let stmt = Query::update()
-                .table(Alias::new("tickets"))
-                .value(
-                    Alias::new("row_version"),
-                    Expr::col(Alias::new("row_version")).add(1),
-                )
-                .value(Alias::new("updated_at"), now)
-                .and_where(Expr::col(Alias::new("id")).eq(ticket_id))
-                .to_owned();
-            txn.execute(&stmt).await?;
         }
         // Recompute (a raised priority moves due times) and schedule the next threshold.
         clocks::sync(&txn, ticket_id, Trigger::Recompute, now).await?;
@@ -229,7 +213,8 @@ impl Store {
         Ok(fired_now)
     }
 
-    /// Run one escalation action; true when it changed the ticket.
+    /// Run one escalation action. Each change of the ticket is committed at once, so the
+    /// next action (a notification) reads who has the ticket now.
     #[allow(clippy::too_many_arguments)]
     async fn act(
         &self,
@@ -242,15 +227,8 @@ impl Store {
         reached_at: DateTime<Utc>,
         action: &Action,
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<()> {
         let row = &subject.row;
-        let set = |column: &str, value: sea_orm::Value| {
-            Query::update()
-                .table(Alias::new("tickets"))
-                .value(Alias::new(column), value)
-                .and_where(Expr::col(Alias::new("id")).eq(row.id))
-                .to_owned()
-        };
         match action {
             Action::Notify { .. } => {
                 // Read again: an earlier action of this firing may have reassigned the
@@ -281,28 +259,24 @@ impl Store {
                     now,
                 )
                 .await?;
-                Ok(false)
+                Ok(())
             }
             Action::Reassign { user_id, team } => {
-                let mut changed = false;
                 if let Some(uid) = user_id {
                     let active = user::Entity::find_by_id(*uid)
                         .one(txn)
                         .await?
                         .is_some_and(|u| u.active);
                     if active && row.assignee_id != Some(*uid) {
-                        txn.execute(&set("assignee_id", Some(*uid).into())).await?;
-                        crate::tickets::record_event(
-                            txn,
-                            row.id,
-                            "sla",
+                        let mut change = Change::new(row.id, "sla", now);
+                        change.field(
                             "assignee_id",
-                            Some(&json!(row.assignee_id)),
-                            Some(&json!(uid)),
-                            now,
-                        )
-                        .await?;
-                        changed = true;
+                            "assignee_id",
+                            row.assignee_id,
+                            Some(*uid),
+                            Some(*uid),
+                        );
+                        change.commit(txn).await?;
                     } else if !active {
                         tracing::warn!(ticket = %row.key, user = uid, "SLA reassignment to a missing or inactive user skipped");
                     }
@@ -320,18 +294,10 @@ impl Store {
                                 }
                                 None => None,
                             };
-                            txn.execute(&set("team_id", Some(t.id).into())).await?;
-                            crate::tickets::record_event(
-                                txn,
-                                row.id,
-                                "sla",
-                                "team",
-                                Some(&json!(old)),
-                                Some(&json!(slug)),
-                                now,
-                            )
-                            .await?;
-                            changed = true;
+                            let mut change = Change::new(row.id, "sla", now);
+                            change.event("team", Some(json!(old)), Some(json!(slug)));
+                            change.set("team_id", Some(t.id));
+                            change.commit(txn).await?;
                         }
                         Some(_) => {}
                         None => {
@@ -339,7 +305,7 @@ impl Store {
                         }
                     }
                 }
-                Ok(changed)
+                Ok(())
             }
             Action::RaisePriority => {
                 // Read again: an earlier action of this firing may have raised it already.
@@ -351,20 +317,18 @@ impl Store {
                 let old = docket_core::ticket::Priority::parse(&current).unwrap_or_default();
                 let new = raise(old);
                 if new == old {
-                    return Ok(false);
+                    return Ok(());
                 }
-                txn.execute(&set("priority", new.as_str().into())).await?;
-                crate::tickets::record_event(
-                    txn,
-                    row.id,
-                    "sla",
+                let mut change = Change::new(row.id, "sla", now);
+                change.field(
                     "priority",
-                    Some(&json!(old.as_str())),
-                    Some(&json!(new.as_str())),
-                    now,
-                )
-                .await?;
-                Ok(true)
+                    "priority",
+                    old.as_str(),
+                    new.as_str(),
+                    new.as_str(),
+                );
+                change.commit(txn).await?;
+                Ok(())
             }
         }
     }
