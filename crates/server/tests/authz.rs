@@ -1,6 +1,9 @@
 //! The authorization matrix: every operation in the OpenAPI document, called as each kind
 //! of caller, against one table of expectations. An operation without a row fails the
-//! test, so no endpoint can ship without a rule.
+//! test, so no endpoint can ship without a rule. A second table covers the objects a
+//! ticket leads to (its requester by id and by email, a deleted ticket's trail), where
+//! isolation is about what an allowed call reveals; tests/isolation.rs tells each
+//! object's story in full.
 
 mod common;
 
@@ -393,6 +396,102 @@ async fn create_ticket(app: &TestApp) -> String {
         .to_string()
 }
 
+/// The objects reached through the inside ticket, as each signed-in caller. Each row
+/// checks the status and that no refused or outside caller sees the requester's name.
+async fn run_object_matrix(app: &TestApp, callers: &[Caller]) {
+    use Who::*;
+    let t = app
+        .create(json!({"type": "it_support", "title": "object", "fields": {"category": "hardware"},
+            "requester": {"email": "hidden@example.com", "name": "Hidden Name", "discord_id": "42"}}))
+        .await;
+    let requester_id = t["requester"]["id"].as_i64().unwrap();
+    let deleted = create_ticket(app).await;
+    let r = app
+        .client
+        .delete(app.url(&format!("/tickets/{deleted}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    // Facilities' type for the outside agent, IT's for everyone else.
+    let ticket_naming = |who: Who, requester: Value| match who {
+        AgentOutside => {
+            json!({"type": "equipment_maintenance", "title": "o", "requester": requester,
+            "fields": {"asset_tag": "EQ-000001", "equipment_type": "hvac", "location": "Hall", "operational_status": "down"}})
+        }
+        _ => {
+            json!({"type": "it_support", "title": "o", "requester": requester, "fields": {"category": "hardware"}})
+        }
+    };
+    type Row = (&'static str, fn(Who) -> u16);
+    let rows: [Row; 3] = [
+        ("POST /tickets naming the requester's id", |who| match who {
+            Viewer | ReadToken => 403,
+            AgentOutside => 422,
+            _ => 201,
+        }),
+        (
+            "POST /tickets naming the requester's email and a Discord id",
+            |who| match who {
+                Viewer | ReadToken => 403,
+                _ => 201,
+            },
+        ),
+        ("GET a deleted ticket's events", |who| match who {
+            Viewer | ReadToken | AgentOutside => 404,
+            _ => 200,
+        }),
+    ];
+    let mut wrong = Vec::new();
+    for (i, (name, expect)) in rows.iter().enumerate() {
+        for caller in callers.iter().filter(|c| c.who != Anonymous) {
+            let r = match i {
+                0 => caller
+                    .request(app, Method::POST, "/tickets")
+                    .json(&ticket_naming(caller.who, json!({"id": requester_id}))),
+                1 => caller.request(app, Method::POST, "/tickets").json(&ticket_naming(
+                    caller.who,
+                    json!({"email": "hidden@example.com", "discord_id": format!("{:?}-{}", caller.who, unique())}),
+                )),
+                _ => caller.request(app, Method::GET, &format!("/tickets/{deleted}/events")),
+            };
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap();
+            if status != expect(caller.who) {
+                wrong.push(format!(
+                    "{name} as {:?}: got {status}, expected {}",
+                    caller.who,
+                    expect(caller.who)
+                ));
+            }
+            if caller.who == AgentOutside && body.contains("Hidden Name") {
+                wrong.push(format!(
+                    "{name} as {:?} revealed the requester: {body}",
+                    caller.who
+                ));
+            }
+        }
+    }
+    // Nothing an outside caller did changed the requester's record.
+    let now: Value = app
+        .get(&format!("/tickets/{}", t["key"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    if now["requester"].to_string().contains("AgentOutside") {
+        wrong.push(format!(
+            "the outside agent's Discord id reached the requester: {now}"
+        ));
+    }
+    assert!(
+        wrong.is_empty(),
+        "object matrix violations:\n{}",
+        wrong.join("\n")
+    );
+}
+
 async fn run_matrix(app: TestApp) {
     let store = &app.db.store;
     // it_support is handled by the team `it`.
@@ -498,6 +597,7 @@ async fn run_matrix(app: TestApp) {
         rules.len(),
         "the table has rules for operations that no longer exist"
     );
+    run_object_matrix(&app, &callers).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
