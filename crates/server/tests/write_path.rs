@@ -115,3 +115,24 @@ api_test!(nul_characters_are_refused_not_500, |app| async move {
     let none: Value = app.get("/tickets?q=nothing").await.json().await.unwrap();
     assert!(none["items"].as_array().unwrap().is_empty());
 });
+
+api_test!(
+    type_definitions_sent_as_json_have_the_file_size_limit,
+    |app| async move {
+        // Within the body limit, beyond the 256 KiB a type file may have.
+        let description = "x".repeat(300 * 1024);
+        let def = json!({"slug": "huge", "name": "Huge", "key_prefix": "HUGE",
+        "schema": {"type": "object", "properties": {"note": {"type": "string", "description": description}}}});
+        for path in ["/types/plan", "/types/apply"] {
+            let p = problem(app.post(path, &json!({"definition": def})).await, 422).await;
+            assert!(
+                p["type_errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("at most"),
+                "{p}"
+            );
+        }
+        problem(app.get("/types/huge").await, 404).await;
+    }
+);

@@ -233,8 +233,16 @@ pub fn to_csv(rows: &[ReportRow], group_by: GroupBy) -> String {
     out
 }
 
-/// Quoted when it holds a comma, a quote or a line break; quotes doubled.
+/// Quoted when it holds a comma, a quote or a line break; quotes doubled. A cell that a
+/// spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return: a team or assignee name someone chose) gets a leading `'`, so it
+/// opens as the text it is.
 fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
     if s.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -374,6 +382,21 @@ mod tests {
             Some("assignee")
         );
         assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+        for formula in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "=HYPERLINK(\"x\",\"y\")",
+        ] {
+            let cell = csv_field(formula);
+            assert!(
+                cell.starts_with("'") || cell.starts_with("\"'"),
+                "{formula}: {cell}"
+            );
+        }
+        assert_eq!(csv_field("it"), "it");
         assert_eq!(seconds_cell(0.125), "0.125");
         assert_eq!(seconds_cell(150.0), "150");
         assert_eq!(seconds_cell(1500.0), "1500");

@@ -67,7 +67,22 @@ impl TypeDefinition {
     }
 
     /// Check a definition that arrived as JSON (the API), with pointers instead of lines.
+    /// A definition that arrives as a JSON value (the API) is held to the size a type
+    /// file may have, measured as compact JSON.
     pub fn check_value(value: Value) -> Result<TypeDefinition, TypeFileErrors> {
+        let size = serde_json::to_string(&value).map_or(usize::MAX, |t| t.len());
+        if size > check::MAX_TYPE_FILE_BYTES {
+            return Err(TypeFileErrors(vec![TypeFileError {
+                file: None,
+                line: 1,
+                column: 1,
+                pointer: String::new(),
+                message: format!(
+                    "the definition is {size} bytes as JSON; type definitions may be at most {} bytes",
+                    check::MAX_TYPE_FILE_BYTES
+                ),
+            }]));
+        }
         check::check_value(value, &source::SourceMap::default(), None)
     }
 
