@@ -7,7 +7,7 @@ mod m20261121_000001_core;
 mod m20261121_000002_identity;
 mod m20261121_000003_sla;
 mod m20261122_000004_workspace;
-mod m20261204_000005_requester_scopes;
+mod m20261204_000005_write_path;
 
 pub struct Migrator;
 
@@ -19,7 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_identity::Migration),
             Box::new(m20261121_000003_sla::Migration),
             Box::new(m20261122_000004_workspace::Migration),
-            Box::new(m20261204_000005_requester_scopes::Migration),
+            Box::new(m20261204_000005_write_path::Migration),
         ]
     }
 }

@@ -3,7 +3,6 @@
 
 pub mod access;
 pub mod convert;
-pub mod dto;
 pub mod evolution;
 pub mod fields;
 pub mod sla;

@@ -2,7 +2,7 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use docket_core::dto::{Problem, TypePlan};
+use docket_api::{Problem, TypePlan};
 use docket_core::typedef::{FieldError, TypeFileErrors};
 use docket_store::StoreError;
 

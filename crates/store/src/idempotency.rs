@@ -21,7 +21,6 @@ pub struct IdempotencyKey {
 /// What the first request with this key produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResponse {
-    pub status: u16,
     /// The resource it created (a ticket key).
     pub resource: String,
 }
@@ -45,7 +44,6 @@ pub(crate) async fn check<C: ConnectionTrait>(
         None => Ok(IdempotencyOutcome::Fresh),
         Some(row) if row.request_hash == k.request_hash => {
             Ok(IdempotencyOutcome::Replay(StoredResponse {
-                status: row.status as u16,
                 resource: row.response,
             }))
         }
@@ -69,7 +67,6 @@ pub(crate) async fn record<C: ConnectionTrait>(
         scope: Set(k.scope.clone()),
         key: Set(k.key.clone()),
         request_hash: Set(k.request_hash.clone()),
-        status: Set(response.status as i32),
         response: Set(response.resource.clone()),
         created_at: Set(at),
     })

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use docket_api::*;
 use docket_core::access::{Need, Via};
-use docket_core::dto::*;
 use docket_store::identity::{LoginOutcome, NewUser, UserPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 

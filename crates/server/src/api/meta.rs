@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use docket_core::dto::{Health, Problem};
+use docket_api::{Health, Problem};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AppState;

@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use docket_api::*;
 use docket_core::access::Need;
-use docket_core::dto::*;
 use docket_store::identity::Team;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use docket_core::dto::*;
+use docket_api::*;
 use docket_core::ticket::SourceChannel;
 use docket_store::{
     CoreField, Filter, FilterOp, ListQuery, NewComment, NewTicket, RequesterRef, SortKey, Ticket,

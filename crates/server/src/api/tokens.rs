@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
+use docket_api::*;
 use docket_core::access::{Need, Principal, Via};
-use docket_core::dto::*;
 use docket_store::identity::ApiToken;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use docket_core::dto::*;
+use docket_api::*;
 use docket_core::evolution::Plan;
 use docket_core::typedef::{META_SCHEMA, Syntax, TypeDefinition};
 use docket_store::{RegisteredType, TypeOrigin, TypeSource};

@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use docket_api::*;
 use docket_core::access::{Need, Principal};
-use docket_core::dto::*;
 use docket_core::typedef::FieldError;
 use docket_store::views::{SavedView, ViewPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};

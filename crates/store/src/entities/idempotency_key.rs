@@ -8,7 +8,6 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
     pub request_hash: String,
-    pub status: i32,
     pub response: String,
     pub created_at: DateTimeUtc,
 }

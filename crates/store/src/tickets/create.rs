@@ -189,7 +189,6 @@ impl Store {
         }
         if let Some(k) = &new.idempotency {
             let response = StoredResponse {
-                status: 201,
                 resource: key.clone(),
             };
             if !idempotency::record(&txn, k, &response, at).await? {

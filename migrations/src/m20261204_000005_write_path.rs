@@ -1,3 +1,6 @@
+//! The write path's changes: requester records per visibility scope, and idempotency
+//! records without an HTTP status (the store knows no HTTP).
+//!
 //! Requester records per visibility scope. A requester is visible to an agent through
 //! the tickets the agent may see; when an agent names an identity (an email, a Discord
 //! id) that belongs to a requester only another team can see, the ticket gets a record
@@ -17,6 +20,12 @@ enum RequesterIdentities {
     Kind,
     Value,
     Scope,
+}
+
+#[derive(DeriveIden)]
+enum IdempotencyKeys {
+    Table,
+    Status,
 }
 
 #[async_trait::async_trait]
@@ -45,6 +54,14 @@ impl MigrationTrait for Migration {
                 .col(RequesterIdentities::Value)
                 .col(RequesterIdentities::Scope)
                 .unique()
+                .to_owned(),
+        )
+        .await?;
+        // A replay is always of a create; the server knows its status.
+        m.alter_table(
+            Table::alter()
+                .table(IdempotencyKeys::Table)
+                .drop_column(IdempotencyKeys::Status)
                 .to_owned(),
         )
         .await?;

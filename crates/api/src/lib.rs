@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::evolution::{Change, ColumnState, Safety};
-use crate::fields::FieldSpec;
-use crate::ticket::{CommentKind, Priority, SourceChannel};
-use crate::typedef::{FieldError, TypeDefinition, TypeFileError};
+use docket_core::evolution::{Change, ColumnState, Safety};
+use docket_core::fields::FieldSpec;
+use docket_core::ticket::{CommentKind, Priority, SourceChannel};
+use docket_core::typedef::{FieldError, TypeDefinition, TypeFileError};
 
 /// An RFC 9457 problem document. Validation problems list every failing field.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -378,7 +378,7 @@ pub struct Health {
 
 // ---- identity and access ----
 
-pub use crate::access::{Role, Scope, UserKind};
+pub use docket_core::access::{Role, Scope, UserKind};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserOut {
@@ -597,7 +597,7 @@ pub struct AuditPage {
 pub struct CalendarOut {
     pub name: String,
     /// What `PUT` takes.
-    pub spec: crate::sla::spec::CalendarSpec,
+    pub spec: docket_core::sla::spec::CalendarSpec,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -617,7 +617,7 @@ pub struct CalendarImport {
 pub struct PolicyOut {
     pub name: String,
     /// What `PUT` takes.
-    pub spec: crate::sla::policy::PolicySpec,
+    pub spec: docket_core::sla::policy::PolicySpec,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -625,10 +625,10 @@ pub struct PolicyOut {
 /// One SLA clock of a ticket, evaluated at the time of the request.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ClockOut {
-    pub metric: crate::sla::policy::Metric,
+    pub metric: docket_core::sla::policy::Metric,
     /// Next response starts a new cycle with each unanswered requester reply.
     pub cycle: i32,
-    pub phase: crate::sla::clock::Phase,
+    pub phase: docket_core::sla::clock::Phase,
     pub started_at: DateTime<Utc>,
     #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
@@ -649,9 +649,9 @@ pub struct ClockOut {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ClockEventOut {
-    pub metric: crate::sla::policy::Metric,
+    pub metric: docket_core::sla::policy::Metric,
     pub cycle: i32,
-    pub kind: crate::sla::clock::ClockEventKind,
+    pub kind: docket_core::sla::clock::ClockEventKind,
     pub at: DateTime<Utc>,
     /// What caused it: `status pending`, `staff reply`, `requester reply`...
     pub reason: String,
@@ -659,9 +659,9 @@ pub struct ClockEventOut {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EscalationOut {
-    pub metric: crate::sla::policy::Metric,
+    pub metric: docket_core::sla::policy::Metric,
     pub cycle: i32,
-    pub threshold: crate::sla::policy::Threshold,
+    pub threshold: docket_core::sla::policy::Threshold,
     pub reached_at: DateTime<Utc>,
     pub fired_at: DateTime<Utc>,
     /// A warning found together with its breach: recorded, not acted on.
@@ -687,9 +687,9 @@ pub struct TicketSlaOut {
 pub struct SlaReportOut {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
-    pub group_by: crate::sla::report::GroupBy,
-    pub rows: Vec<crate::sla::report::ReportRow>,
-    pub total: crate::sla::report::ReportRow,
+    pub group_by: docket_core::sla::report::GroupBy,
+    pub rows: Vec<docket_core::sla::report::ReportRow>,
+    pub total: docket_core::sla::report::ReportRow,
 }
 
 /// A notification from the outbox (SLA warnings, breaches...).
