@@ -1,6 +1,6 @@
 //! The password check and the login throttle in front of it.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -13,43 +13,108 @@ use crate::entities::{login_attempt, user};
 use crate::tickets::now;
 use crate::{Result, Store, StoreError};
 
-/// The login throttle's window and limits.
-pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+/// Failures count for this long (or, for an address and account, until it signs in).
+pub const THROTTLE_WINDOW: Duration = Duration::hours(1);
+/// Failures of one account from one address before each further try waits.
+pub const FREE_FAILURES_PER_PAIR: u64 = 5;
+/// Failures from one address, over all accounts, before each further try waits.
+pub const FREE_FAILURES_PER_ADDRESS: u64 = 20;
+/// The first wait; each later failure doubles it, up to `BACKOFF_MAX`.
+pub const BACKOFF_FIRST: Duration = Duration::seconds(5);
+pub const BACKOFF_MAX: Duration = Duration::minutes(15);
 
-async fn failures<C: ConnectionTrait>(conn: &C, account: &str, ip: &str) -> Result<(u64, u64)> {
-    let since = now() - THROTTLE_WINDOW;
-    let last_success = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Account.eq(account))
+/// Recent failures of one kind: how many, and the latest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    pub count: u64,
+    pub last: Option<DateTime<Utc>>,
+}
+
+impl Failures {
+    /// How long after the latest failure the next try must wait, given `free` failures
+    /// that cost nothing.
+    fn backoff(&self, free: u64) -> Duration {
+        if self.count < free {
+            return Duration::zero();
+        }
+        let doublings = std::cmp::min(self.count - free, 20) as u32;
+        std::cmp::min(BACKOFF_FIRST * 2i32.pow(doublings), BACKOFF_MAX)
+    }
+
+    /// The wait left at `at` (zero when a try may go ahead).
+    fn wait_at(&self, free: u64, at: DateTime<Utc>) -> Duration {
+        match self.last {
+            Some(last) => std::cmp::max(last + self.backoff(free) - at, Duration::zero()),
+            None => Duration::zero(),
+        }
+    }
+}
+
+async fn count_failures<C: ConnectionTrait>(
+    conn: &C,
+    query: sea_orm::Select<login_attempt::Entity>,
+) -> Result<Failures> {
+    let query = query.filter(login_attempt::Column::Success.eq(false));
+    let last = query
+        .clone()
+        .order_by_desc(login_attempt::Column::Id)
+        .one(conn)
+        .await?
+        .map(|a| a.created_at);
+    Ok(Failures {
+        count: query.count(conn).await?,
+        last,
+    })
+}
+
+/// Recent failures of `account` from `ip` (since that pair last signed in), and from
+/// `ip` for any account. Nothing counts other addresses' failures against an account, so
+/// a stranger's guesses never lock its owner out.
+async fn failures<C: ConnectionTrait>(
+    conn: &C,
+    account: &str,
+    ip: &str,
+    at: DateTime<Utc>,
+) -> Result<(Failures, Failures)> {
+    let since = at - THROTTLE_WINDOW;
+    let from_ip = login_attempt::Entity::find().filter(login_attempt::Column::Ip.eq(ip));
+    let pair = from_ip
+        .clone()
+        .filter(login_attempt::Column::Account.eq(account));
+    let last_success = pair
+        .clone()
         .filter(login_attempt::Column::Success.eq(true))
         .order_by_desc(login_attempt::Column::Id)
         .one(conn)
         .await?
         .map(|a| a.created_at);
-    let account_since = last_success.map_or(since, |s| std::cmp::max(s, since));
-    let by_account = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Account.eq(account))
-        .filter(login_attempt::Column::Success.eq(false))
-        .filter(login_attempt::Column::CreatedAt.gt(account_since))
-        .count(conn)
-        .await?;
-    let by_ip = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Ip.eq(ip))
-        .filter(login_attempt::Column::Success.eq(false))
-        .filter(login_attempt::Column::CreatedAt.gt(since))
-        .count(conn)
-        .await?;
-    Ok((by_account, by_ip))
+    let pair_since = last_success.map_or(since, |s| std::cmp::max(s, since));
+    let by_pair = count_failures(
+        conn,
+        pair.filter(login_attempt::Column::CreatedAt.gt(pair_since)),
+    )
+    .await?;
+    let by_ip = count_failures(
+        conn,
+        from_ip.filter(login_attempt::Column::CreatedAt.gt(since)),
+    )
+    .await?;
+    Ok((by_pair, by_ip))
 }
 
 impl Store {
-    /// Failed logins in the throttle window for an account and for an address.
-    pub async fn recent_login_failures(&self, account: &str, ip: &str) -> Result<(u64, u64)> {
-        failures(&self.db, account, ip).await
+    /// Recent failed logins of an account from an address, and from the address.
+    pub async fn recent_login_failures(
+        &self,
+        account: &str,
+        ip: &str,
+    ) -> Result<(Failures, Failures)> {
+        failures(&self.db, account, ip, self.clock.now()).await
     }
 
-    /// Check a password, throttled. The attempt is claimed (recorded as a failure) in the
+    /// Check a password, throttled: after a few failures of the account from the
+    /// address (or many from the address), each try waits for a backoff that doubles
+    /// with every further failure. The attempt is claimed (recorded as a failure) in the
     /// same transaction that counts earlier failures, before the password is checked, so
     /// parallel guesses cannot all slip under the limit; a right password then turns the
     /// claim into a success. Unknown accounts take the same time as wrong passwords and
@@ -58,24 +123,31 @@ impl Store {
         let account = email.trim().to_lowercase();
         let txn = self.begin_write().await?;
         if self.backend() == sea_orm::DbBackend::Postgres {
-            // Serialize attempts on one account (SQLite has one writer anyway).
+            // Serialize attempts from one address: every count consulted is of that
+            // address's attempts (SQLite has one writer anyway).
             txn.execute_raw(sea_orm::Statement::from_sql_and_values(
                 sea_orm::DbBackend::Postgres,
                 "SELECT pg_advisory_xact_lock(hashtext($1))",
-                [format!("login:{account}").into()],
+                [format!("login:{ip}").into()],
             ))
             .await?;
         }
-        let (by_account, by_ip) = failures(&txn, &account, ip).await?;
-        if by_account >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_ADDRESS {
+        // The store's clock, so tests can move past a backoff without sleeping.
+        let at = self.clock.now();
+        let (by_pair, by_ip) = failures(&txn, &account, ip, at).await?;
+        let wait = std::cmp::max(
+            by_pair.wait_at(FREE_FAILURES_PER_PAIR, at),
+            by_ip.wait_at(FREE_FAILURES_PER_ADDRESS, at),
+        );
+        if wait > Duration::zero() {
             txn.rollback().await?;
-            return Ok(LoginOutcome::Throttled);
+            return Ok(LoginOutcome::Throttled { wait });
         }
         let attempt = login_attempt::Entity::insert(login_attempt::ActiveModel {
             account: Set(account.clone()),
             ip: Set(ip.to_string()),
             success: Set(false),
-            created_at: Set(now()),
+            created_at: Set(at),
             ..Default::default()
         })
         .exec(&txn)
@@ -129,5 +201,29 @@ impl Store {
             Some(id) => LoginOutcome::Ok(self.user(id).await?),
             None => LoginOutcome::Wrong,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_doubles_after_the_free_failures_and_is_capped() {
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let f = |count| Failures {
+            count,
+            last: Some(t0),
+        };
+        assert_eq!(f(4).wait_at(5, t0), Duration::zero());
+        assert_eq!(f(5).wait_at(5, t0), Duration::seconds(5));
+        assert_eq!(f(6).wait_at(5, t0), Duration::seconds(10));
+        assert_eq!(
+            f(7).wait_at(5, t0 + Duration::seconds(3)),
+            Duration::seconds(17)
+        );
+        assert_eq!(f(60).wait_at(5, t0), BACKOFF_MAX);
+        assert_eq!(f(5).wait_at(5, t0 + Duration::seconds(9)), Duration::zero());
+        assert_eq!(Failures::default().wait_at(0, t0), Duration::zero());
     }
 }

@@ -18,7 +18,10 @@ use serde_json::Value;
 
 pub(crate) use audit::audit;
 pub use crypto::{MIN_PASSWORD_LEN, MasterKey};
-pub use login::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, THROTTLE_WINDOW};
+pub use login::{
+    BACKOFF_FIRST, BACKOFF_MAX, FREE_FAILURES_PER_ADDRESS, FREE_FAILURES_PER_PAIR, Failures,
+    THROTTLE_WINDOW,
+};
 pub use secrets::SecretInfo;
 pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
 
@@ -113,8 +116,11 @@ pub enum LoginOutcome {
     Ok(User),
     /// Wrong password, unknown or inactive account: the caller cannot tell which.
     Wrong,
-    /// Too many recent failures for the account or the address.
-    Throttled,
+    /// Too many recent failures of the account from this address, or from the address:
+    /// try again after `wait`.
+    Throttled {
+        wait: Duration,
+    },
 }
 
 /// Who made a change, from where (for the audit log).
