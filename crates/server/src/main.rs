@@ -676,7 +676,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
             let addr = listener.local_addr()?;
-            tracing::info!(%addr, database = %config.database_url, "serving Docket at http://{addr}/ (API: http://{addr}/api/v1, reference: http://{addr}/api/v1/docs)");
+            tracing::info!(%addr, database = %docket_store::redacted_url(&config.database_url), "serving Docket at http://{addr}/ (API: http://{addr}/api/v1, reference: http://{addr}/api/v1/docs)");
             let master_key = load_master_key(&config)?;
             if store.active_admin_count().await? == 0 {
                 let token = store
