@@ -729,8 +729,10 @@ export interface paths {
          *     `TicketChange` and whose id is the newest audit-trail id in it. Only types the caller
          *     may read are included. A client that reconnects with `Last-Event-ID` is sent what it
          *     missed (up to 1,000 changes); when it missed more, or fell behind, it gets a `resync`
-         *     event and should refetch what it shows. Streams close after 15 minutes; clients
-         *     reconnect (EventSource does so by itself).
+         *     event and should refetch what it shows. Streams close after 15 minutes, and at once
+         *     when the caller's token is revoked, session ended or account deactivated; clients
+         *     reconnect (EventSource does so by itself). When the caller's teams change, the stream
+         *     narrows or widens to match.
          */
         get: operations["stream"];
         put?: never;
