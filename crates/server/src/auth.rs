@@ -131,17 +131,17 @@ impl FromRequestParts<AppState> for Caller {
             caller.bearer_token = Some(token);
             return Ok(caller);
         }
-        if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-            if let Some((principal, csrf)) = app.store.session_principal(&token).await? {
-                let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-                if !safe {
-                    let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-                    caller.csrf_failure = sent != Some(csrf.as_str());
-                }
-                caller.principal = Some(principal);
-                caller.session_token = Some(token);
-                caller.csrf_token = Some(csrf);
+        if let Some(token) = cookie(&parts.headers, SESSION_COOKIE)
+            && let Some((principal, csrf)) = app.store.session_principal(&token).await?
+        {
+            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            if !safe {
+                let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+                caller.csrf_failure = sent != Some(csrf.as_str());
             }
+            caller.principal = Some(principal);
+            caller.session_token = Some(token);
+            caller.csrf_token = Some(csrf);
         }
         Ok(caller)
     }
