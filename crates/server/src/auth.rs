@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use docket_core::access::{Need, Principal};
+use docket_store::Store;
 use docket_store::identity::Actor;
 
 use crate::api::AppState;
@@ -27,6 +28,8 @@ pub struct Caller {
     /// The session cookie's value, for logout.
     pub session_token: Option<String>,
     pub csrf_token: Option<String>,
+    /// The bearer token, so a long-lived response can check it again.
+    bearer_token: Option<String>,
 }
 
 impl Caller {
@@ -47,6 +50,18 @@ impl Caller {
         p.can(need)
             .map_err(|d| ApiError::new(StatusCode::FORBIDDEN, "Forbidden", d.0))?;
         Ok(p)
+    }
+
+    /// The caller as the store sees them now, from the same token or session: None once
+    /// the token is revoked or expired, the session ended, or the user deactivated.
+    pub async fn principal_now(&self, store: &Store) -> docket_store::Result<Option<Principal>> {
+        if let Some(token) = &self.bearer_token {
+            return store.token_principal(token).await;
+        }
+        match &self.session_token {
+            Some(token) => Ok(store.session_principal(token).await?.map(|(p, _)| p)),
+            None => Ok(None),
+        }
     }
 
     /// The caller as the audit log records them.
@@ -102,6 +117,7 @@ impl FromRequestParts<AppState> for Caller {
             ip,
             session_token: None,
             csrf_token: None,
+            bearer_token: None,
         };
         // A bearer token, when present, decides alone: a wrong one is never ignored.
         if let Some(token) = bearer(&parts.headers) {
@@ -112,19 +128,20 @@ impl FromRequestParts<AppState> for Caller {
             caller.principal = Some(principal.ok_or_else(|| {
                 ApiError::unauthenticated_because("the token is unknown, revoked or expired")
             })?);
+            caller.bearer_token = Some(token);
             return Ok(caller);
         }
-        if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-            if let Some((principal, csrf)) = app.store.session_principal(&token).await? {
-                let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-                if !safe {
-                    let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-                    caller.csrf_failure = sent != Some(csrf.as_str());
-                }
-                caller.principal = Some(principal);
-                caller.session_token = Some(token);
-                caller.csrf_token = Some(csrf);
+        if let Some(token) = cookie(&parts.headers, SESSION_COOKIE)
+            && let Some((principal, csrf)) = app.store.session_principal(&token).await?
+        {
+            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            if !safe {
+                let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+                caller.csrf_failure = sent != Some(csrf.as_str());
             }
+            caller.principal = Some(principal);
+            caller.session_token = Some(token);
+            caller.csrf_token = Some(csrf);
         }
         Ok(caller)
     }

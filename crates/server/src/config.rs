@@ -156,7 +156,7 @@ pub fn load_master_key(config: &Config) -> anyhow::Result<MasterKey> {
 pub fn write_key_file(path: &Path, key: &MasterKey, overwrite: bool) -> anyhow::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        docket_store::create_private_dir(dir)?;
     }
     if overwrite {
         match std::fs::remove_file(path) {

@@ -20,6 +20,11 @@ pub enum ApiError {
     },
     TypeFile(TypeFileErrors),
     PlanRefused(Box<TypePlan>),
+    /// 429; `retry_after` (seconds) goes out as the Retry-After header.
+    TooManyRequests {
+        detail: String,
+        retry_after: u64,
+    },
 }
 
 impl ApiError {
@@ -72,6 +77,10 @@ fn problem_type(status: StatusCode) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let (status, problem) = match self {
             ApiError::Status { status, title, detail } => (
                 status,
@@ -79,6 +88,18 @@ impl IntoResponse for ApiError {
                     kind: problem_type(status),
                     title: title.into(),
                     status: status.as_u16(),
+                    detail: Some(detail),
+                    errors: vec![],
+                    type_errors: vec![],
+                    plan: None,
+                },
+            ),
+            ApiError::TooManyRequests { detail, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                Problem {
+                    kind: problem_type(StatusCode::TOO_MANY_REQUESTS),
+                    title: "Too many attempts".into(),
+                    status: 429,
                     detail: Some(detail),
                     errors: vec![],
                     type_errors: vec![],
@@ -151,11 +172,10 @@ impl IntoResponse for ApiError {
                 header::HeaderValue::from_static("close"),
             );
         }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            // The login throttle's window.
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("900"));
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         }
         response
     }

@@ -79,6 +79,18 @@ impl EventReader {
         }
     }
 
+    /// Whether the server ends the stream within `wait` (keep-alive comments skipped).
+    async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return false,
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+            }
+        }
+    }
+
     /// The next event about `key`, skipping others.
     async fn next_for(&mut self, key: &str) -> Sse {
         loop {
@@ -226,4 +238,45 @@ api_test!(shutting_down_ends_open_streams, |app| async move {
 api_test!(the_stream_needs_a_caller, |app| async move {
     let r = app.anonymous.get(app.url("/stream")).send().await.unwrap();
     problem(r, 401).await;
+});
+
+api_test!(a_stream_follows_team_changes, |app| async move {
+    let store = &app.db.store;
+    let agent = create_user(store, "both@example.com", Role::Agent, &["it", "office"]).await;
+    let client = client_with_token(&token_for(store, agent, &[Scope::Read]).await);
+    let mut stream = EventReader::open(&client, &app, None).await;
+    let r = app
+        .client
+        .delete(app.url(&format!("/teams/it/members/{agent}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // No longer in IT: its new ticket stays away; the office one still comes.
+    let hidden = app.create(it_ticket("after leaving IT")).await;
+    let shown = app.create(office_ticket("still office")).await;
+    let first = stream
+        .next(Duration::from_secs(10))
+        .await
+        .expect("an event");
+    assert_eq!(first.data["key"], shown["key"], "{first:?}, not {hidden:?}");
+});
+
+api_test!(a_revoked_tokens_stream_ends, |app| async move {
+    let store = &app.db.store;
+    let agent = create_user(store, "gone@example.com", Role::Agent, &["it"]).await;
+    let token = token_for(store, agent, &[Scope::Read]).await;
+    let id = store.tokens(Some(agent)).await.unwrap()[0].id;
+    let mut stream = EventReader::open(&client_with_token(&token), &app, None).await;
+    let r = app
+        .client
+        .delete(app.url(&format!("/tokens/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        stream.ends_within(Duration::from_secs(10)).await,
+        "the stream outlives its token"
+    );
 });

@@ -20,6 +20,9 @@ async fn login_raw(app: &TestApp, email: &str, password: &str) -> reqwest::Respo
 
 // A. Parallel guesses against one account.
 api_test!(throttle_parallel, |app| async move {
+    // The throttle's backoff runs on the store's clock: frozen, a loaded machine cannot
+    // outwait it between two requests.
+    app.db.store.clock().freeze(chrono::Utc::now());
     create_user(&app.db.store, "bob@example.com", Role::Agent, &[]).await;
     let app = std::sync::Arc::new(app);
     let mut hs = Vec::new();
@@ -47,6 +50,9 @@ api_test!(throttle_parallel, |app| async move {
 
 // B. PATCH /auth/me checks the current password without the throttle.
 api_test!(me_password_oracle, |app| async move {
+    // The throttle's backoff runs on the store's clock: frozen, a loaded machine cannot
+    // outwait it between two requests.
+    app.db.store.clock().freeze(chrono::Utc::now());
     let id = create_user(&app.db.store, "eve@example.com", Role::Agent, &[]).await;
     let c = client_with_token(&token_for(&app.db.store, id, &[Scope::Write]).await);
     for i in 0..12 {

@@ -1,5 +1,7 @@
 //! Opening the database: SQLite (a file, WAL, foreign keys on) or PostgreSQL.
 
+use std::path::Path;
+
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,21 +41,15 @@ impl Store {
         let db = match Backend::of_url(url) {
             Some(Backend::Sqlite) => {
                 let options = SqliteConnectOptions::from_str(url)
-                    .map_err(|e| StoreError::Internal(format!("bad SQLite URL {url}: {e}")))?
+                    .map_err(|e| {
+                        StoreError::Internal(format!("bad SQLite URL {}: {e}", redacted_url(url)))
+                    })?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30));
-                if let Some(dir) = options
-                    .get_filename()
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        StoreError::Internal(format!("cannot create {}: {e}", dir.display()))
-                    })?;
-                }
+                create_private_file(options.get_filename())?;
                 // One connection. SQLite has one writer at a time anyway, and with several pooled
                 // connections we observed reads (on a connection that had been idle) that did
                 // not see another connection's just-committed type apply: a stale WAL
@@ -63,7 +59,9 @@ impl Store {
                     .max_connections(1)
                     .connect_with(options)
                     .await
-                    .map_err(|e| StoreError::Internal(format!("cannot open {url}: {e}")))?;
+                    .map_err(|e| {
+                        StoreError::Internal(format!("cannot open {}: {e}", redacted_url(url)))
+                    })?;
                 SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
             }
             Some(Backend::Postgres) => {
@@ -91,7 +89,8 @@ impl Store {
             }
             None => {
                 return Err(StoreError::Internal(format!(
-                    "unsupported database URL `{url}`: use sqlite://... or postgres://..."
+                    "unsupported database URL `{}`: use sqlite://... or postgres://...",
+                    redacted_url(url)
                 )));
             }
         };
@@ -107,5 +106,108 @@ impl Store {
         Migrator::up(&self.db, None).await?;
         self.refresh_types().await?;
         Ok(())
+    }
+}
+
+/// `url` fit to print or log: the password in its user part and any `password=` query
+/// parameter become `***`.
+pub fn redacted_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(end);
+            let authority = match authority.rsplit_once('@') {
+                Some((userinfo, host)) => match userinfo.split_once(':') {
+                    Some((user, _password)) => format!("{user}:***@{host}"),
+                    None => authority.to_string(),
+                },
+                None => authority.to_string(),
+            };
+            format!("{scheme}://{authority}{path}")
+        }
+        None => base.to_string(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.to_ascii_lowercase().ends_with("password") => {
+                    format!("{key}=***")
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+/// Create a directory (and its parents) readable by its owner only, unless it exists.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Create the SQLite file, and its folder, readable by their owner only before SQLite
+/// opens it: SQLite would create it with the process's umask (often world-readable),
+/// and gives its -wal and -shm files the database file's mode. An existing file is left
+/// as it is; an empty file is a valid new database.
+fn create_private_file(path: &Path) -> Result<()> {
+    if path.as_os_str().is_empty() || path == Path::new(":memory:") {
+        return Ok(());
+    }
+    let failed =
+        |e: std::io::Error| StoreError::Internal(format!("cannot create {}: {e}", path.display()));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir).map_err(failed)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_url;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redacted_url("postgres://docket:s3cret@db.example.com:5432/docket?sslmode=require"),
+            "postgres://docket:***@db.example.com:5432/docket?sslmode=require"
+        );
+        assert_eq!(
+            redacted_url("postgresql://docket@db/docket?password=s3cret&application_name=x"),
+            "postgresql://docket@db/docket?password=***&application_name=x"
+        );
+        assert_eq!(
+            redacted_url("postgres://u:p%40ss@host/db?sslpassword=k"),
+            "postgres://u:***@host/db?sslpassword=***"
+        );
+        assert_eq!(
+            redacted_url("sqlite://data/docket.db"),
+            "sqlite://data/docket.db"
+        );
+        assert_eq!(redacted_url("sqlite::memory:"), "sqlite::memory:");
     }
 }

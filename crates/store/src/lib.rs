@@ -26,7 +26,7 @@ use std::sync::Arc;
 use sea_orm::{DatabaseConnection, DbBackend};
 
 pub use clock::Clock;
-pub use connect::Backend;
+pub use connect::{Backend, create_private_dir, redacted_url};
 pub use error::StoreError;
 /// A typed extension column of a fetched row, in its JSON form.
 pub use ext::from_row as column_value;

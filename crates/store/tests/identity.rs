@@ -1,7 +1,7 @@
 //! The identity store on both backends: what is kept, and how.
 
 use docket_core::access::{Role, Scope, UserKind, Via};
-use docket_store::identity::{Actor, LoginOutcome, MasterKey, NewUser};
+use docket_store::identity::{Actor, Failures, LoginOutcome, MasterKey, NewUser};
 use docket_store::{StoreError, both_backends};
 
 fn person(email: &str, role: Role) -> NewUser {
@@ -168,19 +168,25 @@ both_backends!(
                 .unwrap(),
             LoginOutcome::Wrong
         );
+        let counts = |(pair, ip): (Failures, Failures)| (pair.count, ip.count);
         assert_eq!(
-            s.recent_login_failures("hal@example.com", "10.0.0.9")
-                .await
-                .unwrap(),
+            counts(
+                s.recent_login_failures("hal@example.com", "10.0.0.9")
+                    .await
+                    .unwrap()
+            ),
             (1, 4)
         );
+        // Another address has its own counts.
         assert_eq!(
-            s.recent_login_failures("hal@example.com", "10.0.0.10")
-                .await
-                .unwrap(),
-            (1, 0)
+            counts(
+                s.recent_login_failures("hal@example.com", "10.0.0.10")
+                    .await
+                    .unwrap()
+            ),
+            (0, 0)
         );
-        // A success clears the account's count (not the address's).
+        // A success clears the pair's count (not the address's).
         assert!(matches!(
             s.check_login("hal@example.com", "a long enough password", "10.0.0.9")
                 .await
@@ -188,10 +194,69 @@ both_backends!(
             LoginOutcome::Ok(_)
         ));
         assert_eq!(
-            s.recent_login_failures("hal@example.com", "10.0.0.9")
-                .await
-                .unwrap(),
+            counts(
+                s.recent_login_failures("hal@example.com", "10.0.0.9")
+                    .await
+                    .unwrap()
+            ),
             (0, 4)
         );
+    }
+);
+
+both_backends!(
+    the_throttle_backs_off_per_address_and_account,
+    |db| async move {
+        let s = &db.store;
+        s.create_user(
+            person("ivy@example.com", Role::Admin),
+            &Actor::new("t", None),
+        )
+        .await
+        .unwrap();
+        let t0 = chrono::Utc::now();
+        s.clock().freeze(t0);
+        let (attacker, owner) = ("10.0.0.66", "10.0.0.7");
+        let login = |password: &'static str, ip: &'static str| async move {
+            s.check_login("ivy@example.com", password, ip)
+                .await
+                .unwrap()
+        };
+        for _ in 0..5 {
+            assert_eq!(login("guess", attacker).await, LoginOutcome::Wrong);
+        }
+        // The sixth try waits 5 s; the owner, elsewhere, is not held back.
+        let wait = |outcome| match outcome {
+            LoginOutcome::Throttled { wait } => wait.num_seconds(),
+            other => panic!("not throttled: {other:?}"),
+        };
+        assert_eq!(wait(login("guess", attacker).await), 5);
+        assert!(matches!(
+            login("a long enough password", owner).await,
+            LoginOutcome::Ok(_)
+        ));
+        // Each further failure doubles the wait.
+        s.clock().advance(chrono::Duration::seconds(5));
+        assert_eq!(login("guess", attacker).await, LoginOutcome::Wrong);
+        assert_eq!(wait(login("guess", attacker).await), 10);
+        s.clock().advance(chrono::Duration::seconds(4));
+        assert_eq!(wait(login("guess", attacker).await), 6);
+        s.clock().advance(chrono::Duration::seconds(6));
+        assert_eq!(login("guess", attacker).await, LoginOutcome::Wrong);
+        assert_eq!(wait(login("guess", attacker).await), 20);
+        // Spraying many accounts from one address is held back by the address's count.
+        for i in 0..20 {
+            let account = format!("x{i}@example.com");
+            assert_eq!(
+                s.check_login(&account, "guess", "10.0.0.99").await.unwrap(),
+                LoginOutcome::Wrong
+            );
+        }
+        assert!(matches!(
+            s.check_login("fresh@example.com", "guess", "10.0.0.99")
+                .await
+                .unwrap(),
+            LoginOutcome::Throttled { .. }
+        ));
     }
 );

@@ -281,8 +281,9 @@ export interface paths {
          * Sign in with email and password
          * @description Sets the session cookie (HttpOnly, SameSite=Strict) and returns the CSRF token to
          *     send as `X-CSRF-Token` on every request that changes something. Wrong passwords and
-         *     unknown accounts get the same answer. After 5 failures for an account, or 20 from an
-         *     address, within 15 minutes, logins are refused with 429 for a while.
+         *     unknown accounts get the same answer. After 5 failures of an account from one address,
+         *     or 20 from the address, each further try waits (429 with Retry-After): 5 seconds,
+         *     doubling with every failure up to 15 minutes. Other addresses are not held back.
          */
         post: operations["login"];
         delete?: never;
@@ -728,8 +729,10 @@ export interface paths {
          *     `TicketChange` and whose id is the newest audit-trail id in it. Only types the caller
          *     may read are included. A client that reconnects with `Last-Event-ID` is sent what it
          *     missed (up to 1,000 changes); when it missed more, or fell behind, it gets a `resync`
-         *     event and should refetch what it shows. Streams close after 15 minutes; clients
-         *     reconnect (EventSource does so by itself).
+         *     event and should refetch what it shows. Streams close after 15 minutes, and at once
+         *     when the caller's token is revoked, session ended or account deactivated; clients
+         *     reconnect (EventSource does so by itself). When the caller's teams change, the stream
+         *     narrows or widens to match.
          */
         get: operations["stream"];
         put?: never;

@@ -23,12 +23,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(setup_status, setup))
 }
 
-fn too_many_attempts() -> ApiError {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Too many attempts",
-        "too many failed logins; wait 15 minutes and try again",
-    )
+fn too_many_attempts(wait: chrono::Duration) -> ApiError {
+    // Whole seconds, rounded up: a client that waits exactly this long is let in.
+    let seconds = (wait.num_milliseconds() as u64).div_ceil(1000).max(1);
+    ApiError::TooManyRequests {
+        detail: format!("too many failed logins from this address; try again in {seconds} s"),
+        retry_after: seconds,
+    }
 }
 
 fn session_cookie(app: &AppState, value: &str, max_age: i64) -> HeaderValue {
@@ -43,8 +44,9 @@ fn session_cookie(app: &AppState, value: &str, max_age: i64) -> HeaderValue {
 ///
 /// Sets the session cookie (HttpOnly, SameSite=Strict) and returns the CSRF token to
 /// send as `X-CSRF-Token` on every request that changes something. Wrong passwords and
-/// unknown accounts get the same answer. After 5 failures for an account, or 20 from an
-/// address, within 15 minutes, logins are refused with 429 for a while.
+/// unknown accounts get the same answer. After 5 failures of an account from one address,
+/// or 20 from the address, each further try waits (429 with Retry-After): 5 seconds,
+/// doubling with every failure up to 15 minutes. Other addresses are not held back.
 #[utoipa::path(
     post, path = "/auth/login", tag = "account", security(()),
     request_body = LoginRequest,
@@ -73,7 +75,7 @@ async fn login(
         LoginOutcome::Wrong => {
             return Err(ApiError::unauthenticated_because("wrong email or password"));
         }
-        LoginOutcome::Throttled => return Err(too_many_attempts()),
+        LoginOutcome::Throttled { wait } => return Err(too_many_attempts(wait)),
     };
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -178,7 +180,7 @@ async fn update_me(
                     "the current password is wrong",
                 ));
             }
-            LoginOutcome::Throttled => return Err(too_many_attempts()),
+            LoginOutcome::Throttled { wait } => return Err(too_many_attempts(wait)),
         }
     }
     let user = app

@@ -1,7 +1,10 @@
 //! `GET /stream`: server-sent events of ticket changes, so screens update when others
 //! change tickets. One poller per process reads the audit trail (which every instance
 //! and the CLI write) and fans out to that process's subscribers; each subscriber sees
-//! only the types it may read. Delivery is at least once: clients only refetch.
+//! only the types it may read. Delivery is at least once: clients only refetch. The
+//! poller also reads the admin audit log: when access changes (a token revoked, a session
+//! ended, a user deactivated or demoted, team membership or a type's teams changed), every
+//! stream checks its caller again before it forwards another change, and ends or narrows.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::convert::Infallible;
@@ -15,7 +18,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use docket_api::TicketChange;
 use docket_core::access::Need;
 use docket_store::Store;
-use docket_store::live::ChangeRow;
+use docket_store::live::{AuditRow, ChangeRow};
 use futures::Stream;
 use tokio::sync::{broadcast, watch};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -24,6 +27,7 @@ use super::AppState;
 use super::tickets::visible_types;
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use docket_core::access::Principal;
 
 /// How often the poller looks for new audit rows while anyone listens.
 const POLL: Duration = Duration::from_millis(500);
@@ -43,6 +47,24 @@ const REPLAY: u64 = 1_000;
 const LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// Buffered batches per subscriber before it is told to resync.
 const CAPACITY: usize = 256;
+/// Streams also check their caller this often, whatever the audit log says: a session
+/// that times out leaves no entry.
+const RECHECK: Duration = Duration::from_secs(60);
+
+/// What the poller sends its subscribers, in the order it happened.
+#[derive(Debug, Clone)]
+enum Update {
+    Tickets(Arc<Vec<TicketChange>>),
+    /// Someone's access changed: check the caller again before the next change.
+    Access,
+}
+
+/// Where the poller has read up to, in the audit trail and in the admin audit log.
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    tickets: i64,
+    audit: i64,
+}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(stream))
@@ -50,11 +72,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The process-wide fan-out of ticket changes.
 pub struct LiveHub {
-    tx: broadcast::Sender<Arc<Vec<TicketChange>>>,
-    /// The audit-trail id the poller has read up to; `None` while nobody listens (then
-    /// there is nothing to read for). Subscribing sets it before the subscriber's replay
-    /// query, so nothing falls between the replay and the poller.
-    cursor: Mutex<Option<i64>>,
+    tx: broadcast::Sender<Update>,
+    /// Where the poller has read up to; `None` while nobody listens (then there is
+    /// nothing to read for). Subscribing sets it before the subscriber's replay query,
+    /// so nothing falls between the replay and the poller.
+    cursor: Mutex<Option<Cursor>>,
     started: AtomicBool,
     /// Set when the server shuts down: streams end at once rather than holding the
     /// graceful shutdown open for their lifetime.
@@ -77,7 +99,7 @@ impl LiveHub {
     async fn subscribe(
         self: &Arc<Self>,
         store: &Store,
-    ) -> docket_store::Result<broadcast::Receiver<Arc<Vec<TicketChange>>>> {
+    ) -> docket_store::Result<broadcast::Receiver<Update>> {
         // Under the lock: the poller's "nobody listens, forget the cursor" cannot slip
         // between this subscription and the check.
         let (rx, unset) = {
@@ -85,7 +107,10 @@ impl LiveHub {
             (self.tx.subscribe(), cursor.is_none())
         };
         if unset {
-            let last = store.last_ticket_event_id().await?;
+            let last = Cursor {
+                tickets: store.last_ticket_event_id().await?,
+                audit: store.last_audit_id().await?,
+            };
             self.cursor
                 .lock()
                 .expect("live cursor lock")
@@ -105,6 +130,7 @@ impl LiveHub {
 
 async fn poll(hub: Arc<LiveHub>, store: Store) {
     let mut holes: BTreeMap<i64, Instant> = BTreeMap::new();
+    let mut audit_holes: BTreeMap<i64, Instant> = BTreeMap::new();
     let mut closing = hub.closing.subscribe();
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -122,31 +148,51 @@ async fn poll(hub: Arc<LiveHub>, store: Store) {
         };
         let Some(mut from) = start else {
             holes.clear();
+            audit_holes.clear();
             continue;
         };
         loop {
             forget_old_holes(&mut holes, Instant::now());
+            forget_old_holes(&mut audit_holes, Instant::now());
             let also: Vec<i64> = holes.keys().copied().collect();
-            let rows = match store.ticket_changes_after(from, &also, BATCH).await {
+            let rows = match store.ticket_changes_after(from.tickets, &also, BATCH).await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::warn!(error = %e, "live stream: cannot read the audit trail");
                     break;
                 }
             };
-            let full = rows.len() as u64 == BATCH;
-            from = track_holes(&mut holes, from, &rows, Instant::now());
+            // Read after the ticket changes: an access change committed before a ticket
+            // change this poll sees is then seen too, and goes out first.
+            let also: Vec<i64> = audit_holes.keys().copied().collect();
+            let audit = match store.audit_rows_after(from.audit, &also, BATCH).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "live stream: cannot read the audit log");
+                    break;
+                }
+            };
+            let full = rows.len() as u64 == BATCH || audit.len() as u64 == BATCH;
+            let now = Instant::now();
+            let ids: Vec<i64> = rows.iter().map(|r| r.event_id).collect();
+            from.tickets = track_holes(&mut holes, from.tickets, &ids, now);
+            let ids: Vec<i64> = audit.iter().map(|r| r.id).collect();
+            from.audit = track_holes(&mut audit_holes, from.audit, &ids, now);
             {
                 // A subscriber that came and went meanwhile may have reset it; only move
                 // it forward from where this poll started.
                 let mut cursor = hub.cursor.lock().expect("live cursor lock");
-                if cursor.is_some_and(|c| c < from) {
-                    *cursor = Some(from);
+                if let Some(c) = cursor.as_mut() {
+                    c.tickets = c.tickets.max(from.tickets);
+                    c.audit = c.audit.max(from.audit);
                 }
             }
+            // Receivers gone since the check are fine: the send fails harmlessly.
+            if audit.iter().any(AuditRow::changes_access) {
+                let _ = hub.tx.send(Update::Access);
+            }
             if !rows.is_empty() {
-                // Receivers gone since the check is fine: the send fails harmlessly.
-                let _ = hub.tx.send(Arc::new(group(rows)));
+                let _ = hub.tx.send(Update::Tickets(Arc::new(group(rows))));
             }
             if !full {
                 break;
@@ -164,18 +210,13 @@ fn forget_old_holes(holes: &mut BTreeMap<i64, Instant>, now: Instant) {
     }
 }
 
-/// Advance past `rows` (read after `from`), remembering the ids skipped on the way as
-/// holes to look for again, and forgetting holes that were filled or waited too long.
-/// Returns the new cursor.
-fn track_holes(
-    holes: &mut BTreeMap<i64, Instant>,
-    from: i64,
-    rows: &[ChangeRow],
-    now: Instant,
-) -> i64 {
-    let seen: HashSet<i64> = rows.iter().map(|r| r.event_id).collect();
+/// Advance past the rows with `ids` (read after `from`), remembering the ids skipped on
+/// the way as holes to look for again, and forgetting holes that were filled or waited
+/// too long. Returns the new cursor.
+fn track_holes(holes: &mut BTreeMap<i64, Instant>, from: i64, ids: &[i64], now: Instant) -> i64 {
+    let seen: HashSet<i64> = ids.iter().copied().collect();
     holes.retain(|id, _| !seen.contains(id));
-    let max = rows.iter().map(|r| r.event_id).max().filter(|m| *m > from);
+    let max = ids.iter().copied().max().filter(|m| *m > from);
     if let Some(max) = max.filter(|m| m - from <= MAX_HOLES) {
         for id in from + 1..max {
             if !seen.contains(&id) {
@@ -224,6 +265,44 @@ fn group(rows: Vec<ChangeRow>) -> Vec<TicketChange> {
     out
 }
 
+/// The types a caller may read (None: all of them).
+fn visible_set(app: &AppState, p: &Principal) -> Option<HashSet<String>> {
+    visible_types(app, p).map(|v| v.into_iter().collect())
+}
+
+fn sees(visible: &Option<HashSet<String>>, change: &TicketChange) -> bool {
+    visible
+        .as_ref()
+        .is_none_or(|v| v.contains(&change.type_slug))
+}
+
+/// One open stream.
+struct Subscriber {
+    rx: broadcast::Receiver<Update>,
+    queue: std::collections::VecDeque<Event>,
+    visible: Option<HashSet<String>>,
+    recheck: tokio::time::Interval,
+    app: AppState,
+    caller: Caller,
+}
+
+impl Subscriber {
+    /// Resolve the caller again and narrow (or widen) the types it sees; None when it may
+    /// no longer read tickets, which ends the stream (a reconnect gets the answer why).
+    async fn check_caller(&mut self) -> Option<()> {
+        let principal = match self.caller.principal_now(&self.app.store).await {
+            Ok(p) => p?,
+            Err(e) => {
+                tracing::warn!(error = %e, "live stream: cannot check the caller; ending it");
+                return None;
+            }
+        };
+        principal.can(Need::ReadTickets).ok()?;
+        self.visible = visible_set(&self.app, &principal);
+        Some(())
+    }
+}
+
 fn ticket_event(change: &TicketChange) -> Event {
     Event::default()
         .event("ticket")
@@ -243,8 +322,10 @@ fn resync() -> Event {
 /// `TicketChange` and whose id is the newest audit-trail id in it. Only types the caller
 /// may read are included. A client that reconnects with `Last-Event-ID` is sent what it
 /// missed (up to 1,000 changes); when it missed more, or fell behind, it gets a `resync`
-/// event and should refetch what it shows. Streams close after 15 minutes; clients
-/// reconnect (EventSource does so by itself).
+/// event and should refetch what it shows. Streams close after 15 minutes, and at once
+/// when the caller's token is revoked, session ended or account deactivated; clients
+/// reconnect (EventSource does so by itself). When the caller's teams change, the stream
+/// narrows or widens to match.
 #[utoipa::path(
     get, path = "/stream", tag = "tickets",
     params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received")),
@@ -256,8 +337,7 @@ async fn stream(
     headers: HeaderMap,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let p = caller.need(Need::ReadTickets)?;
-    let visible: Option<HashSet<String>> = visible_types(&app, p).map(|v| v.into_iter().collect());
-    let sees = move |c: &TicketChange| visible.as_ref().is_none_or(|v| v.contains(&c.type_slug));
+    let visible = visible_set(&app, p);
     // Subscribe before reading the replay, so nothing falls between the two.
     let rx = app.live.subscribe(&app.store).await?;
     let closing = app.live.closing.subscribe();
@@ -274,26 +354,50 @@ async fn stream(
         if rows.len() as u64 > REPLAY {
             first.push(resync());
         } else {
-            first.extend(group(rows).iter().filter(|c| sees(c)).map(ticket_event));
+            first.extend(
+                group(rows)
+                    .iter()
+                    .filter(|c| sees(&visible, c))
+                    .map(ticket_event),
+            );
         }
     }
     let deadline = tokio::time::Instant::now() + LIFETIME;
-    let state = (rx, std::collections::VecDeque::from(first), sees);
-    let events = futures::stream::unfold(state, move |(mut rx, mut queue, sees)| {
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let state = Subscriber {
+        rx,
+        queue: first.into(),
+        visible,
+        recheck,
+        app,
+        caller,
+    };
+    let events = futures::stream::unfold(state, move |mut sub| {
         let mut closing = closing.clone();
         async move {
             loop {
-                if let Some(event) = queue.pop_front() {
-                    return Some((Ok(event), (rx, queue, sees)));
+                if let Some(event) = sub.queue.pop_front() {
+                    return Some((Ok(event), sub));
                 }
                 let next = tokio::select! {
-                    next = rx.recv() => next,
+                    next = sub.rx.recv() => next,
+                    _ = sub.recheck.tick() => Ok(Update::Access),
                     _ = tokio::time::sleep_until(deadline) => return None,
                     _ = closing.wait_for(|c| *c) => return None,
                 };
                 match next {
-                    Ok(batch) => queue.extend(batch.iter().filter(|c| sees(c)).map(ticket_event)),
-                    Err(broadcast::error::RecvError::Lagged(_)) => queue.push_back(resync()),
+                    Ok(Update::Tickets(batch)) => {
+                        let visible = &sub.visible;
+                        sub.queue
+                            .extend(batch.iter().filter(|c| sees(visible, c)).map(ticket_event));
+                    }
+                    Ok(Update::Access) => sub.check_caller().await?,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // An access change may be among what was missed.
+                        sub.check_caller().await?;
+                        sub.queue.push_back(resync());
+                    }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 }
             }
@@ -343,16 +447,11 @@ mod tests {
         let mut holes = BTreeMap::new();
         let t0 = Instant::now();
         // Rows 11 and 14 arrive; 12 and 13 were not committed yet.
-        let cursor = track_holes(&mut holes, 10, &[row(11, 1, "a"), row(14, 1, "b")], t0);
+        let cursor = track_holes(&mut holes, 10, &[11, 14], t0);
         assert_eq!(cursor, 14);
         assert_eq!(holes.keys().copied().collect::<Vec<_>>(), vec![12, 13]);
         // 12 commits; 13 never does (a rollback) and is dropped after HOLE_WAIT.
-        let cursor = track_holes(
-            &mut holes,
-            cursor,
-            &[row(12, 1, "c")],
-            t0 + Duration::from_secs(1),
-        );
+        let cursor = track_holes(&mut holes, cursor, &[12], t0 + Duration::from_secs(1));
         assert_eq!(cursor, 14);
         assert_eq!(holes.keys().copied().collect::<Vec<_>>(), vec![13]);
         track_holes(
@@ -372,7 +471,7 @@ mod tests {
         let mut cursor = 0;
         for round in 1..=5 {
             let next = cursor + 901;
-            cursor = track_holes(&mut holes, cursor, &[row(next, 1, "a")], now);
+            cursor = track_holes(&mut holes, cursor, &[next], now);
             assert!(holes.len() <= MAX_TRACKED, "round {round}: {}", holes.len());
         }
         assert_eq!(holes.len(), MAX_TRACKED);
@@ -384,7 +483,7 @@ mod tests {
     #[test]
     fn a_huge_gap_is_not_tracked_id_by_id() {
         let mut holes = BTreeMap::new();
-        let cursor = track_holes(&mut holes, 0, &[row(MAX_HOLES + 5, 1, "a")], Instant::now());
+        let cursor = track_holes(&mut holes, 0, &[MAX_HOLES + 5], Instant::now());
         assert_eq!(cursor, MAX_HOLES + 5);
         assert!(holes.is_empty());
     }

@@ -52,10 +52,12 @@ pub fn docs_router(doc: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
 )]
 async fn health(State(app): State<AppState>) -> Result<Json<Health>, ApiError> {
     let generation = app.store.schema_generation().await.map_err(|e| {
+        // Anyone may ask: the database's words go to the log only.
+        tracing::error!(error = %e, "health check: the database does not answer");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Unavailable",
-            format!("the database does not answer: {e}"),
+            "the database does not answer; the server log has the details",
         )
     })?;
     Ok(Json(Health {

@@ -1,0 +1,101 @@
+//! `docket serve` and `docket migrate`: running the server, and bringing its database up
+//! to date.
+
+use std::process::ExitCode;
+
+use docket_server::config::{Config, ConfigArgs, load_master_key};
+use docket_server::typefiles;
+
+use super::open;
+use super::types::load_files;
+
+pub async fn migrate(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::load(args, None)?;
+    open(&config).await?;
+    println!("database is up to date");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Migrate, apply the safe changes of the types directory (refusing to start on unsafe
+/// ones), then serve until Ctrl-C or SIGTERM.
+pub async fn serve(args: &ConfigArgs, bind: Option<String>) -> anyhow::Result<ExitCode> {
+    let config = Config::load(args, bind)?;
+    let store = open(&config).await?;
+    if config.types_dir.exists() {
+        let files = match load_files(std::slice::from_ref(&config.types_dir)) {
+            Ok(f) => f,
+            Err(code) => return Ok(code),
+        };
+        match typefiles::apply_safe(&store, &files).await {
+            Ok(applied) => {
+                for a in applied.iter().filter(|a| a.version.is_some()) {
+                    tracing::info!(slug = %a.plan.slug, version = a.plan.to_version, "ticket type applied");
+                }
+            }
+            Err(plans) => {
+                eprintln!(
+                    "refusing to start: these type changes are not safe to apply automatically:\n{plans}"
+                );
+                eprintln!(
+                    "review them with `docket types plan`, then apply with `docket types apply --allow-destructive` or change the files"
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    } else {
+        tracing::warn!(dir = %config.types_dir.display(), "types directory not found; serving the types already in the database");
+    }
+    let listener = tokio::net::TcpListener::bind(&config.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = %docket_store::redacted_url(&config.database_url), "serving Docket at http://{addr}/ (API: http://{addr}/api/v1, reference: http://{addr}/api/v1/docs)");
+    let master_key = load_master_key(&config)?;
+    if store.active_admin_count().await? == 0 {
+        let token = store
+            .create_setup_token(chrono::Duration::hours(24))
+            .await?;
+        eprintln!(
+            "\nNo admin exists yet. Create one with `docket admin create --email you@example.com --name \"Your Name\"`,\n\
+             or POST {{\"token\", \"email\", \"display_name\", \"password\"}} to http://{addr}/api/v1/setup\n\
+             within 24 hours with this one-time token:\n\n    {token}\n"
+        );
+    }
+    let sweeper = docket_server::spawn_sla_sweeper(
+        store.clone(),
+        docket_store::sla::escalate::SweepOptions {
+            owner: docket_server::instance_name(),
+            lease: chrono::Duration::seconds(config.job_lease_seconds as i64),
+            batch: 100,
+        },
+        std::time::Duration::from_secs(config.sla_sweep_seconds),
+    );
+    if !config.web_dir.join("index.html").is_file() {
+        tracing::warn!(dir = %config.web_dir.display(), "the web UI is not built there; `/` explains how to build it (the API works regardless)");
+    }
+    let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies)
+        .with_web_dir(config.web_dir.clone());
+    docket_server::serve(state, listener, shutdown_signal()).await?;
+    sweeper.abort();
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
