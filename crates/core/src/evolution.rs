@@ -684,11 +684,7 @@ fn invalid_tickets(
     def: &TypeDefinition,
     tickets: &BTreeMap<String, serde_json::Map<String, Value>>,
 ) -> Vec<String> {
-    let Ok(validator) = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        .build(&def.schema)
-    else {
+    let Ok(validator) = crate::typedef::validator::build(&def.schema) else {
         return Vec::new();
     };
     tickets
@@ -699,19 +695,11 @@ fn invalid_tickets(
 }
 
 fn invalid_values(def: &TypeDefinition, f: &FieldSpec, rows: &[(String, Value)]) -> Vec<String> {
-    let mut sub = f.schema.clone();
-    if let (Some(obj), Some(defs)) = (sub.as_object_mut(), def.schema.get("$defs")) {
-        obj.insert("$defs".into(), defs.clone());
-    }
-    let Ok(validator) = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        .build(&sub)
-    else {
+    let Ok(validator) = crate::typedef::validator::FieldValidator::new(&def.schema, f) else {
         return Vec::new();
     };
     rows.iter()
-        .filter(|(_, v)| !v.is_null() && !validator.is_valid(v))
+        .filter(|(_, v)| !v.is_null() && validator.check(v).is_err())
         .map(|(k, _)| k.clone())
         .collect()
 }

@@ -385,7 +385,7 @@ impl Store {
             ddl: Set(serde_json::to_string(&ddl).expect("strings serialize")),
             changes: Set(serde_json::to_string(&plan.changes).expect("changes serialize")),
             applied_by: Set(origin.actor.clone()),
-            created_at: Set(Utc::now()),
+            created_at: Set(crate::clock::wall_now()),
             ..Default::default()
         };
         let inserted = ticket_type::Entity::insert(row)

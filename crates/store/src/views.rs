@@ -7,9 +7,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
+use crate::clock::wall_now as now;
 use crate::entities::saved_view;
 use crate::identity::check_name;
-use crate::tickets::now;
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]

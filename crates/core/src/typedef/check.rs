@@ -602,27 +602,14 @@ fn check_defaults(schema: &Value, r: &mut Report) {
         let Some(default) = &field.default else {
             continue;
         };
-        let mut sub = field.schema.clone();
-        if let (Some(obj), Some(defs)) = (sub.as_object_mut(), schema.get("$defs")) {
-            obj.insert("$defs".into(), defs.clone());
-        }
-        let Ok(validator) = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(&sub)
-        else {
+        let Ok(validator) = super::validator::FieldValidator::new(schema, &field) else {
             continue;
         };
-        if let Some(e) = validator.iter_errors(default).next() {
+        // Defaults fill new tickets and backfill old rows: they must fit and store exactly.
+        if let Err(e) = validator.check(default) {
             r.at(
                 &format!("/schema/properties/{}/default", field.name),
-                format!("the default does not fit the field: {e}"),
-            );
-        } else if let Err(e) = crate::stored::encode(field.kind, default) {
-            // Defaults fill new tickets and backfill old rows: they must store exactly.
-            r.at(
-                &format!("/schema/properties/{}/default", field.name),
-                format!("the default cannot be stored: {e}"),
+                format!("the default {e}"),
             );
         }
     }

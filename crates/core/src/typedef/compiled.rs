@@ -35,11 +35,7 @@ impl CompiledType {
             obj.entry("additionalProperties")
                 .or_insert(Value::Bool(false));
         }
-        let validator = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(&schema)
-            .map_err(|e| e.to_string())?;
+        let validator = super::validator::build(&schema)?;
         Ok(CompiledType {
             fields: compile_fields(&definition.schema),
             definition,

@@ -4,6 +4,7 @@
 mod check;
 mod compiled;
 pub mod source;
+pub mod validator;
 
 use std::fmt;
 

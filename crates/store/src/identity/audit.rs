@@ -8,8 +8,8 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{Actor, AuditEntry};
+use crate::clock::wall_now as now;
 use crate::entities::audit_entry;
-use crate::tickets::now;
 use crate::{Result, Store};
 
 /// Record an entry in the admin audit log (inside the caller's transaction).

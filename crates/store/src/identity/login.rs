@@ -9,8 +9,8 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{Actor, LoginOutcome, audit, crypto};
+use crate::clock::wall_now as now;
 use crate::entities::{login_attempt, user};
-use crate::tickets::now;
 use crate::{Result, Store, StoreError};
 
 /// Failures count for this long (or, for an address and account, until it signs in).

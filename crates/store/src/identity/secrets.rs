@@ -6,8 +6,8 @@ use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, TransactionTrait};
 use serde_json::Value;
 
 use super::{Actor, MasterKey, audit};
+use crate::clock::wall_now as now;
 use crate::entities::secret;
-use crate::tickets::now;
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]

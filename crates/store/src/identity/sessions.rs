@@ -8,8 +8,8 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::Value;
 
 use super::{Actor, NewSession, TOUCH_EVERY, audit, crypto, principal};
+use crate::clock::wall_now as now;
 use crate::entities::session;
-use crate::tickets::now;
 use crate::{Result, Store};
 
 /// Sessions end this long after login, however active.

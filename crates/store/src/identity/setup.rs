@@ -9,8 +9,8 @@ use sea_orm::{
 
 use super::users::insert_user;
 use super::{Actor, NewUser, User, crypto};
+use crate::clock::wall_now as now;
 use crate::entities::{setup_token, user};
-use crate::tickets::now;
 use crate::{Result, Store, StoreError};
 
 impl Store {

@@ -8,8 +8,8 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{Actor, Team, audit, check_name, field_error};
+use crate::clock::wall_now as now;
 use crate::entities::{team, team_member, user};
-use crate::tickets::now;
 use crate::{Result, Store, StoreError};
 
 async fn team_row<C: ConnectionTrait>(conn: &C, slug: &str) -> Result<team::Model> {
@@ -152,8 +152,7 @@ impl Store {
         // tickets.team_id has no foreign key (SQLite cannot add one to an existing
         // table): the team's tickets lose their team here, each as a change of its own
         // (event, version, live update).
-        crate::tickets::write::clear_team(&txn, t.id, slug, &actor.name, self.clock.now())
-            .await?;
+        crate::tickets::write::clear_team(&txn, t.id, slug, &actor.name, self.clock.now()).await?;
         team::Entity::delete_by_id(t.id).exec(&txn).await?;
         audit(
             &txn,

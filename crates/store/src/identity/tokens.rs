@@ -10,8 +10,8 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{Actor, ApiToken, TOUCH_EVERY, audit, check_name, crypto, field_error, principal};
+use crate::clock::wall_now as now;
 use crate::entities::{api_token, user};
-use crate::tickets::now;
 use crate::{Result, Store, StoreError};
 
 fn parse_scopes(s: &str) -> Vec<Scope> {

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use super::crypto::MIN_PASSWORD_LEN;
 use super::{Actor, NewUser, User, UserPatch, audit, check_name, crypto, field_error};
+use crate::clock::wall_now as now;
 use crate::entities::{session, user};
-use crate::tickets::now;
 use crate::{Result, Store, StoreError};
 
 fn normalize_email(email: &str, errors: &mut Vec<FieldError>) -> String {

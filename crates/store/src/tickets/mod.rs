@@ -147,9 +147,3 @@ pub struct TicketEvent {
     pub new_value: Option<Value>,
     pub created_at: DateTime<Utc>,
 }
-
-/// Now by the system clock, to the microsecond (see `Clock::now`), for what tests need
-/// not control (sessions, audit entries).
-pub(crate) fn now() -> DateTime<Utc> {
-    crate::Clock::default().now()
-}
