@@ -136,3 +136,24 @@ api_test!(
         problem(app.get("/types/huge").await, 404).await;
     }
 );
+
+api_test!(a_create_answers_what_a_read_returns, |app| async move {
+    // Built from what the transaction wrote, not read back: it must equal a read.
+    let t = app
+        .create(json!({"type": "it_support", "title": "  Spaces trimmed ", "priority": "P1",
+            "tags": ["VPN", "urgent", "vpn"], "requester": {"email": "Ada@Example.com", "name": "Ada"},
+            "fields": {"category": "network", "affected_users": 4.0, "first_occurred_at": "2026-12-01T10:00:00.5+01:00"}}))
+        .await;
+    let read: Value = app
+        .get(&format!("/tickets/{}", t["key"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t, read);
+    assert!(
+        t["sla"]["due_at"].is_string(),
+        "the default policy's clocks run: {t}"
+    );
+    assert_eq!(t["fields"]["affected_users"], 4);
+});

@@ -79,6 +79,22 @@ pub fn from_row(
     Ok(stored::decode(v.unwrap_or(Stored::Null)))
 }
 
+/// The fields as a read gives them back: every field of the type, each value as its
+/// column holds it (`5.0` as `5`, times in UTC), absent ones as null.
+pub fn as_read(fields: &[FieldSpec], values: &Map<String, Value>) -> Result<Map<String, Value>> {
+    let mut out = Map::new();
+    for f in fields {
+        let value = match values.get(&f.name) {
+            Some(v) => stored::decode(stored::encode(f.kind, v).map_err(|e| {
+                StoreError::Internal(format!("a validated {} value does not store: {e}", f.name))
+            })?),
+            None => Value::Null,
+        };
+        out.insert(f.name.clone(), value);
+    }
+    Ok(out)
+}
+
 pub async fn insert_row<C: ConnectionTrait>(
     conn: &C,
     slug: &str,

@@ -245,49 +245,48 @@ fn reason(trigger: Trigger, kind: ClockEventKind, subject: &Subject) -> String {
     }
 }
 
-async fn append_event<C: ConnectionTrait>(
-    conn: &C,
-    ticket_id: i64,
-    metric: Metric,
-    cycle: i32,
-    kind: ClockEventKind,
-    at: DateTime<Utc>,
-    reason: String,
-) -> Result<()> {
-    sla_clock_event::Entity::insert(sla_clock_event::ActiveModel {
-        ticket_id: Set(ticket_id),
-        metric: Set(metric.as_str().to_string()),
-        cycle: Set(cycle),
-        kind: Set(kind.as_str().to_string()),
-        at: Set(at),
-        reason: Set(reason),
-        ..Default::default()
-    })
-    .exec(conn)
-    .await?;
-    Ok(())
-}
-
 /// Bring a ticket's clocks in step with the ticket (see the module comment). The caller
-/// holds the ticket's row lock.
+/// holds the ticket's row lock. Returns the SLA cache written on the ticket.
 pub(crate) async fn sync<C: ConnectionTrait>(
     conn: &C,
     ticket_id: i64,
     trigger: Trigger,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<SlaCache> {
     let subject = Subject::load(conn, ticket_id).await?;
     if subject.row.deleted_at.is_some() {
-        return Ok(());
+        return Ok(SlaCache::default());
     }
-    let mut history = load_history(conn, ticket_id).await?;
-    let mut appended = false;
+    let history = load_history(conn, ticket_id).await?;
+    sync_subject(conn, &subject, history, false, trigger, now).await
+}
+
+/// `sync` for a ticket created in this transaction: its facts are known and it has no
+/// clock history, firings or jobs yet, so nothing needs reading back.
+pub(crate) async fn sync_new<C: ConnectionTrait>(
+    conn: &C,
+    subject: &Subject,
+    now: DateTime<Utc>,
+) -> Result<SlaCache> {
+    sync_subject(conn, subject, History::new(), true, Trigger::Changed, now).await
+}
+
+async fn sync_subject<C: ConnectionTrait>(
+    conn: &C,
+    subject: &Subject,
+    mut history: History,
+    fresh: bool,
+    trigger: Trigger,
+    now: DateTime<Utc>,
+) -> Result<SlaCache> {
+    let ticket_id = subject.row.id;
+    let mut appended = Vec::new();
     for metric in Metric::ALL {
         let current = latest(&history, metric);
         let phase = current.as_ref().map(|(_, r)| r.phase);
         let mut cycle = current.as_ref().map_or(1, |(c, _)| *c);
         let mut from = phase;
-        let mut to = wanted(metric, &subject, trigger, phase);
+        let mut to = wanted(metric, subject, trigger, phase);
         if metric == Metric::NextResponse
             && trigger == Trigger::RequesterReply
             && subject.row.first_response_at.is_some()
@@ -316,24 +315,39 @@ pub(crate) async fn sync<C: ConnectionTrait>(
             now
         };
         for &kind in transition(from, to) {
-            append_event(
-                conn,
-                ticket_id,
-                metric,
-                cycle,
-                kind,
-                at,
-                reason(trigger, kind, &subject),
-            )
-            .await?;
-            appended = true;
+            appended.push(sla_clock_event::ActiveModel {
+                ticket_id: Set(ticket_id),
+                metric: Set(metric.as_str().to_string()),
+                cycle: Set(cycle),
+                kind: Set(kind.as_str().to_string()),
+                at: Set(at),
+                reason: Set(reason(trigger, kind, subject)),
+                ..Default::default()
+            });
+            // The history in memory follows the rows, in the order they get their ids.
+            history
+                .entry((metric, cycle))
+                .or_default()
+                .push(ClockEvent { kind, at });
         }
     }
-    if appended {
-        history = load_history(conn, ticket_id).await?;
+    if !appended.is_empty() {
+        sla_clock_event::Entity::insert_many(appended)
+            .exec_without_returning(conn)
+            .await?;
     }
-    let governing = Governing::for_subject(conn, &subject).await?;
-    store_clocks(conn, &subject, &governing, &history, now).await
+    let governing = Governing::for_subject(conn, subject).await?;
+    store_clocks(conn, subject, &governing, &history, fresh, now).await
+}
+
+/// What `sync` writes on the ticket: its policy and due times.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct SlaCache {
+    pub policy_id: Option<i64>,
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub next_response_due_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    pub sla_due_at: Option<DateTime<Utc>>,
 }
 
 /// A deleted ticket escalates nothing and is due nothing: drop its jobs and due times
@@ -369,85 +383,89 @@ pub(crate) async fn forget<C: ConnectionTrait>(
 }
 
 /// Write each clock's evaluation, the ticket's due times and policy, and the escalation
-/// jobs.
+/// jobs. A fresh ticket has no firings and no jobs to replace.
 async fn store_clocks<C: ConnectionTrait>(
     conn: &C,
     subject: &Subject,
     governing: &Governing,
     history: &History,
+    fresh: bool,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<SlaCache> {
     let ticket_id = subject.row.id;
     let priority = subject.priority();
     let mut due: BTreeMap<Metric, Option<DateTime<Utc>>> = BTreeMap::new();
+    let mut clocks = Vec::new();
     for ((metric, cycle), events) in history {
         let Some(replay) = Replay::from_events(events) else {
             continue;
         };
         let target = governing.target(priority, *metric);
         let e = replay.evaluate(&governing.calendar, target, now);
-        upsert_clock(conn, ticket_id, *metric, *cycle, &replay, &e, target, now).await?;
         // Later cycles overwrite earlier ones: the ticket shows its current clock.
         due.insert(*metric, e.phase.is_open().then_some(e.due_at).flatten());
+        clocks.push((*metric, *cycle, replay, e, target));
     }
-    let column = |m: Metric| match m {
-        Metric::FirstResponse => "first_response_due_at",
-        Metric::NextResponse => "next_response_due_at",
-        Metric::Resolution => "resolution_due_at",
-    };
+    upsert_clocks(conn, ticket_id, &clocks, now).await?;
     let due_at = |m: Metric| due.get(&m).copied().flatten();
+    let cache = SlaCache {
+        policy_id: governing.policy.as_ref().map(|(id, _)| *id),
+        first_response_due_at: due_at(Metric::FirstResponse),
+        next_response_due_at: due_at(Metric::NextResponse),
+        resolution_due_at: due_at(Metric::Resolution),
+        sla_due_at: due.values().flatten().min().copied(),
+    };
     crate::tickets::write::store_sla_cache(
         conn,
         ticket_id,
-        Some(governing.policy.as_ref().map(|(id, _)| *id)),
+        Some(cache.policy_id),
         [
-            (column(Metric::FirstResponse), due_at(Metric::FirstResponse)),
-            (column(Metric::NextResponse), due_at(Metric::NextResponse)),
-            (column(Metric::Resolution), due_at(Metric::Resolution)),
-            ("sla_due_at", due.values().flatten().min().copied()),
+            ("first_response_due_at", cache.first_response_due_at),
+            ("next_response_due_at", cache.next_response_due_at),
+            ("resolution_due_at", cache.resolution_due_at),
+            ("sla_due_at", cache.sla_due_at),
         ],
     )
     .await?;
     for metric in Metric::ALL {
-        schedule(conn, subject, governing, history, metric, now).await?;
+        schedule(conn, subject, governing, history, metric, fresh, now).await?;
     }
-    Ok(())
+    Ok(cache)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn upsert_clock<C: ConnectionTrait>(
+/// Write the clocks' evaluations, all in one statement.
+async fn upsert_clocks<C: ConnectionTrait>(
     conn: &C,
     ticket_id: i64,
-    metric: Metric,
-    cycle: i32,
-    replay: &Replay,
-    e: &Evaluation,
-    target: Option<Duration>,
+    clocks: &[(Metric, i32, Replay, Evaluation, Option<Duration>)],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let stopped_at = (!e.phase.is_open()).then_some(replay.phase_since);
-    let stmt = Query::insert()
-        .into_table(Alias::new("sla_clocks"))
-        .columns(
-            [
-                "ticket_id",
-                "metric",
-                "cycle",
-                "phase",
-                "started_at",
-                "stopped_at",
-                "due_at",
-                "breached_at",
-                "target_seconds",
-                "elapsed_seconds",
-                "updated_at",
-            ]
-            .map(Alias::new),
-        )
-        .values_panic([
+    if clocks.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert();
+    stmt.into_table(Alias::new("sla_clocks")).columns(
+        [
+            "ticket_id",
+            "metric",
+            "cycle",
+            "phase",
+            "started_at",
+            "stopped_at",
+            "due_at",
+            "breached_at",
+            "target_seconds",
+            "elapsed_seconds",
+            "updated_at",
+        ]
+        .map(Alias::new),
+    );
+    for (metric, cycle, replay, e, target) in clocks {
+        let stopped_at = (!e.phase.is_open()).then_some(replay.phase_since);
+        stmt.values_panic([
             ticket_id.into(),
             metric.as_str().into(),
-            cycle.into(),
+            (*cycle).into(),
             e.phase.as_str().into(),
             replay.started_at.into(),
             stopped_at.into(),
@@ -456,25 +474,25 @@ async fn upsert_clock<C: ConnectionTrait>(
             target.map(|t| t.num_seconds()).into(),
             e.elapsed.num_seconds().into(),
             now.into(),
-        ])
-        .on_conflict(
-            OnConflict::columns(["ticket_id", "metric", "cycle"].map(Alias::new))
-                .update_columns(
-                    [
-                        "phase",
-                        "started_at",
-                        "stopped_at",
-                        "due_at",
-                        "breached_at",
-                        "target_seconds",
-                        "elapsed_seconds",
-                        "updated_at",
-                    ]
-                    .map(Alias::new),
-                )
-                .to_owned(),
-        )
-        .to_owned();
+        ]);
+    }
+    stmt.on_conflict(
+        OnConflict::columns(["ticket_id", "metric", "cycle"].map(Alias::new))
+            .update_columns(
+                [
+                    "phase",
+                    "started_at",
+                    "stopped_at",
+                    "due_at",
+                    "breached_at",
+                    "target_seconds",
+                    "elapsed_seconds",
+                    "updated_at",
+                ]
+                .map(Alias::new),
+            )
+            .to_owned(),
+    );
     conn.execute(&stmt).await?;
     Ok(())
 }
@@ -524,6 +542,7 @@ async fn schedule<C: ConnectionTrait>(
     governing: &Governing,
     history: &History,
     metric: Metric,
+    fresh: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let ticket_id = subject.row.id;
@@ -533,7 +552,11 @@ async fn schedule<C: ConnectionTrait>(
         governing.target(subject.priority(), metric),
     ) {
         for (cycle, replay) in cycles(history, metric) {
-            let done = fired(conn, ticket_id, metric, cycle).await?;
+            let done = if fresh {
+                Vec::new()
+            } else {
+                fired(conn, ticket_id, metric, cycle).await?
+            };
             let first = threshold_times(policy, &governing.calendar, &replay, target)
                 .into_iter()
                 .filter(|(t, _)| !done.contains(t))
@@ -541,6 +564,10 @@ async fn schedule<C: ConnectionTrait>(
                 .min();
             next = next.into_iter().chain(first).min();
         }
+    }
+    if fresh && next.is_none() {
+        // No job to add, and none to remove.
+        return Ok(());
     }
     crate::jobs::put(
         conn,

@@ -14,11 +14,11 @@ use serde_json::Value;
 use super::checks::{check_assignee, check_title, normalize_tags, team_id};
 use super::search::search_text;
 use super::write::{Event, record_events};
-use super::{NewTicket, Ticket};
+use super::{NewTicket, Ticket, read};
 use crate::entities::{team, ticket as ticket_row, ticket_tag};
 use crate::idempotency::{self, IdempotencyOutcome, StoredResponse};
 use crate::requesters::{self, Naming};
-use crate::sla::Trigger;
+use crate::sla::{Subject, Trigger};
 use crate::{Result, Store, StoreError, ext};
 
 impl Store {
@@ -146,9 +146,9 @@ impl Store {
             deleted_at: Set(None),
             ..Default::default()
         })
-        .exec(&txn)
+        .exec_with_returning(&txn)
         .await?;
-        let id = row.last_insert_id;
+        let id = row.id;
         if !tags.is_empty() {
             ticket_tag::Entity::insert_many(tags.iter().map(|tag| ticket_tag::ActiveModel {
                 ticket_id: Set(id),
@@ -168,7 +168,18 @@ impl Store {
             new: Some(summary),
         };
         record_events(&txn, id, &new.actor, &[created], at).await?;
-        crate::sla::sync(&txn, id, Trigger::Changed, at).await?;
+        let requester = match requester_id {
+            Some(rid) => read::requester_of(&txn, rid).await?,
+            None => None,
+        };
+        let mut tags = tags;
+        tags.sort();
+        let subject = Subject {
+            row,
+            tags,
+            organization: requester.as_ref().and_then(|r| r.organization.clone()),
+        };
+        let sla = crate::sla::sync_new(&txn, &subject, at).await?;
         if organization_changed {
             // Policies may select on the organisation: the requester's other open
             // tickets may now fall under another one.
@@ -197,8 +208,16 @@ impl Store {
                 return self.replay_after_race(&new).await;
             }
         }
-        let row = Self::find_row(&txn, &key, false).await?;
-        let ticket = self.hydrate_on(&txn, vec![row]).await?.remove(0);
+        // The ticket as written, without reading it back.
+        let Subject { mut row, tags, .. } = subject;
+        row.sla_policy_id = sla.policy_id;
+        row.first_response_due_at = sla.first_response_due_at;
+        row.next_response_due_at = sla.next_response_due_at;
+        row.resolution_due_at = sla.resolution_due_at;
+        row.sla_due_at = sla.sla_due_at;
+        let fields = ext::as_read(&compiled.fields, &fields)?;
+        let team = team.map(|(_, slug)| slug);
+        let ticket = read::assemble(row, tags, requester, team, fields);
         match txn.commit().await {
             Ok(()) => Ok((ticket, false)),
             // A concurrent request with the same idempotency key won the race.

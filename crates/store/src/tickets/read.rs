@@ -113,34 +113,12 @@ impl Store {
         }
         Ok(rows
             .into_iter()
-            .map(|r| Ticket {
-                tags: tags.remove(&r.id).unwrap_or_default(),
-                requester: r.requester_id.and_then(|id| requesters.get(&id).cloned()),
-                fields: fields.remove(&r.id).unwrap_or_default(),
-                priority: Priority::parse(&r.priority).unwrap_or_default(),
-                id: r.id,
-                key: r.key,
-                type_slug: r.type_slug,
-                type_version: r.type_version,
-                title: r.title,
-                body: r.body,
-                status: r.status,
-                status_category: r.status_category,
-                assignee_id: r.assignee_id,
-                team: r.team_id.and_then(|id| teams.get(&id).cloned()),
-                source_channel: r.source_channel,
-                source_ref: r.source_ref,
-                version: r.row_version,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-                first_response_at: r.first_response_at,
-                resolved_at: r.resolved_at,
-                closed_at: r.closed_at,
-                deleted_at: r.deleted_at,
-                first_response_due_at: r.first_response_due_at,
-                next_response_due_at: r.next_response_due_at,
-                resolution_due_at: r.resolution_due_at,
-                sla_due_at: r.sla_due_at,
+            .map(|r| {
+                let tags = tags.remove(&r.id).unwrap_or_default();
+                let requester = r.requester_id.and_then(|id| requesters.get(&id).cloned());
+                let fields = fields.remove(&r.id).unwrap_or_default();
+                let team = r.team_id.and_then(|id| teams.get(&id).cloned());
+                assemble(r, tags, requester, team, fields)
             })
             .collect())
     }
@@ -193,6 +171,70 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// A ticket from its row and what hangs off it.
+pub(super) fn assemble(
+    r: ticket_row::Model,
+    tags: Vec<String>,
+    requester: Option<Requester>,
+    team: Option<String>,
+    fields: Map<String, Value>,
+) -> Ticket {
+    Ticket {
+        tags,
+        requester,
+        fields,
+        team,
+        priority: Priority::parse(&r.priority).unwrap_or_default(),
+        id: r.id,
+        key: r.key,
+        type_slug: r.type_slug,
+        type_version: r.type_version,
+        title: r.title,
+        body: r.body,
+        status: r.status,
+        status_category: r.status_category,
+        assignee_id: r.assignee_id,
+        source_channel: r.source_channel,
+        source_ref: r.source_ref,
+        version: r.row_version,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        first_response_at: r.first_response_at,
+        resolved_at: r.resolved_at,
+        closed_at: r.closed_at,
+        deleted_at: r.deleted_at,
+        first_response_due_at: r.first_response_due_at,
+        next_response_due_at: r.next_response_due_at,
+        resolution_due_at: r.resolution_due_at,
+        sla_due_at: r.sla_due_at,
+    }
+}
+
+/// One requester as tickets show them, with their identities.
+pub(crate) async fn requester_of<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<Requester>> {
+    let Some(r) = requester::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    let identities = requester_identity::Entity::find()
+        .filter(requester_identity::Column::RequesterId.eq(id))
+        .order_by_asc(requester_identity::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|i| (i.kind, i.value))
+        .collect();
+    Ok(Some(Requester {
+        id: r.id,
+        name: r.display_name,
+        email: r.email,
+        organization: r.organization,
+        identities,
+    }))
 }
 
 pub(super) fn to_comment(c: comment::Model, key: &str) -> Comment {
