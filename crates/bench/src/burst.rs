@@ -645,17 +645,11 @@ fn print_burst(r: &BurstReport, args: &BurstArgs) {
             );
         }
         for o in &r.outcomes {
-            let n = o.rate.count.max(1) as f64;
-            println!("\n  statements per create, {}:", o.path.name());
-            let mut by: Vec<_> = o.by_text.iter().collect();
-            by.sort_by(|a, b| b.1.micros.cmp(&a.1.micros));
-            for (text, reading) in by {
-                println!(
-                    "    {:>5.2} x {:>7.3} ms  {text}",
-                    reading.count as f64 / n,
-                    reading.micros as f64 / n / 1000.0
-                );
-            }
+            statements::print_by_text(
+                &format!("per create, {}", o.path.name()),
+                &o.by_text,
+                o.rate.count as u64,
+            );
         }
     }
     for o in r.outcomes.iter().filter(|o| o.samples > 0) {

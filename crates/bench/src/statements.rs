@@ -82,6 +82,22 @@ pub fn by_text_since(
         .collect()
 }
 
+/// Statements per unit of work (a create, a job), the most time first: how many of each
+/// and the time sqlx measured for them.
+pub fn print_by_text(what: &str, by_text: &HashMap<String, Reading>, units: u64) {
+    let n = units.max(1) as f64;
+    println!("\n  statements, {what} (count, sqlx-timed ms):");
+    let mut by: Vec<_> = by_text.iter().collect();
+    by.sort_by(|a, b| b.1.micros.cmp(&a.1.micros));
+    for (text, reading) in by {
+        println!(
+            "    {:>5.2} x {:>8.3} ms  {text}",
+            reading.count as f64 / n,
+            reading.micros as f64 / n / 1000.0
+        );
+    }
+}
+
 /// A statement's text, short enough to read in a table: the verb and table for an
 /// INSERT/UPDATE, `SELECT … FROM` and what follows for a SELECT (the column lists are
 /// long and say little).
