@@ -15,6 +15,7 @@
 //!
 //! It prints figures only; docs/benchmarks.md says how to read them.
 
+mod burst;
 mod payload;
 mod sql;
 mod statements;
@@ -112,6 +113,25 @@ struct Args {
     /// Instances working through the backlog at once (each a connection pool of its own).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
     sweepers: u64,
+    /// Measure the burst instead: creates at once through the API, of one type and of
+    /// every type, next to raw SQL of the same rows (see burst.rs).
+    #[arg(long)]
+    burst: bool,
+    /// Creates per path in the burst.
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=200_000))]
+    burst_creates: u64,
+    /// Seconds per path at most in the burst (the run stops when they are used up).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    burst_seconds: u64,
+    /// Creates in flight at once in the burst.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=256))]
+    concurrency: u64,
+    /// Distinct requesters the burst's tickets come from.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    requesters: u64,
+    /// In the burst, also run variants that each leave one part of a create out.
+    #[arg(long)]
+    diagnose: bool,
     /// Also count the statements the sweeps send (and the time the database took for
     /// them). Slows every statement down: the timings of such a run are not figures.
     #[arg(long)]
@@ -260,6 +280,9 @@ async fn main() -> anyhow::Result<()> {
     if args.sweep {
         return sweep_main(&args, &backends, &dir).await;
     }
+    if args.burst {
+        return burst_main(&args, &backends, &dir).await;
+    }
     let mut per_run = args.http_tickets;
     if 6 * per_run > args.tickets {
         per_run = (args.tickets / 6).max(1);
@@ -312,6 +335,61 @@ fn label(backend: Backend) -> &'static str {
         Backend::Sqlite => "SQLite",
         Backend::Postgres => "PostgreSQL",
     }
+}
+
+async fn burst_main(
+    args: &Args,
+    backends: &[Backend],
+    types_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let burst_args = burst::BurstArgs {
+        creates: args.burst_creates as usize,
+        seconds: args.burst_seconds,
+        concurrency: args.concurrency as usize,
+        requesters: args.requesters as usize,
+        diagnose: args.diagnose,
+        statements: if args.count_statements {
+            Some(statements::Statements::install()?)
+        } else {
+            None
+        },
+    };
+    burst::check_args(&burst_args)?;
+    println!(
+        "docket-bench --burst: {} creates per path at concurrency {}, {} requesters{}; {} CPU(s)",
+        burst_args.creates,
+        burst_args.concurrency,
+        burst_args.requesters,
+        if args.count_statements {
+            " (statements counted: the timings of this run are not figures)"
+        } else {
+            ""
+        },
+        cpus()
+    );
+    let mut reports = Vec::new();
+    for &backend in backends {
+        let report = tokio::select! {
+            r = with_scratch(backend, args, |url, schema| {
+                let burst_args = burst_args.clone();
+                async move {
+                    burst::measure_burst(label(backend), &url, schema.as_deref(), &burst_args, types_dir).await
+                }
+            }) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        };
+        match report {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                cleanup_leftovers(args).await;
+                return Err(e.context(format!("{backend:?}")));
+            }
+        }
+    }
+    if reports.len() > 1 {
+        burst::print_burst_summary(&reports);
+    }
+    Ok(())
 }
 
 async fn sweep_main(
@@ -508,18 +586,9 @@ async fn measure(
     let label = label(backend);
     println!("\n== {label} ==");
     let store = Store::connect(url, schema).await?;
-    store.migrate().await?;
-    let files = docket_server::typefiles::load(&[types_dir.to_path_buf()])
-        .map_err(|e| anyhow!("type files: {}", e.join("\n")))?;
-    docket_server::typefiles::apply_safe(&store, &files)
-        .await
-        .map_err(|e| anyhow!("applying the types: {e}"))?;
+    let types = prepare(&store, types_dir).await?;
     let db = store.connection().clone();
     let version = server_version(&db).await.unwrap_or_default();
-    let mut types: HashMap<String, Arc<CompiledType>> = HashMap::new();
-    for t in store.registry().all() {
-        types.insert(t.stored.slug.clone(), t.compiled.clone());
-    }
     if !types.contains_key(LIST_TYPE) {
         bail!("the list benchmark needs the shipped type `{LIST_TYPE}`");
     }
@@ -544,54 +613,12 @@ async fn measure(
     }
     let rows = Arc::new(rows);
 
-    // The real server, in-process, on a free port.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = docket_server::api::AppState::new(
-        store.clone(),
-        docket_store::identity::MasterKey::generate(),
-        false,
-    );
-    let server = tokio::spawn(docket_server::serve(state, listener, async {
-        let _ = stopped.await;
-    }));
-    let base = format!("http://{addr}/api/v1");
-    // The bench calls the API as an admin with an API token, as an integration would.
-    let actor = docket_store::identity::Actor::new("docket-bench", None);
-    let admin = store
-        .create_user(
-            docket_store::identity::NewUser {
-                email: "bench@example.com".into(),
-                display_name: "Bench".into(),
-                role: docket_core::access::Role::Admin,
-                kind: docket_core::access::UserKind::Service,
-                password: None,
-                skills: vec![],
-                capacity: None,
-            },
-            &actor,
-        )
-        .await?;
-    let (token, _) = store
-        .create_token(
-            admin.id,
-            "bench",
-            &[docket_core::access::Scope::Admin],
-            None,
-            admin.id,
-            &actor,
-        )
-        .await?;
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?,
-    );
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .default_headers(headers)
-        .build()?;
+    let Api {
+        base,
+        client,
+        stop,
+        server,
+    } = start_api(&store).await?;
 
     // The three create paths take turns on slices of their rows (same rows for all
     // three), so that whatever else slows the machine down for a while slows all three.
@@ -710,9 +737,14 @@ async fn measure(
         }
     }
 
-    drop(client);
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    Api {
+        base,
+        client,
+        stop,
+        server,
+    }
+    .stop()
+    .await;
     store.close().await;
     Ok(Report {
         backend: label,
@@ -728,6 +760,97 @@ async fn measure(
         raw,
         lists,
     })
+}
+
+/// Migrate, apply the type files (`typefiles::load` + `apply_safe`, as `docket serve`
+/// does), and return the compiled types by slug.
+async fn prepare(
+    store: &Store,
+    types_dir: &std::path::Path,
+) -> anyhow::Result<HashMap<String, Arc<CompiledType>>> {
+    store.migrate().await?;
+    let files = docket_server::typefiles::load(&[types_dir.to_path_buf()])
+        .map_err(|e| anyhow!("type files: {}", e.join("\n")))?;
+    docket_server::typefiles::apply_safe(store, &files)
+        .await
+        .map_err(|e| anyhow!("applying the types: {e}"))?;
+    Ok(store
+        .registry()
+        .all()
+        .iter()
+        .map(|t| (t.stored.slug.clone(), t.compiled.clone()))
+        .collect())
+}
+
+/// The real server, in-process on a free port, and a client that calls it as an admin
+/// with an API token, as an integration would.
+struct Api {
+    base: String,
+    client: reqwest::Client,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start_api(store: &Store) -> anyhow::Result<Api> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = docket_server::api::AppState::new(
+        store.clone(),
+        docket_store::identity::MasterKey::generate(),
+        false,
+    );
+    let server = tokio::spawn(docket_server::serve(state, listener, async {
+        let _ = stopped.await;
+    }));
+    let actor = docket_store::identity::Actor::new("docket-bench", None);
+    let admin = store
+        .create_user(
+            docket_store::identity::NewUser {
+                email: "bench@example.com".into(),
+                display_name: "Bench".into(),
+                role: docket_core::access::Role::Admin,
+                kind: docket_core::access::UserKind::Service,
+                password: None,
+                skills: vec![],
+                capacity: None,
+            },
+            &actor,
+        )
+        .await?;
+    let (token, _) = store
+        .create_token(
+            admin.id,
+            "bench",
+            &[docket_core::access::Scope::Admin],
+            None,
+            admin.id,
+            &actor,
+        )
+        .await?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?,
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .default_headers(headers)
+        .build()?;
+    Ok(Api {
+        base: format!("http://{addr}/api/v1"),
+        client,
+        stop,
+        server,
+    })
+}
+
+impl Api {
+    async fn stop(self) {
+        drop(self.client);
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
+    }
 }
 
 async fn server_version(db: &DatabaseConnection) -> anyhow::Result<String> {

@@ -696,6 +696,7 @@ pub async fn measure_sweep(
         s.clock().freeze(t0);
     }
     let counted = reading(&args.statements);
+    let counted_by_text = args.statements.as_ref().map(|s| s.by_text());
     let t_due = Instant::now();
     let mut tasks = Vec::new();
     for (n, s) in sweepers.iter().enumerate() {
@@ -726,6 +727,13 @@ pub async fn measure_sweep(
         println!(
             "  due sweep: {} (jobs)",
             per(reading(&args.statements) - counted, outcome.jobs as u64)
+        );
+    }
+    if let (Some(s), Some(before)) = (&args.statements, &counted_by_text) {
+        crate::statements::print_by_text(
+            "due sweep, per job",
+            &crate::statements::by_text_since(before, &s.by_text()),
+            outcome.jobs as u64,
         );
     }
     for s in sweepers.into_iter().skip(1) {
