@@ -211,7 +211,7 @@ impl Creator {
             match self.store.create_ticket(new.clone()).await {
                 Ok((key, _)) => {
                     if read_back {
-                        self.store.get_ticket(&key, true).await?;
+                        self.store.get_ticket(&key.key, true).await?;
                     }
                     return Ok(());
                 }
