@@ -157,3 +157,51 @@ api_test!(a_create_answers_what_a_read_returns, |app| async move {
     );
     assert_eq!(t["fields"]["affected_users"], 4);
 });
+
+api_test!(statements_follow_a_kind_change, |app| async move {
+    // PostgreSQL caches prepared statements per connection; a kind change keeps the
+    // column's name and changes its type. Reads and writes after it must not run a
+    // statement prepared over the old shape.
+    let def = |kind: &str| {
+        json!({"slug": "rooms", "name": "Rooms", "key_prefix": "RM",
+        "schema": {"type": "object", "properties": {"floor": {"type": kind, "x-index": true}}}})
+    };
+    let r = app
+        .post("/types/apply", &json!({"definition": def("string")}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let mut made = Vec::new();
+    for floor in ["1", "2", "3"] {
+        let t = app
+            .create(json!({"type": "rooms", "title": "r", "fields": {"floor": floor}}))
+            .await;
+        made.push(t["key"].as_str().unwrap().to_string());
+    }
+    // Warm every connection of the pool with the old shape's statements.
+    let warm = (0..40).map(|_| async {
+        let r = app.get(&format!("/tickets/{}", made[0])).await;
+        assert_eq!(r.status(), 200);
+        let r = app.get("/tickets?type=rooms&f.floor=2").await;
+        assert_eq!(r.status(), 200);
+    });
+    futures::future::join_all(warm).await;
+    let r = app
+        .post("/types/apply", &json!({"definition": def("integer")}))
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let after = (0..40).map(|_| async {
+        let t: Value = app
+            .get(&format!("/tickets/{}", made[1]))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(t["fields"]["floor"], 2, "{t}");
+        assert_eq!(keys(&app, "type=rooms&f.floor=2").await, [made[1].clone()]);
+    });
+    futures::future::join_all(after).await;
+    let t = app
+        .create(json!({"type": "rooms", "title": "r", "fields": {"floor": 4}}))
+        .await;
+    assert_eq!(t["fields"]["floor"], 4);
+});

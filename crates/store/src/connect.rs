@@ -68,11 +68,12 @@ impl Store {
                 let mut options = PgConnectOptions::from_str(url)
                     .map_err(|e| StoreError::Internal(format!("bad PostgreSQL URL: {e}")))?
                     .application_name("docket")
-                    // Extension tables change shape at run time (a kind change replaces a
-                    // column); a cached prepared statement over the old shape then fails
-                    // with "cached plan must not change result type". Unnamed statements
-                    // are planned per execution and cost no extra round trip.
-                    .statement_cache_capacity(0);
+                    // Prepared statements are cached per connection (a create sends some
+                    // twenty statements; unprepared, each is parsed and planned again).
+                    // Extension tables change shape at run time, so statements on them
+                    // carry their shape in their text (`ext::shaped`): a new shape is a
+                    // new statement, never a stale plan.
+                    .statement_cache_capacity(1024);
                 if let Some(schema) = schema {
                     options = options.options([("search_path", schema)]);
                 }

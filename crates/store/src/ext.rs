@@ -13,6 +13,32 @@ use serde_json::{Map, Value};
 use crate::ddl::ext_table;
 use crate::{Result, StoreError};
 
+/// A statement on an extension table, its text marked with the shape (column names and
+/// kinds) it was built for. PostgreSQL caches prepared statements by their text, and a
+/// kind change gives a column another type under the same name: a statement prepared
+/// over the old shape would fail ("cached plan must not change result type") or bind
+/// the old parameter types. With the shape in the text, a new shape is a new statement.
+pub(crate) fn shaped<'a, S: sea_orm::StatementBuilder>(
+    backend: DbBackend,
+    stmt: &S,
+    slug: &str,
+    columns: impl IntoIterator<Item = (&'a str, ColumnKind)>,
+) -> sea_orm::Statement {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for (name, kind) in columns {
+        (name, kind.as_str()).hash(&mut hasher);
+    }
+    let mut built = backend.build(stmt);
+    built.sql = format!("/* {slug}:{:016x} */ {}", hasher.finish(), built.sql);
+    built
+}
+
+/// The shape of a type's fields, for `shaped`.
+pub(crate) fn shape_of(fields: &[FieldSpec]) -> impl Iterator<Item = (&str, ColumnKind)> {
+    fields.iter().map(|f| (f.name.as_str(), f.kind))
+}
+
 /// A field value as the SQL value of its column. The value was validated, which
 /// includes `stored::encode`; one that still does not encode is refused, not stored as
 /// something else.
@@ -115,7 +141,9 @@ pub async fn insert_row<C: ConnectionTrait>(
     stmt.columns(columns);
     stmt.values(row)
         .map_err(|e| StoreError::Internal(e.to_string()))?;
-    conn.execute(&stmt).await?;
+    let backend = conn.get_database_backend();
+    conn.execute_raw(shaped(backend, &stmt, slug, shape_of(fields)))
+        .await?;
     Ok(())
 }
 
@@ -140,7 +168,9 @@ pub async fn update_row<C: ConnectionTrait>(
         return Ok(());
     }
     stmt.and_where(Expr::col(Alias::new("ticket_id")).eq(ticket_id));
-    conn.execute(&stmt).await?;
+    let backend = conn.get_database_backend();
+    conn.execute_raw(shaped(backend, &stmt, slug, shape_of(fields)))
+        .await?;
     Ok(())
 }
 
@@ -164,7 +194,10 @@ pub async fn load_rows<C: ConnectionTrait>(
             stmt.column(Alias::new(f.name.clone()));
         }
         stmt.and_where(Expr::col(Alias::new("ticket_id")).is_in(chunk.iter().copied()));
-        for row in conn.query_all(&stmt).await? {
+        for row in conn
+            .query_all_raw(shaped(backend, &stmt, slug, shape_of(fields)))
+            .await?
+        {
             let id: i64 = row.try_get("", "ticket_id")?;
             let mut map = Map::new();
             for f in fields {
@@ -205,7 +238,10 @@ pub async fn column_values<C: ConnectionTrait>(
         )
         .to_owned();
     let mut out = Vec::new();
-    for row in conn.query_all(&stmt).await? {
+    for row in conn
+        .query_all_raw(shaped(backend, &stmt, slug, [(column, kind)]))
+        .await?
+    {
         let key: String = row.try_get("", "key")?;
         out.push((key, from_row(backend, &row, "value", kind)?));
     }
@@ -229,7 +265,10 @@ pub async fn convert_copy<C: ConnectionTrait>(
         .from(table.clone())
         .and_where(Expr::col(Alias::new(from)).is_not_null())
         .to_owned();
-    for row in conn.query_all(&stmt).await? {
+    for row in conn
+        .query_all_raw(shaped(backend, &stmt, slug, [(from, from_kind)]))
+        .await?
+    {
         let id: i64 = row.try_get("", "ticket_id")?;
         let value = from_row(backend, &row, from, from_kind)?;
         let converted = docket_core::convert::convert(&value, from_kind, to_kind).ok_or_else(|| {
@@ -243,7 +282,8 @@ pub async fn convert_copy<C: ConnectionTrait>(
             .value(Alias::new(to), to_sql_value(to_kind, &converted)?)
             .and_where(Expr::col(Alias::new("ticket_id")).eq(id))
             .to_owned();
-        conn.execute(&update).await?;
+        conn.execute_raw(shaped(backend, &update, slug, [(to, to_kind)]))
+            .await?;
     }
     Ok(())
 }

@@ -542,7 +542,22 @@ impl Store {
         }
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         stmt.limit(limit + 1);
-        let rows = self.db.query_all(&stmt).await?;
+        let rows = match slug
+            .and_then(|s| self.registry.get(s))
+            .filter(|_| joins_ext)
+        {
+            // Filters and sorts on the type's columns: a statement of its shape.
+            Some(ty) => {
+                let shaped = ext::shaped(
+                    self.backend(),
+                    &stmt,
+                    ty.compiled.slug(),
+                    ext::shape_of(&ty.compiled.fields),
+                );
+                self.db.query_all_raw(shaped).await?
+            }
+            None => self.db.query_all(&stmt).await?,
+        };
         let mut models = Vec::with_capacity(rows.len());
         for row in &rows {
             models.push(ticket_row::Model::from_query_result(row, "")?);

@@ -348,8 +348,15 @@ impl Store {
                     value,
                 } => {
                     // Bound, so the value is stored exactly as a ticket write stores it.
-                    txn.execute(&ddl::backfill(&plan.slug, column, *kind, value)?)
-                        .await?;
+                    let backfill = ddl::backfill(&plan.slug, column, *kind, value)?;
+                    let backend = txn.get_database_backend();
+                    txn.execute_raw(ext::shaped(
+                        backend,
+                        &backfill,
+                        &plan.slug,
+                        [(column.as_str(), *kind)],
+                    ))
+                    .await?;
                 }
                 _ => {
                     txn.execute_unprepared(sql).await?;
