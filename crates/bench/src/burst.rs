@@ -259,7 +259,14 @@ fn rows_for(
 /// the store's pool (by pid), with the statement for lock waits.
 #[derive(Clone)]
 struct Sampler {
-    current: Arc<Mutex<Option<(usize, HashMap<String, u64>, u64)>>>,
+    current: Arc<Mutex<Option<Tally>>>,
+}
+
+/// What the sampler saw while one slice ran: sessions by what they did, and the reads.
+#[derive(Default)]
+struct Tally {
+    waits: HashMap<String, u64>,
+    samples: u64,
 }
 
 impl Sampler {
@@ -294,14 +301,14 @@ impl Sampler {
                     continue;
                 };
                 if let Ok(mut c) = s.current.lock()
-                    && let Some((_, waits, samples)) = c.as_mut()
+                    && let Some(tally) = c.as_mut()
                 {
-                    *samples += 1;
+                    tally.samples += 1;
                     for r in rows {
                         if let (Ok(what), Ok(n)) =
                             (r.try_get::<String>("", "what"), r.try_get::<i64>("", "n"))
                         {
-                            *waits.entry(what).or_default() += n as u64;
+                            *tally.waits.entry(what).or_default() += n as u64;
                         }
                     }
                 }
@@ -310,18 +317,17 @@ impl Sampler {
         (sampler, task)
     }
 
-    fn begin(&self, path_index: usize) {
+    fn begin(&self) {
         if let Ok(mut c) = self.current.lock() {
-            *c = Some((path_index, HashMap::new(), 0));
+            *c = Some(Tally::default());
         }
     }
 
-    fn end(&self) -> (HashMap<String, u64>, u64) {
+    fn end(&self) -> Tally {
         self.current
             .lock()
             .ok()
             .and_then(|mut c| c.take())
-            .map(|(_, w, n)| (w, n))
             .unwrap_or_default()
     }
 }
@@ -355,7 +361,7 @@ async fn pool_pids(store: &Store, concurrency: usize) -> anyhow::Result<Vec<i32>
 /// Run `paths` taking turns on slices until each has made its creates or the time is up.
 #[allow(clippy::too_many_arguments)]
 async fn take_turns(
-    paths: &[(usize, Path)],
+    paths: &[Path],
     rows: &HashMap<Path, Arc<Vec<(usize, Row)>>>,
     creator: &Creator,
     args: &BurstArgs,
@@ -365,7 +371,7 @@ async fn take_turns(
     let deadline = Instant::now() + Duration::from_secs(args.seconds * paths.len() as u64);
     let mut outcomes: Vec<Outcome> = paths
         .iter()
-        .map(|&(_, path)| Outcome {
+        .map(|&path| Outcome {
             path,
             rate: Rate {
                 count: 0,
@@ -381,7 +387,7 @@ async fn take_turns(
         .collect();
     loop {
         let mut progressed = false;
-        for (&(index, path), out) in paths.iter().zip(outcomes.iter_mut()) {
+        for (&path, out) in paths.iter().zip(outcomes.iter_mut()) {
             let done = out.rate.count;
             if done >= args.creates || Instant::now() >= deadline {
                 continue;
@@ -394,7 +400,7 @@ async fn take_turns(
             };
             let before = args.statements.as_ref().map(|s| (s.read(), s.by_text()));
             if let Some(s) = sampler {
-                s.begin(index);
+                s.begin();
             }
             let r = run_concurrent(n, args.concurrency, move |i| {
                 let creator = creator.clone();
@@ -407,11 +413,11 @@ async fn take_turns(
             .await
             .with_context(|| path.name())?;
             if let Some(s) = sampler {
-                let (waits, samples) = s.end();
-                for (k, v) in waits {
+                let tally = s.end();
+                for (k, v) in tally.waits {
                     *out.waits.entry(k).or_default() += v;
                 }
-                out.samples += samples;
+                out.samples += tally.samples;
             }
             if let (Some(s), Some((count, text))) = (&args.statements, before) {
                 out.statements = out.statements + (s.read() - count);
@@ -560,9 +566,8 @@ pub async fn measure_burst(
         None
     };
 
-    let indexed: Vec<(usize, Path)> = paths.iter().copied().enumerate().collect();
     let mut outcomes = take_turns(
-        &indexed,
+        &paths,
         &rows,
         &creator,
         args,
@@ -572,14 +577,9 @@ pub async fn measure_burst(
     .await?;
     if args.diagnose && sla_on {
         set_default_policy(&store, false).await?;
-        let second: Vec<(usize, Path)> = second_phase
-            .iter()
-            .enumerate()
-            .map(|(i, &p)| (paths.len() + i, p))
-            .collect();
         outcomes.extend(
             take_turns(
-                &second,
+                &second_phase,
                 &rows,
                 &creator,
                 args,
@@ -661,7 +661,7 @@ fn print_burst(r: &BurstReport, args: &BurstArgs) {
             total as f64 / o.samples as f64
         );
         let mut by: Vec<_> = o.waits.iter().collect();
-        by.sort_by(|a, b| b.1.cmp(a.1));
+        by.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
         for (what, n) in by.into_iter().take(8) {
             println!(
                 "    {:>5.1}%  {what}",

@@ -13,6 +13,9 @@
 //! With `--sweep` it measures the SLA escalation sweep instead, on a database of open
 //! tickets with their clocks and escalation jobs (see `sweep.rs`).
 //!
+//! With `--burst` it measures many creates at once instead: one type and every type at
+//! concurrency 32 through the API, next to raw SQL of the same rows (see `burst.rs`).
+//!
 //! It prints figures only; docs/benchmarks.md says how to read them.
 
 mod burst;

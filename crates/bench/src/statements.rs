@@ -88,7 +88,7 @@ pub fn print_by_text(what: &str, by_text: &HashMap<String, Reading>, units: u64)
     let n = units.max(1) as f64;
     println!("\n  statements, {what} (count, sqlx-timed ms):");
     let mut by: Vec<_> = by_text.iter().collect();
-    by.sort_by(|a, b| b.1.micros.cmp(&a.1.micros));
+    by.sort_by_key(|(_, r)| std::cmp::Reverse(r.micros));
     for (text, reading) in by {
         println!(
             "    {:>5.2} x {:>8.3} ms  {text}",
