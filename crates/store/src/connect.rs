@@ -105,6 +105,7 @@ impl Store {
     /// Bring the core tables up to date, then load the type registry.
     pub async fn migrate(&self) -> Result<()> {
         Migrator::up(&self.db, None).await?;
+        self.ensure_key_sequences().await?;
         self.refresh_types().await?;
         Ok(())
     }

@@ -11,6 +11,7 @@ mod ext;
 mod idempotency;
 pub mod identity;
 mod jobs;
+mod keys;
 pub mod list;
 pub mod live;
 mod requesters;

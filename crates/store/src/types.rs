@@ -190,6 +190,27 @@ impl Store {
         Ok(())
     }
 
+    /// Give every applied type's key prefix its sequence (PostgreSQL; see `keys.rs`), for
+    /// databases whose types were applied before prefixes had sequences. Under the
+    /// schema lock, as applies are.
+    pub(crate) async fn ensure_key_sequences(&self) -> Result<()> {
+        if self.backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let txn = self.begin_write().await?;
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [SCHEMA_LOCK.into()],
+        ))
+        .await?;
+        for t in current_types(&txn).await? {
+            crate::keys::ensure_sequence(&txn, &t.definition.key_prefix).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// The schema generation: it changes whenever any type is applied.
     pub async fn schema_generation(&self) -> Result<i64> {
         read_generation(&self.db).await
@@ -410,6 +431,7 @@ impl Store {
             }),
         )
         .await?;
+        crate::keys::ensure_sequence(&txn, &def.key_prefix).await?;
         bump_generation(&txn).await?;
         txn.commit().await?;
         self.refresh_types().await?;

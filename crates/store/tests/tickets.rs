@@ -454,3 +454,43 @@ async fn futures_join_all<F: std::future::Future>(
     out.extend(results.into_iter().map(|r| r.expect("done")));
     out
 }
+
+both_backends!(key_numbers_continue_across_an_upgrade, |db| async move {
+    use sea_orm::ConnectionTrait;
+    let s = &db.store;
+    apply(s, &it_type(), false).await;
+    let first = create(s, "it", "one", json!({"device": "phone"})).await;
+    assert_eq!(first, "IT-1");
+    if db.backend == docket_store::Backend::Postgres {
+        // A database from before sequences: the counter row says 41 were used, and the
+        // prefix has no sequence. Start-up gives it one that continues after 41.
+        let conn = s.connection();
+        conn.execute_unprepared("DROP SEQUENCE key_seq_it")
+            .await
+            .unwrap();
+        conn.execute_unprepared(
+            "INSERT INTO key_sequences (prefix, next_number) VALUES ('IT', 41)",
+        )
+        .await
+        .unwrap();
+        s.migrate().await.unwrap();
+        assert_eq!(
+            create(s, "it", "two", json!({"device": "phone"})).await,
+            "IT-42"
+        );
+        // Without the counter row, the tickets' own numbers are the floor.
+        conn.execute_unprepared("DROP SEQUENCE key_seq_it; DELETE FROM key_sequences")
+            .await
+            .unwrap();
+        s.migrate().await.unwrap();
+        assert_eq!(
+            create(s, "it", "three", json!({"device": "phone"})).await,
+            "IT-43"
+        );
+    } else {
+        assert_eq!(
+            create(s, "it", "two", json!({"device": "phone"})).await,
+            "IT-2"
+        );
+    }
+});

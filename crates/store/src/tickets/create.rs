@@ -4,7 +4,6 @@
 
 use docket_core::ticket::{self, StatusCategory};
 use docket_core::typedef::FieldError;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, TransactionTrait,
@@ -105,7 +104,7 @@ impl Store {
         };
         let fields = fields.as_object().cloned().unwrap_or_default();
         let prefix = &compiled.definition.key_prefix;
-        let number = next_number(&txn, prefix).await?;
+        let number = crate::keys::next_number(&txn, prefix).await?;
         let key = ticket::ticket_key(prefix, number);
         let searchable = compiled.searchable_fields();
         let priority = new
@@ -293,26 +292,4 @@ async fn first_team<C: ConnectionTrait>(
         .iter()
         .find_map(|s| found.iter().find(|t| &t.slug == s))
         .map(|t| (t.id, t.slug.clone())))
-}
-
-async fn next_number<C: ConnectionTrait>(conn: &C, prefix: &str) -> Result<i64> {
-    let stmt = Query::insert()
-        .into_table(Alias::new("key_sequences"))
-        .columns([Alias::new("prefix"), Alias::new("next_number")])
-        .values_panic([prefix.into(), 1i64.into()])
-        .on_conflict(
-            OnConflict::column(Alias::new("prefix"))
-                .value(
-                    Alias::new("next_number"),
-                    Expr::col((Alias::new("key_sequences"), Alias::new("next_number"))).add(1),
-                )
-                .to_owned(),
-        )
-        .returning_col(Alias::new("next_number"))
-        .to_owned();
-    let row = conn
-        .query_one(&stmt)
-        .await?
-        .ok_or_else(|| StoreError::Internal("key sequence returned nothing".into()))?;
-    Ok(row.try_get("", "next_number")?)
 }
