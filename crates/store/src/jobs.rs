@@ -81,6 +81,64 @@ pub(crate) async fn put<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Schedule several new jobs in one statement (a new ticket's clocks). A job already
+/// there under one of the keys is rescheduled as `put` would.
+pub(crate) async fn put_new<C: ConnectionTrait>(
+    conn: &C,
+    queue: &str,
+    jobs: &[(String, Option<i64>, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert();
+    stmt.into_table(col("jobs")).columns(
+        [
+            "queue",
+            "dedupe_key",
+            "ticket_id",
+            "payload",
+            "run_at",
+            "attempts",
+            "created_at",
+            "updated_at",
+        ]
+        .map(col),
+    );
+    for (key, ticket_id, run_at) in jobs {
+        stmt.values_panic([
+            queue.into(),
+            key.as_str().into(),
+            (*ticket_id).into(),
+            "{}".into(),
+            (*run_at).into(),
+            0.into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+    stmt.on_conflict(
+        OnConflict::column(col("dedupe_key"))
+            .values([
+                (
+                    col("run_at"),
+                    Expr::col((col("excluded"), col("run_at"))).into(),
+                ),
+                (col("attempts"), Expr::val(0).into()),
+                (col("lease_owner"), Expr::val(Option::<String>::None).into()),
+                (
+                    col("lease_until"),
+                    Expr::val(Option::<DateTime<Utc>>::None).into(),
+                ),
+                (col("updated_at"), Expr::val(now).into()),
+            ])
+            .to_owned(),
+    );
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
 /// Drop job `key` if it is still scheduled at or before `seen` (nobody asked for it
 /// again since).
 pub(crate) async fn finish_unless_rescheduled<C: ConnectionTrait>(

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::entities::{requester, requester_identity, ticket};
@@ -154,18 +154,27 @@ async fn resolve_id<C: ConnectionTrait>(
         }
     }
     for _attempt in 0..2 {
-        let (id, scope, created) = match choose(conn, &identities, naming).await? {
-            Some((id, scope)) => (id, scope, false),
+        let (id, scope, known, created) = match choose(conn, &identities, naming).await? {
+            Some(chosen) => (chosen.id, chosen.scope, chosen.known, false),
             None => {
                 let scope = match naming {
                     Naming::Everyone => SHARED_SCOPE.to_string(),
                     Naming::Within { scope, .. } => scope.to_string(),
                 };
-                (create(conn, r, &identities, at).await?, scope, true)
+                (
+                    create(conn, r, &identities, at).await?,
+                    scope,
+                    Vec::new(),
+                    true,
+                )
             }
         };
         let mut lost_race = false;
-        for (kind, value) in &identities {
+        // Only identities the record does not have yet.
+        for (kind, value) in identities
+            .iter()
+            .filter(|(k, v)| !known.iter().any(|(kk, vv)| kk == k && vv == v))
+        {
             let inserted = requester_identity::Entity::insert(requester_identity::ActiveModel {
                 requester_id: Set(id),
                 kind: Set(kind.to_string()),
@@ -198,47 +207,67 @@ async fn resolve_id<C: ConnectionTrait>(
     }
     choose(conn, &identities, naming)
         .await?
-        .map(|(id, _)| id)
+        .map(|chosen| chosen.id)
         .ok_or_else(|| {
             StoreError::Internal("a requester identity vanished while resolving it".into())
         })
 }
 
-/// The record the identities lead this caller to, with its scope: for everyone, the
-/// shared record (else the oldest); within a scope, the first record the caller can see,
-/// else the one of their scope.
+/// A requester record an identity leads to: its scope, and which of the given
+/// identities it already has.
+struct Candidate {
+    id: i64,
+    scope: String,
+    known: Vec<(String, String)>,
+}
+
+/// The record the identities lead this caller to: for everyone, the shared record (else
+/// the oldest); within a scope, the first record the caller can see, else the one of
+/// their scope.
 async fn choose<C: ConnectionTrait>(
     conn: &C,
     identities: &[(&'static str, String)],
     naming: Naming<'_>,
-) -> Result<Option<(i64, String)>> {
-    let mut candidates: Vec<(i64, String)> = Vec::new();
+) -> Result<Option<Candidate>> {
+    let mut matching = Condition::any();
     for (kind, value) in identities {
-        for i in requester_identity::Entity::find()
-            .filter(requester_identity::Column::Kind.eq(*kind))
-            .filter(requester_identity::Column::Value.eq(value.as_str()))
-            .order_by_asc(requester_identity::Column::RequesterId)
-            .all(conn)
-            .await?
-        {
-            if !candidates.iter().any(|(id, _)| *id == i.requester_id) {
-                candidates.push((i.requester_id, i.scope));
-            }
+        matching = matching.add(
+            Condition::all()
+                .add(requester_identity::Column::Kind.eq(*kind))
+                .add(requester_identity::Column::Value.eq(value.as_str())),
+        );
+    }
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for i in requester_identity::Entity::find()
+        .filter(matching)
+        .order_by_asc(requester_identity::Column::RequesterId)
+        .all(conn)
+        .await?
+    {
+        match candidates.iter_mut().find(|c| c.id == i.requester_id) {
+            Some(c) => c.known.push((i.kind, i.value)),
+            None => candidates.push(Candidate {
+                id: i.requester_id,
+                scope: i.scope,
+                known: vec![(i.kind, i.value)],
+            }),
         }
     }
     match naming {
-        Naming::Everyone => Ok(candidates
-            .iter()
-            .find(|(_, scope)| scope == SHARED_SCOPE)
-            .or(candidates.first())
-            .cloned()),
+        Naming::Everyone => {
+            let shared = candidates.iter().position(|c| c.scope == SHARED_SCOPE);
+            Ok(match shared {
+                Some(i) => Some(candidates.swap_remove(i)),
+                None => candidates.into_iter().next(),
+            })
+        }
         Naming::Within { types, scope } => {
-            for (id, s) in &candidates {
-                if visible(conn, *id, types).await? {
-                    return Ok(Some((*id, s.clone())));
+            for i in 0..candidates.len() {
+                if visible(conn, candidates[i].id, types).await? {
+                    return Ok(Some(candidates.swap_remove(i)));
                 }
             }
-            Ok(candidates.into_iter().find(|(_, s)| s == scope))
+            Ok(candidates.into_iter().find(|c| c.scope == scope))
         }
     }
 }

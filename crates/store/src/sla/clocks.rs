@@ -427,8 +427,21 @@ async fn store_clocks<C: ConnectionTrait>(
         ],
     )
     .await?;
-    for metric in Metric::ALL {
-        schedule(conn, subject, governing, history, metric, fresh, now).await?;
+    if fresh {
+        // A new ticket has no firings and no jobs yet: its jobs go in together.
+        let mut jobs = Vec::new();
+        for metric in Metric::ALL {
+            if let Some(at) = next_run(conn, subject, governing, history, metric, fresh).await? {
+                jobs.push((job_key(ticket_id, metric), Some(ticket_id), at));
+            }
+        }
+        crate::jobs::put_new(conn, QUEUE, &jobs, now).await?;
+    } else {
+        for metric in Metric::ALL {
+            let next = next_run(conn, subject, governing, history, metric, fresh).await?;
+            let key = job_key(ticket_id, metric);
+            crate::jobs::put(conn, QUEUE, &key, Some(ticket_id), next, now).await?;
+        }
     }
     Ok(cache)
 }
@@ -534,17 +547,16 @@ pub(crate) fn threshold_times(
         .collect()
 }
 
-/// (Re)schedule the escalation job of a ticket's metric at its next unfired threshold,
-/// or drop it when nothing is left to fire.
-async fn schedule<C: ConnectionTrait>(
+/// When a metric's escalation job should next run: its earliest threshold not yet
+/// fired (None: nothing is left to fire, and the job goes).
+async fn next_run<C: ConnectionTrait>(
     conn: &C,
     subject: &Subject,
     governing: &Governing,
     history: &History,
     metric: Metric,
     fresh: bool,
-    now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Option<DateTime<Utc>>> {
     let ticket_id = subject.row.id;
     let mut next: Option<DateTime<Utc>> = None;
     if let (Some((_, policy)), Some(target)) = (
@@ -565,17 +577,5 @@ async fn schedule<C: ConnectionTrait>(
             next = next.into_iter().chain(first).min();
         }
     }
-    if fresh && next.is_none() {
-        // No job to add, and none to remove.
-        return Ok(());
-    }
-    crate::jobs::put(
-        conn,
-        QUEUE,
-        &job_key(ticket_id, metric),
-        Some(ticket_id),
-        next,
-        now,
-    )
-    .await
+    Ok(next)
 }
