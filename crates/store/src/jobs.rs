@@ -33,57 +33,11 @@ pub(crate) async fn put<C: ConnectionTrait>(
         conn.execute(&stmt).await?;
         return Ok(());
     };
-    let stmt = Query::insert()
-        .into_table(col("jobs"))
-        .columns(
-            [
-                "queue",
-                "dedupe_key",
-                "ticket_id",
-                "payload",
-                "run_at",
-                "attempts",
-                "created_at",
-                "updated_at",
-            ]
-            .map(col),
-        )
-        .values_panic([
-            queue.into(),
-            key.into(),
-            ticket_id.into(),
-            "{}".into(),
-            run_at.into(),
-            0.into(),
-            now.into(),
-            now.into(),
-        ])
-        .on_conflict(
-            OnConflict::column(col("dedupe_key"))
-                .values([
-                    (col("run_at"), Expr::val(run_at)),
-                    // A new schedule is a new job: its retries back off from the start.
-                    (col("attempts"), Expr::val(0)),
-                    (col("lease_owner"), Expr::val(Option::<String>::None)),
-                    (col("lease_until"), Expr::val(Option::<DateTime<Utc>>::None)),
-                    (col("updated_at"), Expr::val(now)),
-                ])
-                // The same schedule again changes nothing: a lease taken on it stays
-                // with its holder (a sweep holding a ticket's other job keeps it).
-                .action_and_where(
-                    Expr::col((col("jobs"), col("run_at")))
-                        .ne(Expr::col((col("excluded"), col("run_at")))),
-                )
-                .to_owned(),
-        )
-        .to_owned();
-    conn.execute(&stmt).await?;
-    Ok(())
+    put_many(conn, queue, &[(key.to_string(), ticket_id, run_at)], now).await
 }
 
-/// Schedule several new jobs in one statement (a new ticket's clocks). A job already
-/// there under one of the keys is rescheduled as `put` would.
-pub(crate) async fn put_new<C: ConnectionTrait>(
+/// Schedule several jobs in one statement (a new ticket's clocks), each as `put` does.
+pub(crate) async fn put_many<C: ConnectionTrait>(
     conn: &C,
     queue: &str,
     jobs: &[(String, Option<i64>, DateTime<Utc>)],
@@ -125,6 +79,7 @@ pub(crate) async fn put_new<C: ConnectionTrait>(
                     col("run_at"),
                     Expr::col((col("excluded"), col("run_at"))).into(),
                 ),
+                // A new schedule is a new job: its retries back off from the start.
                 (col("attempts"), Expr::val(0).into()),
                 (col("lease_owner"), Expr::val(Option::<String>::None).into()),
                 (
@@ -133,6 +88,12 @@ pub(crate) async fn put_new<C: ConnectionTrait>(
                 ),
                 (col("updated_at"), Expr::val(now).into()),
             ])
+            // The same schedule again changes nothing: a lease taken on it stays
+            // with its holder (a sweep holding a ticket's other job keeps it).
+            .action_and_where(
+                Expr::col((col("jobs"), col("run_at")))
+                    .ne(Expr::col((col("excluded"), col("run_at")))),
+            )
             .to_owned(),
     );
     conn.execute(&stmt).await?;

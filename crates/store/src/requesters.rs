@@ -278,16 +278,7 @@ async fn visible<C: ConnectionTrait>(
     requester_id: i64,
     types: &[String],
 ) -> Result<bool> {
-    Ok(ticket::Entity::find()
-        .select_only()
-        .column(ticket::Column::Id)
-        .filter(ticket::Column::RequesterId.eq(requester_id))
-        .filter(ticket::Column::TypeSlug.is_in(types.iter().map(String::as_str)))
-        .filter(ticket::Column::DeletedAt.is_null())
-        .into_tuple::<i64>()
-        .one(conn)
-        .await?
-        .is_some())
+    has_ticket(conn, requester_id, types, true).await
 }
 
 /// Whether the requester has a ticket of a type outside these.
@@ -296,11 +287,27 @@ async fn has_tickets_outside<C: ConnectionTrait>(
     requester_id: i64,
     types: &[String],
 ) -> Result<bool> {
+    has_ticket(conn, requester_id, types, false).await
+}
+
+/// Whether the requester has a (live) ticket whose type is (or is not) one of these.
+async fn has_ticket<C: ConnectionTrait>(
+    conn: &C,
+    requester_id: i64,
+    types: &[String],
+    of_these: bool,
+) -> Result<bool> {
+    let slugs = types.iter().map(String::as_str);
     Ok(ticket::Entity::find()
         .select_only()
         .column(ticket::Column::Id)
         .filter(ticket::Column::RequesterId.eq(requester_id))
-        .filter(ticket::Column::TypeSlug.is_not_in(types.iter().map(String::as_str)))
+        .filter(if of_these {
+            ticket::Column::TypeSlug.is_in(slugs)
+        } else {
+            ticket::Column::TypeSlug.is_not_in(slugs)
+        })
+        .filter(ticket::Column::DeletedAt.is_null())
         .into_tuple::<i64>()
         .one(conn)
         .await?

@@ -435,7 +435,7 @@ async fn store_clocks<C: ConnectionTrait>(
                 jobs.push((job_key(ticket_id, metric), Some(ticket_id), at));
             }
         }
-        crate::jobs::put_new(conn, QUEUE, &jobs, now).await?;
+        crate::jobs::put_many(conn, QUEUE, &jobs, now).await?;
     } else {
         for metric in Metric::ALL {
             let next = next_run(conn, subject, governing, history, metric, fresh).await?;
