@@ -30,8 +30,12 @@ export interface paths {
         /**
          * Create a ticket
          * @description The type's own fields go under `fields` and are validated against the type's schema;
-         *     every failing field is reported at once. Send an `Idempotency-Key` header to make
-         *     retries safe: the same key with the same body returns the ticket created first.
+         *     every failing field is reported at once, and a value is accepted only if it is stored
+         *     exactly as sent (see the admin guide). Send an `Idempotency-Key` header to make
+         *     retries safe: the same key with the same body returns the ticket created first, as it
+         *     is now. A requester named by `id` must be one the caller can see (through tickets of
+         *     their teams); one named by email or Discord id that only another team sees gets a
+         *     record of this ticket's team instead.
          */
         post: operations["create_ticket"];
         delete?: never;
@@ -1876,6 +1880,15 @@ export interface operations {
             };
             /** @description Signed in, but not allowed to do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A replay of a ticket the caller may no longer see (deleted, or its type no longer handled by their teams) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -152,8 +152,12 @@ fn with_etag(status: StatusCode, t: Ticket) -> Response {
 /// Create a ticket
 ///
 /// The type's own fields go under `fields` and are validated against the type's schema;
-/// every failing field is reported at once. Send an `Idempotency-Key` header to make
-/// retries safe: the same key with the same body returns the ticket created first.
+/// every failing field is reported at once, and a value is accepted only if it is stored
+/// exactly as sent (see the admin guide). Send an `Idempotency-Key` header to make
+/// retries safe: the same key with the same body returns the ticket created first, as it
+/// is now. A requester named by `id` must be one the caller can see (through tickets of
+/// their teams); one named by email or Discord id that only another team sees gets a
+/// record of this ticket's team instead.
 #[utoipa::path(
     post, path = "/tickets", tag = "tickets",
     request_body = TicketCreate,
@@ -161,6 +165,7 @@ fn with_etag(status: StatusCode, t: Ticket) -> Response {
     responses(
         (status = 201, description = "Created (or replayed: see the Idempotent-Replayed header)", body = TicketOut,
             headers(("ETag" = String, description = "The ticket's version"), ("Location" = String))),
+        (status = 404, description = "A replay of a ticket the caller may no longer see (deleted, or its type no longer handled by their teams)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency-Key reused with a different body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
