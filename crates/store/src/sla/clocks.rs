@@ -258,7 +258,28 @@ pub(crate) async fn sync<C: ConnectionTrait>(
         return Ok(SlaCache::default());
     }
     let history = load_history(conn, ticket_id).await?;
-    sync_subject(conn, &subject, history, false, trigger, now).await
+    sync_subject(conn, &subject, history, None, false, trigger, now).await
+}
+
+/// `sync` with the ticket, its clock history and its governing policy already loaded
+/// in this transaction (the escalation sweep), recomputing due times.
+pub(crate) async fn sync_loaded<C: ConnectionTrait>(
+    conn: &C,
+    subject: &Subject,
+    history: History,
+    governing: Governing,
+    now: DateTime<Utc>,
+) -> Result<SlaCache> {
+    sync_subject(
+        conn,
+        subject,
+        history,
+        Some(governing),
+        false,
+        Trigger::Recompute,
+        now,
+    )
+    .await
 }
 
 /// `sync` for a ticket created in this transaction: its facts are known and it has no
@@ -268,13 +289,23 @@ pub(crate) async fn sync_new<C: ConnectionTrait>(
     subject: &Subject,
     now: DateTime<Utc>,
 ) -> Result<SlaCache> {
-    sync_subject(conn, subject, History::new(), true, Trigger::Changed, now).await
+    sync_subject(
+        conn,
+        subject,
+        History::new(),
+        None,
+        true,
+        Trigger::Changed,
+        now,
+    )
+    .await
 }
 
 async fn sync_subject<C: ConnectionTrait>(
     conn: &C,
     subject: &Subject,
     mut history: History,
+    governing: Option<Governing>,
     fresh: bool,
     trigger: Trigger,
     now: DateTime<Utc>,
@@ -336,7 +367,10 @@ async fn sync_subject<C: ConnectionTrait>(
             .exec_without_returning(conn)
             .await?;
     }
-    let governing = Governing::for_subject(conn, subject).await?;
+    let governing = match governing {
+        Some(g) => g,
+        None => Governing::for_subject(conn, subject).await?,
+    };
     store_clocks(conn, subject, &governing, &history, fresh, now).await
 }
 

@@ -156,6 +156,7 @@ impl Store {
         let history = clocks::load_history(&txn, ticket_id).await?;
         let governing = Governing::for_subject(&txn, &subject).await?;
         let mut fired_now = 0;
+        let mut changed = false;
         // Every cycle, not only the latest: a next-response cycle that breached and was
         // answered before a sweep came still fires its breach.
         for (cycle, replay) in clocks::cycles(&history, metric) {
@@ -199,22 +200,30 @@ impl Store {
                     continue;
                 }
                 for action in policy.actions_for(threshold, metric) {
-                    self.act(
-                        &txn, &subject, policy, metric, cycle, threshold, at, action, now,
-                    )
-                    .await?;
+                    changed |= self
+                        .act(
+                            &txn, &subject, policy, metric, cycle, threshold, at, action, now,
+                        )
+                        .await?;
                 }
             }
         }
         // Recompute (a raised priority moves due times) and schedule the next threshold.
-        clocks::sync(&txn, ticket_id, Trigger::Recompute, now).await?;
+        if changed {
+            // A raised priority or another team moves due times: read the ticket again.
+            clocks::sync(&txn, ticket_id, Trigger::Recompute, now).await?;
+        } else {
+            // Firings add no clock events: what this job loaded is still the ticket.
+            clocks::sync_loaded(&txn, &subject, history, governing, now).await?;
+        }
         jobs::release(&txn, job.id, owner).await?;
         txn.commit().await?;
         Ok(fired_now)
     }
 
-    /// Run one escalation action. Each change of the ticket is committed at once, so the
-    /// next action (a notification) reads who has the ticket now.
+    /// Run one escalation action; true when it changed the ticket (its assignee, team or
+    /// priority). Each change is committed at once, so the next action (a notification)
+    /// reads who has the ticket now.
     #[allow(clippy::too_many_arguments)]
     async fn act(
         &self,
@@ -227,7 +236,7 @@ impl Store {
         reached_at: DateTime<Utc>,
         action: &Action,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let row = &subject.row;
         match action {
             Action::Notify { .. } => {
@@ -259,9 +268,10 @@ impl Store {
                     now,
                 )
                 .await?;
-                Ok(())
+                Ok(false)
             }
             Action::Reassign { user_id, team } => {
+                let mut changed = false;
                 if let Some(uid) = user_id {
                     let active = user::Entity::find_by_id(*uid)
                         .one(txn)
@@ -277,6 +287,7 @@ impl Store {
                             Some(*uid),
                         );
                         change.commit(txn).await?;
+                        changed = true;
                     } else if !active {
                         tracing::warn!(ticket = %row.key, user = uid, "SLA reassignment to a missing or inactive user skipped");
                     }
@@ -298,6 +309,7 @@ impl Store {
                             change.event("team", Some(json!(old)), Some(json!(slug)));
                             change.set("team_id", Some(t.id));
                             change.commit(txn).await?;
+                            changed = true;
                         }
                         Some(_) => {}
                         None => {
@@ -305,7 +317,7 @@ impl Store {
                         }
                     }
                 }
-                Ok(())
+                Ok(changed)
             }
             Action::RaisePriority => {
                 // Read again: an earlier action of this firing may have raised it already.
@@ -317,7 +329,7 @@ impl Store {
                 let old = docket_core::ticket::Priority::parse(&current).unwrap_or_default();
                 let new = raise(old);
                 if new == old {
-                    return Ok(());
+                    return Ok(false);
                 }
                 let mut change = Change::new(row.id, "sla", now);
                 change.field(
@@ -328,7 +340,7 @@ impl Store {
                     new.as_str(),
                 );
                 change.commit(txn).await?;
-                Ok(())
+                Ok(true)
             }
         }
     }
