@@ -32,19 +32,19 @@ api_test!(contains_filters_match_substrings, |app| async move {
         a["key"].as_str().unwrap().to_string(),
         b["key"].as_str().unwrap().to_string(),
     );
-    assert_eq!(keys(&app, "title.contains=vpn").await, [a.clone()]);
-    assert_eq!(keys(&app, "title.contains=JAM").await, [b.clone()]);
+    assert_eq!(keys(&app, "title.contains=vpn").await, [a.as_str()]);
+    assert_eq!(keys(&app, "title.contains=JAM").await, [b.as_str()]);
     // LIKE's wildcards are matched literally.
-    assert_eq!(keys(&app, "title.contains=100%25").await, [a.clone()]);
-    assert_eq!(keys(&app, "title.contains=%25").await, [a.clone()]);
+    assert_eq!(keys(&app, "title.contains=100%25").await, [a.as_str()]);
+    assert_eq!(keys(&app, "title.contains=%25").await, [a.as_str()]);
     assert!(keys(&app, "title.contains=_").await.is_empty());
     assert_eq!(
         keys(&app, "type=it_support&f.error_message.contains=out_4").await,
-        [a.clone()]
+        [a.as_str()]
     );
     assert_eq!(
         keys(&app, "type=it_support&f.error_message.contains=PAP").await,
-        [b.clone()]
+        [b.as_str()]
     );
     assert!(
         keys(&app, "type=it_support&f.error_message.contains=nothing")

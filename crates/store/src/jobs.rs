@@ -75,18 +75,12 @@ pub(crate) async fn put_many<C: ConnectionTrait>(
     stmt.on_conflict(
         OnConflict::column(col("dedupe_key"))
             .values([
-                (
-                    col("run_at"),
-                    Expr::col((col("excluded"), col("run_at"))).into(),
-                ),
+                (col("run_at"), Expr::col((col("excluded"), col("run_at")))),
                 // A new schedule is a new job: its retries back off from the start.
-                (col("attempts"), Expr::val(0).into()),
-                (col("lease_owner"), Expr::val(Option::<String>::None).into()),
-                (
-                    col("lease_until"),
-                    Expr::val(Option::<DateTime<Utc>>::None).into(),
-                ),
-                (col("updated_at"), Expr::val(now).into()),
+                (col("attempts"), Expr::val(0)),
+                (col("lease_owner"), Expr::val(Option::<String>::None)),
+                (col("lease_until"), Expr::val(Option::<DateTime<Utc>>::None)),
+                (col("updated_at"), Expr::val(now)),
             ])
             // The same schedule again changes nothing: a lease taken on it stays
             // with its holder (a sweep holding a ticket's other job keeps it).
