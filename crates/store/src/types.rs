@@ -255,6 +255,17 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("ticket type `{slug}`")))
     }
 
+    /// The types a caller in these teams may see (the tickets, and through them the
+    /// requesters, they may reach).
+    pub fn types_handled_by(&self, teams: &[String]) -> Vec<String> {
+        self.registry
+            .all()
+            .into_iter()
+            .filter(|t| t.stored.definition.teams.iter().any(|s| teams.contains(s)))
+            .map(|t| t.stored.slug.clone())
+            .collect()
+    }
+
     /// Every version of a type, oldest first.
     pub async fn type_versions(&self, slug: &str) -> Result<Vec<StoredType>> {
         let rows = ticket_type::Entity::find()

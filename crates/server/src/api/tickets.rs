@@ -59,15 +59,7 @@ pub(super) fn visible_types(app: &AppState, p: &Principal) -> Option<Vec<String>
     if p.is_admin() {
         return None;
     }
-    Some(
-        app.store
-            .registry()
-            .all()
-            .into_iter()
-            .filter(|t| p.sees_type(&t.stored.definition.teams))
-            .map(|t| t.stored.slug.clone())
-            .collect(),
-    )
+    Some(app.store.types_handled_by(&p.teams))
 }
 
 pub fn ticket_out(t: Ticket) -> TicketOut {

@@ -264,16 +264,6 @@ impl Store {
         txn.rollback().await?;
         outcome.map(|t| (t, true))
     }
-
-    /// The types a caller in these teams may see.
-    pub(crate) fn types_handled_by(&self, teams: &[String]) -> Vec<String> {
-        self.registry
-            .all()
-            .into_iter()
-            .filter(|t| t.stored.definition.teams.iter().any(|s| teams.contains(s)))
-            .map(|t| t.stored.slug.clone())
-            .collect()
-    }
 }
 
 /// The first of the type's teams that exists works the ticket.
