@@ -480,6 +480,19 @@ async fn store_clocks<C: ConnectionTrait>(
     Ok(cache)
 }
 
+/// An `sla_clocks` row: its key, then what each evaluation rewrites.
+const CLOCK_KEY: [&str; 3] = ["ticket_id", "metric", "cycle"];
+const CLOCK_VALUES: [&str; 8] = [
+    "phase",
+    "started_at",
+    "stopped_at",
+    "due_at",
+    "breached_at",
+    "target_seconds",
+    "elapsed_seconds",
+    "updated_at",
+];
+
 /// Write the clocks' evaluations, all in one statement.
 async fn upsert_clocks<C: ConnectionTrait>(
     conn: &C,
@@ -491,22 +504,8 @@ async fn upsert_clocks<C: ConnectionTrait>(
         return Ok(());
     }
     let mut stmt = Query::insert();
-    stmt.into_table(Alias::new("sla_clocks")).columns(
-        [
-            "ticket_id",
-            "metric",
-            "cycle",
-            "phase",
-            "started_at",
-            "stopped_at",
-            "due_at",
-            "breached_at",
-            "target_seconds",
-            "elapsed_seconds",
-            "updated_at",
-        ]
-        .map(Alias::new),
-    );
+    stmt.into_table(Alias::new("sla_clocks"))
+        .columns(CLOCK_KEY.into_iter().chain(CLOCK_VALUES).map(Alias::new));
     for (metric, cycle, replay, e, target) in clocks {
         let stopped_at = (!e.phase.is_open()).then_some(replay.phase_since);
         stmt.values_panic([
@@ -524,20 +523,8 @@ async fn upsert_clocks<C: ConnectionTrait>(
         ]);
     }
     stmt.on_conflict(
-        OnConflict::columns(["ticket_id", "metric", "cycle"].map(Alias::new))
-            .update_columns(
-                [
-                    "phase",
-                    "started_at",
-                    "stopped_at",
-                    "due_at",
-                    "breached_at",
-                    "target_seconds",
-                    "elapsed_seconds",
-                    "updated_at",
-                ]
-                .map(Alias::new),
-            )
+        OnConflict::columns(CLOCK_KEY.map(Alias::new))
+            .update_columns(CLOCK_VALUES.map(Alias::new))
             .to_owned(),
     );
     conn.execute(&stmt).await?;
