@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use docket_core::typedef::CompiledType;
-use docket_store::{IdempotencyKey, NewTicket, RequesterRef, Store, StoreError};
+use docket_store::Store;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::Value;
 
@@ -188,40 +188,15 @@ impl Creator {
         unreachable!("the last attempt returns")
     }
 
-    /// What the handler asks of the store, without HTTP, JSON and authentication.
+    /// What the handler asks of the store, without HTTP, JSON and authentication (and,
+    /// for the diagnosis, the read-back that creates made before they returned the ticket).
     async fn store_create(&self, row: &Row, n: usize, read_back: bool) -> anyhow::Result<()> {
-        let new = NewTicket {
-            type_slug: row.type_slug.clone(),
-            title: row.title.clone(),
-            body: row.body.clone(),
-            requester: Some(RequesterRef {
-                email: Some(row.requester_email.clone()),
-                ..Default::default()
-            }),
-            fields: row.fields.clone(),
-            actor: "api".into(),
-            idempotency: Some(IdempotencyKey {
-                scope: "api".into(),
-                key: format!("burst-{n}"),
-                request_hash: format!("burst-{n}"),
-            }),
-            ..Default::default()
-        };
-        for attempt in 1..=3 {
-            match self.store.create_ticket(new.clone()).await {
-                Ok((key, _)) => {
-                    if read_back {
-                        self.store.get_ticket(&key.key, true).await?;
-                    }
-                    return Ok(());
-                }
-                Err(e) if attempt < 3 && !matches!(e, StoreError::Invalid(_)) => {
-                    self.failures.record(e.to_string())
-                }
-                Err(e) => return Err(e.into()),
-            }
+        let new = row.new_ticket(&format!("burst-{n}"));
+        let ticket = crate::store_create(&self.store, &self.failures, new).await?;
+        if read_back {
+            self.store.get_ticket(&ticket.key, true).await?;
         }
-        unreachable!("the last attempt returns")
+        Ok(())
     }
 }
 

@@ -35,10 +35,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Parser, ValueEnum};
 use docket_core::typedef::CompiledType;
 use docket_store::list::Target;
-use docket_store::{
-    Backend, Filter, FilterOp, IdempotencyKey, ListQuery, NewTicket, RequesterRef, SortKey, Store,
-    StoreError,
-};
+use docket_store::{Backend, Filter, FilterOp, ListQuery, NewTicket, SortKey, Store, StoreError};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
 
@@ -212,6 +209,25 @@ impl Report {
 struct Failures {
     count: Arc<AtomicUsize>,
     first: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+/// A store create as the API makes it, retried (up to three times) on anything but
+/// invalid input, each failure recorded.
+async fn store_create(
+    store: &Store,
+    failures: &Failures,
+    new: NewTicket,
+) -> anyhow::Result<docket_store::Ticket> {
+    for attempt in 1..=3 {
+        match store.create_ticket(new.clone()).await {
+            Ok((ticket, _)) => return Ok(ticket),
+            Err(e) if attempt < 3 && !matches!(e, StoreError::Invalid(_)) => {
+                failures.record(e.to_string())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    unreachable!("the last attempt returns")
 }
 
 impl Failures {
@@ -910,37 +926,12 @@ impl CreateContext {
         unreachable!("the last attempt returns")
     }
 
-    /// What the API handler does, without HTTP and JSON: create, then read back.
+    /// What the API handler asks of the store, without HTTP, JSON and authentication.
     async fn store_create(&self, i: usize) -> anyhow::Result<()> {
-        let row = &self.rows[i];
-        let new = NewTicket {
-            type_slug: row.type_slug.clone(),
-            title: row.title.clone(),
-            body: row.body.clone(),
-            requester: Some(RequesterRef {
-                email: Some(row.requester_email.clone()),
-                ..Default::default()
-            }),
-            fields: row.fields.clone(),
-            actor: "api".into(),
-            idempotency: Some(IdempotencyKey {
-                scope: "api".into(),
-                key: format!("bench-store-{i}"),
-                request_hash: format!("bench-store-{i}"),
-            }),
-            ..Default::default()
-        };
-        for attempt in 1..=3 {
-            match self.store.create_ticket(new.clone()).await {
-                // The created ticket comes back from inside the transaction.
-                Ok(_) => return Ok(()),
-                Err(e) if attempt < 3 && !matches!(e, StoreError::Invalid(_)) => {
-                    self.failures.record(e.to_string())
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        unreachable!("the last attempt returns")
+        let new = self.rows[i].new_ticket(&format!("bench-store-{i}"));
+        store_create(&self.store, &self.failures, new)
+            .await
+            .map(|_| ())
     }
 
     /// The same row by raw SQL: the limit.

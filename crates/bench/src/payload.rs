@@ -58,6 +58,30 @@ pub struct Row {
 }
 
 impl Row {
+    /// The create the API makes for this row, with the requester's e-mail and an
+    /// idempotency key.
+    pub fn new_ticket(&self, key: &str) -> docket_store::NewTicket {
+        docket_store::NewTicket {
+            type_slug: self.type_slug.clone(),
+            title: self.title.clone(),
+            body: self.body.clone(),
+            requester: Some(docket_store::RequesterRef {
+                email: Some(self.requester_email.clone()),
+                ..Default::default()
+            }),
+            fields: self.fields.clone(),
+            actor: "api".into(),
+            idempotency: Some(docket_store::IdempotencyKey {
+                scope: "api".into(),
+                key: key.to_string(),
+                request_hash: key.to_string(),
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+impl Row {
     /// The body of `POST /api/v1/tickets`.
     pub fn payload(&self) -> Value {
         json!({
