@@ -121,26 +121,36 @@ pub fn as_read(fields: &[FieldSpec], values: &Map<String, Value>) -> Result<Map<
     Ok(out)
 }
 
-pub async fn insert_row<C: ConnectionTrait>(
+/// Insert the extension rows of new tickets (ticket id, field values), all in one
+/// statement; every field is a column of it (absent ones NULL), so the statement's text
+/// depends only on the type's shape and the number of rows.
+pub async fn insert_rows<C: ConnectionTrait>(
     conn: &C,
     slug: &str,
-    ticket_id: i64,
     fields: &[FieldSpec],
-    values: &Map<String, Value>,
+    rows: &[(i64, &Map<String, Value>)],
 ) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let mut stmt = Query::insert();
     stmt.into_table(Alias::new(ext_table(slug)));
-    let mut columns = vec![Alias::new("ticket_id")];
-    let mut row: Vec<sea_orm::sea_query::SimpleExpr> = vec![Expr::val(ticket_id).into()];
-    for f in fields {
-        if let Some(v) = values.get(&f.name).filter(|v| !v.is_null()) {
-            columns.push(Alias::new(f.name.clone()));
-            row.push(Expr::val(to_sql_value(f.kind, v)?).into());
+    stmt.columns(
+        std::iter::once(Alias::new("ticket_id"))
+            .chain(fields.iter().map(|f| Alias::new(f.name.clone()))),
+    );
+    for (ticket_id, values) in rows {
+        let mut row: Vec<sea_orm::sea_query::SimpleExpr> = vec![Expr::val(*ticket_id).into()];
+        for f in fields {
+            let value = match values.get(&f.name).filter(|v| !v.is_null()) {
+                Some(v) => to_sql_value(f.kind, v)?,
+                None => sql_value(f.kind, Stored::Null),
+            };
+            row.push(Expr::val(value).into());
         }
+        stmt.values(row)
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
     }
-    stmt.columns(columns);
-    stmt.values(row)
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
     let backend = conn.get_database_backend();
     conn.execute_raw(shaped(backend, &stmt, slug, shape_of(fields)))
         .await?;

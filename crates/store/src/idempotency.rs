@@ -54,22 +54,27 @@ pub(crate) async fn check<C: ConnectionTrait>(
     }
 }
 
-/// Record the key for this request's result. False when a concurrent request with the
-/// same key recorded first (on PostgreSQL the insert waits for it to commit): the caller
-/// then abandons its work and replays that request's result.
-pub(crate) async fn record<C: ConnectionTrait>(
+/// Record the keys of requests with their results, in one statement. False when a key
+/// was taken: a concurrent request with the same key recorded first (on PostgreSQL the
+/// insert waits for it to commit), or two of these share one. The caller then abandons
+/// its work, and each such request replays the result recorded first.
+pub(crate) async fn record_all<C: ConnectionTrait>(
     conn: &C,
-    k: &IdempotencyKey,
-    response: &StoredResponse,
+    claims: &[(&IdempotencyKey, StoredResponse)],
     at: DateTime<Utc>,
 ) -> Result<bool> {
-    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-        scope: Set(k.scope.clone()),
-        key: Set(k.key.clone()),
-        request_hash: Set(k.request_hash.clone()),
-        response: Set(response.resource.clone()),
-        created_at: Set(at),
-    })
+    if claims.is_empty() {
+        return Ok(true);
+    }
+    let inserted = idempotency_key::Entity::insert_many(claims.iter().map(|(k, response)| {
+        idempotency_key::ActiveModel {
+            scope: Set(k.scope.clone()),
+            key: Set(k.key.clone()),
+            request_hash: Set(k.request_hash.clone()),
+            response: Set(response.resource.clone()),
+            created_at: Set(at),
+        }
+    }))
     .on_conflict(
         OnConflict::columns([idempotency_key::Column::Scope, idempotency_key::Column::Key])
             .do_nothing()
@@ -77,5 +82,5 @@ pub(crate) async fn record<C: ConnectionTrait>(
     )
     .exec_without_returning(conn)
     .await?;
-    Ok(inserted == 1)
+    Ok(inserted == claims.len() as u64)
 }

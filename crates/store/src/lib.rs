@@ -8,6 +8,7 @@ mod ddl;
 mod entities;
 mod error;
 mod ext;
+mod group_commit;
 mod idempotency;
 pub mod identity;
 mod jobs;
@@ -49,6 +50,8 @@ pub struct Store {
     db: DatabaseConnection,
     registry: Arc<TypeRegistry>,
     clock: Clock,
+    /// Creates waiting to be written together (`tickets/create.rs`).
+    creates: Arc<tickets::CreateQueue>,
 }
 
 impl Store {

@@ -2,13 +2,14 @@
 //! address, a Discord user id, ...). Requesters are not users of Docket.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SimpleExpr, TableRef};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 
 use crate::entities::{requester, requester_identity, ticket};
+use crate::tickets::Requester;
 use crate::{Result, StoreError};
 
 /// How a request names its requester: an existing id, or identities to find or create.
@@ -68,24 +69,20 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
     r: &RequesterRef,
     naming: Naming<'_>,
     at: DateTime<Utc>,
-) -> Result<(i64, bool)> {
-    let id = resolve_id(conn, r, naming, at).await?;
+) -> Result<(Requester, bool)> {
+    let mut found = resolve_record(conn, r, naming, at).await?;
     let Some(org) = r
         .organization
         .as_deref()
         .map(str::trim)
         .filter(|o| !o.is_empty())
     else {
-        return Ok((id, false));
+        return Ok((found, false));
     };
-    let known = requester::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .and_then(|m| m.organization);
-    if known.as_deref() == Some(org) {
-        return Ok((id, false));
+    if found.organization.as_deref() == Some(org) {
+        return Ok((found, false));
     }
-    if let Some(known) = &known {
+    if let Some(known) = &found.organization {
         if !r.may_replace_organization {
             return Err(StoreError::invalid(
                 "/requester/organization",
@@ -96,7 +93,7 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
     if let Naming::Within { types, .. } = naming {
         // Policies select on the organisation: setting it would move tickets this
         // caller cannot see between policies.
-        if has_tickets_outside(conn, id, types).await? {
+        if has_tickets_outside(conn, found.id, types).await? {
             return Err(StoreError::invalid(
                 "/requester/organization",
                 "the requester has tickets your teams do not handle; only an admin can set their organisation",
@@ -105,37 +102,36 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
     }
     let changed = requester::Entity::update_many()
         .col_expr(requester::Column::Organization, Expr::value(org))
-        .filter(requester::Column::Id.eq(id))
+        .filter(requester::Column::Id.eq(found.id))
         .exec(conn)
         .await?
         .rows_affected
         > 0;
-    Ok((id, changed))
+    found.organization = Some(org.to_string());
+    Ok((found, changed))
 }
 
-async fn resolve_id<C: ConnectionTrait>(
+/// The requester record a reference leads to, made or completed as needed; as it is
+/// after this transaction's writes.
+async fn resolve_record<C: ConnectionTrait>(
     conn: &C,
     r: &RequesterRef,
     naming: Naming<'_>,
     at: DateTime<Utc>,
-) -> Result<i64> {
+) -> Result<Requester> {
     if let Some(id) = r.id {
-        let found = requester::Entity::find_by_id(id)
-            .one(conn)
-            .await?
-            .map(|m| m.id);
-        let reachable = match (found, naming) {
-            (Some(id), Naming::Within { types, .. }) => visible(conn, id, types).await?,
+        let found = load(conn, with_ids([id])).await?.pop();
+        let reachable = match (&found, naming) {
+            (Some(_), Naming::Within { types, .. }) => visible(conn, id, types).await?,
             (found, _) => found.is_some(),
         };
         // An invisible requester answers like a missing one, so ids cannot be probed.
-        return if reachable {
-            Ok(id)
-        } else {
-            Err(StoreError::invalid(
+        return match found {
+            Some(record) if reachable => Ok(record.requester),
+            _ => Err(StoreError::invalid(
                 "/requester/id",
                 format!("no requester with id {id}"),
-            ))
+            )),
         };
     }
     let identities = r.identities();
@@ -154,27 +150,30 @@ async fn resolve_id<C: ConnectionTrait>(
         }
     }
     for _attempt in 0..2 {
-        let (id, scope, known, created) = match choose(conn, &identities, naming).await? {
-            Some(chosen) => (chosen.id, chosen.scope, chosen.known, false),
+        let (mut record, created) = match choose(conn, &identities, naming).await? {
+            Some(chosen) => (chosen, false),
             None => {
                 let scope = match naming {
                     Naming::Everyone => SHARED_SCOPE.to_string(),
                     Naming::Within { scope, .. } => scope.to_string(),
                 };
-                (
-                    create(conn, r, &identities, at).await?,
-                    scope,
-                    Vec::new(),
-                    true,
-                )
+                (create(conn, r, &identities, scope, at).await?, true)
             }
         };
+        let (id, scope) = (record.requester.id, record.scope.clone());
         let mut lost_race = false;
         // Only identities the record does not have yet.
-        for (kind, value) in identities
+        let missing: Vec<&(&'static str, String)> = identities
             .iter()
-            .filter(|(k, v)| !known.iter().any(|(kk, vv)| kk == k && vv == v))
-        {
+            .filter(|(k, v)| {
+                !record
+                    .requester
+                    .identities
+                    .iter()
+                    .any(|(kk, vv)| kk == k && vv == v)
+            })
+            .collect();
+        for (kind, value) in missing {
             let inserted = requester_identity::Entity::insert(requester_identity::ActiveModel {
                 requester_id: Set(id),
                 kind: Set(kind.to_string()),
@@ -198,27 +197,101 @@ async fn resolve_id<C: ConnectionTrait>(
                 lost_race = true;
                 break;
             }
+            if inserted == 1 {
+                record
+                    .requester
+                    .identities
+                    .push((kind.to_string(), value.clone()));
+            }
         }
         if !lost_race {
-            return Ok(id);
+            return Ok(record.requester);
         }
         // Another request registered this identity first: ours is a duplicate.
         requester::Entity::delete_by_id(id).exec(conn).await?;
     }
     choose(conn, &identities, naming)
         .await?
-        .map(|chosen| chosen.id)
+        .map(|chosen| chosen.requester)
         .ok_or_else(|| {
             StoreError::Internal("a requester identity vanished while resolving it".into())
         })
 }
 
-/// A requester record an identity leads to: its scope, and which of the given
-/// identities it already has.
-struct Candidate {
-    id: i64,
+/// A requester record and the scope its identities belong to.
+pub(crate) struct Record {
+    pub requester: Requester,
     scope: String,
-    known: Vec<(String, String)>,
+}
+
+/// Which requesters [`load`] reads.
+pub(crate) fn with_ids(ids: impl IntoIterator<Item = i64>) -> SimpleExpr {
+    Expr::col((Alias::new("r"), Alias::new("id"))).is_in(ids)
+}
+
+/// Requesters that hold one of these identities.
+fn holding(identities: &[(&'static str, String)]) -> SimpleExpr {
+    let mut matching = Condition::any();
+    for (kind, value) in identities {
+        matching = matching.add(
+            Condition::all()
+                .add(requester_identity::Column::Kind.eq(*kind))
+                .add(requester_identity::Column::Value.eq(value.as_str())),
+        );
+    }
+    let holders = Query::select()
+        .column(requester_identity::Column::RequesterId)
+        .from(requester_identity::Entity)
+        .cond_where(matching)
+        .to_owned();
+    Expr::col((Alias::new("r"), Alias::new("id"))).in_subquery(holders)
+}
+
+/// The requesters `which` selects, each with all their identities (oldest first), in one
+/// query; by id.
+pub(crate) async fn load<C: ConnectionTrait>(conn: &C, which: SimpleExpr) -> Result<Vec<Record>> {
+    let r = |c: &str| (Alias::new("r"), Alias::new(c));
+    let i = |c: &str| (Alias::new("i"), Alias::new(c));
+    let stmt = Query::select()
+        .columns([r("id"), r("display_name"), r("email"), r("organization")])
+        .expr_as(Expr::col(i("kind")), Alias::new("identity_kind"))
+        .expr_as(Expr::col(i("value")), Alias::new("identity_value"))
+        .expr_as(Expr::col(i("scope")), Alias::new("identity_scope"))
+        .from_as(requester::Entity, Alias::new("r"))
+        .left_join(
+            TableRef::Table(
+                Alias::new("requester_identities").into(),
+                Some(Alias::new("i").into()),
+            ),
+            Expr::col(i("requester_id")).equals(r("id")),
+        )
+        .and_where(which)
+        .order_by(r("id"), Order::Asc)
+        .order_by(i("id"), Order::Asc)
+        .to_owned();
+    let mut out: Vec<Record> = Vec::new();
+    for row in conn.query_all(&stmt).await? {
+        let id: i64 = row.try_get("", "id")?;
+        if out.last().is_none_or(|last| last.requester.id != id) {
+            out.push(Record {
+                requester: Requester {
+                    id,
+                    name: row.try_get("", "display_name")?,
+                    email: row.try_get("", "email")?,
+                    organization: row.try_get("", "organization")?,
+                    identities: Vec::new(),
+                },
+                scope: SHARED_SCOPE.to_string(),
+            });
+        }
+        let record = out.last_mut().expect("pushed above");
+        if let Some(kind) = row.try_get::<Option<String>>("", "identity_kind")? {
+            record.scope = row.try_get("", "identity_scope")?;
+            let value = row.try_get("", "identity_value")?;
+            record.requester.identities.push((kind, value));
+        }
+    }
+    Ok(out)
 }
 
 /// The record the identities lead this caller to: for everyone, the shared record (else
@@ -228,31 +301,8 @@ async fn choose<C: ConnectionTrait>(
     conn: &C,
     identities: &[(&'static str, String)],
     naming: Naming<'_>,
-) -> Result<Option<Candidate>> {
-    let mut matching = Condition::any();
-    for (kind, value) in identities {
-        matching = matching.add(
-            Condition::all()
-                .add(requester_identity::Column::Kind.eq(*kind))
-                .add(requester_identity::Column::Value.eq(value.as_str())),
-        );
-    }
-    let mut candidates: Vec<Candidate> = Vec::new();
-    for i in requester_identity::Entity::find()
-        .filter(matching)
-        .order_by_asc(requester_identity::Column::RequesterId)
-        .all(conn)
-        .await?
-    {
-        match candidates.iter_mut().find(|c| c.id == i.requester_id) {
-            Some(c) => c.known.push((i.kind, i.value)),
-            None => candidates.push(Candidate {
-                id: i.requester_id,
-                scope: i.scope,
-                known: vec![(i.kind, i.value)],
-            }),
-        }
-    }
+) -> Result<Option<Record>> {
+    let mut candidates = load(conn, holding(identities)).await?;
     match naming {
         Naming::Everyone => {
             let shared = candidates.iter().position(|c| c.scope == SHARED_SCOPE);
@@ -263,7 +313,7 @@ async fn choose<C: ConnectionTrait>(
         }
         Naming::Within { types, scope } => {
             for i in 0..candidates.len() {
-                if visible(conn, candidates[i].id, types).await? {
+                if visible(conn, candidates[i].requester.id, types).await? {
                     return Ok(Some(candidates.swap_remove(i)));
                 }
             }
@@ -314,19 +364,21 @@ async fn has_ticket<C: ConnectionTrait>(
         .is_some())
 }
 
+/// A new requester record, still without identities.
 async fn create<C: ConnectionTrait>(
     conn: &C,
     r: &RequesterRef,
     identities: &[(&'static str, String)],
+    scope: String,
     now: DateTime<Utc>,
-) -> Result<i64> {
+) -> Result<Record> {
     let email = identities
         .iter()
         .find(|(k, _)| *k == "email")
         .map(|(_, v)| v.clone());
-    Ok(requester::Entity::insert(requester::ActiveModel {
+    let id = requester::Entity::insert(requester::ActiveModel {
         display_name: Set(r.name.clone()),
-        email: Set(email),
+        email: Set(email.clone()),
         organization: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -334,5 +386,15 @@ async fn create<C: ConnectionTrait>(
     })
     .exec(conn)
     .await?
-    .last_insert_id)
+    .last_insert_id;
+    Ok(Record {
+        requester: Requester {
+            id,
+            name: r.name.clone(),
+            email,
+            organization: None,
+            identities: Vec::new(),
+        },
+        scope,
+    })
 }

@@ -183,6 +183,9 @@ impl Store {
             ))
             .await?;
         }
+        // A statement of its own, not folded into the lock's: under READ COMMITTED a
+        // statement reads the snapshot taken when it began, which would be from before
+        // an apply we waited for.
         let generation = read_generation(txn).await?;
         if generation != self.registry.generation() {
             self.load_registry(txn, generation).await?;

@@ -209,3 +209,51 @@ both_backends!(last_admin_race, |db| async move {
     eprintln!("active admins left: {n}");
     assert!(n >= 1);
 });
+
+/// Whether the store's own PostgreSQL session is encrypted.
+async fn session_uses_tls(store: &docket_store::Store) -> bool {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = store
+        .connection()
+        .query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "ssl").unwrap()
+}
+
+// 6. TLS to a PostgreSQL on this machine cost 5% of the CPU in a burst of creates and
+// protected nothing: loopback connections go without it unless the URL asks for it.
+#[tokio::test]
+async fn postgres_on_loopback_goes_without_tls_unless_asked() {
+    let url = docket_store::testing::postgres_url();
+    assert!(
+        url.contains("127.0.0.1") || url.contains("localhost"),
+        "{url}"
+    );
+    let plain = docket_store::Store::connect(&url, None).await.unwrap();
+    assert!(!session_uses_tls(&plain).await);
+    let server_has_tls = {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = plain
+            .connection()
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SHOW ssl",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<String>("", "ssl").unwrap() == "on"
+    };
+    if server_has_tls {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let asked = docket_store::Store::connect(&format!("{url}{sep}sslmode=require"), None)
+            .await
+            .unwrap();
+        assert!(session_uses_tls(&asked).await);
+    }
+}

@@ -494,3 +494,144 @@ both_backends!(key_numbers_continue_across_an_upgrade, |db| async move {
         );
     }
 });
+
+// Concurrent creates are written together (group commit); each still gets its own
+// answer, its ticket or its own errors, and a batch that fails as a whole (an unknown
+// requester id among them) is written again one create at a time.
+both_backends!(a_burst_of_creates_is_answered_one_by_one, |db| async move {
+    let s = db.store.clone();
+    let d = def("burst", "BU", &["n"], "n: {type: integer, minimum: 0}");
+    apply(&s, &d, false).await;
+    const N: usize = 80;
+    let mut handles = Vec::new();
+    for i in 0..N {
+        let s = s.clone();
+        let mut new = NewTicket {
+            type_slug: "burst".into(),
+            title: format!("burst {i}"),
+            fields: fields(json!({"n": i})),
+            tags: vec![format!("t{}", i % 3)],
+            requester: Some(RequesterRef {
+                email: Some(format!("r{}@example.com", i % 4)),
+                ..Default::default()
+            }),
+            actor: "test".into(),
+            ..Default::default()
+        };
+        match i % 10 {
+            1 => new.fields = fields(json!({"n": -1})),
+            3 => new.assignee_id = Some(999_999),
+            5 => new.team = Some("nope".into()),
+            7 => {
+                new.requester = Some(RequesterRef {
+                    id: Some(999_999),
+                    ..Default::default()
+                })
+            }
+            _ => {}
+        }
+        handles.push(tokio::spawn(async move { (i, s.create_ticket(new).await) }));
+    }
+    let mut created = Vec::new();
+    for h in handles {
+        let (i, outcome) = h.await.unwrap();
+        let expected_pointer = match i % 10 {
+            1 => Some("/fields/n"),
+            3 => Some("/assignee_id"),
+            5 => Some("/team"),
+            7 => Some("/requester/id"),
+            _ => None,
+        };
+        match (expected_pointer, outcome) {
+            (Some(p), Err(StoreError::Invalid(errors))) => {
+                assert_eq!(errors.len(), 1, "create {i}: {errors:?}");
+                assert_eq!(errors[0].pointer, p, "create {i}: {errors:?}");
+            }
+            (None, Ok((t, replayed))) => {
+                assert!(!replayed);
+                assert_eq!(
+                    t.title,
+                    format!("burst {i}"),
+                    "create {i} got another's ticket"
+                );
+                assert_eq!(t.fields["n"], json!(i));
+                assert_eq!(t.tags, vec![format!("t{}", i % 3)]);
+                let email = t.requester.as_ref().and_then(|r| r.email.clone());
+                assert_eq!(email, Some(format!("r{}@example.com", i % 4)));
+                created.push(t);
+            }
+            (p, other) => panic!("create {i}: expected {p:?}, got {other:?}"),
+        }
+    }
+    let valid = (0..N).filter(|i| ![1, 3, 5, 7].contains(&(i % 10))).count();
+    assert_eq!(created.len(), valid);
+    // Unique numbers; on SQLite (one writer, a counter row) also without gaps.
+    let mut numbers: Vec<i64> = created
+        .iter()
+        .map(|t| t.key.trim_start_matches("BU-").parse().unwrap())
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), valid);
+    if db.backend == docket_store::Backend::Sqlite {
+        assert_eq!(numbers, (1..=valid as i64).collect::<Vec<_>>());
+    }
+    // One requester record per email, however the creates were batched.
+    let mut by_email = std::collections::BTreeMap::new();
+    for t in &created {
+        let r = t.requester.as_ref().unwrap();
+        let id = *by_email.entry(r.email.clone()).or_insert(r.id);
+        assert_eq!(id, r.id, "two records for {:?}", r.email);
+    }
+    assert_eq!(by_email.len(), 4);
+    // What each create answered is what was stored, with its `created` event.
+    for t in &created {
+        assert_eq!(&s.get_ticket(&t.key, false).await.unwrap(), t);
+        let events = s.events(&t.key, None, 10).await.unwrap();
+        assert_eq!(events[0].field, "created", "{}: {events:?}", t.key);
+    }
+});
+
+// A retry with an idempotency key in the same burst as the first request: one ticket.
+both_backends!(
+    a_key_used_twice_in_one_burst_makes_one_ticket,
+    |db| async move {
+        let s = db.store.clone();
+        let d = def("twice", "TW", &[], "note: {type: string}");
+        apply(&s, &d, false).await;
+        let mut handles = Vec::new();
+        for i in 0..40 {
+            let s = s.clone();
+            let key = (i % 2 == 0).then(|| IdempotencyKey {
+                scope: "user:1".into(),
+                key: "one".into(),
+                request_hash: "h".into(),
+            });
+            handles.push(tokio::spawn(async move {
+                s.create_ticket(NewTicket {
+                    type_slug: "twice".into(),
+                    title: if key.is_some() {
+                        "keyed".into()
+                    } else {
+                        format!("free {i}")
+                    },
+                    idempotency: key,
+                    actor: "test".into(),
+                    ..Default::default()
+                })
+                .await
+            }));
+        }
+        let mut keyed = std::collections::BTreeSet::new();
+        let mut firsts = 0;
+        for h in handles {
+            let (t, replayed) = h.await.unwrap().unwrap();
+            if t.title == "keyed" {
+                keyed.insert(t.key);
+                firsts += usize::from(!replayed);
+            }
+        }
+        assert_eq!(keyed.len(), 1, "{keyed:?}");
+        assert_eq!(firsts, 1);
+    }
+);

@@ -2,6 +2,7 @@
 //! tokens, the login throttle, encrypted secrets, the admin audit log and setup tokens.
 
 mod audit;
+mod credentials;
 pub mod crypto;
 mod login;
 mod secrets;
@@ -12,7 +13,7 @@ mod tokens;
 mod users;
 
 use chrono::{DateTime, Duration, Utc};
-use docket_core::access::{Principal, Role, Scope, UserKind, Via};
+use docket_core::access::{Role, Scope, UserKind};
 use docket_core::typedef::FieldError;
 use serde_json::Value;
 
@@ -150,15 +151,5 @@ pub(crate) fn check_name(name: &str, pointer: &str, errors: &mut Vec<FieldError>
     let n = name.trim().chars().count();
     if n == 0 || n > 100 {
         errors.push(field_error(pointer, "between 1 and 100 characters"));
-    }
-}
-
-fn principal(u: &User, via: Via) -> Principal {
-    Principal {
-        user_id: u.id,
-        email: u.email.clone(),
-        role: u.role,
-        teams: u.teams.clone(),
-        via,
     }
 }

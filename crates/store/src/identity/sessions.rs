@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::Value;
 
-use super::{Actor, NewSession, TOUCH_EVERY, audit, crypto, principal};
+use super::{Actor, NewSession, TOUCH_EVERY, audit, credentials, crypto};
 use crate::clock::wall_now as now;
 use crate::entities::session;
 use crate::{Result, Store};
@@ -50,10 +50,13 @@ impl Store {
     /// The caller behind a session cookie, with the session's CSRF token; None when the
     /// session is unknown, ended, expired or idle too long, or its user is inactive.
     pub async fn session_principal(&self, token: &str) -> Result<Option<(Principal, String)>> {
-        let Some(s) = session::Entity::find_by_id(crypto::token_hash(token))
-            .one(&self.db)
-            .await?
-        else {
+        let found = credentials::find::<session::Entity, _>(
+            &self.db,
+            session::Column::TokenHash,
+            crypto::token_hash(token),
+        )
+        .await?;
+        let Some((s, holder)) = found else {
             return Ok(None);
         };
         let at = now();
@@ -63,7 +66,7 @@ impl Store {
                 .await?;
             return Ok(None);
         }
-        let Some(u) = self.active_user(s.user_id).await? else {
+        let Some(holder) = holder else {
             return Ok(None);
         };
         if at - s.last_seen_at > TOUCH_EVERY {
@@ -74,7 +77,7 @@ impl Store {
                 .to_owned();
             self.db.execute(&stmt).await?;
         }
-        Ok(Some((principal(&u, Via::Session), s.csrf_token)))
+        Ok(Some((holder.acting(Via::Session), s.csrf_token)))
     }
     pub async fn end_session(&self, token: &str, actor: &Actor) -> Result<()> {
         let txn = self.begin_write().await?;

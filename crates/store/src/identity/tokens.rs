@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::{Actor, ApiToken, TOUCH_EVERY, audit, check_name, crypto, field_error, principal};
+use super::{Actor, ApiToken, TOUCH_EVERY, audit, check_name, credentials, crypto, field_error};
 use crate::clock::wall_now as now;
 use crate::entities::{api_token, user};
 use crate::{Result, Store, StoreError};
@@ -144,20 +144,19 @@ impl Store {
     /// The caller behind a bearer token; None when it is unknown, revoked or expired,
     /// or its user is inactive.
     pub async fn token_principal(&self, token: &str) -> Result<Option<Principal>> {
-        let Some(t) = api_token::Entity::find()
-            .filter(api_token::Column::TokenHash.eq(crypto::token_hash(token)))
-            .one(&self.db)
-            .await?
-        else {
+        let found = credentials::find::<api_token::Entity, _>(
+            &self.db,
+            api_token::Column::TokenHash,
+            crypto::token_hash(token),
+        )
+        .await?;
+        let Some((t, Some(holder))) = found else {
             return Ok(None);
         };
         let at = now();
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= at) {
             return Ok(None);
         }
-        let Some(u) = self.active_user(t.user_id).await? else {
-            return Ok(None);
-        };
         if t.last_used_at.is_none_or(|l| at - l > TOUCH_EVERY) {
             let stmt = Query::update()
                 .table(Alias::new("api_tokens"))
@@ -166,12 +165,9 @@ impl Store {
                 .to_owned();
             self.db.execute(&stmt).await?;
         }
-        Ok(Some(principal(
-            &u,
-            Via::Token {
-                id: t.id,
-                scopes: parse_scopes(&t.scopes),
-            },
-        )))
+        Ok(Some(holder.acting(Via::Token {
+            id: t.id,
+            scopes: parse_scopes(&t.scopes),
+        })))
     }
 }

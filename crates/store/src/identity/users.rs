@@ -333,13 +333,4 @@ impl Store {
         txn.commit().await?;
         self.user(id).await
     }
-    pub(super) async fn active_user(&self, id: i64) -> Result<Option<User>> {
-        let Some(m) = user::Entity::find_by_id(id).one(&self.db).await? else {
-            return Ok(None);
-        };
-        if !m.active {
-            return Ok(None);
-        }
-        Ok(Some(users_out(&self.db, vec![m]).await?.remove(0)))
-    }
 }

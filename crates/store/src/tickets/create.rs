@@ -1,45 +1,165 @@
-//! Creating a ticket: every check at once, then the core row, its tags, its extension
-//! row, the first event and the SLA clocks in one transaction, and the ticket read back
-//! inside it.
+//! Creating tickets. Concurrent creates are written together (`group_commit.rs`): each
+//! request is checked on its own, then the core rows, tags, extension rows, first events
+//! and SLA clocks of the whole batch go in with a statement per table, in one transaction,
+//! and each ticket is built from what was written (no read-back). A batch that fails as a
+//! whole is written again one create at a time, so that one request's failure is never
+//! another's.
 
-use docket_core::ticket::{self, StatusCategory};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use docket_core::ticket::{self, Priority, StatusCategory};
 use docket_core::typedef::FieldError;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, TransactionTrait,
 };
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::checks::{check_assignee, check_title, normalize_tags, team_id};
+use super::checks::{check_title, normalize_tags};
 use super::search::search_text;
-use super::write::{Event, record_events};
-use super::{NewTicket, Ticket, read};
+use super::write::{Event, record_events_of};
+use super::{NewTicket, Requester, Ticket, read};
 use crate::entities::{team, ticket as ticket_row, ticket_tag};
-use crate::idempotency::{self, IdempotencyOutcome, StoredResponse};
+use crate::group_commit::{self, GroupCommit};
+use crate::idempotency::{self, IdempotencyKey, IdempotencyOutcome, StoredResponse};
 use crate::requesters::{self, Naming};
 use crate::sla::{Subject, Trigger};
+use crate::types::RegisteredType;
 use crate::{Result, Store, StoreError, ext};
+
+/// What a create comes to: the ticket, or None when an earlier request with the same
+/// idempotency key holds the key (the caller replays it).
+type Created = Result<Option<Ticket>>;
+
+/// The queue of creates waiting to be written.
+pub(crate) type CreateQueue = GroupCommit<NewTicket, Created>;
 
 impl Store {
     /// Create a ticket. Every invalid field is reported at once and nothing is written.
     /// Returns the ticket as written, and whether it is the replay of an earlier create
     /// with the same idempotency key (then the ticket as it is now, if the caller may
     /// still see it).
+    ///
+    /// The key is claimed with the create's rows, not looked up first: a retry is rare,
+    /// and the lookup would cost every create a round trip. A retry therefore does the
+    /// work again, finds the key taken and answers with the first create's ticket; so
+    /// does a retry that fails where the first did not (the type changed since, say), as
+    /// the client asks for what the first request did.
     pub async fn create_ticket(&self, new: NewTicket) -> Result<(Ticket, bool)> {
-        let txn = self.begin_write().await?;
-        self.schema_guard(&txn).await?;
-        if let Some(k) = &new.idempotency {
-            if let IdempotencyOutcome::Replay(previous) = idempotency::check(&txn, k).await? {
-                let replayed = self.replayed(&txn, &previous.resource, &new).await;
-                txn.rollback().await?;
-                return Ok((replayed?, true));
+        let key = new.idempotency.clone();
+        let handled_by = new.handled_by.clone();
+        let outcome = group_commit::submit(&self.creates, new, || self.spawn_create_writer())
+            .await
+            .and_then(|created| created);
+        let Some(key) = key else {
+            return outcome.map(|t| (t.expect("only a key is ever taken"), false));
+        };
+        let handled_by = handled_by.as_deref();
+        match outcome {
+            Ok(Some(ticket)) => Ok((ticket, false)),
+            Ok(None) => self
+                .replay(&key, handled_by)
+                .await?
+                .map(|t| (t, true))
+                .ok_or_else(|| StoreError::Internal("an idempotency key vanished".into())),
+            Err(e) => match self.replay(&key, handled_by).await {
+                Ok(Some(replayed)) => Ok((replayed, true)),
+                Err(conflict @ StoreError::Conflict(_)) => Err(conflict),
+                // A first use of the key (or a lookup that failed too): the create's error.
+                Ok(None) | Err(_) => Err(e),
+            },
+        }
+    }
+
+    fn spawn_create_writer(&self) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let again = {
+                let store = store.clone();
+                move || store.spawn_create_writer()
+            };
+            group_commit::drain(&store.creates, again, |batch| store.create_batch(batch)).await;
+        });
+    }
+
+    /// Write a batch of creates, one answer per create in order.
+    async fn create_batch(&self, batch: Vec<NewTicket>) -> Vec<Created> {
+        match self.write_creates(&batch).await {
+            Ok(created) => created,
+            Err(e) if batch.len() == 1 => vec![Err(e)],
+            Err(e) => {
+                tracing::debug!(error = %e, creates = batch.len(), "a batch of creates failed; writing them one at a time");
+                let mut out = Vec::with_capacity(batch.len());
+                for new in &batch {
+                    out.push(match self.write_creates(std::slice::from_ref(new)).await {
+                        Ok(mut created) => created.remove(0),
+                        Err(e) => Err(e),
+                    });
+                }
+                out
             }
         }
+    }
+
+    /// The creates of a batch in one transaction. An error is the batch's: nothing is
+    /// written, and each create is tried again alone. What only concerns one create (its
+    /// checks) is that create's answer.
+    async fn write_creates(&self, batch: &[NewTicket]) -> Result<Vec<Created>> {
+        let txn = self.begin_write().await?;
+        self.schema_guard(&txn).await?;
+        let at = self.clock.now();
+        // Checked against the registry as of this transaction, not a cache that may be a
+        // poll behind another instance's apply.
+        let mut checked: Vec<Result<Checked<'_>>> =
+            batch.iter().map(|new| self.check(new)).collect();
+        let references = References::load(&txn, &checked).await?;
+        for c in checked.iter_mut() {
+            if let Ok(ok) = c {
+                if let Err(e) = references.resolve(ok) {
+                    *c = Err(e);
+                }
+            }
+        }
+        // One create after another: a requester new to the batch is found by the next
+        // create that names them.
+        for c in checked.iter_mut().flatten() {
+            self.resolve_requester(&txn, c, at).await?;
+        }
+        let written = insert_all(&txn, &mut checked, at).await?;
+        for (c, row) in checked.iter().zip(&written) {
+            if let (Ok(c), Some(row)) = (c, row) {
+                if c.organization_changed {
+                    recompute_requester_tickets(&txn, c, row.id, at).await?;
+                }
+            }
+        }
+        if !claim_keys(&txn, batch, &checked, at).await? {
+            txn.rollback().await?;
+            if batch.len() > 1 {
+                return Err(StoreError::Internal(
+                    "an idempotency key of the batch was taken".into(),
+                ));
+            }
+            return Ok(vec![Ok(None)]);
+        }
+        txn.commit().await?;
+        Ok(checked
+            .into_iter()
+            .zip(written)
+            .map(|(c, row)| {
+                let c = c?;
+                let row = row.expect("every checked create was written");
+                Ok(Some(c.into_ticket(row)?))
+            })
+            .collect())
+    }
+
+    /// Every check of one create that needs no database, all errors at once.
+    fn check<'a>(&self, new: &'a NewTicket) -> Result<Checked<'a>> {
         let ty = self.registered(&new.type_slug).map_err(|_| {
             StoreError::invalid("/type", format!("unknown ticket type `{}`", new.type_slug))
         })?;
-        // Checked against the registry as of this transaction, not a cache that may be a
-        // poll behind another instance's apply.
         if let Some(teams) = &new.handled_by {
             if !ty.stored.definition.teams.iter().any(|t| teams.contains(t)) {
                 return Err(StoreError::Forbidden(format!(
@@ -63,223 +183,400 @@ impl Store {
             });
         }
         let tags = normalize_tags(&new.tags, &mut errors);
-        let team = match &new.team {
-            Some(slug) => team_id(&txn, slug, &mut errors)
-                .await?
-                .map(|id| (id, slug.clone())),
-            None => first_team(&txn, &compiled.definition.teams).await?,
-        };
-        if let Some(a) = new.assignee_id {
-            check_assignee(&txn, a, &mut errors).await?;
-        }
         let fields = compiled.with_defaults(&Value::Object(new.fields.clone()));
         errors.extend(compiled.validate(&fields, "/fields"));
-        if !errors.is_empty() {
-            txn.rollback().await?;
-            return Err(StoreError::Invalid(errors));
+        let category = workflow.category(&status);
+        match category {
+            Some(category) if errors.is_empty() => Ok(Checked {
+                new,
+                priority: new
+                    .priority
+                    .unwrap_or(compiled.definition.default_priority()),
+                ty,
+                status,
+                category,
+                tags,
+                fields: fields.as_object().cloned().unwrap_or_default(),
+                team: None,
+                requester: None,
+                organization_changed: false,
+                number: 0,
+            }),
+            _ => Err(StoreError::Invalid(errors)),
         }
-        let at = self.clock.now();
-        let (requester_id, organization_changed) = match &new.requester {
-            Some(r) => {
-                let visible_types = new
-                    .handled_by
-                    .as_ref()
-                    .map(|teams| self.types_handled_by(teams));
-                // A requester this caller cannot see gets a record of the ticket's scope.
-                let scope = match &team {
-                    Some((_, slug)) => format!("team:{slug}"),
-                    None => format!("type:{}", compiled.slug()),
-                };
-                let naming = match &visible_types {
-                    Some(types) => Naming::Within {
-                        types,
-                        scope: &scope,
-                    },
-                    None => Naming::Everyone,
-                };
-                let (id, changed) = requesters::resolve(&txn, r, naming, at).await?;
-                (Some(id), changed)
+    }
+
+    /// The create's requester, found or made (`requesters::resolve`).
+    async fn resolve_requester(
+        &self,
+        txn: &DatabaseTransaction,
+        c: &mut Checked<'_>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let Some(r) = &c.new.requester else {
+            return Ok(());
+        };
+        let visible_types = c
+            .new
+            .handled_by
+            .as_ref()
+            .map(|teams| self.types_handled_by(teams));
+        // A requester this caller cannot see gets a record of the ticket's scope.
+        let scope = match &c.team {
+            Some((_, slug)) => format!("team:{slug}"),
+            None => format!("type:{}", c.ty.compiled.slug()),
+        };
+        let naming = match &visible_types {
+            Some(types) => Naming::Within {
+                types,
+                scope: &scope,
+            },
+            None => Naming::Everyone,
+        };
+        let (requester, changed) = requesters::resolve(txn, r, naming, at).await?;
+        c.requester = Some(requester);
+        c.organization_changed = changed;
+        Ok(())
+    }
+
+    /// The ticket an earlier create with this idempotency key made, as it is now (None
+    /// when the key is unused; a conflict when it came with another body). A caller who
+    /// may no longer see the ticket (its type left their teams, or it was deleted) learns
+    /// nothing of it: not found, as for any ticket they cannot see.
+    async fn replay(
+        &self,
+        key: &IdempotencyKey,
+        handled_by: Option<&[String]>,
+    ) -> Result<Option<Ticket>> {
+        let txn = self.db.begin().await?;
+        let outcome = match idempotency::check(&txn, key).await? {
+            IdempotencyOutcome::Replay(previous) => {
+                let row = Self::find_row(&txn, &previous.resource, false).await?;
+                if let Some(teams) = handled_by {
+                    if !self.types_handled_by(teams).contains(&row.type_slug) {
+                        return Err(StoreError::NotFound(format!(
+                            "ticket {}",
+                            previous.resource
+                        )));
+                    }
+                }
+                Some(self.hydrate_on(&txn, vec![row]).await?.remove(0))
             }
-            None => (None, false),
+            IdempotencyOutcome::Fresh => None,
         };
-        let fields = fields.as_object().cloned().unwrap_or_default();
-        let prefix = &compiled.definition.key_prefix;
-        let number = crate::keys::next_number(&txn, prefix).await?;
-        let key = ticket::ticket_key(prefix, number);
-        let searchable = compiled.searchable_fields();
-        let priority = new
-            .priority
-            .unwrap_or(compiled.definition.default_priority());
-        let category = workflow.category(&status).expect("checked above");
-        let row = ticket_row::Entity::insert(ticket_row::ActiveModel {
-            key: Set(key.clone()),
-            number: Set(number),
-            type_slug: Set(compiled.slug().to_string()),
-            type_version: Set(compiled.version),
-            title: Set(new.title.trim().to_string()),
-            body: Set(new.body.clone()),
-            status: Set(status.clone()),
-            status_category: Set(category.as_str().to_string()),
-            priority: Set(priority.as_str().to_string()),
-            requester_id: Set(requester_id),
-            assignee_id: Set(new.assignee_id),
-            team_id: Set(team.as_ref().map(|(id, _)| *id)),
-            source_channel: Set(new.source_channel.as_str().to_string()),
-            source_ref: Set(new.source_ref.clone()),
-            fingerprint: Set(None),
-            search_text: Set(search_text(
-                &key,
-                &new.title,
-                &new.body,
-                &fields,
-                &searchable,
-            )),
-            row_version: Set(1),
-            created_at: Set(at),
-            updated_at: Set(at),
-            first_response_at: Set(None),
-            closed_at: Set((category == StatusCategory::Closed).then_some(at)),
-            resolved_at: Set(
-                matches!(category, StatusCategory::Solved | StatusCategory::Closed).then_some(at),
-            ),
-            deleted_at: Set(None),
-            ..Default::default()
-        })
-        .exec_with_returning(&txn)
-        .await?;
-        let id = row.id;
-        if !tags.is_empty() {
-            ticket_tag::Entity::insert_many(tags.iter().map(|tag| ticket_tag::ActiveModel {
-                ticket_id: Set(id),
-                tag: Set(tag.clone()),
-            }))
-            .exec_without_returning(&txn)
-            .await?;
-        }
-        ext::insert_row(&txn, compiled.slug(), id, &compiled.fields, &fields).await?;
-        let summary = serde_json::json!({
-            "type": compiled.slug(), "title": new.title.trim(), "status": status,
-            "priority": priority.as_str(), "source": new.source_channel.as_str(),
-        });
-        let created = Event {
-            field: "created".into(),
-            old: None,
-            new: Some(summary),
-        };
-        record_events(&txn, id, &new.actor, &[created], at).await?;
-        let requester = match requester_id {
-            Some(rid) => read::requester_of(&txn, rid).await?,
-            None => None,
-        };
-        let mut tags = tags;
+        txn.rollback().await?;
+        Ok(outcome)
+    }
+}
+
+/// A create that passed its own checks, and what the batch finds for it.
+struct Checked<'a> {
+    new: &'a NewTicket,
+    ty: RegisteredType,
+    status: String,
+    category: StatusCategory,
+    priority: Priority,
+    tags: Vec<String>,
+    fields: Map<String, Value>,
+    /// The team working it: id and slug.
+    team: Option<(i64, String)>,
+    requester: Option<Requester>,
+    organization_changed: bool,
+    number: i64,
+}
+
+impl Checked<'_> {
+    fn key(&self) -> String {
+        ticket::ticket_key(&self.ty.compiled.definition.key_prefix, self.number)
+    }
+
+    /// The ticket as written, without reading it back.
+    fn into_ticket(self, row: ticket_row::Model) -> Result<Ticket> {
+        let fields = ext::as_read(&self.ty.compiled.fields, &self.fields)?;
+        let mut tags = self.tags;
         tags.sort();
-        let subject = Subject {
-            row,
-            tags,
-            organization: requester.as_ref().and_then(|r| r.organization.clone()),
+        let team = self.team.map(|(_, slug)| slug);
+        Ok(read::assemble(row, tags, self.requester, team, fields))
+    }
+}
+
+/// The teams and assignees a batch names, read once for all of its creates.
+struct References {
+    teams: HashMap<String, i64>,
+    active_users: HashSet<i64>,
+}
+
+impl References {
+    async fn load<C: ConnectionTrait>(conn: &C, checked: &[Result<Checked<'_>>]) -> Result<Self> {
+        let ok = || checked.iter().flatten();
+        let slugs: HashSet<&str> = ok()
+            .flat_map(|c| {
+                c.new
+                    .team
+                    .iter()
+                    .chain(&c.ty.stored.definition.teams)
+                    .map(String::as_str)
+            })
+            .collect();
+        let teams = if slugs.is_empty() {
+            HashMap::new()
+        } else {
+            team::Entity::find()
+                .filter(team::Column::Slug.is_in(slugs))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|t| (t.slug, t.id))
+                .collect()
         };
-        let sla = crate::sla::sync_new(&txn, &subject, at).await?;
-        if organization_changed {
-            // Policies may select on the organisation: the requester's other open
-            // tickets may now fall under another one.
-            let others: Vec<i64> = ticket_row::Entity::find()
-                .select_only()
-                .column(ticket_row::Column::Id)
-                .filter(ticket_row::Column::RequesterId.eq(requester_id))
-                .filter(ticket_row::Column::Id.ne(id))
-                .filter(ticket_row::Column::DeletedAt.is_null())
-                .filter(ticket_row::Column::StatusCategory.is_in(["new", "open", "pending"]))
-                .into_tuple()
-                .all(&txn)
-                .await?;
-            for other in others {
-                crate::sla::escalate::lock_ticket(&txn, other).await?;
-                crate::sla::sync(&txn, other, Trigger::Recompute, at).await?;
+        let assignees: HashSet<i64> = ok().filter_map(|c| c.new.assignee_id).collect();
+        let active_users = if assignees.is_empty() {
+            HashSet::new()
+        } else {
+            let stmt = Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new("users"))
+                .and_where(Expr::col(Alias::new("id")).is_in(assignees))
+                .and_where(Expr::col(Alias::new("active")).eq(true))
+                .to_owned();
+            let mut found = HashSet::new();
+            for row in conn.query_all(&stmt).await? {
+                found.insert(row.try_get::<i64>("", "id")?);
+            }
+            found
+        };
+        Ok(References {
+            teams,
+            active_users,
+        })
+    }
+
+    /// The create's team (the one named, else the first of the type's teams that
+    /// exists) and its assignee, or the errors they make.
+    fn resolve(&self, c: &mut Checked<'_>) -> Result<()> {
+        let mut errors = Vec::new();
+        c.team = match &c.new.team {
+            Some(slug) => match self.teams.get(slug) {
+                Some(id) => Some((*id, slug.clone())),
+                None => {
+                    errors.push(FieldError {
+                        pointer: "/team".into(),
+                        message: format!("no team `{slug}`"),
+                    });
+                    None
+                }
+            },
+            None => {
+                c.ty.stored
+                    .definition
+                    .teams
+                    .iter()
+                    .find_map(|slug| self.teams.get(slug).map(|id| (*id, slug.clone())))
+            }
+        };
+        if let Some(a) = c.new.assignee_id {
+            if !self.active_users.contains(&a) {
+                errors.push(FieldError {
+                    pointer: "/assignee_id".into(),
+                    message: format!("no active user with id {a}"),
+                });
             }
         }
-        if let Some(k) = &new.idempotency {
-            let response = StoredResponse {
-                resource: key.clone(),
-            };
-            if !idempotency::record(&txn, k, &response, at).await? {
-                // A concurrent request with this key won: undo ours, answer with theirs.
-                txn.rollback().await?;
-                return self.replay_after_race(&new).await;
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(errors))
+        }
+    }
+}
+
+/// Insert the batch's tickets (key numbers, core rows, tags, extension rows, `created`
+/// events, SLA clocks); the rows written, by position (None for a create that failed its
+/// checks).
+async fn insert_all(
+    txn: &DatabaseTransaction,
+    checked: &mut [Result<Checked<'_>>],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Option<ticket_row::Model>>> {
+    let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, c) in checked.iter().enumerate() {
+        if let Ok(c) = c {
+            let prefix = c.ty.compiled.definition.key_prefix.clone();
+            by_prefix.entry(prefix).or_default().push(i);
+        }
+    }
+    if by_prefix.is_empty() {
+        return Ok(checked.iter().map(|_| None).collect());
+    }
+    for (prefix, positions) in &by_prefix {
+        let numbers = crate::keys::next_numbers(txn, prefix, positions.len()).await?;
+        for (&i, number) in positions.iter().zip(numbers) {
+            if let Ok(c) = &mut checked[i] {
+                c.number = number;
             }
         }
-        // The ticket as written, without reading it back.
-        let Subject { mut row, tags, .. } = subject;
+    }
+    let rows = ticket_row::Entity::insert_many(checked.iter().flatten().map(|c| new_row(c, at)))
+        .exec_with_returning(txn)
+        .await?;
+    let mut by_key: HashMap<String, ticket_row::Model> =
+        rows.into_iter().map(|r| (r.key.clone(), r)).collect();
+    let mut written: Vec<Option<ticket_row::Model>> = checked
+        .iter()
+        .map(|c| c.as_ref().ok().and_then(|c| by_key.remove(&c.key())))
+        .collect();
+    let ok = || {
+        checked
+            .iter()
+            .zip(&written)
+            .filter_map(|(c, row)| Some((c.as_ref().ok()?, row.as_ref()?)))
+    };
+    let tags: Vec<ticket_tag::ActiveModel> = ok()
+        .flat_map(|(c, row)| {
+            c.tags.iter().map(move |tag| ticket_tag::ActiveModel {
+                ticket_id: Set(row.id),
+                tag: Set(tag.clone()),
+            })
+        })
+        .collect();
+    if !tags.is_empty() {
+        ticket_tag::Entity::insert_many(tags)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    let mut by_type: BTreeMap<&str, Vec<(i64, &Checked<'_>)>> = BTreeMap::new();
+    for (c, row) in ok() {
+        by_type
+            .entry(c.ty.compiled.slug())
+            .or_default()
+            .push((row.id, c));
+    }
+    for (slug, creates) in &by_type {
+        let fields = &creates[0].1.ty.compiled.fields;
+        let rows: Vec<(i64, &Map<String, Value>)> =
+            creates.iter().map(|(id, c)| (*id, &c.fields)).collect();
+        ext::insert_rows(txn, slug, fields, &rows).await?;
+    }
+    let events: Vec<(i64, &str, Event)> = ok()
+        .map(|(c, row)| (row.id, c.new.actor.as_str(), created_event(c)))
+        .collect();
+    record_events_of(txn, &events, at).await?;
+    for (i, row) in written.iter_mut().enumerate() {
+        let (Ok(c), Some(row)) = (&checked[i], row) else {
+            continue;
+        };
+        let subject = Subject {
+            row: row.clone(),
+            tags: c.tags.clone(),
+            organization: c.requester.as_ref().and_then(|r| r.organization.clone()),
+        };
+        let sla = crate::sla::sync_new(txn, &subject, at).await?;
         row.sla_policy_id = sla.policy_id;
         row.first_response_due_at = sla.first_response_due_at;
         row.next_response_due_at = sla.next_response_due_at;
         row.resolution_due_at = sla.resolution_due_at;
         row.sla_due_at = sla.sla_due_at;
-        let fields = ext::as_read(&compiled.fields, &fields)?;
-        let team = team.map(|(_, slug)| slug);
-        let ticket = read::assemble(row, tags, requester, team, fields);
-        match txn.commit().await {
-            Ok(()) => Ok((ticket, false)),
-            // A concurrent request with the same idempotency key won the race.
-            Err(e) if new.idempotency.is_some() => self
-                .replay_after_race(&new)
-                .await
-                .map_err(|_| StoreError::from(e)),
-            Err(e) => Err(e.into()),
-        }
     }
+    Ok(written)
+}
 
-    /// The ticket an earlier create with this idempotency key made, as it is now. A
-    /// caller who may no longer see it (its type left their teams, or it was deleted)
-    /// learns nothing of it: not found, as for any ticket they cannot see.
-    async fn replayed(
-        &self,
-        txn: &DatabaseTransaction,
-        key: &str,
-        new: &NewTicket,
-    ) -> Result<Ticket> {
-        let row = Self::find_row(txn, key, false).await?;
-        if let Some(teams) = &new.handled_by {
-            if !self.types_handled_by(teams).contains(&row.type_slug) {
-                return Err(StoreError::NotFound(format!("ticket {key}")));
-            }
-        }
-        Ok(self.hydrate_on(txn, vec![row]).await?.remove(0))
-    }
-
-    /// After losing the race on an idempotency key: the winner's ticket.
-    async fn replay_after_race(&self, new: &NewTicket) -> Result<(Ticket, bool)> {
-        let k = new
-            .idempotency
-            .as_ref()
-            .expect("only creates with a key race");
-        let txn = self.db.begin().await?;
-        let outcome = match idempotency::check(&txn, k).await? {
-            IdempotencyOutcome::Replay(previous) => {
-                self.replayed(&txn, &previous.resource, new).await
-            }
-            IdempotencyOutcome::Fresh => {
-                Err(StoreError::Internal("an idempotency key vanished".into()))
-            }
-        };
-        txn.rollback().await?;
-        outcome.map(|t| (t, true))
+/// The core row of a checked create.
+fn new_row(c: &Checked<'_>, at: chrono::DateTime<chrono::Utc>) -> ticket_row::ActiveModel {
+    let new = &c.new;
+    let compiled = &c.ty.compiled;
+    let key = c.key();
+    ticket_row::ActiveModel {
+        search_text: Set(search_text(
+            &key,
+            &new.title,
+            &new.body,
+            &c.fields,
+            &compiled.searchable_fields(),
+        )),
+        key: Set(key),
+        number: Set(c.number),
+        type_slug: Set(compiled.slug().to_string()),
+        type_version: Set(compiled.version),
+        title: Set(new.title.trim().to_string()),
+        body: Set(new.body.clone()),
+        status: Set(c.status.clone()),
+        status_category: Set(c.category.as_str().to_string()),
+        priority: Set(c.priority.as_str().to_string()),
+        requester_id: Set(c.requester.as_ref().map(|r| r.id)),
+        assignee_id: Set(new.assignee_id),
+        team_id: Set(c.team.as_ref().map(|(id, _)| *id)),
+        source_channel: Set(new.source_channel.as_str().to_string()),
+        source_ref: Set(new.source_ref.clone()),
+        fingerprint: Set(None),
+        row_version: Set(1),
+        created_at: Set(at),
+        updated_at: Set(at),
+        first_response_at: Set(None),
+        closed_at: Set((c.category == StatusCategory::Closed).then_some(at)),
+        resolved_at: Set(
+            matches!(c.category, StatusCategory::Solved | StatusCategory::Closed).then_some(at),
+        ),
+        deleted_at: Set(None),
+        ..Default::default()
     }
 }
 
-/// The first of the type's teams that exists works the ticket.
-async fn first_team<C: ConnectionTrait>(
-    conn: &C,
-    slugs: &[String],
-) -> Result<Option<(i64, String)>> {
-    if slugs.is_empty() {
-        return Ok(None);
+/// The `created` event: what the ticket was created as.
+fn created_event(c: &Checked<'_>) -> Event {
+    let summary = serde_json::json!({
+        "type": c.ty.compiled.slug(), "title": c.new.title.trim(), "status": c.status,
+        "priority": c.priority.as_str(), "source": c.new.source_channel.as_str(),
+    });
+    Event {
+        field: "created".into(),
+        old: None,
+        new: Some(summary),
     }
-    let found = team::Entity::find()
-        .filter(team::Column::Slug.is_in(slugs.iter().map(String::as_str)))
-        .all(conn)
+}
+
+/// Policies may select on the organisation: when a create changed its requester's, the
+/// requester's other open tickets may now fall under another policy.
+async fn recompute_requester_tickets(
+    txn: &DatabaseTransaction,
+    c: &Checked<'_>,
+    created: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let others: Vec<i64> = ticket_row::Entity::find()
+        .select_only()
+        .column(ticket_row::Column::Id)
+        .filter(ticket_row::Column::RequesterId.eq(c.requester.as_ref().map(|r| r.id)))
+        .filter(ticket_row::Column::Id.ne(created))
+        .filter(ticket_row::Column::DeletedAt.is_null())
+        .filter(ticket_row::Column::StatusCategory.is_in(["new", "open", "pending"]))
+        .into_tuple()
+        .all(txn)
         .await?;
-    Ok(slugs
+    for other in others {
+        crate::sla::escalate::lock_ticket(txn, other).await?;
+        crate::sla::sync(txn, other, Trigger::Recompute, at).await?;
+    }
+    Ok(())
+}
+
+/// Record the idempotency keys of the batch's creates; false when one was taken (an
+/// earlier request with the key committed first, or two creates of the batch share it).
+async fn claim_keys(
+    txn: &DatabaseTransaction,
+    batch: &[NewTicket],
+    checked: &[Result<Checked<'_>>],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let claims: Vec<(&IdempotencyKey, StoredResponse)> = batch
         .iter()
-        .find_map(|s| found.iter().find(|t| &t.slug == s))
-        .map(|t| (t.id, t.slug.clone())))
+        .zip(checked)
+        .filter_map(|(new, c)| {
+            let c = c.as_ref().ok()?;
+            Some((
+                new.idempotency.as_ref()?,
+                StoredResponse { resource: c.key() },
+            ))
+        })
+        .collect();
+    idempotency::record_all(txn, &claims, at).await
 }

@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 use crate::idempotency::IdempotencyKey;
 use crate::requesters::RequesterRef;
 
+pub(crate) use create::CreateQueue;
 pub(crate) use search::rebuild_search_text;
 
 pub const MAX_TITLE: usize = 300;

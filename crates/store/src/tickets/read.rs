@@ -8,10 +8,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::{Map, Value};
 
 use super::{Comment, Requester, Ticket, TicketEvent};
-use crate::entities::{
-    comment, requester, requester_identity, team, ticket as ticket_row, ticket_event, ticket_tag,
-};
-use crate::{Result, Store, StoreError, ext};
+use crate::entities::{comment, team, ticket as ticket_row, ticket_event, ticket_tag};
+use crate::{Result, Store, StoreError, ext, requesters};
 
 impl Store {
     pub(super) async fn find_row<C: ConnectionTrait>(
@@ -59,35 +57,15 @@ impl Store {
             }
         }
         let requester_ids: Vec<i64> = rows.iter().filter_map(|r| r.requester_id).collect();
-        let mut requesters: HashMap<i64, Requester> = HashMap::new();
-        if !requester_ids.is_empty() {
-            for r in requester::Entity::find()
-                .filter(requester::Column::Id.is_in(requester_ids.clone()))
-                .all(conn)
+        let requesters: HashMap<i64, Requester> = if requester_ids.is_empty() {
+            HashMap::new()
+        } else {
+            requesters::load(conn, requesters::with_ids(requester_ids))
                 .await?
-            {
-                requesters.insert(
-                    r.id,
-                    Requester {
-                        id: r.id,
-                        name: r.display_name,
-                        email: r.email,
-                        organization: r.organization,
-                        identities: Vec::new(),
-                    },
-                );
-            }
-            for i in requester_identity::Entity::find()
-                .filter(requester_identity::Column::RequesterId.is_in(requester_ids))
-                .order_by_asc(requester_identity::Column::Id)
-                .all(conn)
-                .await?
-            {
-                if let Some(r) = requesters.get_mut(&i.requester_id) {
-                    r.identities.push((i.kind, i.value));
-                }
-            }
-        }
+                .into_iter()
+                .map(|record| (record.requester.id, record.requester))
+                .collect()
+        };
         let team_ids: Vec<i64> = rows.iter().filter_map(|r| r.team_id).collect();
         let teams: HashMap<i64, String> = if team_ids.is_empty() {
             HashMap::new()
@@ -210,31 +188,6 @@ pub(super) fn assemble(
         resolution_due_at: r.resolution_due_at,
         sla_due_at: r.sla_due_at,
     }
-}
-
-/// One requester as tickets show them, with their identities.
-pub(crate) async fn requester_of<C: ConnectionTrait>(
-    conn: &C,
-    id: i64,
-) -> Result<Option<Requester>> {
-    let Some(r) = requester::Entity::find_by_id(id).one(conn).await? else {
-        return Ok(None);
-    };
-    let identities = requester_identity::Entity::find()
-        .filter(requester_identity::Column::RequesterId.eq(id))
-        .order_by_asc(requester_identity::Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|i| (i.kind, i.value))
-        .collect();
-    Ok(Some(Requester {
-        id: r.id,
-        name: r.display_name,
-        email: r.email,
-        organization: r.organization,
-        identities,
-    }))
 }
 
 pub(super) fn to_comment(c: comment::Model, key: &str) -> Comment {

@@ -146,17 +146,30 @@ pub(super) async fn record_events<C: ConnectionTrait>(
     events: &[Event],
     at: DateTime<Utc>,
 ) -> Result<()> {
+    let events: Vec<(i64, &str, &Event)> = events.iter().map(|e| (ticket_id, actor, e)).collect();
+    record_events_of(conn, &events, at).await
+}
+
+/// Events of several tickets (ticket id, actor, event), in one statement.
+pub(super) async fn record_events_of<C: ConnectionTrait, E: std::borrow::Borrow<Event>>(
+    conn: &C,
+    events: &[(i64, &str, E)],
+    at: DateTime<Utc>,
+) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    ticket_event::Entity::insert_many(events.iter().map(|e| ticket_event::ActiveModel {
-        ticket_id: sea_orm::ActiveValue::Set(ticket_id),
-        actor: sea_orm::ActiveValue::Set(actor.to_string()),
-        field: sea_orm::ActiveValue::Set(e.field.clone()),
-        old_value: sea_orm::ActiveValue::Set(e.old.as_ref().map(Value::to_string)),
-        new_value: sea_orm::ActiveValue::Set(e.new.as_ref().map(Value::to_string)),
-        created_at: sea_orm::ActiveValue::Set(at),
-        ..Default::default()
+    ticket_event::Entity::insert_many(events.iter().map(|(ticket_id, actor, e)| {
+        let e = e.borrow();
+        ticket_event::ActiveModel {
+            ticket_id: sea_orm::ActiveValue::Set(*ticket_id),
+            actor: sea_orm::ActiveValue::Set(actor.to_string()),
+            field: sea_orm::ActiveValue::Set(e.field.clone()),
+            old_value: sea_orm::ActiveValue::Set(e.old.as_ref().map(Value::to_string)),
+            new_value: sea_orm::ActiveValue::Set(e.new.as_ref().map(Value::to_string)),
+            created_at: sea_orm::ActiveValue::Set(at),
+            ..Default::default()
+        }
     }))
     .exec_without_returning(conn)
     .await?;
