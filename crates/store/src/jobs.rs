@@ -5,9 +5,11 @@
 //! guarded by its own uniqueness (see the SLA escalations), so a job run twice after a
 //! lost lease does no harm.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::Result;
 
@@ -25,25 +27,34 @@ pub(crate) async fn put<C: ConnectionTrait>(
     run_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let Some(run_at) = run_at else {
-        let stmt = Query::delete()
-            .from_table(col("jobs"))
-            .and_where(Expr::col(col("dedupe_key")).eq(key))
-            .to_owned();
-        conn.execute(&stmt).await?;
-        return Ok(());
-    };
     put_many(conn, queue, &[(key.to_string(), ticket_id, run_at)], now).await
 }
 
-/// Schedule several jobs in one statement (a new ticket's clocks), each as `put` does.
+/// Schedule or drop several jobs, each as `put` does: one statement for those scheduled,
+/// one for those dropped.
 pub(crate) async fn put_many<C: ConnectionTrait>(
     conn: &C,
     queue: &str,
-    jobs: &[(String, Option<i64>, DateTime<Utc>)],
+    jobs: &[(String, Option<i64>, Option<DateTime<Utc>>)],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if jobs.is_empty() {
+    let dropped: Vec<&str> = jobs
+        .iter()
+        .filter(|(_, _, run_at)| run_at.is_none())
+        .map(|(key, _, _)| key.as_str())
+        .collect();
+    if !dropped.is_empty() {
+        let stmt = Query::delete()
+            .from_table(col("jobs"))
+            .and_where(Expr::col(col("dedupe_key")).is_in(dropped))
+            .to_owned();
+        conn.execute(&stmt).await?;
+    }
+    let scheduled: Vec<(&str, Option<i64>, DateTime<Utc>)> = jobs
+        .iter()
+        .filter_map(|(key, ticket_id, run_at)| run_at.map(|at| (key.as_str(), *ticket_id, at)))
+        .collect();
+    if scheduled.is_empty() {
         return Ok(());
     }
     let mut stmt = Query::insert();
@@ -60,13 +71,13 @@ pub(crate) async fn put_many<C: ConnectionTrait>(
         ]
         .map(col),
     );
-    for (key, ticket_id, run_at) in jobs {
+    for (key, ticket_id, run_at) in scheduled {
         stmt.values_panic([
             queue.into(),
-            key.as_str().into(),
-            (*ticket_id).into(),
+            key.into(),
+            ticket_id.into(),
             "{}".into(),
-            (*run_at).into(),
+            run_at.into(),
             0.into(),
             now.into(),
             now.into(),
@@ -110,13 +121,16 @@ pub(crate) async fn finish_unless_rescheduled<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Give up `owner`'s lease on job `id` (the job is done for now, whatever it is due next).
-pub(crate) async fn release<C: ConnectionTrait>(conn: &C, id: i64, owner: &str) -> Result<()> {
+/// Give up `owner`'s lease on the jobs `ids` (done for now, whatever they are due next).
+pub(crate) async fn release<C: ConnectionTrait>(conn: &C, ids: &[i64], owner: &str) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     let stmt = Query::update()
         .table(col("jobs"))
         .value(col("lease_owner"), Option::<String>::None)
         .value(col("lease_until"), Option::<DateTime<Utc>>::None)
-        .and_where(Expr::col(col("id")).eq(id))
+        .and_where(Expr::col(col("id")).is_in(ids.iter().copied()))
         .and_where(Expr::col(col("lease_owner")).eq(owner))
         .to_owned();
     conn.execute(&stmt).await?;
@@ -184,20 +198,29 @@ pub(crate) async fn claim<C: ConnectionTrait>(
     Ok(jobs)
 }
 
-/// Whether `owner` still holds the lease of job `id`. On PostgreSQL the job's row stays
-/// locked until the caller's transaction ends, so the lease cannot move meanwhile.
+/// Which of the jobs `ids` `owner` still holds the lease of. On PostgreSQL their rows
+/// stay locked until the caller's transaction ends, so the leases cannot move meanwhile.
 pub(crate) async fn still_leased<C: ConnectionTrait>(
     conn: &C,
-    id: i64,
+    ids: &[i64],
     owner: &str,
-) -> Result<bool> {
-    let sql = match conn.get_database_backend() {
-        DbBackend::Postgres => "SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 FOR UPDATE",
-        _ => "SELECT id FROM jobs WHERE id = ? AND lease_owner = ?",
-    };
-    let stmt =
-        Statement::from_sql_and_values(conn.get_database_backend(), sql, [id.into(), owner.into()]);
-    Ok(conn.query_one_raw(stmt).await?.is_some())
+) -> Result<HashSet<i64>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut stmt = Query::select();
+    stmt.column(col("id"))
+        .from(col("jobs"))
+        .and_where(Expr::col(col("id")).is_in(ids.iter().copied()))
+        .and_where(Expr::col(col("lease_owner")).eq(owner));
+    if conn.get_database_backend() == DbBackend::Postgres {
+        stmt.lock(sea_orm::sea_query::LockType::Update);
+    }
+    let mut leased = HashSet::new();
+    for row in conn.query_all(&stmt).await? {
+        leased.insert(row.try_get::<i64>("", "id")?);
+    }
+    Ok(leased)
 }
 
 /// A job that failed: record why and try again at `retry_at`, with the lease released.

@@ -27,6 +27,10 @@ use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbBackend};
 
+/// Rows per multi-row statement, well under the bound parameters either backend takes
+/// (SQLite 32,766, PostgreSQL 65,535) for rows of up to a dozen columns.
+pub(crate) const ROWS_PER_STATEMENT: usize = 1000;
+
 pub use clock::Clock;
 pub use connect::{Backend, create_private_dir, redacted_url};
 pub use error::StoreError;

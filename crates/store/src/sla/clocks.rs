@@ -5,7 +5,7 @@
 //! the current policy and calendar, stores the results (the clocks and the due times on
 //! the ticket) and schedules the ticket's escalation jobs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use docket_core::sla::calendar::Calendar;
@@ -52,29 +52,58 @@ pub(crate) struct Subject {
 
 impl Subject {
     pub(crate) async fn load<C: ConnectionTrait>(conn: &C, ticket_id: i64) -> Result<Subject> {
-        let row = ticket_row::Entity::find_by_id(ticket_id)
-            .one(conn)
+        Subject::load_many(conn, &[ticket_id])
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("ticket {ticket_id}")))?;
-        let tags = ticket_tag::Entity::find()
-            .filter(ticket_tag::Column::TicketId.eq(ticket_id))
+            .remove(&ticket_id)
+            .ok_or_else(|| StoreError::NotFound(format!("ticket {ticket_id}")))
+    }
+
+    /// Several tickets' subjects, one query per table; tickets that do not exist are
+    /// left out.
+    pub(crate) async fn load_many<C: ConnectionTrait>(
+        conn: &C,
+        ticket_ids: &[i64],
+    ) -> Result<BTreeMap<i64, Subject>> {
+        let rows = ticket_row::Entity::find()
+            .filter(ticket_row::Column::Id.is_in(ticket_ids.iter().copied()))
+            .all(conn)
+            .await?;
+        if rows.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+        for t in ticket_tag::Entity::find()
+            .filter(ticket_tag::Column::TicketId.is_in(rows.iter().map(|r| r.id)))
             .all(conn)
             .await?
-            .into_iter()
-            .map(|t| t.tag)
-            .collect();
-        let organization = match row.requester_id {
-            Some(id) => requester::Entity::find_by_id(id)
-                .one(conn)
+        {
+            tags.entry(t.ticket_id).or_default().push(t.tag);
+        }
+        let requester_ids: BTreeSet<i64> = rows.iter().filter_map(|r| r.requester_id).collect();
+        let organizations: HashMap<i64, String> = if requester_ids.is_empty() {
+            HashMap::new()
+        } else {
+            requester::Entity::find()
+                .filter(requester::Column::Id.is_in(requester_ids))
+                .all(conn)
                 .await?
-                .and_then(|r| r.organization),
-            None => None,
+                .into_iter()
+                .filter_map(|r| Some((r.id, r.organization?)))
+                .collect()
         };
-        Ok(Subject {
-            row,
-            tags,
-            organization,
-        })
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let subject = Subject {
+                    tags: tags.remove(&row.id).unwrap_or_default(),
+                    organization: row
+                        .requester_id
+                        .and_then(|id| organizations.get(&id).cloned()),
+                    row,
+                };
+                (subject.row.id, subject)
+            })
+            .collect())
     }
 
     pub(crate) fn priority(&self) -> Priority {
@@ -106,30 +135,7 @@ impl Governing {
         conn: &C,
         subject: &Subject,
     ) -> Result<Governing> {
-        let policies = config::load_policies(conn).await?;
-        let specs: Vec<PolicySpec> = policies.iter().map(|(_, p)| p.clone()).collect();
-        let chosen = docket_core::sla::policy::select(&specs, &subject.facts())
-            .and_then(|spec| policies.iter().find(|(_, p)| p.name == spec.name).cloned());
-        let calendar = match chosen.as_ref().and_then(|(_, p)| p.calendar.as_deref()) {
-            Some(name) => match config::load_calendar(conn, name).await {
-                Ok(c) => c,
-                // Deletes refuse a calendar in use; should one go missing anyway, ticket
-                // writes must not fail over it: count around the clock and say so.
-                Err(StoreError::NotFound(_)) => {
-                    tracing::warn!(
-                        calendar = name,
-                        "SLA calendar missing; counting around the clock"
-                    );
-                    Calendar::always()
-                }
-                Err(e) => return Err(e),
-            },
-            None => Calendar::always(),
-        };
-        Ok(Governing {
-            policy: chosen,
-            calendar,
-        })
+        Ok(Policies::load(conn, &[subject]).await?.governing(subject))
     }
 
     pub(crate) fn target(&self, priority: Priority, metric: Metric) -> Option<Duration> {
@@ -139,13 +145,76 @@ impl Governing {
     }
 }
 
+/// The policies, and the calendars of those that govern some tickets: what choosing
+/// those tickets' governing policies needs, read once.
+pub(crate) struct Policies {
+    all: Vec<(i64, PolicySpec)>,
+    specs: Vec<PolicySpec>,
+    calendars: BTreeMap<String, Calendar>,
+}
+
+impl Policies {
+    pub(crate) async fn load<C: ConnectionTrait>(
+        conn: &C,
+        subjects: &[&Subject],
+    ) -> Result<Policies> {
+        let all = config::load_policies(conn).await?;
+        let specs = all.iter().map(|(_, p)| p.clone()).collect();
+        let mut policies = Policies {
+            all,
+            specs,
+            calendars: BTreeMap::new(),
+        };
+        let names: BTreeSet<String> = subjects
+            .iter()
+            .filter_map(|s| policies.chosen(s)?.1.calendar.clone())
+            .collect();
+        policies.calendars = config::load_calendars(conn, &names).await?;
+        Ok(policies)
+    }
+
+    fn chosen(&self, subject: &Subject) -> Option<&(i64, PolicySpec)> {
+        docket_core::sla::policy::select(&self.specs, &subject.facts())
+            .and_then(|spec| self.all.iter().find(|(_, p)| p.name == spec.name))
+    }
+
+    /// The policy that governs `subject` (one of those `load` was given).
+    pub(crate) fn governing(&self, subject: &Subject) -> Governing {
+        let policy = self.chosen(subject).cloned();
+        let calendar = match policy.as_ref().and_then(|(_, p)| p.calendar.as_deref()) {
+            Some(name) => self.calendars.get(name).cloned().unwrap_or_else(|| {
+                // Deletes refuse a calendar in use; should one go missing anyway, ticket
+                // writes must not fail over it: count around the clock and say so.
+                tracing::warn!(
+                    calendar = name,
+                    "SLA calendar missing; counting around the clock"
+                );
+                Calendar::always()
+            }),
+            None => Calendar::always(),
+        };
+        Governing { policy, calendar }
+    }
+}
+
 /// A ticket's clock events, by metric and cycle (oldest first within each).
 pub(crate) type History = BTreeMap<(Metric, i32), Vec<ClockEvent>>;
 
 pub(crate) async fn load_history<C: ConnectionTrait>(conn: &C, ticket_id: i64) -> Result<History> {
-    let mut history = History::new();
+    Ok(load_histories(conn, &[ticket_id])
+        .await?
+        .remove(&ticket_id)
+        .unwrap_or_default())
+}
+
+/// Several tickets' clock events in one query, by ticket.
+pub(crate) async fn load_histories<C: ConnectionTrait>(
+    conn: &C,
+    ticket_ids: &[i64],
+) -> Result<BTreeMap<i64, History>> {
+    let mut histories: BTreeMap<i64, History> = BTreeMap::new();
     for e in sla_clock_event::Entity::find()
-        .filter(sla_clock_event::Column::TicketId.eq(ticket_id))
+        .filter(sla_clock_event::Column::TicketId.is_in(ticket_ids.iter().copied()))
         .order_by_asc(sla_clock_event::Column::Id)
         .all(conn)
         .await?
@@ -154,12 +223,14 @@ pub(crate) async fn load_history<C: ConnectionTrait>(conn: &C, ticket_id: i64) -
         else {
             continue;
         };
-        history
+        histories
+            .entry(e.ticket_id)
+            .or_default()
             .entry((metric, e.cycle))
             .or_default()
             .push(ClockEvent { kind, at: e.at });
     }
-    Ok(history)
+    Ok(histories)
 }
 
 /// Every cycle of a metric with its replay, oldest first.
@@ -258,28 +329,7 @@ pub(crate) async fn sync<C: ConnectionTrait>(
         return Ok(SlaCache::default());
     }
     let history = load_history(conn, ticket_id).await?;
-    sync_subject(conn, &subject, history, None, false, trigger, now).await
-}
-
-/// `sync` with the ticket, its clock history and its governing policy already loaded
-/// in this transaction (the escalation sweep), recomputing due times.
-pub(crate) async fn sync_loaded<C: ConnectionTrait>(
-    conn: &C,
-    subject: &Subject,
-    history: History,
-    governing: Governing,
-    now: DateTime<Utc>,
-) -> Result<SlaCache> {
-    sync_subject(
-        conn,
-        subject,
-        history,
-        Some(governing),
-        false,
-        Trigger::Recompute,
-        now,
-    )
-    .await
+    sync_subject(conn, &subject, history, false, trigger, now).await
 }
 
 /// `sync` for a ticket created in this transaction: its facts are known and it has no
@@ -289,23 +339,13 @@ pub(crate) async fn sync_new<C: ConnectionTrait>(
     subject: &Subject,
     now: DateTime<Utc>,
 ) -> Result<SlaCache> {
-    sync_subject(
-        conn,
-        subject,
-        History::new(),
-        None,
-        true,
-        Trigger::Changed,
-        now,
-    )
-    .await
+    sync_subject(conn, subject, History::new(), true, Trigger::Changed, now).await
 }
 
 async fn sync_subject<C: ConnectionTrait>(
     conn: &C,
     subject: &Subject,
     mut history: History,
-    governing: Option<Governing>,
     fresh: bool,
     trigger: Trigger,
     now: DateTime<Utc>,
@@ -367,11 +407,16 @@ async fn sync_subject<C: ConnectionTrait>(
             .exec_without_returning(conn)
             .await?;
     }
-    let governing = match governing {
-        Some(g) => g,
-        None => Governing::for_subject(conn, subject).await?,
+    let governing = Governing::for_subject(conn, subject).await?;
+    // A new ticket has fired nothing yet.
+    let fired = if fresh {
+        Fired::default()
+    } else {
+        Fired::load(conn, &[ticket_id]).await?
     };
-    store_clocks(conn, subject, &governing, &history, fresh, now).await
+    let state = ClockState::evaluate(subject, &governing, &history, &fired, now);
+    store_states(conn, std::slice::from_ref(&state), fresh, now).await?;
+    Ok(state.cache)
 }
 
 /// What `sync` writes on the ticket: its policy and due times.
@@ -391,17 +436,11 @@ pub(crate) async fn forget<C: ConnectionTrait>(
     ticket_id: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    for metric in Metric::ALL {
-        crate::jobs::put(
-            conn,
-            QUEUE,
-            &job_key(ticket_id, metric),
-            Some(ticket_id),
-            None,
-            now,
-        )
-        .await?;
-    }
+    let jobs: Vec<(String, Option<i64>, Option<DateTime<Utc>>)> = Metric::ALL
+        .into_iter()
+        .map(|metric| (job_key(ticket_id, metric), Some(ticket_id), None))
+        .collect();
+    crate::jobs::put_many(conn, QUEUE, &jobs, now).await?;
     crate::tickets::write::store_sla_cache(
         conn,
         ticket_id,
@@ -416,68 +455,123 @@ pub(crate) async fn forget<C: ConnectionTrait>(
     .await
 }
 
-/// Write each clock's evaluation, the ticket's due times and policy, and the escalation
-/// jobs. A fresh ticket has no firings and no jobs to replace.
-async fn store_clocks<C: ConnectionTrait>(
+/// One clock of a ticket, evaluated.
+struct Clock {
+    metric: Metric,
+    cycle: i32,
+    replay: Replay,
+    evaluation: Evaluation,
+    target: Option<Duration>,
+}
+
+/// What a ticket's clocks come to now: what `store_states` writes for it.
+pub(crate) struct ClockState {
+    ticket_id: i64,
+    clocks: Vec<Clock>,
+    pub cache: SlaCache,
+    /// The cache as the ticket's row has it: rewritten only when it moves.
+    stored: SlaCache,
+    /// When each metric's escalation job runs next (None: it goes).
+    jobs: Vec<(Metric, Option<DateTime<Utc>>)>,
+}
+
+impl ClockState {
+    /// Evaluate each clock of a ticket, its due times and its next escalation times.
+    pub(crate) fn evaluate(
+        subject: &Subject,
+        governing: &Governing,
+        history: &History,
+        fired: &Fired,
+        now: DateTime<Utc>,
+    ) -> ClockState {
+        let priority = subject.priority();
+        let mut due: BTreeMap<Metric, Option<DateTime<Utc>>> = BTreeMap::new();
+        let mut clocks = Vec::new();
+        for ((metric, cycle), events) in history {
+            let Some(replay) = Replay::from_events(events) else {
+                continue;
+            };
+            let target = governing.target(priority, *metric);
+            let evaluation = replay.evaluate(&governing.calendar, target, now);
+            // Later cycles overwrite earlier ones: the ticket shows its current clock.
+            due.insert(
+                *metric,
+                evaluation
+                    .phase
+                    .is_open()
+                    .then_some(evaluation.due_at)
+                    .flatten(),
+            );
+            clocks.push(Clock {
+                metric: *metric,
+                cycle: *cycle,
+                replay,
+                evaluation,
+                target,
+            });
+        }
+        let due_at = |m: Metric| due.get(&m).copied().flatten();
+        let row = &subject.row;
+        ClockState {
+            ticket_id: row.id,
+            clocks,
+            cache: SlaCache {
+                policy_id: governing.policy.as_ref().map(|(id, _)| *id),
+                first_response_due_at: due_at(Metric::FirstResponse),
+                next_response_due_at: due_at(Metric::NextResponse),
+                resolution_due_at: due_at(Metric::Resolution),
+                sla_due_at: due.values().flatten().min().copied(),
+            },
+            stored: SlaCache {
+                policy_id: row.sla_policy_id,
+                first_response_due_at: row.first_response_due_at,
+                next_response_due_at: row.next_response_due_at,
+                resolution_due_at: row.resolution_due_at,
+                sla_due_at: row.sla_due_at,
+            },
+            jobs: Metric::ALL
+                .into_iter()
+                .map(|m| (m, next_run(subject, governing, history, fired, m)))
+                .collect(),
+        }
+    }
+}
+
+/// Write tickets' clock states: each clock's evaluation (one statement for all), the due
+/// times and policy of those whose moved, and the escalation jobs (one statement for
+/// those scheduled, one for those dropped). A fresh ticket has no jobs to drop.
+pub(crate) async fn store_states<C: ConnectionTrait>(
     conn: &C,
-    subject: &Subject,
-    governing: &Governing,
-    history: &History,
+    states: &[ClockState],
     fresh: bool,
     now: DateTime<Utc>,
-) -> Result<SlaCache> {
-    let ticket_id = subject.row.id;
-    let priority = subject.priority();
-    let mut due: BTreeMap<Metric, Option<DateTime<Utc>>> = BTreeMap::new();
-    let mut clocks = Vec::new();
-    for ((metric, cycle), events) in history {
-        let Some(replay) = Replay::from_events(events) else {
-            continue;
-        };
-        let target = governing.target(priority, *metric);
-        let e = replay.evaluate(&governing.calendar, target, now);
-        // Later cycles overwrite earlier ones: the ticket shows its current clock.
-        due.insert(*metric, e.phase.is_open().then_some(e.due_at).flatten());
-        clocks.push((*metric, *cycle, replay, e, target));
+) -> Result<()> {
+    upsert_clocks(conn, states, now).await?;
+    for state in states.iter().filter(|s| s.cache != s.stored) {
+        let cache = &state.cache;
+        crate::tickets::write::store_sla_cache(
+            conn,
+            state.ticket_id,
+            Some(cache.policy_id),
+            [
+                ("first_response_due_at", cache.first_response_due_at),
+                ("next_response_due_at", cache.next_response_due_at),
+                ("resolution_due_at", cache.resolution_due_at),
+                ("sla_due_at", cache.sla_due_at),
+            ],
+        )
+        .await?;
     }
-    upsert_clocks(conn, ticket_id, &clocks, now).await?;
-    let due_at = |m: Metric| due.get(&m).copied().flatten();
-    let cache = SlaCache {
-        policy_id: governing.policy.as_ref().map(|(id, _)| *id),
-        first_response_due_at: due_at(Metric::FirstResponse),
-        next_response_due_at: due_at(Metric::NextResponse),
-        resolution_due_at: due_at(Metric::Resolution),
-        sla_due_at: due.values().flatten().min().copied(),
-    };
-    crate::tickets::write::store_sla_cache(
-        conn,
-        ticket_id,
-        Some(cache.policy_id),
-        [
-            ("first_response_due_at", cache.first_response_due_at),
-            ("next_response_due_at", cache.next_response_due_at),
-            ("resolution_due_at", cache.resolution_due_at),
-            ("sla_due_at", cache.sla_due_at),
-        ],
-    )
-    .await?;
-    if fresh {
-        // A new ticket has no firings and no jobs yet: its jobs go in together.
-        let mut jobs = Vec::new();
-        for metric in Metric::ALL {
-            if let Some(at) = next_run(conn, subject, governing, history, metric, fresh).await? {
-                jobs.push((job_key(ticket_id, metric), Some(ticket_id), at));
-            }
-        }
-        crate::jobs::put_many(conn, QUEUE, &jobs, now).await?;
-    } else {
-        for metric in Metric::ALL {
-            let next = next_run(conn, subject, governing, history, metric, fresh).await?;
-            let key = job_key(ticket_id, metric);
-            crate::jobs::put(conn, QUEUE, &key, Some(ticket_id), next, now).await?;
-        }
-    }
-    Ok(cache)
+    let jobs: Vec<(String, Option<i64>, Option<DateTime<Utc>>)> = states
+        .iter()
+        .flat_map(|s| {
+            s.jobs
+                .iter()
+                .filter(|(_, at)| !fresh || at.is_some())
+                .map(|&(metric, at)| (job_key(s.ticket_id, metric), Some(s.ticket_id), at))
+        })
+        .collect();
+    crate::jobs::put_many(conn, QUEUE, &jobs, now).await
 }
 
 /// An `sla_clocks` row: its key, then what each evaluation rewrites.
@@ -493,60 +587,81 @@ const CLOCK_VALUES: [&str; 8] = [
     "updated_at",
 ];
 
-/// Write the clocks' evaluations, all in one statement.
+/// Write the clocks' evaluations, a statement per `ROWS_PER_STATEMENT` clocks.
 async fn upsert_clocks<C: ConnectionTrait>(
     conn: &C,
-    ticket_id: i64,
-    clocks: &[(Metric, i32, Replay, Evaluation, Option<Duration>)],
+    states: &[ClockState],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if clocks.is_empty() {
-        return Ok(());
+    let clocks: Vec<(i64, &Clock)> = states
+        .iter()
+        .flat_map(|s| s.clocks.iter().map(|c| (s.ticket_id, c)))
+        .collect();
+    for rows in clocks.chunks(crate::ROWS_PER_STATEMENT) {
+        let mut stmt = Query::insert();
+        stmt.into_table(Alias::new("sla_clocks"))
+            .columns(CLOCK_KEY.into_iter().chain(CLOCK_VALUES).map(Alias::new));
+        for (ticket_id, c) in rows {
+            let e = &c.evaluation;
+            let stopped_at = (!e.phase.is_open()).then_some(c.replay.phase_since);
+            stmt.values_panic([
+                (*ticket_id).into(),
+                c.metric.as_str().into(),
+                c.cycle.into(),
+                e.phase.as_str().into(),
+                c.replay.started_at.into(),
+                stopped_at.into(),
+                e.due_at.into(),
+                e.breached_at.into(),
+                c.target.map(|t| t.num_seconds()).into(),
+                e.elapsed.num_seconds().into(),
+                now.into(),
+            ]);
+        }
+        stmt.on_conflict(
+            OnConflict::columns(CLOCK_KEY.map(Alias::new))
+                .update_columns(CLOCK_VALUES.map(Alias::new))
+                .to_owned(),
+        );
+        conn.execute(&stmt).await?;
     }
-    let mut stmt = Query::insert();
-    stmt.into_table(Alias::new("sla_clocks"))
-        .columns(CLOCK_KEY.into_iter().chain(CLOCK_VALUES).map(Alias::new));
-    for (metric, cycle, replay, e, target) in clocks {
-        let stopped_at = (!e.phase.is_open()).then_some(replay.phase_since);
-        stmt.values_panic([
-            ticket_id.into(),
-            metric.as_str().into(),
-            (*cycle).into(),
-            e.phase.as_str().into(),
-            replay.started_at.into(),
-            stopped_at.into(),
-            e.due_at.into(),
-            e.breached_at.into(),
-            target.map(|t| t.num_seconds()).into(),
-            e.elapsed.num_seconds().into(),
-            now.into(),
-        ]);
-    }
-    stmt.on_conflict(
-        OnConflict::columns(CLOCK_KEY.map(Alias::new))
-            .update_columns(CLOCK_VALUES.map(Alias::new))
-            .to_owned(),
-    );
-    conn.execute(&stmt).await?;
     Ok(())
 }
 
-/// The thresholds of a metric's current cycle that have already fired.
-pub(crate) async fn fired<C: ConnectionTrait>(
-    conn: &C,
-    ticket_id: i64,
-    metric: Metric,
-    cycle: i32,
-) -> Result<Vec<Threshold>> {
-    Ok(sla_escalation::Entity::find()
-        .filter(sla_escalation::Column::TicketId.eq(ticket_id))
-        .filter(sla_escalation::Column::Metric.eq(metric.as_str()))
-        .filter(sla_escalation::Column::Cycle.eq(cycle))
-        .all(conn)
-        .await?
-        .into_iter()
-        .filter_map(|e| Threshold::parse(&e.threshold))
-        .collect())
+/// The thresholds already fired, by ticket, metric and cycle.
+#[derive(Debug, Default)]
+pub(crate) struct Fired(BTreeMap<(i64, Metric, i32), Vec<Threshold>>);
+
+impl Fired {
+    /// What has fired for these tickets, in one query.
+    pub(crate) async fn load<C: ConnectionTrait>(conn: &C, ticket_ids: &[i64]) -> Result<Fired> {
+        let mut fired = Fired::default();
+        for e in sla_escalation::Entity::find()
+            .filter(sla_escalation::Column::TicketId.is_in(ticket_ids.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            if let (Some(metric), Some(threshold)) =
+                (Metric::parse(&e.metric), Threshold::parse(&e.threshold))
+            {
+                fired.add(e.ticket_id, metric, e.cycle, threshold);
+            }
+        }
+        Ok(fired)
+    }
+
+    pub(crate) fn of(&self, ticket_id: i64, metric: Metric, cycle: i32) -> &[Threshold] {
+        self.0
+            .get(&(ticket_id, metric, cycle))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn add(&mut self, ticket_id: i64, metric: Metric, cycle: i32, threshold: Threshold) {
+        self.0
+            .entry((ticket_id, metric, cycle))
+            .or_default()
+            .push(threshold);
+    }
 }
 
 /// When each threshold of a clock is (or was) reached, in order; None where it is not
@@ -570,33 +685,28 @@ pub(crate) fn threshold_times(
 
 /// When a metric's escalation job should next run: its earliest threshold not yet
 /// fired (None: nothing is left to fire, and the job goes).
-async fn next_run<C: ConnectionTrait>(
-    conn: &C,
+fn next_run(
     subject: &Subject,
     governing: &Governing,
     history: &History,
+    fired: &Fired,
     metric: Metric,
-    fresh: bool,
-) -> Result<Option<DateTime<Utc>>> {
-    let ticket_id = subject.row.id;
-    let mut next: Option<DateTime<Utc>> = None;
-    if let (Some((_, policy)), Some(target)) = (
+) -> Option<DateTime<Utc>> {
+    let (Some((_, policy)), Some(target)) = (
         &governing.policy,
         governing.target(subject.priority(), metric),
-    ) {
-        for (cycle, replay) in cycles(history, metric) {
-            let done = if fresh {
-                Vec::new()
-            } else {
-                fired(conn, ticket_id, metric, cycle).await?
-            };
-            let first = threshold_times(policy, &governing.calendar, &replay, target)
+    ) else {
+        return None;
+    };
+    cycles(history, metric)
+        .into_iter()
+        .filter_map(|(cycle, replay)| {
+            let done = fired.of(subject.row.id, metric, cycle);
+            threshold_times(policy, &governing.calendar, &replay, target)
                 .into_iter()
                 .filter(|(t, _)| !done.contains(t))
                 .filter_map(|(_, at)| at)
-                .min();
-            next = next.into_iter().chain(first).min();
-        }
-    }
-    Ok(next)
+                .min()
+        })
+        .min()
 }

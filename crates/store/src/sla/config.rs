@@ -2,6 +2,8 @@
 //! docket-core), with name, position and enabled in columns for ordering. A change
 //! recomputes the clocks of every ticket whose clocks are still open.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::{DateTime, Utc};
 use docket_core::sla::calendar::Calendar;
 use docket_core::sla::policy::PolicySpec;
@@ -68,24 +70,35 @@ pub(crate) async fn load_policies<C: ConnectionTrait>(conn: &C) -> Result<Vec<(i
         .collect()
 }
 
-/// A calendar by name, ready for arithmetic.
-pub(crate) async fn load_calendar<C: ConnectionTrait>(conn: &C, name: &str) -> Result<Calendar> {
-    let row = sla_calendar::Entity::find()
-        .filter(sla_calendar::Column::Name.eq(name))
-        .one(conn)
+/// The calendars of these names, ready for arithmetic, in one query; names with no
+/// calendar are left out.
+pub(crate) async fn load_calendars<C: ConnectionTrait>(
+    conn: &C,
+    names: &BTreeSet<String>,
+) -> Result<BTreeMap<String, Calendar>> {
+    if names.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let mut calendars = BTreeMap::new();
+    for row in sla_calendar::Entity::find()
+        .filter(sla_calendar::Column::Name.is_in(names))
+        .all(conn)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("calendar {name}")))?;
-    let spec = to_calendar(row)?.spec;
-    spec.to_calendar().map_err(|errors| {
-        StoreError::Internal(format!(
-            "stored calendar {name} is invalid: {}",
-            errors
-                .iter()
-                .map(|e| format!("{} {}", e.pointer, e.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })
+    {
+        let name = row.name.clone();
+        let calendar = to_calendar(row)?.spec.to_calendar().map_err(|errors| {
+            StoreError::Internal(format!(
+                "stored calendar {name} is invalid: {}",
+                errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.pointer, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        })?;
+        calendars.insert(name, calendar);
+    }
+    Ok(calendars)
 }
 
 fn check_name(name: &str) -> Result<()> {

@@ -1,25 +1,36 @@
 //! The escalation sweep: claim due SLA jobs, fire the thresholds each clock has reached
 //! (warning, breach, still breached) and run the policy's actions for them.
 //!
+//! Set-wise: the jobs of a claimed set run in one transaction, with one statement per
+//! table for all their tickets (their rows locked in id order, their leases checked, their
+//! tickets, tags, requesters, clock events and firings read, the policies and calendars
+//! read once), the firings worked out in memory, and one multi-row statement per table
+//! for what they write. A ticket whose firing changes it (a reassignment, a raised
+//! priority) runs its actions one by one and recomputes its clocks from the ticket as
+//! they left it. Should a set fail, each of its jobs runs again alone, so that a failing
+//! job holds back no other and is retried with backoff.
+//!
 //! Exactly once: a firing is a row in `sla_escalations`, unique per ticket, metric, cycle
 //! and threshold, inserted in the same transaction as its actions and outbox events. Two
 //! instances that end up on the same job (a lease expired under a slow or dead worker)
 //! race on that insert; the loser inserts nothing and so does nothing.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
 use chrono::{DateTime, Duration, Utc};
 use docket_core::sla::policy::{Action, Metric, PolicySpec, Recipient, Threshold, raise};
-use sea_orm::sea_query::{Alias, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, OnConflict, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    Statement,
 };
 use serde_json::json;
 
-use super::clocks::{self, Governing, Subject, Trigger};
-use crate::entities::{team, team_member, user};
+use super::clocks::{self, ClockState, Fired, Governing, History, Policies, Subject, Trigger};
+use super::outbox::{self, NewEntry};
+use crate::entities::{team, team_member, ticket as ticket_row, user};
 use crate::jobs::{self, ClaimedJob};
 use crate::tickets::write::Change;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,21 +54,140 @@ pub struct SweepOptions {
     pub batch: u64,
 }
 
+/// Jobs run in one transaction at most: bounds the IN lists and multi-row statements.
+const SET_SIZE: usize = 100;
+
 /// Lock a ticket's row until the transaction ends (PostgreSQL; SQLite has one writer).
 pub(crate) async fn lock_ticket<C: ConnectionTrait>(conn: &C, ticket_id: i64) -> Result<()> {
-    if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT id FROM tickets WHERE id = $1 FOR UPDATE",
-            [ticket_id.into()],
-        ))
-        .await?;
+    lock_tickets(conn, &[ticket_id]).await
+}
+
+/// Lock tickets' rows until the transaction ends, in id order, so that transactions
+/// locking overlapping sets queue instead of deadlocking (PostgreSQL; SQLite has one
+/// writer).
+async fn lock_tickets<C: ConnectionTrait>(conn: &C, ticket_ids: &[i64]) -> Result<()> {
+    if conn.get_database_backend() == DbBackend::Postgres && !ticket_ids.is_empty() {
+        let stmt = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new("tickets"))
+            .and_where(Expr::col(Alias::new("id")).is_in(ticket_ids.iter().copied()))
+            .order_by(Alias::new("id"), Order::Asc)
+            .lock(LockType::Update)
+            .to_owned();
+        conn.query_all(&stmt).await?;
     }
     Ok(())
 }
 
 fn metric_of(job: &ClaimedJob) -> Option<Metric> {
     job.key.rsplit(':').next().and_then(Metric::parse)
+}
+
+/// A threshold a clock has reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Firing {
+    ticket_id: i64,
+    metric: Metric,
+    cycle: i32,
+    threshold: Threshold,
+    reached_at: DateTime<Utc>,
+    /// A warning found together with its breach: recorded, not acted on.
+    superseded: bool,
+}
+
+impl Firing {
+    fn key(&self) -> (i64, Metric, i32, Threshold) {
+        (self.ticket_id, self.metric, self.cycle, self.threshold)
+    }
+
+    /// The ticket's audit event for this firing.
+    fn event(&self, change: &mut Change) {
+        change.event(
+            "sla",
+            None,
+            Some(json!({
+                "metric": self.metric.as_str(), "threshold": self.threshold.as_str(),
+                "cycle": self.cycle, "reached_at": self.reached_at,
+                "superseded": self.superseded,
+            })),
+        );
+    }
+}
+
+/// Whether an action writes the ticket (and so may move its due times).
+fn changes_ticket(action: &Action) -> bool {
+    matches!(action, Action::Reassign { .. } | Action::RaisePriority)
+}
+
+/// A ticket of a set with what its jobs need, read under its row lock.
+struct Loaded<'a> {
+    subject: Subject,
+    governing: Governing,
+    history: History,
+    jobs: Vec<(&'a ClaimedJob, Metric)>,
+}
+
+impl Loaded<'_> {
+    fn policy(&self) -> Option<&PolicySpec> {
+        self.governing.policy.as_ref().map(|(_, p)| p)
+    }
+
+    /// Whether acting on these firings of the ticket writes the ticket.
+    fn changed_by(&self, firings: &[Firing]) -> bool {
+        self.policy().is_some_and(|policy| {
+            firings.iter().filter(|f| !f.superseded).any(|f| {
+                policy
+                    .actions_for(f.threshold, f.metric)
+                    .into_iter()
+                    .any(changes_ticket)
+            })
+        })
+    }
+}
+
+/// The thresholds of a metric's clocks reached by `now` and not fired yet, oldest first.
+fn due_firings(
+    loaded: &Loaded<'_>,
+    fired: &Fired,
+    metric: Metric,
+    now: DateTime<Utc>,
+) -> Vec<Firing> {
+    let subject = &loaded.subject;
+    let governing = &loaded.governing;
+    let (Some((_, policy)), Some(target)) = (
+        governing.policy.as_ref(),
+        governing.target(subject.priority(), metric),
+    ) else {
+        return Vec::new();
+    };
+    let ticket_id = subject.row.id;
+    let mut due = Vec::new();
+    // Every cycle, not only the latest: a next-response cycle that breached and was
+    // answered before a sweep came still fires its breach.
+    for (cycle, replay) in clocks::cycles(&loaded.history, metric) {
+        let before = fired.of(ticket_id, metric, cycle);
+        let reached: Vec<(Threshold, DateTime<Utc>)> =
+            clocks::threshold_times(policy, &governing.calendar, &replay, target)
+                .into_iter()
+                .filter(|(t, _)| !before.contains(t))
+                .filter_map(|(t, at)| at.filter(|&at| at <= now).map(|at| (t, at)))
+                .collect();
+        for (i, &(threshold, reached_at)) in reached.iter().enumerate() {
+            // A warning found together with its breach (the sweep was late) is recorded
+            // but not acted on: the breach says more. A breach is always acted on, even
+            // when found together with its reminder.
+            let superseded = threshold == Threshold::Warning && i + 1 < reached.len();
+            due.push(Firing {
+                ticket_id,
+                metric,
+                cycle,
+                threshold,
+                reached_at,
+                superseded,
+            });
+        }
+    }
+    due
 }
 
 impl Store {
@@ -83,12 +213,7 @@ impl Store {
             if let Err(e) = self.try_recompute_open_clocks(job.run_at).await {
                 out.failed += 1;
                 tracing::warn!(error = %e, "recomputing SLA clocks failed; it will be retried");
-                let retry = self.clock.now() + jobs::backoff(job.attempts);
-                if let Err(e) =
-                    jobs::failed(&self.db, job.id, &options.owner, &e.to_string(), retry).await
-                {
-                    tracing::warn!(error = %e, "could not record a recompute's failure");
-                }
+                self.retry_later(&job, &options.owner, &e).await;
             }
         }
         for _ in 0..1000 {
@@ -104,23 +229,8 @@ impl Store {
             )
             .await?;
             txn.commit().await?;
-            for job in &claimed {
-                out.jobs += 1;
-                match self.run_job(job, &options.owner).await {
-                    Ok(fired) => out.fired += fired,
-                    Err(e) => {
-                        out.failed += 1;
-                        tracing::warn!(job = %job.key, error = %e, "SLA job failed; it will be retried");
-                        let retry = self.clock.now() + jobs::backoff(job.attempts);
-                        // Should even that fail, the lease runs out and the job comes back.
-                        if let Err(e) =
-                            jobs::failed(&self.db, job.id, &options.owner, &e.to_string(), retry)
-                                .await
-                        {
-                            tracing::warn!(job = %job.key, error = %e, "could not record an SLA job's failure");
-                        }
-                    }
-                }
+            for set in claimed.chunks(SET_SIZE) {
+                self.sweep_set(set, &options.owner, &mut out).await;
             }
             if (claimed.len() as u64) < options.batch {
                 break;
@@ -129,111 +239,197 @@ impl Store {
         Ok(out)
     }
 
-    /// Fire what a ticket's clock has reached; returns how many thresholds fired.
-    async fn run_job(&self, job: &ClaimedJob, owner: &str) -> Result<usize> {
+    /// Run a set of claimed jobs together; should that fail, run each alone, so that
+    /// the others complete and only a failing job is retried.
+    async fn sweep_set(&self, set: &[ClaimedJob], owner: &str, out: &mut SweepOutcome) {
+        out.jobs += set.len();
+        let error = match self.run_set(set, owner).await {
+            Ok(fired) => {
+                out.fired += fired;
+                return;
+            }
+            Err(e) => e,
+        };
+        if let [job] = set {
+            out.failed += 1;
+            tracing::warn!(job = %job.key, error = %error, "SLA job failed; it will be retried");
+            self.retry_later(job, owner, &error).await;
+            return;
+        }
+        tracing::warn!(jobs = set.len(), error = %error, "SLA jobs failed together; running each alone");
+        for job in set {
+            match self.run_set(std::slice::from_ref(job), owner).await {
+                Ok(fired) => out.fired += fired,
+                Err(e) => {
+                    out.failed += 1;
+                    tracing::warn!(job = %job.key, error = %e, "SLA job failed; it will be retried");
+                    self.retry_later(job, owner, &e).await;
+                }
+            }
+        }
+    }
+
+    /// Give a failed job back, to be retried after a backoff. Should even that fail, the
+    /// lease runs out and the job comes back.
+    async fn retry_later(&self, job: &ClaimedJob, owner: &str, error: &StoreError) {
+        let retry = self.clock.now() + jobs::backoff(job.attempts);
+        if let Err(e) = jobs::failed(&self.db, job.id, owner, &error.to_string(), retry).await {
+            tracing::warn!(job = %job.key, error = %e, "could not record a job's failure");
+        }
+    }
+
+    /// Fire what the clocks of a set of jobs have reached, in one transaction; returns
+    /// how many thresholds fired.
+    async fn run_set(&self, set: &[ClaimedJob], owner: &str) -> Result<usize> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
-        let (Some(ticket_id), Some(metric)) = (job.ticket_id, metric_of(job)) else {
-            jobs::put(&txn, clocks::QUEUE, &job.key, None, None, now).await?;
-            txn.commit().await?;
-            return Ok(0);
+        // A job of no ticket's clock has nothing to run: it goes.
+        let mut dropped: Vec<&ClaimedJob> = set
+            .iter()
+            .filter(|j| j.ticket_id.is_none() || metric_of(j).is_none())
+            .collect();
+        let by_ticket = leased_by_ticket(&txn, set, owner).await?;
+        let ids: Vec<i64> = by_ticket.keys().copied().collect();
+        let mut subjects = Subject::load_many(&txn, &ids).await?;
+        // Deleted or missing tickets escalate nothing: their jobs go.
+        let (live, gone): (BTreeMap<_, _>, BTreeMap<_, _>) = by_ticket
+            .into_iter()
+            .partition(|(id, _)| subjects.get(id).is_some_and(|s| s.row.deleted_at.is_none()));
+        dropped.extend(gone.into_values().flatten().map(|(job, _)| job));
+        let ids: Vec<i64> = live.keys().copied().collect();
+        let mut histories = clocks::load_histories(&txn, &ids).await?;
+        let policies = {
+            let live_subjects: Vec<&Subject> =
+                ids.iter().filter_map(|id| subjects.get(id)).collect();
+            Policies::load(&txn, &live_subjects).await?
         };
-        lock_ticket(&txn, ticket_id).await?;
-        if !jobs::still_leased(&txn, job.id, owner).await? {
-            // A ticket change rescheduled the job, or another instance took it over.
-            txn.rollback().await?;
-            return Ok(0);
-        }
-        let subject = match Subject::load(&txn, ticket_id).await {
-            Ok(s) if s.row.deleted_at.is_none() => s,
-            Ok(_) | Err(crate::StoreError::NotFound(_)) => {
-                jobs::put(&txn, clocks::QUEUE, &job.key, None, None, now).await?;
-                txn.commit().await?;
-                return Ok(0);
-            }
-            Err(e) => return Err(e),
-        };
-        let history = clocks::load_history(&txn, ticket_id).await?;
-        let governing = Governing::for_subject(&txn, &subject).await?;
-        let mut fired_now = 0;
-        let mut changed = false;
-        // Every cycle, not only the latest: a next-response cycle that breached and was
-        // answered before a sweep came still fires its breach.
-        for (cycle, replay) in clocks::cycles(&history, metric) {
-            let (Some((_, policy)), Some(target)) = (
-                governing.policy.as_ref(),
-                governing.target(subject.priority(), metric),
-            ) else {
-                break;
+        let mut fired = Fired::load(&txn, &ids).await?;
+        let mut tickets: BTreeMap<i64, Loaded<'_>> = BTreeMap::new();
+        for (id, jobs) in live {
+            let Some(subject) = subjects.remove(&id) else {
+                continue;
             };
-            let before = clocks::fired(&txn, ticket_id, metric, cycle).await?;
-            let reached: Vec<(Threshold, DateTime<Utc>)> =
-                clocks::threshold_times(policy, &governing.calendar, &replay, target)
-                    .into_iter()
-                    .filter(|(t, _)| !before.contains(t))
-                    .filter_map(|(t, at)| at.filter(|&at| at <= now).map(|at| (t, at)))
-                    .collect();
-            for (i, &(threshold, at)) in reached.iter().enumerate() {
-                // A warning found together with its breach (the sweep was late) is
-                // recorded but not acted on: the breach says more. A breach is always
-                // acted on, even when found together with its reminder.
-                let superseded = threshold == Threshold::Warning && i + 1 < reached.len();
-                if !record_firing(
-                    &txn, ticket_id, metric, cycle, threshold, at, now, owner, superseded,
-                )
-                .await?
-                {
+            tickets.insert(
+                id,
+                Loaded {
+                    governing: policies.governing(&subject),
+                    history: histories.remove(&id).unwrap_or_default(),
+                    subject,
+                    jobs,
+                },
+            );
+        }
+
+        let due: Vec<Firing> = tickets
+            .values()
+            .flat_map(|t| t.jobs.iter().map(move |(_, metric)| (t, *metric)))
+            .flat_map(|(t, metric)| due_firings(t, &fired, metric, now))
+            .collect();
+        let recorded = record_firings(&txn, &due, now, owner).await?;
+        // Fired now, here or by another instance: either way not due again.
+        for f in &due {
+            fired.add(f.ticket_id, f.metric, f.cycle, f.threshold);
+        }
+
+        let mut events = Vec::new();
+        let mut notices = Vec::new();
+        let mut recomputed = HashSet::new();
+        for (id, firings) in group_by_ticket(&recorded) {
+            let Some(t) = tickets.get(&id) else {
+                continue;
+            };
+            let Some(policy) = t.policy() else {
+                continue;
+            };
+            if t.changed_by(&firings) {
+                if self.act_in_turn(&txn, t, policy, &firings, now).await? {
+                    // A raised priority or another team moves due times: read it again.
+                    clocks::sync(&txn, id, Trigger::Recompute, now).await?;
+                    recomputed.insert(id);
+                }
+                continue;
+            }
+            let mut change = Change::new(id, "sla", now);
+            for f in &firings {
+                f.event(&mut change);
+                if f.superseded {
                     continue;
                 }
-                fired_now += 1;
-                let mut change = Change::new(ticket_id, "sla", now);
-                change.event(
-                    "sla",
-                    None,
-                    Some(json!({
-                        "metric": metric.as_str(), "threshold": threshold.as_str(),
-                        "cycle": cycle, "reached_at": at, "superseded": superseded,
-                    })),
+                notices.extend(
+                    policy
+                        .actions_for(f.threshold, f.metric)
+                        .into_iter()
+                        .filter(|a| matches!(a, Action::Notify { .. }))
+                        .map(|a| Notice {
+                            row: &t.subject.row,
+                            policy: &policy.name,
+                            firing: *f,
+                            to: a.recipients(),
+                        }),
                 );
-                change.commit(&txn).await?;
-                if superseded {
-                    continue;
-                }
-                for action in policy.actions_for(threshold, metric) {
-                    changed |= self
-                        .act(
-                            &txn, &subject, policy, metric, cycle, threshold, at, action, now,
-                        )
-                        .await?;
-                }
+            }
+            events.push(change);
+        }
+        Change::commit_many(events, &txn).await?;
+        notify(&txn, &notices, now).await?;
+
+        // Firings add no clock events: what was read is still each ticket's history.
+        let states: Vec<ClockState> = tickets
+            .values()
+            .filter(|t| !recomputed.contains(&t.subject.row.id))
+            .map(|t| ClockState::evaluate(&t.subject, &t.governing, &t.history, &fired, now))
+            .collect();
+        clocks::store_states(&txn, &states, false, now).await?;
+        let dropped: Vec<(String, Option<i64>, Option<DateTime<Utc>>)> = dropped
+            .into_iter()
+            .map(|job| (job.key.clone(), job.ticket_id, None))
+            .collect();
+        jobs::put_many(&txn, clocks::QUEUE, &dropped, now).await?;
+        let leased: Vec<i64> = tickets
+            .values()
+            .flat_map(|t| t.jobs.iter().map(|(job, _)| job.id))
+            .collect();
+        jobs::release(&txn, &leased, owner).await?;
+        txn.commit().await?;
+        Ok(recorded.len())
+    }
+
+    /// Record a ticket's firings and run their actions one by one, each change committed
+    /// at once, so that the next action (a notification) reads who has the ticket now.
+    /// True when an action changed the ticket.
+    async fn act_in_turn(
+        &self,
+        txn: &DatabaseTransaction,
+        ticket: &Loaded<'_>,
+        policy: &PolicySpec,
+        firings: &[Firing],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut changed = false;
+        for f in firings {
+            let mut change = Change::new(f.ticket_id, "sla", now);
+            f.event(&mut change);
+            change.commit(txn).await?;
+            if f.superseded {
+                continue;
+            }
+            for action in policy.actions_for(f.threshold, f.metric) {
+                changed |= self
+                    .act(txn, &ticket.subject, policy, f, action, now)
+                    .await?;
             }
         }
-        // Recompute (a raised priority moves due times) and schedule the next threshold.
-        if changed {
-            // A raised priority or another team moves due times: read the ticket again.
-            clocks::sync(&txn, ticket_id, Trigger::Recompute, now).await?;
-        } else {
-            // Firings add no clock events: what this job loaded is still the ticket.
-            clocks::sync_loaded(&txn, &subject, history, governing, now).await?;
-        }
-        jobs::release(&txn, job.id, owner).await?;
-        txn.commit().await?;
-        Ok(fired_now)
+        Ok(changed)
     }
 
     /// Run one escalation action; true when it changed the ticket (its assignee, team or
-    /// priority). Each change is committed at once, so the next action (a notification)
-    /// reads who has the ticket now.
-    #[allow(clippy::too_many_arguments)]
+    /// priority).
     async fn act(
         &self,
         txn: &DatabaseTransaction,
         subject: &Subject,
         policy: &PolicySpec,
-        metric: Metric,
-        cycle: i32,
-        threshold: Threshold,
-        reached_at: DateTime<Utc>,
+        firing: &Firing,
         action: &Action,
         now: DateTime<Utc>,
     ) -> Result<bool> {
@@ -242,32 +438,17 @@ impl Store {
             Action::Notify { .. } => {
                 // Read again: an earlier action of this firing may have reassigned the
                 // ticket or raised its priority; the notification tells who has it now.
-                let row = &crate::entities::ticket::Entity::find_by_id(row.id)
+                let row = &ticket_row::Entity::find_by_id(row.id)
                     .one(txn)
                     .await?
                     .unwrap_or_else(|| row.clone());
-                let to = action.recipients();
-                let user_ids = recipients(txn, row, &to).await?;
-                let team = match row.team_id {
-                    Some(id) => team::Entity::find_by_id(id).one(txn).await?.map(|t| t.slug),
-                    None => None,
+                let notice = Notice {
+                    row,
+                    policy: &policy.name,
+                    firing: *firing,
+                    to: action.recipients(),
                 };
-                let payload = json!({
-                    "ticket": row.key, "ticket_id": row.id, "title": row.title,
-                    "type": row.type_slug, "priority": row.priority, "status": row.status,
-                    "metric": metric.as_str(), "cycle": cycle, "threshold": threshold.as_str(),
-                    "reached_at": reached_at, "policy": policy.name,
-                    "assignee_id": row.assignee_id, "team": team,
-                    "recipients": to, "user_ids": user_ids,
-                });
-                super::outbox::push(
-                    txn,
-                    &format!("sla.{}", threshold.as_str()),
-                    Some(row.id),
-                    &payload,
-                    now,
-                )
-                .await?;
+                notify(txn, &[notice], now).await?;
                 Ok(false)
             }
             Action::Reassign { user_id, team } => {
@@ -321,7 +502,7 @@ impl Store {
             }
             Action::RaisePriority => {
                 // Read again: an earlier action of this firing may have raised it already.
-                let current = crate::entities::ticket::Entity::find_by_id(row.id)
+                let current = ticket_row::Entity::find_by_id(row.id)
                     .one(txn)
                     .await?
                     .map(|r| r.priority)
@@ -346,22 +527,52 @@ impl Store {
     }
 }
 
-/// Insert a firing; false when it was already there (another instance fired it).
-#[allow(clippy::too_many_arguments)]
-async fn record_firing<C: ConnectionTrait>(
+/// The jobs of a set that `owner` still holds, by ticket (a ticket change rescheduled
+/// the others, or another instance took them over), with the tickets' rows locked first:
+/// tickets before jobs, the order every ticket write takes.
+async fn leased_by_ticket<'a>(
+    txn: &DatabaseTransaction,
+    set: &'a [ClaimedJob],
+    owner: &str,
+) -> Result<BTreeMap<i64, Vec<(&'a ClaimedJob, Metric)>>> {
+    let runnable: Vec<(&ClaimedJob, i64, Metric)> = set
+        .iter()
+        .filter_map(|j| Some((j, j.ticket_id?, metric_of(j)?)))
+        .collect();
+    let ids: BTreeSet<i64> = runnable.iter().map(|(_, id, _)| *id).collect();
+    lock_tickets(txn, &ids.into_iter().collect::<Vec<_>>()).await?;
+    let job_ids: Vec<i64> = runnable.iter().map(|(j, _, _)| j.id).collect();
+    let leased = jobs::still_leased(txn, &job_ids, owner).await?;
+    let mut by_ticket: BTreeMap<i64, Vec<(&ClaimedJob, Metric)>> = BTreeMap::new();
+    for (job, ticket_id, metric) in runnable {
+        if leased.contains(&job.id) {
+            by_ticket.entry(ticket_id).or_default().push((job, metric));
+        }
+    }
+    Ok(by_ticket)
+}
+
+/// Firings by ticket, each ticket's in their order.
+fn group_by_ticket(firings: &[Firing]) -> BTreeMap<i64, Vec<Firing>> {
+    let mut by_ticket: BTreeMap<i64, Vec<Firing>> = BTreeMap::new();
+    for f in firings {
+        by_ticket.entry(f.ticket_id).or_default().push(*f);
+    }
+    by_ticket
+}
+
+/// Insert firings, `ROWS_PER_STATEMENT` to a statement; returns those inserted, in
+/// order (the others were there already: another instance fired them).
+async fn record_firings<C: ConnectionTrait>(
     conn: &C,
-    ticket_id: i64,
-    metric: Metric,
-    cycle: i32,
-    threshold: Threshold,
-    reached_at: DateTime<Utc>,
+    firings: &[Firing],
     now: DateTime<Utc>,
     owner: &str,
-    superseded: bool,
-) -> Result<bool> {
-    let stmt = Query::insert()
-        .into_table(Alias::new("sla_escalations"))
-        .columns(
+) -> Result<Vec<Firing>> {
+    let mut inserted = HashSet::new();
+    for chunk in firings.chunks(crate::ROWS_PER_STATEMENT) {
+        let mut stmt = Query::insert();
+        stmt.into_table(Alias::new("sla_escalations")).columns(
             [
                 "ticket_id",
                 "metric",
@@ -373,60 +584,162 @@ async fn record_firing<C: ConnectionTrait>(
                 "superseded",
             ]
             .map(Alias::new),
-        )
-        .values_panic([
-            ticket_id.into(),
-            metric.as_str().into(),
-            cycle.into(),
-            threshold.as_str().into(),
-            reached_at.into(),
-            now.into(),
-            owner.into(),
-            superseded.into(),
-        ])
-        .on_conflict(
+        );
+        for f in chunk {
+            stmt.values_panic([
+                f.ticket_id.into(),
+                f.metric.as_str().into(),
+                f.cycle.into(),
+                f.threshold.as_str().into(),
+                f.reached_at.into(),
+                now.into(),
+                owner.into(),
+                f.superseded.into(),
+            ]);
+        }
+        stmt.on_conflict(
             OnConflict::columns(["ticket_id", "metric", "cycle", "threshold"].map(Alias::new))
                 .do_nothing()
                 .to_owned(),
         )
-        .to_owned();
-    Ok(conn.execute(&stmt).await?.rows_affected() == 1)
-}
-
-/// The users a notification goes to.
-async fn recipients<C: ConnectionTrait>(
-    conn: &C,
-    row: &crate::entities::ticket::Model,
-    to: &[Recipient],
-) -> Result<Vec<i64>> {
-    let mut ids: Vec<i64> = Vec::new();
-    for r in to {
-        match r {
-            Recipient::Assignee => ids.extend(row.assignee_id),
-            Recipient::Team => {
-                if let Some(team_id) = row.team_id {
-                    ids.extend(
-                        team_member::Entity::find()
-                            .filter(team_member::Column::TeamId.eq(team_id))
-                            .all(conn)
-                            .await?
-                            .into_iter()
-                            .map(|m| m.user_id),
-                    );
-                }
+        .returning(
+            Query::returning()
+                .columns(["ticket_id", "metric", "cycle", "threshold"].map(Alias::new)),
+        );
+        // RETURNING gives the inserted rows in no promised order: match them by key.
+        for row in conn.query_all(&stmt).await? {
+            let metric: String = row.try_get("", "metric")?;
+            let threshold: String = row.try_get("", "threshold")?;
+            if let (Some(metric), Some(threshold)) =
+                (Metric::parse(&metric), Threshold::parse(&threshold))
+            {
+                let ticket_id: i64 = row.try_get("", "ticket_id")?;
+                let cycle: i32 = row.try_get("", "cycle")?;
+                inserted.insert((ticket_id, metric, cycle, threshold));
             }
-            Recipient::Admins => ids.extend(
-                user::Entity::find()
-                    .filter(user::Column::Role.eq("admin"))
-                    .filter(user::Column::Active.eq(true))
-                    .all(conn)
-                    .await?
-                    .into_iter()
-                    .map(|u| u.id),
-            ),
         }
     }
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
+    Ok(firings
+        .iter()
+        .filter(|f| inserted.contains(&f.key()))
+        .copied()
+        .collect())
+}
+
+/// A notification to send: the ticket as it is now, the firing it tells of and whom.
+struct Notice<'a> {
+    row: &'a ticket_row::Model,
+    policy: &'a str,
+    firing: Firing,
+    to: Vec<Recipient>,
+}
+
+/// Push notifications to the outbox, in order, with what they need read once for all.
+async fn notify<C: ConnectionTrait>(
+    conn: &C,
+    notices: &[Notice<'_>],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let audience = Audience::load(conn, notices).await?;
+    let entries: Vec<NewEntry> = notices.iter().map(|n| audience.entry(n)).collect();
+    outbox::push_many(conn, &entries, now).await
+}
+
+/// The teams of the tickets notified (their slugs and, where notified, members) and the
+/// admins (where notified).
+struct Audience {
+    teams: HashMap<i64, String>,
+    members: HashMap<i64, Vec<i64>>,
+    admins: Vec<i64>,
+}
+
+impl Audience {
+    async fn load<C: ConnectionTrait>(conn: &C, notices: &[Notice<'_>]) -> Result<Audience> {
+        let team_ids: BTreeSet<i64> = notices.iter().filter_map(|n| n.row.team_id).collect();
+        let teams = if team_ids.is_empty() {
+            HashMap::new()
+        } else {
+            team::Entity::find()
+                .filter(team::Column::Id.is_in(team_ids))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.slug))
+                .collect()
+        };
+        let member_teams: BTreeSet<i64> = notices
+            .iter()
+            .filter(|n| n.to.contains(&Recipient::Team))
+            .filter_map(|n| n.row.team_id)
+            .collect();
+        let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
+        if !member_teams.is_empty() {
+            for m in team_member::Entity::find()
+                .filter(team_member::Column::TeamId.is_in(member_teams))
+                .all(conn)
+                .await?
+            {
+                members.entry(m.team_id).or_default().push(m.user_id);
+            }
+        }
+        let admins = if notices.iter().any(|n| n.to.contains(&Recipient::Admins)) {
+            user::Entity::find()
+                .filter(user::Column::Role.eq("admin"))
+                .filter(user::Column::Active.eq(true))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|u| u.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Audience {
+            teams,
+            members,
+            admins,
+        })
+    }
+
+    /// The users a notification goes to.
+    fn recipients(&self, row: &ticket_row::Model, to: &[Recipient]) -> Vec<i64> {
+        let mut ids: Vec<i64> = Vec::new();
+        for r in to {
+            match r {
+                Recipient::Assignee => ids.extend(row.assignee_id),
+                Recipient::Team => ids.extend(
+                    row.team_id
+                        .and_then(|id| self.members.get(&id))
+                        .into_iter()
+                        .flatten(),
+                ),
+                Recipient::Admins => ids.extend(&self.admins),
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The outbox entry of a notification.
+    fn entry(&self, notice: &Notice<'_>) -> NewEntry {
+        let (row, f) = (notice.row, &notice.firing);
+        let team = row.team_id.and_then(|id| self.teams.get(&id));
+        let payload = json!({
+            "ticket": row.key, "ticket_id": row.id, "title": row.title,
+            "type": row.type_slug, "priority": row.priority, "status": row.status,
+            "metric": f.metric.as_str(), "cycle": f.cycle, "threshold": f.threshold.as_str(),
+            "reached_at": f.reached_at, "policy": notice.policy,
+            "assignee_id": row.assignee_id, "team": team,
+            "recipients": notice.to, "user_ids": self.recipients(row, &notice.to),
+        });
+        (
+            format!("sla.{}", f.threshold.as_str()),
+            Some(row.id),
+            payload,
+        )
+    }
 }

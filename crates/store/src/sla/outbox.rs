@@ -21,22 +21,28 @@ pub struct OutboxEntry {
     pub created_at: DateTime<Utc>,
 }
 
-pub(crate) async fn push<C: ConnectionTrait>(
+/// An entry to push: its topic, ticket and payload.
+pub(crate) type NewEntry = (String, Option<i64>, Value);
+
+/// Append entries in order, `ROWS_PER_STATEMENT` to a statement.
+pub(crate) async fn push_many<C: ConnectionTrait>(
     conn: &C,
-    topic: &str,
-    ticket_id: Option<i64>,
-    payload: &Value,
+    entries: &[NewEntry],
     at: DateTime<Utc>,
 ) -> Result<()> {
-    outbox_entry::Entity::insert(outbox_entry::ActiveModel {
-        topic: Set(topic.to_string()),
-        ticket_id: Set(ticket_id),
-        payload: Set(payload.to_string()),
-        created_at: Set(at),
-        ..Default::default()
-    })
-    .exec(conn)
-    .await?;
+    for chunk in entries.chunks(crate::ROWS_PER_STATEMENT) {
+        outbox_entry::Entity::insert_many(chunk.iter().map(|(topic, ticket_id, payload)| {
+            outbox_entry::ActiveModel {
+                topic: Set(topic.clone()),
+                ticket_id: Set(*ticket_id),
+                payload: Set(payload.to_string()),
+                created_at: Set(at),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(conn)
+        .await?;
+    }
     Ok(())
 }
 

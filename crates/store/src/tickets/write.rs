@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::Value;
 
 use crate::entities::ticket_event;
@@ -118,6 +118,51 @@ impl Change {
         record_events(conn, self.ticket_id, &self.actor, &self.events, self.at).await?;
         Ok(version)
     }
+
+    /// Commit changes of many tickets together, each as `commit` does, with two
+    /// statements for all: one UPDATE gives each ticket its next version and `updated_at`,
+    /// one INSERT records every event. For changes that only record events, at one time,
+    /// one per ticket, under the tickets' row locks (the SLA sweep's firings); any other
+    /// change is committed on its own.
+    pub async fn commit_many<C: ConnectionTrait>(changes: Vec<Change>, conn: &C) -> Result<()> {
+        let Some(at) = changes.first().map(|c| c.at) else {
+            return Ok(());
+        };
+        let (together, alone): (Vec<Change>, Vec<Change>) = changes
+            .into_iter()
+            .partition(|c| c.columns.is_empty() && c.expected_version.is_none() && c.at == at);
+        for change in alone {
+            change.commit(conn).await?;
+        }
+        if together.is_empty() {
+            return Ok(());
+        }
+        let stmt = Query::update()
+            .table(Alias::new("tickets"))
+            .value(Alias::new("updated_at"), at)
+            .value(
+                Alias::new("row_version"),
+                Expr::col(Alias::new("row_version")).add(1),
+            )
+            .and_where(Expr::col(Alias::new("id")).is_in(together.iter().map(|c| c.ticket_id)))
+            .to_owned();
+        let updated = conn.execute(&stmt).await?.rows_affected();
+        if updated != together.len() as u64 {
+            return Err(StoreError::Internal(format!(
+                "{} changes of tickets, {updated} tickets updated (one missing, or twice)",
+                together.len()
+            )));
+        }
+        let rows = together
+            .iter()
+            .flat_map(|c| {
+                c.events
+                    .iter()
+                    .map(|e| event_row(c.ticket_id, &c.actor, e, at))
+            })
+            .collect();
+        insert_events(conn, rows).await
+    }
 }
 
 /// The value of a column as the audit trail writes it.
@@ -146,33 +191,55 @@ pub(super) async fn record_events<C: ConnectionTrait>(
     events: &[Event],
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let events: Vec<(i64, &str, &Event)> = events.iter().map(|e| (ticket_id, actor, e)).collect();
-    record_events_of(conn, &events, at).await
+    let rows = events
+        .iter()
+        .map(|e| event_row(ticket_id, actor, e, at))
+        .collect();
+    insert_events(conn, rows).await
 }
 
-/// Events of several tickets (ticket id, actor, event), in one statement.
-pub(super) async fn record_events_of<C: ConnectionTrait, E: std::borrow::Borrow<Event>>(
+/// Events of several tickets (ticket id, actor, event): a batch of creates.
+pub(super) async fn record_events_of<C: ConnectionTrait>(
     conn: &C,
-    events: &[(i64, &str, E)],
+    events: &[(i64, &str, Event)],
     at: DateTime<Utc>,
 ) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
+    let rows = events
+        .iter()
+        .map(|(ticket_id, actor, e)| event_row(*ticket_id, actor, e, at))
+        .collect();
+    insert_events(conn, rows).await
+}
+
+fn event_row(
+    ticket_id: i64,
+    actor: &str,
+    e: &Event,
+    at: DateTime<Utc>,
+) -> ticket_event::ActiveModel {
+    ticket_event::ActiveModel {
+        ticket_id: Set(ticket_id),
+        actor: Set(actor.to_string()),
+        field: Set(e.field.clone()),
+        old_value: Set(e.old.as_ref().map(Value::to_string)),
+        new_value: Set(e.new.as_ref().map(Value::to_string)),
+        created_at: Set(at),
+        ..Default::default()
     }
-    ticket_event::Entity::insert_many(events.iter().map(|(ticket_id, actor, e)| {
-        let e = e.borrow();
-        ticket_event::ActiveModel {
-            ticket_id: sea_orm::ActiveValue::Set(*ticket_id),
-            actor: sea_orm::ActiveValue::Set(actor.to_string()),
-            field: sea_orm::ActiveValue::Set(e.field.clone()),
-            old_value: sea_orm::ActiveValue::Set(e.old.as_ref().map(Value::to_string)),
-            new_value: sea_orm::ActiveValue::Set(e.new.as_ref().map(Value::to_string)),
-            created_at: sea_orm::ActiveValue::Set(at),
-            ..Default::default()
-        }
-    }))
-    .exec_without_returning(conn)
-    .await?;
+}
+
+/// Insert events in order, `ROWS_PER_STATEMENT` to a statement.
+async fn insert_events<C: ConnectionTrait>(
+    conn: &C,
+    mut rows: Vec<ticket_event::ActiveModel>,
+) -> Result<()> {
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(crate::ROWS_PER_STATEMENT));
+        ticket_event::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+        rows = rest;
+    }
     Ok(())
 }
 
