@@ -329,31 +329,103 @@ pub(crate) async fn sync<C: ConnectionTrait>(
         return Ok(SlaCache::default());
     }
     let history = load_history(conn, ticket_id).await?;
-    sync_subject(conn, &subject, history, false, trigger, now).await
+    sync_subject(conn, &subject, history, trigger, now).await
 }
 
-/// `sync` for a ticket created in this transaction: its facts are known and it has no
-/// clock history, firings or jobs yet, so nothing needs reading back.
-pub(crate) async fn sync_new<C: ConnectionTrait>(
+/// The clocks of a ticket being created, planned before its row is written: a new
+/// ticket has no clock history and has fired nothing, so its clock events, clocks, due
+/// times and jobs follow from its facts, policy and calendar alone. Its due times go
+/// into its row (`cache`); the rest is written with [`store_new`] once it has an id.
+pub(crate) struct NewClocks {
+    events: Vec<NewClockEvent>,
+    state: ClockState,
+}
+
+impl NewClocks {
+    pub(crate) fn plan(subject: &Subject, policies: &Policies, now: DateTime<Utc>) -> NewClocks {
+        let mut history = History::new();
+        let events = advance(subject, Trigger::Changed, &mut history, now);
+        let governing = policies.governing(subject);
+        let state = ClockState::evaluate(subject, &governing, &history, &Fired::default(), now);
+        NewClocks { events, state }
+    }
+
+    /// The policy and due times the ticket's row is written with.
+    pub(crate) fn cache(&self) -> SlaCache {
+        self.state.cache
+    }
+}
+
+/// Write the clocks planned for created tickets (ticket id, plan), three statements for
+/// all of them: clock events, clocks, jobs.
+pub(crate) async fn store_new<C: ConnectionTrait>(
     conn: &C,
-    subject: &Subject,
+    planned: Vec<(i64, NewClocks)>,
     now: DateTime<Utc>,
-) -> Result<SlaCache> {
-    sync_subject(conn, subject, History::new(), true, Trigger::Changed, now).await
+) -> Result<()> {
+    let mut events = Vec::new();
+    let mut states = Vec::with_capacity(planned.len());
+    for (ticket_id, plan) in planned {
+        events.extend(plan.events.into_iter().map(|e| e.row(ticket_id)));
+        let mut state = plan.state;
+        state.ticket_id = ticket_id;
+        // The row was written with the planned cache.
+        state.stored = state.cache;
+        states.push(state);
+    }
+    insert_clock_events(conn, events).await?;
+    store_states(conn, &states, true, now).await
 }
 
-async fn sync_subject<C: ConnectionTrait>(
+/// A clock event not written yet.
+struct NewClockEvent {
+    metric: Metric,
+    cycle: i32,
+    kind: ClockEventKind,
+    at: DateTime<Utc>,
+    reason: String,
+}
+
+impl NewClockEvent {
+    fn row(self, ticket_id: i64) -> sla_clock_event::ActiveModel {
+        sla_clock_event::ActiveModel {
+            ticket_id: Set(ticket_id),
+            metric: Set(self.metric.as_str().to_string()),
+            cycle: Set(self.cycle),
+            kind: Set(self.kind.as_str().to_string()),
+            at: Set(self.at),
+            reason: Set(self.reason),
+            ..Default::default()
+        }
+    }
+}
+
+/// Clock events in order, `ROWS_PER_STATEMENT` to a statement.
+async fn insert_clock_events<C: ConnectionTrait>(
     conn: &C,
+    mut rows: Vec<sla_clock_event::ActiveModel>,
+) -> Result<()> {
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(crate::ROWS_PER_STATEMENT));
+        sla_clock_event::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+        rows = rest;
+    }
+    Ok(())
+}
+
+/// The clock events a change of the ticket implies, appended to its history in the order
+/// they get their ids.
+fn advance(
     subject: &Subject,
-    mut history: History,
-    fresh: bool,
     trigger: Trigger,
+    history: &mut History,
     now: DateTime<Utc>,
-) -> Result<SlaCache> {
-    let ticket_id = subject.row.id;
+) -> Vec<NewClockEvent> {
     let mut appended = Vec::new();
     for metric in Metric::ALL {
-        let current = latest(&history, metric);
+        let current = latest(history, metric);
         let phase = current.as_ref().map(|(_, r)| r.phase);
         let mut cycle = current.as_ref().map_or(1, |(c, _)| *c);
         let mut from = phase;
@@ -386,36 +458,36 @@ async fn sync_subject<C: ConnectionTrait>(
             now
         };
         for &kind in transition(from, to) {
-            appended.push(sla_clock_event::ActiveModel {
-                ticket_id: Set(ticket_id),
-                metric: Set(metric.as_str().to_string()),
-                cycle: Set(cycle),
-                kind: Set(kind.as_str().to_string()),
-                at: Set(at),
-                reason: Set(reason(trigger, kind, subject)),
-                ..Default::default()
+            appended.push(NewClockEvent {
+                metric,
+                cycle,
+                kind,
+                at,
+                reason: reason(trigger, kind, subject),
             });
-            // The history in memory follows the rows, in the order they get their ids.
             history
                 .entry((metric, cycle))
                 .or_default()
                 .push(ClockEvent { kind, at });
         }
     }
-    if !appended.is_empty() {
-        sla_clock_event::Entity::insert_many(appended)
-            .exec_without_returning(conn)
-            .await?;
-    }
+    appended
+}
+
+async fn sync_subject<C: ConnectionTrait>(
+    conn: &C,
+    subject: &Subject,
+    mut history: History,
+    trigger: Trigger,
+    now: DateTime<Utc>,
+) -> Result<SlaCache> {
+    let ticket_id = subject.row.id;
+    let appended = advance(subject, trigger, &mut history, now);
+    insert_clock_events(conn, appended.into_iter().map(|e| e.row(ticket_id)).collect()).await?;
     let governing = Governing::for_subject(conn, subject).await?;
-    // A new ticket has fired nothing yet.
-    let fired = if fresh {
-        Fired::default()
-    } else {
-        Fired::load(conn, &[ticket_id]).await?
-    };
+    let fired = Fired::load(conn, &[ticket_id]).await?;
     let state = ClockState::evaluate(subject, &governing, &history, &fired, now);
-    store_states(conn, std::slice::from_ref(&state), fresh, now).await?;
+    store_states(conn, std::slice::from_ref(&state), false, now).await?;
     Ok(state.cache)
 }
 

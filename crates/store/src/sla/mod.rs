@@ -12,7 +12,7 @@ use docket_core::sla::policy::{Metric, Threshold};
 use docket_core::sla::report::{ClockRecord, GroupBy};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-pub(crate) use clocks::{Subject, Trigger, forget, sync, sync_new};
+pub(crate) use clocks::{NewClocks, Policies, Subject, Trigger, forget, store_new, sync};
 
 /// The queue and key of the job that recomputes every open ticket's clocks.
 pub(crate) const RECOMPUTE_QUEUE: &str = "sla-recompute";

@@ -11,7 +11,7 @@ use docket_core::ticket::{self, Priority, StatusCategory};
 use docket_core::typedef::FieldError;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    ActiveValue::{NotSet, Set}, ColumnTrait, IntoActiveModel, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, TransactionTrait,
 };
 use serde_json::{Map, Value};
@@ -24,7 +24,7 @@ use crate::entities::{team, ticket as ticket_row, ticket_tag};
 use crate::group_commit::{self, GroupCommit};
 use crate::idempotency::{self, IdempotencyKey, IdempotencyOutcome, StoredResponse};
 use crate::requesters::{self, Naming};
-use crate::sla::{Subject, Trigger};
+use crate::sla::{NewClocks, Policies, Subject, Trigger};
 use crate::types::RegisteredType;
 use crate::{Result, Store, StoreError, ext};
 
@@ -416,12 +416,40 @@ async fn insert_all(
             }
         }
     }
-    let rows = ticket_row::Entity::insert_many(checked.iter().flatten().map(|c| new_row(c, at)))
+    // The SLA clocks are planned before the rows are written, so that the rows carry
+    // their due times.
+    let subjects: Vec<Subject> = checked
+        .iter()
+        .flatten()
+        .map(|c| Subject {
+            row: new_row(c, at),
+            tags: c.tags.clone(),
+            organization: c.requester.as_ref().and_then(|r| r.organization.clone()),
+        })
+        .collect();
+    let policies = Policies::load(txn, &subjects.iter().collect::<Vec<_>>()).await?;
+    let mut plans: HashMap<String, NewClocks> = HashMap::new();
+    let mut rows = Vec::with_capacity(subjects.len());
+    for subject in &subjects {
+        let plan = NewClocks::plan(subject, &policies, at);
+        let sla = plan.cache();
+        let mut row = subject.row.clone();
+        row.sla_policy_id = sla.policy_id;
+        row.first_response_due_at = sla.first_response_due_at;
+        row.next_response_due_at = sla.next_response_due_at;
+        row.resolution_due_at = sla.resolution_due_at;
+        row.sla_due_at = sla.sla_due_at;
+        plans.insert(row.key.clone(), plan);
+        let mut active = row.into_active_model();
+        active.id = NotSet;
+        rows.push(active);
+    }
+    let rows = ticket_row::Entity::insert_many(rows)
         .exec_with_returning(txn)
         .await?;
     let mut by_key: HashMap<String, ticket_row::Model> =
         rows.into_iter().map(|r| (r.key.clone(), r)).collect();
-    let mut written: Vec<Option<ticket_row::Model>> = checked
+    let written: Vec<Option<ticket_row::Model>> = checked
         .iter()
         .map(|c| c.as_ref().ok().and_then(|c| by_key.remove(&c.key())))
         .collect();
@@ -461,63 +489,57 @@ async fn insert_all(
         .map(|(c, row)| (row.id, c.new.actor.as_str(), created_event(c)))
         .collect();
     record_events_of(txn, &events, at).await?;
-    for (i, row) in written.iter_mut().enumerate() {
-        let (Ok(c), Some(row)) = (&checked[i], row) else {
-            continue;
-        };
-        let subject = Subject {
-            row: row.clone(),
-            tags: c.tags.clone(),
-            organization: c.requester.as_ref().and_then(|r| r.organization.clone()),
-        };
-        let sla = crate::sla::sync_new(txn, &subject, at).await?;
-        row.sla_policy_id = sla.policy_id;
-        row.first_response_due_at = sla.first_response_due_at;
-        row.next_response_due_at = sla.next_response_due_at;
-        row.resolution_due_at = sla.resolution_due_at;
-        row.sla_due_at = sla.sla_due_at;
-    }
+    let planned: Vec<(i64, NewClocks)> = written
+        .iter()
+        .flatten()
+        .filter_map(|row| Some((row.id, plans.remove(&row.key)?)))
+        .collect();
+    crate::sla::store_new(txn, planned, at).await?;
     Ok(written)
 }
 
-/// The core row of a checked create.
-fn new_row(c: &Checked<'_>, at: chrono::DateTime<chrono::Utc>) -> ticket_row::ActiveModel {
+/// The core row of a checked create, as it will be written (its id is the database's).
+fn new_row(c: &Checked<'_>, at: chrono::DateTime<chrono::Utc>) -> ticket_row::Model {
     let new = &c.new;
     let compiled = &c.ty.compiled;
     let key = c.key();
-    ticket_row::ActiveModel {
-        search_text: Set(search_text(
+    ticket_row::Model {
+        id: 0,
+        search_text: search_text(
             &key,
             &new.title,
             &new.body,
             &c.fields,
             &compiled.searchable_fields(),
-        )),
-        key: Set(key),
-        number: Set(c.number),
-        type_slug: Set(compiled.slug().to_string()),
-        type_version: Set(compiled.version),
-        title: Set(new.title.trim().to_string()),
-        body: Set(new.body.clone()),
-        status: Set(c.status.clone()),
-        status_category: Set(c.category.as_str().to_string()),
-        priority: Set(c.priority.as_str().to_string()),
-        requester_id: Set(c.requester.as_ref().map(|r| r.id)),
-        assignee_id: Set(new.assignee_id),
-        team_id: Set(c.team.as_ref().map(|(id, _)| *id)),
-        source_channel: Set(new.source_channel.as_str().to_string()),
-        source_ref: Set(new.source_ref.clone()),
-        fingerprint: Set(None),
-        row_version: Set(1),
-        created_at: Set(at),
-        updated_at: Set(at),
-        first_response_at: Set(None),
-        closed_at: Set((c.category == StatusCategory::Closed).then_some(at)),
-        resolved_at: Set(
-            matches!(c.category, StatusCategory::Solved | StatusCategory::Closed).then_some(at),
         ),
-        deleted_at: Set(None),
-        ..Default::default()
+        key,
+        number: c.number,
+        type_slug: compiled.slug().to_string(),
+        type_version: compiled.version,
+        title: new.title.trim().to_string(),
+        body: new.body.clone(),
+        status: c.status.clone(),
+        status_category: c.category.as_str().to_string(),
+        priority: c.priority.as_str().to_string(),
+        requester_id: c.requester.as_ref().map(|r| r.id),
+        assignee_id: new.assignee_id,
+        team_id: c.team.as_ref().map(|(id, _)| *id),
+        source_channel: new.source_channel.as_str().to_string(),
+        source_ref: new.source_ref.clone(),
+        fingerprint: None,
+        row_version: 1,
+        created_at: at,
+        updated_at: at,
+        first_response_at: None,
+        closed_at: (c.category == StatusCategory::Closed).then_some(at),
+        resolved_at: matches!(c.category, StatusCategory::Solved | StatusCategory::Closed)
+            .then_some(at),
+        deleted_at: None,
+        sla_policy_id: None,
+        first_response_due_at: None,
+        next_response_due_at: None,
+        resolution_due_at: None,
+        sla_due_at: None,
     }
 }
 
