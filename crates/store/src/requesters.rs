@@ -1,6 +1,8 @@
 //! Requesters: the people who open tickets, known by one or more identities (an email
 //! address, a Discord user id, ...). Requesters are not users of Docket.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SimpleExpr, TableRef};
 use sea_orm::{
@@ -68,9 +70,10 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
     conn: &C,
     r: &RequesterRef,
     naming: Naming<'_>,
+    known: &mut Known,
     at: DateTime<Utc>,
 ) -> Result<(Requester, bool)> {
-    let mut found = resolve_record(conn, r, naming, at).await?;
+    let mut found = resolve_record(conn, r, naming, known, at).await?;
     let Some(org) = r
         .organization
         .as_deref()
@@ -79,36 +82,57 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
     else {
         return Ok((found, false));
     };
-    if found.organization.as_deref() == Some(org) {
-        return Ok((found, false));
-    }
-    if let Some(known) = &found.organization {
-        if !r.may_replace_organization {
-            return Err(StoreError::invalid(
-                "/requester/organization",
-                format!("the requester belongs to `{known}`; only an admin can change that"),
-            ));
+    // Twice at most: a concurrent create (PostgreSQL) may set the organisation between
+    // our read and our write; then what it set is judged like any known organisation.
+    for _attempt in 0..2 {
+        if found.organization.as_deref() == Some(org) {
+            return Ok((found, false));
         }
-    }
-    if let Naming::Within { types, .. } = naming {
-        // Policies select on the organisation: setting it would move tickets this
-        // caller cannot see between policies.
-        if has_tickets_outside(conn, found.id, types).await? {
-            return Err(StoreError::invalid(
-                "/requester/organization",
-                "the requester has tickets your teams do not handle; only an admin can set their organisation",
-            ));
+        if let Some(current) = &found.organization {
+            if !r.may_replace_organization {
+                return Err(StoreError::invalid(
+                    "/requester/organization",
+                    format!("the requester belongs to `{current}`; only an admin can change that"),
+                ));
+            }
         }
+        if let Naming::Within { types, .. } = naming {
+            // Policies select on the organisation: setting it would move tickets this
+            // caller cannot see between policies.
+            if has_tickets_outside(conn, found.id, types).await? {
+                return Err(StoreError::invalid(
+                    "/requester/organization",
+                    "the requester has tickets your teams do not handle; only an admin can set their organisation",
+                ));
+            }
+        }
+        // Only over the organisation read: a concurrent change is not overwritten unseen.
+        let read = match &found.organization {
+            Some(current) => requester::Column::Organization.eq(current.as_str()),
+            None => requester::Column::Organization.is_null(),
+        };
+        let updated = requester::Entity::update_many()
+            .col_expr(requester::Column::Organization, Expr::value(org))
+            .filter(requester::Column::Id.eq(found.id))
+            .filter(read)
+            .exec(conn)
+            .await?
+            .rows_affected;
+        known.wrote(found.id, None);
+        if updated > 0 {
+            found.organization = Some(org.to_string());
+            return Ok((found, true));
+        }
+        found = load(conn, with_ids([found.id]))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Internal("a requester vanished while resolving it".into()))?
+            .requester;
     }
-    let changed = requester::Entity::update_many()
-        .col_expr(requester::Column::Organization, Expr::value(org))
-        .filter(requester::Column::Id.eq(found.id))
-        .exec(conn)
-        .await?
-        .rows_affected
-        > 0;
-    found.organization = Some(org.to_string());
-    Ok((found, changed))
+    Err(StoreError::Conflict(
+        "the requester's organisation changed twice while this ticket was created; try again"
+            .into(),
+    ))
 }
 
 /// The requester record a reference leads to, made or completed as needed; as it is
@@ -117,6 +141,7 @@ async fn resolve_record<C: ConnectionTrait>(
     conn: &C,
     r: &RequesterRef,
     naming: Naming<'_>,
+    known: &mut Known,
     at: DateTime<Utc>,
 ) -> Result<Requester> {
     if let Some(id) = r.id {
@@ -150,7 +175,7 @@ async fn resolve_record<C: ConnectionTrait>(
         }
     }
     for _attempt in 0..2 {
-        let (mut record, created) = match choose(conn, &identities, naming).await? {
+        let (mut record, created) = match choose(conn, &identities, naming, known).await? {
             Some(chosen) => (chosen, false),
             None => {
                 let scope = match naming {
@@ -202,15 +227,23 @@ async fn resolve_record<C: ConnectionTrait>(
                     .requester
                     .identities
                     .push((kind.to_string(), value.clone()));
+                known.wrote(id, Some((kind, value)));
             }
+        }
+        if created {
+            known.wrote(id, None);
         }
         if !lost_race {
             return Ok(record.requester);
         }
-        // Another request registered this identity first: ours is a duplicate.
+        // Another request registered this identity first: ours is a duplicate, and what
+        // was read ahead is out of date.
         requester::Entity::delete_by_id(id).exec(conn).await?;
+        for (kind, value) in &identities {
+            known.wrote(id, Some((kind, value)));
+        }
     }
-    choose(conn, &identities, naming)
+    choose(conn, &identities, naming, known)
         .await?
         .map(|chosen| chosen.requester)
         .ok_or_else(|| {
@@ -219,9 +252,77 @@ async fn resolve_record<C: ConnectionTrait>(
 }
 
 /// A requester record and the scope its identities belong to.
+#[derive(Clone)]
 pub(crate) struct Record {
     pub requester: Requester,
     scope: String,
+}
+
+/// Requester records read ahead for a batch of creates, in one query for every identity
+/// the batch names. Whatever a create of the batch writes (a new record, an identity, an
+/// organisation) makes the next create that meets it read again.
+#[derive(Default)]
+pub(crate) struct Known {
+    records: Vec<Record>,
+    touched_records: HashSet<i64>,
+    touched_identities: HashSet<(String, String)>,
+}
+
+impl Known {
+    pub(crate) async fn load<C: ConnectionTrait>(
+        conn: &C,
+        refs: &[&RequesterRef],
+    ) -> Result<Known> {
+        let identities: Vec<(&'static str, String)> =
+            refs.iter().flat_map(|r| r.identities()).collect();
+        let records = if identities.is_empty() {
+            Vec::new()
+        } else {
+            load(conn, holding(&identities)).await?
+        };
+        Ok(Known {
+            records,
+            ..Default::default()
+        })
+    }
+
+    /// The records holding one of these identities, as read ahead; None when something
+    /// written since may have changed the answer.
+    fn candidates(&self, identities: &[(&'static str, String)]) -> Option<Vec<Record>> {
+        if identities.iter().any(|(k, v)| {
+            self.touched_identities
+                .contains(&(k.to_string(), v.clone()))
+        }) {
+            return None;
+        }
+        let holding: Vec<Record> = self
+            .records
+            .iter()
+            .filter(|r| {
+                r.requester
+                    .identities
+                    .iter()
+                    .any(|(k, v)| identities.iter().any(|(kk, vv)| kk == k && vv == v))
+            })
+            .cloned()
+            .collect();
+        if holding
+            .iter()
+            .any(|r| self.touched_records.contains(&r.requester.id))
+        {
+            return None;
+        }
+        Some(holding)
+    }
+
+    /// A record was written (and one of its identities, if given).
+    fn wrote(&mut self, record: i64, identity: Option<(&str, &String)>) {
+        self.touched_records.insert(record);
+        if let Some((kind, value)) = identity {
+            self.touched_identities
+                .insert((kind.to_string(), value.clone()));
+        }
+    }
 }
 
 /// Which requesters [`load`] reads.
@@ -301,8 +402,12 @@ async fn choose<C: ConnectionTrait>(
     conn: &C,
     identities: &[(&'static str, String)],
     naming: Naming<'_>,
+    known: &Known,
 ) -> Result<Option<Record>> {
-    let mut candidates = load(conn, holding(identities)).await?;
+    let mut candidates = match known.candidates(identities) {
+        Some(candidates) => candidates,
+        None => load(conn, holding(identities)).await?,
+    };
     match naming {
         Naming::Everyone => {
             let shared = candidates.iter().position(|c| c.scope == SHARED_SCOPE);

@@ -635,3 +635,67 @@ both_backends!(
         assert_eq!(firsts, 1);
     }
 );
+
+// Requesters are read ahead for a batch, and on PostgreSQL two batches run at once; what
+// an earlier create wrote (here the organisation) must still bind the next one, in the
+// same batch or a concurrent one (before, a concurrent create overwrote it unseen).
+// Whichever organisation came first stays; the creates naming the other are refused.
+both_backends!(
+    a_batch_sees_the_organisation_an_earlier_create_set,
+    |db| async move {
+        let s = db.store.clone();
+        let d = def("orgs", "OR", &[], "note: {type: string}");
+        apply(&s, &d, false).await;
+        // Known before the burst, without an organisation: read ahead by each batch.
+        s.create_ticket(NewTicket {
+            type_slug: "orgs".into(),
+            title: "first".into(),
+            requester: Some(RequesterRef {
+                email: Some("someone@example.com".into()),
+                ..Default::default()
+            }),
+            actor: "test".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let mut handles = Vec::new();
+        for i in 0..30 {
+            let s = s.clone();
+            let org = if i % 2 == 0 { "Acme" } else { "Globex" };
+            handles.push(tokio::spawn(async move {
+                let outcome = s
+                    .create_ticket(NewTicket {
+                        type_slug: "orgs".into(),
+                        title: format!("t{i}"),
+                        requester: Some(RequesterRef {
+                            email: Some("someone@example.com".into()),
+                            organization: Some(org.into()),
+                            ..Default::default()
+                        }),
+                        actor: "test".into(),
+                        ..Default::default()
+                    })
+                    .await;
+                (org, outcome)
+            }));
+        }
+        let mut kept = std::collections::BTreeSet::new();
+        let mut refused = std::collections::BTreeSet::new();
+        for h in handles {
+            match h.await.unwrap() {
+                (org, Ok((t, _))) => {
+                    assert_eq!(t.requester.unwrap().organization.as_deref(), Some(org));
+                    kept.insert(org);
+                }
+                (org, Err(StoreError::Invalid(e))) if e[0].pointer == "/requester/organization" => {
+                    refused.insert(org);
+                }
+                (org, other) => panic!("{org}: {other:?}"),
+            }
+        }
+        assert_eq!(kept.len(), 1, "kept {kept:?}, refused {refused:?}");
+        assert_eq!(refused.len(), 1, "kept {kept:?}, refused {refused:?}");
+        assert!(kept.is_disjoint(&refused));
+    }
+);

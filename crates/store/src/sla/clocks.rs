@@ -483,7 +483,11 @@ async fn sync_subject<C: ConnectionTrait>(
 ) -> Result<SlaCache> {
     let ticket_id = subject.row.id;
     let appended = advance(subject, trigger, &mut history, now);
-    insert_clock_events(conn, appended.into_iter().map(|e| e.row(ticket_id)).collect()).await?;
+    insert_clock_events(
+        conn,
+        appended.into_iter().map(|e| e.row(ticket_id)).collect(),
+    )
+    .await?;
     let governing = Governing::for_subject(conn, subject).await?;
     let fired = Fired::load(conn, &[ticket_id]).await?;
     let state = ClockState::evaluate(subject, &governing, &history, &fired, now);

@@ -11,7 +11,8 @@ use docket_core::ticket::{self, Priority, StatusCategory};
 use docket_core::typedef::FieldError;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::{NotSet, Set}, ColumnTrait, IntoActiveModel, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, TransactionTrait,
 };
 use serde_json::{Map, Value};
@@ -23,7 +24,7 @@ use super::{NewTicket, Requester, Ticket, read};
 use crate::entities::{team, ticket as ticket_row, ticket_tag};
 use crate::group_commit::{self, GroupCommit};
 use crate::idempotency::{self, IdempotencyKey, IdempotencyOutcome, StoredResponse};
-use crate::requesters::{self, Naming};
+use crate::requesters::{self, Naming, RequesterRef};
 use crate::sla::{NewClocks, Policies, Subject, Trigger};
 use crate::types::RegisteredType;
 use crate::{Result, Store, StoreError, ext};
@@ -123,8 +124,14 @@ impl Store {
         }
         // One create after another: a requester new to the batch is found by the next
         // create that names them.
+        let named: Vec<&RequesterRef> = checked
+            .iter()
+            .flatten()
+            .filter_map(|c| c.new.requester.as_ref())
+            .collect();
+        let mut known = requesters::Known::load(&txn, &named).await?;
         for c in checked.iter_mut().flatten() {
-            self.resolve_requester(&txn, c, at).await?;
+            self.resolve_requester(&txn, c, &mut known, at).await?;
         }
         let written = insert_all(&txn, &mut checked, at).await?;
         for (c, row) in checked.iter().zip(&written) {
@@ -211,6 +218,7 @@ impl Store {
         &self,
         txn: &DatabaseTransaction,
         c: &mut Checked<'_>,
+        known: &mut requesters::Known,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
         let Some(r) = &c.new.requester else {
@@ -233,7 +241,7 @@ impl Store {
             },
             None => Naming::Everyone,
         };
-        let (requester, changed) = requesters::resolve(txn, r, naming, at).await?;
+        let (requester, changed) = requesters::resolve(txn, r, naming, known, at).await?;
         c.requester = Some(requester);
         c.organization_changed = changed;
         Ok(())
