@@ -140,13 +140,13 @@ pub async fn insert_rows<C: ConnectionTrait>(
             .chain(fields.iter().map(|f| Alias::new(f.name.clone()))),
     );
     for (ticket_id, values) in rows {
-        let mut row: Vec<sea_orm::sea_query::SimpleExpr> = vec![Expr::val(*ticket_id).into()];
+        let mut row: Vec<sea_orm::sea_query::SimpleExpr> = vec![Expr::val(*ticket_id)];
         for f in fields {
             let value = match values.get(&f.name).filter(|v| !v.is_null()) {
                 Some(v) => to_sql_value(f.kind, v)?,
                 None => sql_value(f.kind, Stored::Null),
             };
-            row.push(Expr::val(value).into());
+            row.push(Expr::val(value));
         }
         stmt.values(row)
             .map_err(|e| StoreError::Internal(e.to_string()))?;

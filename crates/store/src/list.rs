@@ -319,7 +319,7 @@ impl Store {
                 enum_values: None,
             }),
             Target::Core(c) => Ok(Column {
-                expr: Expr::col((Alias::new("t"), Alias::new(c.column()))).into(),
+                expr: Expr::col((Alias::new("t"), Alias::new(c.column()))),
                 kind: c.kind(),
                 nullable: c.nullable(),
                 enum_values: None,
@@ -336,7 +336,7 @@ impl Store {
                     err(param, format!("ticket type `{slug}` has no field `{name}`"))
                 })?;
                 Ok(Column {
-                    expr: Expr::col((Alias::new("x"), Alias::new(f.name.clone()))).into(),
+                    expr: Expr::col((Alias::new("x"), Alias::new(f.name.clone()))),
                     kind: f.kind,
                     nullable: true,
                     enum_values: f.enum_values.clone(),
@@ -390,16 +390,15 @@ impl Store {
             if let Target::Core(c) = &f.target {
                 check_core_value(*c, raw, &f.param)?;
             }
-            if let Some(allowed) = &col.enum_values {
-                if f.op != FilterOp::Contains
-                    && !allowed.iter().any(|a| a.as_str() == Some(raw.as_str()))
-                {
-                    let list: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
-                    return Err(err(
-                        &f.param,
-                        format!("`{raw}` is not one of {}", list.join(", ")),
-                    ));
-                }
+            if let Some(allowed) = &col.enum_values
+                && f.op != FilterOp::Contains
+                && !allowed.iter().any(|a| a.as_str() == Some(raw.as_str()))
+            {
+                let list: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
+                return Err(err(
+                    &f.param,
+                    format!("`{raw}` is not one of {}", list.join(", ")),
+                ));
             }
             values.push(parse_value(col.kind, raw, &f.param)?);
         }
@@ -416,7 +415,7 @@ impl Store {
             FilterOp::Ne => col.expr.clone().ne(single()?).or(if col.nullable {
                 col.expr.is_null()
             } else {
-                Expr::val(false).into()
+                Expr::val(false)
             }),
             FilterOp::Gt => col.expr.gt(single()?),
             FilterOp::Gte => col.expr.gte(single()?),
@@ -429,10 +428,10 @@ impl Store {
     pub async fn list_tickets(&self, query: &ListQuery) -> Result<Page> {
         let mut errors = Vec::new();
         let slug = query.type_slug.as_deref();
-        if let Some(s) = slug {
-            if self.registry.get(s).is_none() {
-                errors.push(err("type", format!("unknown ticket type `{s}`")));
-            }
+        if let Some(s) = slug
+            && self.registry.get(s).is_none()
+        {
+            errors.push(err("type", format!("unknown ticket type `{s}`")));
         }
         let t = Alias::new("t");
         let mut stmt = Query::select();
@@ -613,7 +612,7 @@ impl Store {
 /// The keyset condition "comes after `values` in the order of `keys`", with NULLs last.
 fn after(keys: &[(Column, bool, Target)], values: &[SqlValue]) -> SimpleExpr {
     let Some(((col, desc, _), rest)) = keys.split_first() else {
-        return Expr::val(false).into();
+        return Expr::val(false);
     };
     let v = &values[0];
     let tail = if rest.is_empty() {
@@ -625,7 +624,7 @@ fn after(keys: &[(Column, bool, Target)], values: &[SqlValue]) -> SimpleExpr {
         // Only NULLs come after a NULL (NULLs sort last), so stay among them.
         return match tail {
             Some(t) => col.expr.clone().is_null().and(t),
-            None => Expr::val(false).into(),
+            None => Expr::val(false),
         };
     }
     let beyond = if *desc {

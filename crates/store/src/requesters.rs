@@ -88,13 +88,13 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
         if found.organization.as_deref() == Some(org) {
             return Ok((found, false));
         }
-        if let Some(current) = &found.organization {
-            if !r.may_replace_organization {
-                return Err(StoreError::invalid(
-                    "/requester/organization",
-                    format!("the requester belongs to `{current}`; only an admin can change that"),
-                ));
-            }
+        if let Some(current) = &found.organization
+            && !r.may_replace_organization
+        {
+            return Err(StoreError::invalid(
+                "/requester/organization",
+                format!("the requester belongs to `{current}`; only an admin can change that"),
+            ));
         }
         if let Naming::Within { types, .. } = naming {
             // Policies select on the organisation: setting it would move tickets this

@@ -317,16 +317,17 @@ impl Store {
             .await?;
         }
         let current = current_type(&txn, &def.slug).await?;
-        if let Some(cur) = &current {
-            if cur.source == TypeSource::File && origin.source == TypeSource::Api {
-                return Err(StoreError::Forbidden(format!(
-                    "ticket type `{}` is managed by the file {}; change the file instead",
-                    def.slug,
-                    cur.source_path
-                        .as_deref()
-                        .unwrap_or("in the types directory")
-                )));
-            }
+        if let Some(cur) = &current
+            && cur.source == TypeSource::File
+            && origin.source == TypeSource::Api
+        {
+            return Err(StoreError::Forbidden(format!(
+                "ticket type `{}` is managed by the file {}; change the file instead",
+                def.slug,
+                cur.source_path
+                    .as_deref()
+                    .unwrap_or("in the types directory")
+            )));
         }
         check_key_prefix(&txn, def).await?;
         let plan = plan_with_data(&txn, current.as_ref(), def).await?;

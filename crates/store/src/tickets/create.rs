@@ -116,10 +116,10 @@ impl Store {
             batch.iter().map(|new| self.check(new)).collect();
         let references = References::load(&txn, &checked).await?;
         for c in checked.iter_mut() {
-            if let Ok(ok) = c {
-                if let Err(e) = references.resolve(ok) {
-                    *c = Err(e);
-                }
+            if let Ok(ok) = c
+                && let Err(e) = references.resolve(ok)
+            {
+                *c = Err(e);
             }
         }
         // One create after another: a requester new to the batch is found by the next
@@ -135,10 +135,10 @@ impl Store {
         }
         let written = insert_all(&txn, &mut checked, at).await?;
         for (c, row) in checked.iter().zip(&written) {
-            if let (Ok(c), Some(row)) = (c, row) {
-                if c.organization_changed {
-                    recompute_requester_tickets(&txn, c, row.id, at).await?;
-                }
+            if let (Ok(c), Some(row)) = (c, row)
+                && c.organization_changed
+            {
+                recompute_requester_tickets(&txn, c, row.id, at).await?;
             }
         }
         if !claim_keys(&txn, batch, &checked, at).await? {
@@ -167,13 +167,13 @@ impl Store {
         let ty = self.registered(&new.type_slug).map_err(|_| {
             StoreError::invalid("/type", format!("unknown ticket type `{}`", new.type_slug))
         })?;
-        if let Some(teams) = &new.handled_by {
-            if !ty.stored.definition.teams.iter().any(|t| teams.contains(t)) {
-                return Err(StoreError::Forbidden(format!(
-                    "none of your teams handles tickets of type `{}`",
-                    new.type_slug
-                )));
-            }
+        if let Some(teams) = &new.handled_by
+            && !ty.stored.definition.teams.iter().any(|t| teams.contains(t))
+        {
+            return Err(StoreError::Forbidden(format!(
+                "none of your teams handles tickets of type `{}`",
+                new.type_slug
+            )));
         }
         let compiled = &ty.compiled;
         let mut errors = Vec::new();
@@ -260,13 +260,13 @@ impl Store {
         let outcome = match idempotency::check(&txn, key).await? {
             IdempotencyOutcome::Replay(previous) => {
                 let row = Self::find_row(&txn, &previous.resource, false).await?;
-                if let Some(teams) = handled_by {
-                    if !self.types_handled_by(teams).contains(&row.type_slug) {
-                        return Err(StoreError::NotFound(format!(
-                            "ticket {}",
-                            previous.resource
-                        )));
-                    }
+                if let Some(teams) = handled_by
+                    && !self.types_handled_by(teams).contains(&row.type_slug)
+                {
+                    return Err(StoreError::NotFound(format!(
+                        "ticket {}",
+                        previous.resource
+                    )));
                 }
                 Some(self.hydrate_on(&txn, vec![row]).await?.remove(0))
             }
@@ -382,13 +382,13 @@ impl References {
                     .find_map(|slug| self.teams.get(slug).map(|id| (*id, slug.clone())))
             }
         };
-        if let Some(a) = c.new.assignee_id {
-            if !self.active_users.contains(&a) {
-                errors.push(FieldError {
-                    pointer: "/assignee_id".into(),
-                    message: format!("no active user with id {a}"),
-                });
-            }
+        if let Some(a) = c.new.assignee_id
+            && !self.active_users.contains(&a)
+        {
+            errors.push(FieldError {
+                pointer: "/assignee_id".into(),
+                message: format!("no active user with id {a}"),
+            });
         }
         if errors.is_empty() {
             Ok(())

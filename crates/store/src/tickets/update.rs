@@ -46,12 +46,12 @@ impl Store {
         let txn = self.begin_write().await?;
         self.schema_guard(&txn).await?;
         let row = Self::find_row(&txn, key, false).await?;
-        if let Some(v) = expected_version {
-            if v != row.row_version {
-                return Err(StoreError::VersionMismatch {
-                    current: row.row_version,
-                });
-            }
+        if let Some(v) = expected_version
+            && v != row.row_version
+        {
+            return Err(StoreError::VersionMismatch {
+                current: row.row_version,
+            });
         }
         let ty = self.registered(&row.type_slug)?;
         let compiled = &ty.compiled;
@@ -61,13 +61,13 @@ impl Store {
             check_title(t, &mut errors);
         }
         let workflow = compiled.definition.workflow();
-        if let Some(s) = &patch.status {
-            if let Err(message) = workflow.check_transition(&row.status, s) {
-                errors.push(FieldError {
-                    pointer: "/status".into(),
-                    message,
-                });
-            }
+        if let Some(s) = &patch.status
+            && let Err(message) = workflow.check_transition(&row.status, s)
+        {
+            errors.push(FieldError {
+                pointer: "/status".into(),
+                message,
+            });
         }
         let tags = patch.tags.as_ref().map(|t| normalize_tags(t, &mut errors));
         let team = match &patch.team {
