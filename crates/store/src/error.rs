@@ -1,5 +1,5 @@
 use docket_core::typedef::FieldError;
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -30,5 +30,22 @@ impl StoreError {
             pointer: pointer.to_string(),
             message: message.into(),
         }])
+    }
+}
+
+/// The database could not be reached (no connection from the pool, or the connection
+/// broke): nothing about the request itself.
+pub(crate) fn unreachable(e: &DbErr) -> bool {
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                **e,
+                sea_orm::sqlx::Error::Io(_)
+                    | sea_orm::sqlx::Error::PoolTimedOut
+                    | sea_orm::sqlx::Error::PoolClosed
+            )
+        }
+        _ => false,
     }
 }

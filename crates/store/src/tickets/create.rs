@@ -89,6 +89,11 @@ impl Store {
         match self.write_creates(&batch).await {
             Ok(created) => created,
             Err(e) if batch.len() == 1 => vec![Err(e)],
+            // Alone, each would only wait for the database again.
+            Err(StoreError::Db(e)) if crate::error::unreachable(&e) => batch
+                .iter()
+                .map(|_| Err(StoreError::Db(e.clone())))
+                .collect(),
             Err(e) => {
                 tracing::debug!(error = %e, creates = batch.len(), "a batch of creates failed; writing them one at a time");
                 let mut out = Vec::with_capacity(batch.len());
