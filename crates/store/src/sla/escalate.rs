@@ -743,3 +743,7 @@ impl Audience {
         )
     }
 }
+
+#[cfg(test)]
+#[path = "escalate_tests.rs"]
+mod tests;
