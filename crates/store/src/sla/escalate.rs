@@ -380,7 +380,7 @@ impl Store {
             .map(|t| ClockState::evaluate(&t.subject, &t.governing, &t.history, &fired, now))
             .collect();
         clocks::store_states(&txn, &states, false, now).await?;
-        let dropped: Vec<(String, Option<i64>, Option<DateTime<Utc>>)> = dropped
+        let dropped: Vec<jobs::Schedule> = dropped
             .into_iter()
             .map(|job| (job.key.clone(), job.ticket_id, None))
             .collect();
@@ -659,17 +659,7 @@ struct Audience {
 impl Audience {
     async fn load<C: ConnectionTrait>(conn: &C, notices: &[Notice<'_>]) -> Result<Audience> {
         let team_ids: BTreeSet<i64> = notices.iter().filter_map(|n| n.row.team_id).collect();
-        let teams = if team_ids.is_empty() {
-            HashMap::new()
-        } else {
-            team::Entity::find()
-                .filter(team::Column::Id.is_in(team_ids))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t.slug))
-                .collect()
-        };
+        let teams = crate::tickets::read::team_slugs(conn, team_ids).await?;
         let member_teams: BTreeSet<i64> = notices
             .iter()
             .filter(|n| n.to.contains(&Recipient::Team))

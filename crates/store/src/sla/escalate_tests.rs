@@ -16,7 +16,7 @@ use super::{SweepOptions, SweepOutcome};
 use crate::identity::Actor;
 use crate::jobs::{self, ClaimedJob};
 use crate::sla::clocks;
-use crate::testing::TestDb;
+use crate::testing::{TestDb, first_response_job, sla_firings as firings};
 use crate::{NewTicket, Store, TicketPatch, TypeOrigin, TypeSource, both_backends};
 
 fn t0() -> DateTime<Utc> {
@@ -90,30 +90,6 @@ async fn claim(store: &Store, owner: &str) -> Vec<ClaimedJob> {
     claimed
 }
 
-/// Every firing of a ticket, in order: (metric, threshold, fired_by).
-async fn firings(store: &Store, ticket_id: i64) -> Vec<(String, String, String)> {
-    let stmt = Query::select()
-        .columns(["metric", "threshold", "fired_by"].map(Alias::new))
-        .from(Alias::new("sla_escalations"))
-        .and_where(Expr::col(Alias::new("ticket_id")).eq(ticket_id))
-        .order_by(Alias::new("id"), Order::Asc)
-        .to_owned();
-    store
-        .connection()
-        .query_all(&stmt)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r.try_get("", "metric").unwrap(),
-                r.try_get("", "threshold").unwrap(),
-                r.try_get("", "fired_by").unwrap(),
-            )
-        })
-        .collect()
-}
-
 fn fr(threshold: &str, by: &str) -> (String, String, String) {
     ("first_response".into(), threshold.into(), by.into())
 }
@@ -155,18 +131,9 @@ async fn notified(store: &Store, key: &str) -> Vec<String> {
 
 /// A ticket's first-response job: (run_at, lease_owner).
 async fn job(store: &Store, ticket_id: i64) -> Option<(DateTime<Utc>, Option<String>)> {
-    let stmt = Query::select()
-        .columns(["run_at", "lease_owner"].map(Alias::new))
-        .from(Alias::new("jobs"))
-        .and_where(
-            Expr::col(Alias::new("dedupe_key")).eq(format!("sla:{ticket_id}:first_response")),
-        )
-        .to_owned();
-    let row = store.connection().query_one(&stmt).await.unwrap()?;
-    Some((
-        row.try_get("", "run_at").unwrap(),
-        row.try_get("", "lease_owner").unwrap(),
-    ))
+    first_response_job(store, ticket_id)
+        .await
+        .map(|(run_at, owner, _)| (run_at, owner))
 }
 
 both_backends!(a_set_runs_only_the_jobs_it_still_holds, |db| async move {
