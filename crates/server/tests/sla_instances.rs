@@ -26,12 +26,14 @@ use docket_store::testing::TestDb;
 use docket_store::{Backend, NewTicket};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
-const TICKETS: usize = 500;
+/// Enough that the instances are still sweeping when the test looks: a set of 100 jobs
+/// takes a few tens of milliseconds, so 500 tickets were done between two polls.
+const TICKETS: usize = 3000;
 const INSTANCES: usize = 3;
 /// Tickets are this old when the servers start.
 const AGE_MINUTES: i64 = 250;
 const PARKED: &str = "parked-by-test";
-const POLL: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_millis(20);
 
 /// One `docket serve` process and what it printed.
 struct Instance {
@@ -223,7 +225,7 @@ async fn busiest_owner(db: &DatabaseConnection) -> Option<(String, i64)> {
 async fn create_tickets(db: &TestDb) {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
-    for _ in 0..8 {
+    for _ in 0..32 {
         let (store, next) = (db.store.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             loop {

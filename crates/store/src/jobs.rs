@@ -17,6 +17,9 @@ fn col(name: &str) -> Alias {
     Alias::new(name)
 }
 
+/// A job to schedule: its key, its ticket, and when it runs (None drops it).
+pub(crate) type Schedule = (String, Option<i64>, Option<DateTime<Utc>>);
+
 /// Schedule the job `key` at `run_at`, replacing whatever it was scheduled for and any
 /// lease on it; `None` drops the job.
 pub(crate) async fn put<C: ConnectionTrait>(
@@ -35,7 +38,7 @@ pub(crate) async fn put<C: ConnectionTrait>(
 pub(crate) async fn put_many<C: ConnectionTrait>(
     conn: &C,
     queue: &str,
-    jobs: &[(String, Option<i64>, Option<DateTime<Utc>>)],
+    jobs: &[Schedule],
     now: DateTime<Utc>,
 ) -> Result<()> {
     let dropped: Vec<&str> = jobs

@@ -187,3 +187,49 @@ pub async fn age_session(
         .to_owned();
     store.connection().execute(&stmt).await.expect("update");
 }
+
+/// Who fired each SLA threshold of a ticket, in order: (metric, threshold, fired_by).
+pub async fn sla_firings(store: &Store, ticket_id: i64) -> Vec<(String, String, String)> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+    let stmt = Query::select()
+        .columns(["metric", "threshold", "fired_by"].map(Alias::new))
+        .from(Alias::new("sla_escalations"))
+        .and_where(Expr::col(Alias::new("ticket_id")).eq(ticket_id))
+        .order_by(Alias::new("id"), Order::Asc)
+        .to_owned();
+    let rows = store.connection().query_all(&stmt).await.expect("query");
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "metric").expect("metric"),
+                r.try_get("", "threshold").expect("threshold"),
+                r.try_get("", "fired_by").expect("fired_by"),
+            )
+        })
+        .collect()
+}
+
+/// A ticket's first-response escalation job: (run_at, lease_owner, lease_until).
+pub async fn first_response_job(
+    store: &Store,
+    ticket_id: i64,
+) -> Option<(
+    chrono::DateTime<chrono::Utc>,
+    Option<String>,
+    Option<chrono::DateTime<chrono::Utc>>,
+)> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let stmt = Query::select()
+        .columns(["run_at", "lease_owner", "lease_until"].map(Alias::new))
+        .from(Alias::new("jobs"))
+        .and_where(
+            Expr::col(Alias::new("dedupe_key")).eq(format!("sla:{ticket_id}:first_response")),
+        )
+        .to_owned();
+    let row = store.connection().query_one(&stmt).await.expect("query")?;
+    Some((
+        row.try_get("", "run_at").expect("run_at"),
+        row.try_get("", "lease_owner").expect("lease_owner"),
+        row.try_get("", "lease_until").expect("lease_until"),
+    ))
+}

@@ -8,6 +8,7 @@ use common::*;
 use docket_core::sla::policy::{Metric, PolicySpec, Threshold};
 use docket_core::ticket::Priority;
 use docket_store::sla::escalate::{SweepOptions, SweepOutcome};
+use docket_store::testing::{first_response_job as job, sla_firings as firings};
 use docket_store::{NewTicket, Store, both_backends};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -46,50 +47,6 @@ async fn create_p0(store: &Store) -> String {
         .unwrap()
         .0
         .key
-}
-
-/// The first-response job row: (run_at, lease_owner, lease_until).
-async fn job(
-    store: &Store,
-    ticket_id: i64,
-) -> Option<(DateTime<Utc>, Option<String>, Option<DateTime<Utc>>)> {
-    let stmt = Query::select()
-        .columns(["run_at", "lease_owner", "lease_until"].map(Alias::new))
-        .from(Alias::new("jobs"))
-        .and_where(
-            Expr::col(Alias::new("dedupe_key")).eq(format!("sla:{ticket_id}:first_response")),
-        )
-        .to_owned();
-    let row = store.connection().query_one(&stmt).await.unwrap()?;
-    Some((
-        row.try_get("", "run_at").unwrap(),
-        row.try_get("", "lease_owner").unwrap(),
-        row.try_get("", "lease_until").unwrap(),
-    ))
-}
-
-/// Who fired each threshold of a ticket, in order.
-async fn firings(store: &Store, ticket_id: i64) -> Vec<(String, String, String)> {
-    let stmt = Query::select()
-        .columns(["metric", "threshold", "fired_by"].map(Alias::new))
-        .from(Alias::new("sla_escalations"))
-        .and_where(Expr::col(Alias::new("ticket_id")).eq(ticket_id))
-        .order_by(Alias::new("id"), sea_orm::sea_query::Order::Asc)
-        .to_owned();
-    store
-        .connection()
-        .query_all(&stmt)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r.try_get("", "metric").unwrap(),
-                r.try_get("", "threshold").unwrap(),
-                r.try_get("", "fired_by").unwrap(),
-            )
-        })
-        .collect()
 }
 
 both_backends!(the_seeded_default_policy_is_the_cores, |db| async move {

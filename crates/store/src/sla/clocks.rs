@@ -512,7 +512,7 @@ pub(crate) async fn forget<C: ConnectionTrait>(
     ticket_id: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let jobs: Vec<(String, Option<i64>, Option<DateTime<Utc>>)> = Metric::ALL
+    let jobs: Vec<crate::jobs::Schedule> = Metric::ALL
         .into_iter()
         .map(|metric| (job_key(ticket_id, metric), Some(ticket_id), None))
         .collect();
@@ -638,7 +638,7 @@ pub(crate) async fn store_states<C: ConnectionTrait>(
         )
         .await?;
     }
-    let jobs: Vec<(String, Option<i64>, Option<DateTime<Utc>>)> = states
+    let jobs: Vec<crate::jobs::Schedule> = states
         .iter()
         .flat_map(|s| {
             s.jobs

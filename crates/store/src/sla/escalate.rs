@@ -145,6 +145,110 @@ impl Loaded<'_> {
     }
 }
 
+/// A claimed set, read under its tickets' row locks: the tickets whose jobs this
+/// instance still holds, what has fired for them, and the jobs that go.
+struct SetRun<'a> {
+    tickets: BTreeMap<i64, Loaded<'a>>,
+    fired: Fired,
+    dropped: Vec<&'a ClaimedJob>,
+}
+
+impl<'a> SetRun<'a> {
+    async fn load(txn: &DatabaseTransaction, set: &'a [ClaimedJob], owner: &str) -> Result<Self> {
+        // A job of no ticket's clock has nothing to run: it goes.
+        let mut dropped: Vec<&ClaimedJob> = set
+            .iter()
+            .filter(|j| j.ticket_id.is_none() || metric_of(j).is_none())
+            .collect();
+        let by_ticket = leased_by_ticket(txn, set, owner).await?;
+        let ids: Vec<i64> = by_ticket.keys().copied().collect();
+        let mut subjects = Subject::load_many(txn, &ids).await?;
+        // Deleted or missing tickets escalate nothing: their jobs go.
+        let (live, gone): (BTreeMap<_, _>, BTreeMap<_, _>) = by_ticket
+            .into_iter()
+            .partition(|(id, _)| subjects.get(id).is_some_and(|s| s.row.deleted_at.is_none()));
+        dropped.extend(gone.into_values().flatten().map(|(job, _)| job));
+        let ids: Vec<i64> = live.keys().copied().collect();
+        let mut histories = clocks::load_histories(txn, &ids).await?;
+        let policies = {
+            let live_subjects: Vec<&Subject> =
+                ids.iter().filter_map(|id| subjects.get(id)).collect();
+            Policies::load(txn, &live_subjects).await?
+        };
+        let fired = Fired::load(txn, &ids).await?;
+        let mut tickets = BTreeMap::new();
+        for (id, jobs) in live {
+            let Some(subject) = subjects.remove(&id) else {
+                continue;
+            };
+            let loaded = Loaded {
+                governing: policies.governing(&subject),
+                history: histories.remove(&id).unwrap_or_default(),
+                subject,
+                jobs,
+            };
+            tickets.insert(id, loaded);
+        }
+        Ok(SetRun {
+            tickets,
+            fired,
+            dropped,
+        })
+    }
+
+    /// Record what the set's clocks have reached; returns the firings inserted here.
+    async fn record_due(
+        &mut self,
+        txn: &DatabaseTransaction,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Firing>> {
+        let due: Vec<Firing> = self
+            .tickets
+            .values()
+            .flat_map(|t| t.jobs.iter().map(move |(_, metric)| (t, *metric)))
+            .flat_map(|(t, metric)| due_firings(t, &self.fired, metric, now))
+            .collect();
+        let recorded = record_firings(txn, &due, now, owner).await?;
+        // Fired now, here or by another instance: either way not due again.
+        for f in &due {
+            self.fired.add(f.ticket_id, f.metric, f.cycle, f.threshold);
+        }
+        Ok(recorded)
+    }
+
+    /// Store the clocks of the tickets not recomputed already (firings add no clock
+    /// events: what was read is still each ticket's history), drop the jobs that go and
+    /// give back the leases.
+    async fn finish(
+        self,
+        txn: &DatabaseTransaction,
+        recomputed: &HashSet<i64>,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let states: Vec<ClockState> = self
+            .tickets
+            .values()
+            .filter(|t| !recomputed.contains(&t.subject.row.id))
+            .map(|t| ClockState::evaluate(&t.subject, &t.governing, &t.history, &self.fired, now))
+            .collect();
+        clocks::store_states(txn, &states, false, now).await?;
+        let dropped: Vec<jobs::Schedule> = self
+            .dropped
+            .iter()
+            .map(|job| (job.key.clone(), job.ticket_id, None))
+            .collect();
+        jobs::put_many(txn, clocks::QUEUE, &dropped, now).await?;
+        let leased: Vec<i64> = self
+            .tickets
+            .values()
+            .flat_map(|t| t.jobs.iter().map(|(job, _)| job.id))
+            .collect();
+        jobs::release(txn, &leased, owner).await
+    }
+}
+
 /// The thresholds of a metric's clocks reached by `now` and not fired yet, oldest first.
 fn due_firings(
     loaded: &Loaded<'_>,
@@ -283,68 +387,38 @@ impl Store {
     async fn run_set(&self, set: &[ClaimedJob], owner: &str) -> Result<usize> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
-        // A job of no ticket's clock has nothing to run: it goes.
-        let mut dropped: Vec<&ClaimedJob> = set
-            .iter()
-            .filter(|j| j.ticket_id.is_none() || metric_of(j).is_none())
-            .collect();
-        let by_ticket = leased_by_ticket(&txn, set, owner).await?;
-        let ids: Vec<i64> = by_ticket.keys().copied().collect();
-        let mut subjects = Subject::load_many(&txn, &ids).await?;
-        // Deleted or missing tickets escalate nothing: their jobs go.
-        let (live, gone): (BTreeMap<_, _>, BTreeMap<_, _>) = by_ticket
-            .into_iter()
-            .partition(|(id, _)| subjects.get(id).is_some_and(|s| s.row.deleted_at.is_none()));
-        dropped.extend(gone.into_values().flatten().map(|(job, _)| job));
-        let ids: Vec<i64> = live.keys().copied().collect();
-        let mut histories = clocks::load_histories(&txn, &ids).await?;
-        let policies = {
-            let live_subjects: Vec<&Subject> =
-                ids.iter().filter_map(|id| subjects.get(id)).collect();
-            Policies::load(&txn, &live_subjects).await?
-        };
-        let mut fired = Fired::load(&txn, &ids).await?;
-        let mut tickets: BTreeMap<i64, Loaded<'_>> = BTreeMap::new();
-        for (id, jobs) in live {
-            let Some(subject) = subjects.remove(&id) else {
-                continue;
-            };
-            tickets.insert(
-                id,
-                Loaded {
-                    governing: policies.governing(&subject),
-                    history: histories.remove(&id).unwrap_or_default(),
-                    subject,
-                    jobs,
-                },
-            );
-        }
+        let mut run = SetRun::load(&txn, set, owner).await?;
+        let recorded = run.record_due(&txn, owner, now).await?;
+        let recomputed = self.act_on(&txn, &run, &recorded, now).await?;
+        run.finish(&txn, &recomputed, owner, now).await?;
+        txn.commit().await?;
+        Ok(recorded.len())
+    }
 
-        let due: Vec<Firing> = tickets
-            .values()
-            .flat_map(|t| t.jobs.iter().map(move |(_, metric)| (t, *metric)))
-            .flat_map(|(t, metric)| due_firings(t, &fired, metric, now))
-            .collect();
-        let recorded = record_firings(&txn, &due, now, owner).await?;
-        // Fired now, here or by another instance: either way not due again.
-        for f in &due {
-            fired.add(f.ticket_id, f.metric, f.cycle, f.threshold);
-        }
-
+    /// Run the actions of the firings a set recorded: event-only changes, committed
+    /// together, and notifications, pushed together; a ticket whose actions change it
+    /// acts in turn and is recomputed. Returns the tickets recomputed.
+    async fn act_on(
+        &self,
+        txn: &DatabaseTransaction,
+        run: &SetRun<'_>,
+        recorded: &[Firing],
+        now: DateTime<Utc>,
+    ) -> Result<HashSet<i64>> {
         let mut events = Vec::new();
         let mut notices = Vec::new();
         let mut recomputed = HashSet::new();
-        for (id, firings) in group_by_ticket(&recorded) {
-            let Some(t) = tickets.get(&id) else {
+        for (id, firings) in group_by_ticket(recorded) {
+            let Some(t) = run.tickets.get(&id) else {
                 continue;
             };
             let Some(policy) = t.policy() else {
                 continue;
             };
             if t.changed_by(&firings) {
-                if self.act_in_turn(&txn, t, policy, &firings, now).await? {
+                if self.act_in_turn(txn, t, policy, &firings, now).await? {
                     // A raised priority or another team moves due times: read it again.
-                    clocks::sync(&txn, id, Trigger::Recompute, now).await?;
+                    clocks::sync(txn, id, Trigger::Recompute, now).await?;
                     recomputed.insert(id);
                 }
                 continue;
@@ -370,28 +444,9 @@ impl Store {
             }
             events.push(change);
         }
-        Change::commit_many(events, &txn).await?;
-        notify(&txn, &notices, now).await?;
-
-        // Firings add no clock events: what was read is still each ticket's history.
-        let states: Vec<ClockState> = tickets
-            .values()
-            .filter(|t| !recomputed.contains(&t.subject.row.id))
-            .map(|t| ClockState::evaluate(&t.subject, &t.governing, &t.history, &fired, now))
-            .collect();
-        clocks::store_states(&txn, &states, false, now).await?;
-        let dropped: Vec<(String, Option<i64>, Option<DateTime<Utc>>)> = dropped
-            .into_iter()
-            .map(|job| (job.key.clone(), job.ticket_id, None))
-            .collect();
-        jobs::put_many(&txn, clocks::QUEUE, &dropped, now).await?;
-        let leased: Vec<i64> = tickets
-            .values()
-            .flat_map(|t| t.jobs.iter().map(|(job, _)| job.id))
-            .collect();
-        jobs::release(&txn, &leased, owner).await?;
-        txn.commit().await?;
-        Ok(recorded.len())
+        Change::commit_many(events, txn).await?;
+        notify(txn, &notices, now).await?;
+        Ok(recomputed)
     }
 
     /// Record a ticket's firings and run their actions one by one, each change committed
@@ -659,17 +714,7 @@ struct Audience {
 impl Audience {
     async fn load<C: ConnectionTrait>(conn: &C, notices: &[Notice<'_>]) -> Result<Audience> {
         let team_ids: BTreeSet<i64> = notices.iter().filter_map(|n| n.row.team_id).collect();
-        let teams = if team_ids.is_empty() {
-            HashMap::new()
-        } else {
-            team::Entity::find()
-                .filter(team::Column::Id.is_in(team_ids))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t.slug))
-                .collect()
-        };
+        let teams = crate::tickets::read::team_slugs(conn, team_ids).await?;
         let member_teams: BTreeSet<i64> = notices
             .iter()
             .filter(|n| n.to.contains(&Recipient::Team))
@@ -743,3 +788,7 @@ impl Audience {
         )
     }
 }
+
+#[cfg(test)]
+#[path = "escalate_tests.rs"]
+mod tests;

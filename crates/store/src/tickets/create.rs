@@ -13,7 +13,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::{Map, Value};
 
@@ -584,6 +584,8 @@ async fn recompute_requester_tickets(
         .filter(ticket_row::Column::Id.ne(created))
         .filter(ticket_row::Column::DeletedAt.is_null())
         .filter(ticket_row::Column::StatusCategory.is_in(["new", "open", "pending"]))
+        // Locked in id order, as the sweep locks its tickets: no deadlock between them.
+        .order_by_asc(ticket_row::Column::Id)
         .into_tuple()
         .all(txn)
         .await?;

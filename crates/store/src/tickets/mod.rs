@@ -12,7 +12,7 @@
 mod checks;
 mod comments;
 mod create;
-mod read;
+pub(crate) mod read;
 mod search;
 mod update;
 pub(crate) mod write;

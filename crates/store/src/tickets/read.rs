@@ -11,6 +11,24 @@ use super::{Comment, Requester, Ticket, TicketEvent};
 use crate::entities::{comment, team, ticket as ticket_row, ticket_event, ticket_tag};
 use crate::{Result, Store, StoreError, ext, requesters};
 
+/// The slugs of these teams, by id, in one query.
+pub(crate) async fn team_slugs<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(team::Entity::find()
+        .filter(team::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.slug))
+        .collect())
+}
+
 impl Store {
     pub(super) async fn find_row<C: ConnectionTrait>(
         conn: &C,
@@ -66,18 +84,7 @@ impl Store {
                 .map(|record| (record.requester.id, record.requester))
                 .collect()
         };
-        let team_ids: Vec<i64> = rows.iter().filter_map(|r| r.team_id).collect();
-        let teams: HashMap<i64, String> = if team_ids.is_empty() {
-            HashMap::new()
-        } else {
-            team::Entity::find()
-                .filter(team::Column::Id.is_in(team_ids))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t.slug))
-                .collect()
-        };
+        let teams = team_slugs(conn, rows.iter().filter_map(|r| r.team_id)).await?;
         let mut by_type: HashMap<&str, Vec<i64>> = HashMap::new();
         for r in &rows {
             by_type.entry(r.type_slug.as_str()).or_default().push(r.id);

@@ -10,7 +10,7 @@
 //! the full-text search text.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::Value;
 
@@ -280,7 +280,8 @@ pub(crate) async fn store_search_text<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A team that goes away: each of its tickets loses it, as a change of its own.
+/// A team that goes away: each of its tickets loses it, as a change of its own, in id
+/// order (the order the SLA sweep locks tickets in, so the two never deadlock).
 pub(crate) async fn clear_team<C: ConnectionTrait>(
     conn: &C,
     team_id: i64,
@@ -292,6 +293,7 @@ pub(crate) async fn clear_team<C: ConnectionTrait>(
         .column(Alias::new("id"))
         .from(Alias::new("tickets"))
         .and_where(Expr::col(Alias::new("team_id")).eq(team_id))
+        .order_by(Alias::new("id"), Order::Asc)
         .to_owned();
     for row in conn.query_all(&stmt).await? {
         let ticket_id: i64 = row.try_get("", "id")?;
