@@ -8,6 +8,8 @@
 //! SQLite: one writer at a time anyway, so a row per prefix in `key_sequences`, taken
 //! inside the create's transaction: no gaps.
 
+use std::collections::BTreeMap;
+
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -19,52 +21,87 @@ fn sequence_name(prefix: &str) -> String {
     format!("key_seq_{}", prefix.to_ascii_lowercase())
 }
 
-/// The next `n` numbers of a prefix, in order.
+/// The next numbers of several prefixes (prefix, how many), in order, in one statement.
 pub(crate) async fn next_numbers<C: ConnectionTrait>(
     conn: &C,
-    prefix: &str,
-    n: usize,
-) -> Result<Vec<i64>> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let count = i64::try_from(n).map_err(|e| StoreError::Internal(e.to_string()))?;
-    if conn.get_database_backend() == DbBackend::Postgres {
-        let rows = conn
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT nextval($1::regclass) AS next_number FROM generate_series(1, $2)",
-                [sequence_name(prefix).into(), count.into()],
+    wanted: &BTreeMap<String, usize>,
+) -> Result<BTreeMap<String, Vec<i64>>> {
+    let wanted: Vec<(&String, i64)> = wanted
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(p, n)| {
+            Ok((
+                p,
+                i64::try_from(*n).map_err(|e| StoreError::Internal(e.to_string()))?,
             ))
-            .await?;
-        let mut numbers = rows
-            .iter()
-            .map(|r| r.try_get::<i64>("", "next_number"))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        numbers.sort_unstable();
+        })
+        .collect::<Result<_>>()?;
+    let mut numbers: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    if wanted.is_empty() {
         return Ok(numbers);
     }
-    // SQLite: move the counter by n; the numbers are the n up to where it now stands.
-    let stmt = Query::insert()
-        .into_table(Alias::new("key_sequences"))
-        .columns([Alias::new("prefix"), Alias::new("next_number")])
-        .values_panic([prefix.into(), count.into()])
-        .on_conflict(
-            OnConflict::column(Alias::new("prefix"))
-                .value(
-                    Alias::new("next_number"),
-                    Expr::col((Alias::new("key_sequences"), Alias::new("next_number"))).add(count),
-                )
-                .to_owned(),
-        )
-        .returning_col(Alias::new("next_number"))
-        .to_owned();
-    let last: i64 = conn
-        .query_one(&stmt)
-        .await?
-        .ok_or_else(|| StoreError::Internal("key sequence returned nothing".into()))?
-        .try_get("", "next_number")?;
-    Ok((last - count + 1..=last).collect())
+    if conn.get_database_backend() == DbBackend::Postgres {
+        let mut rows = Vec::new();
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        for (prefix, n) in &wanted {
+            let at = values.len();
+            rows.push(format!("(${}, ${}, ${}::bigint)", at + 1, at + 2, at + 3));
+            values.extend([(*prefix).into(), sequence_name(prefix).into(), (*n).into()]);
+        }
+        let sql = format!(
+            "SELECT w.prefix, nextval(w.seq::regclass) AS next_number \
+             FROM (VALUES {}) AS w(prefix, seq, n) CROSS JOIN LATERAL generate_series(1, w.n)",
+            rows.join(", ")
+        );
+        for row in conn
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                values,
+            ))
+            .await?
+        {
+            let prefix: String = row.try_get("", "prefix")?;
+            numbers
+                .entry(prefix)
+                .or_default()
+                .push(row.try_get("", "next_number")?);
+        }
+        for taken in numbers.values_mut() {
+            taken.sort_unstable();
+        }
+        return Ok(numbers);
+    }
+    // SQLite: move each counter by n; a prefix's numbers are the n up to where it now
+    // stands.
+    let mut stmt = Query::insert();
+    stmt.into_table(Alias::new("key_sequences"))
+        .columns([Alias::new("prefix"), Alias::new("next_number")]);
+    for (prefix, n) in &wanted {
+        stmt.values_panic([(*prefix).into(), (*n).into()]);
+    }
+    stmt.on_conflict(
+        OnConflict::column(Alias::new("prefix"))
+            .value(
+                Alias::new("next_number"),
+                Expr::col((Alias::new("key_sequences"), Alias::new("next_number"))).add(Expr::col(
+                    (Alias::new("excluded"), Alias::new("next_number")),
+                )),
+            )
+            .to_owned(),
+    )
+    .returning(Query::returning().columns([Alias::new("prefix"), Alias::new("next_number")]));
+    for row in conn.query_all(&stmt).await? {
+        let prefix: String = row.try_get("", "prefix")?;
+        let last: i64 = row.try_get("", "next_number")?;
+        let n = wanted
+            .iter()
+            .find(|(p, _)| **p == prefix)
+            .map(|(_, n)| *n)
+            .ok_or_else(|| StoreError::Internal(format!("key sequence of {prefix} unasked")))?;
+        numbers.insert(prefix, (last - n + 1..=last).collect());
+    }
+    Ok(numbers)
 }
 
 /// Make sure a prefix has its sequence (PostgreSQL), continuing after every number

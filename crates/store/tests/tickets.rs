@@ -699,3 +699,43 @@ both_backends!(
         assert!(kept.is_disjoint(&refused));
     }
 );
+
+// A batch takes the numbers of all its prefixes in one statement: each prefix still
+// counts on its own (on SQLite without gaps).
+both_backends!(
+    a_burst_over_several_types_numbers_each_prefix,
+    |db| async move {
+        let s = db.store.clone();
+        for (slug, prefix) in [("alpha", "AL"), ("beta", "BE"), ("gamma", "GA")] {
+            apply(&s, &def(slug, prefix, &[], "note: {type: string}"), false).await;
+        }
+        let mut handles = Vec::new();
+        for i in 0..90 {
+            let s = s.clone();
+            let slug = ["alpha", "beta", "gamma"][i % 3];
+            handles.push(tokio::spawn(async move {
+                create(&s, slug, &format!("t{i}"), json!({"note": "x"})).await
+            }));
+        }
+        let mut by_prefix: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+        for h in handles {
+            let key = h.await.unwrap();
+            let (prefix, number) = key.split_once('-').unwrap();
+            by_prefix
+                .entry(prefix.to_string())
+                .or_default()
+                .push(number.parse().unwrap());
+        }
+        assert_eq!(by_prefix.len(), 3);
+        for (prefix, numbers) in &mut by_prefix {
+            numbers.sort();
+            let before = numbers.len();
+            numbers.dedup();
+            assert_eq!(numbers.len(), before, "{prefix}: a number twice");
+            assert_eq!(numbers.len(), 30, "{prefix}");
+            if db.backend == docket_store::Backend::Sqlite {
+                assert_eq!(*numbers, (1..=30).collect::<Vec<i64>>(), "{prefix}");
+            }
+        }
+    }
+);

@@ -421,8 +421,20 @@ async fn insert_all(
     if by_prefix.is_empty() {
         return Ok(checked.iter().map(|_| None).collect());
     }
+    let wanted = by_prefix
+        .iter()
+        .map(|(prefix, positions)| (prefix.clone(), positions.len()))
+        .collect();
+    let mut numbers = crate::keys::next_numbers(txn, &wanted).await?;
     for (prefix, positions) in &by_prefix {
-        let numbers = crate::keys::next_numbers(txn, prefix, positions.len()).await?;
+        let numbers = numbers.remove(prefix).unwrap_or_default();
+        if numbers.len() != positions.len() {
+            return Err(StoreError::Internal(format!(
+                "{} numbers of {prefix} asked, {} taken",
+                positions.len(),
+                numbers.len()
+            )));
+        }
         for (&i, number) in positions.iter().zip(numbers) {
             if let Ok(c) = &mut checked[i] {
                 c.number = number;
