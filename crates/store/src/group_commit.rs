@@ -1,5 +1,5 @@
 //! Group commit: concurrent writes of one kind are queued and written together, many in
-//! one transaction, by a few writer tasks.
+//! one transaction, by writer tasks (`connect.rs` says how many).
 //!
 //! A create costs about fifteen statements whatever it writes, and on two cores the time
 //! goes to the statements (their round trips, on both sides), not to the rows. A burst of
