@@ -31,6 +31,23 @@ use sea_orm::{DatabaseConnection, DbBackend};
 /// (SQLite 32,766, PostgreSQL 65,535) for rows of up to a dozen columns.
 pub(crate) const ROWS_PER_STATEMENT: usize = 1000;
 
+/// Insert rows in order, `ROWS_PER_STATEMENT` to a statement.
+pub(crate) async fn insert_in_chunks<A, C>(conn: &C, mut rows: Vec<A>) -> Result<()>
+where
+    A: sea_orm::ActiveModelTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::EntityTrait;
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
+        A::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+        rows = rest;
+    }
+    Ok(())
+}
+
 pub use clock::Clock;
 pub use connect::{Backend, create_private_dir, redacted_url};
 pub use error::StoreError;

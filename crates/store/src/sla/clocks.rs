@@ -373,7 +373,7 @@ pub(crate) async fn store_new<C: ConnectionTrait>(
         state.stored = state.cache;
         states.push(state);
     }
-    insert_clock_events(conn, events).await?;
+    crate::insert_in_chunks(conn, events).await?;
     store_states(conn, &states, true, now).await
 }
 
@@ -398,21 +398,6 @@ impl NewClockEvent {
             ..Default::default()
         }
     }
-}
-
-/// Clock events in order, `ROWS_PER_STATEMENT` to a statement.
-async fn insert_clock_events<C: ConnectionTrait>(
-    conn: &C,
-    mut rows: Vec<sla_clock_event::ActiveModel>,
-) -> Result<()> {
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(crate::ROWS_PER_STATEMENT));
-        sla_clock_event::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-        rows = rest;
-    }
-    Ok(())
 }
 
 /// The clock events a change of the ticket implies, appended to its history in the order
@@ -483,7 +468,7 @@ async fn sync_subject<C: ConnectionTrait>(
 ) -> Result<SlaCache> {
     let ticket_id = subject.row.id;
     let appended = advance(subject, trigger, &mut history, now);
-    insert_clock_events(
+    crate::insert_in_chunks(
         conn,
         appended.into_iter().map(|e| e.row(ticket_id)).collect(),
     )

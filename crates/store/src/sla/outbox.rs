@@ -30,20 +30,17 @@ pub(crate) async fn push_many<C: ConnectionTrait>(
     entries: &[NewEntry],
     at: DateTime<Utc>,
 ) -> Result<()> {
-    for chunk in entries.chunks(crate::ROWS_PER_STATEMENT) {
-        outbox_entry::Entity::insert_many(chunk.iter().map(|(topic, ticket_id, payload)| {
-            outbox_entry::ActiveModel {
-                topic: Set(topic.clone()),
-                ticket_id: Set(*ticket_id),
-                payload: Set(payload.to_string()),
-                created_at: Set(at),
-                ..Default::default()
-            }
-        }))
-        .exec_without_returning(conn)
-        .await?;
-    }
-    Ok(())
+    let rows = entries
+        .iter()
+        .map(|(topic, ticket_id, payload)| outbox_entry::ActiveModel {
+            topic: Set(topic.clone()),
+            ticket_id: Set(*ticket_id),
+            payload: Set(payload.to_string()),
+            created_at: Set(at),
+            ..Default::default()
+        })
+        .collect();
+    crate::insert_in_chunks(conn, rows).await
 }
 
 impl Store {

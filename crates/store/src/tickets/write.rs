@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SimpleExpr};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use serde_json::Value;
 
 use crate::entities::ticket_event;
@@ -161,7 +161,7 @@ impl Change {
                     .map(|e| event_row(c.ticket_id, &c.actor, e, at))
             })
             .collect();
-        insert_events(conn, rows).await
+        crate::insert_in_chunks(conn, rows).await
     }
 }
 
@@ -195,7 +195,7 @@ pub(super) async fn record_events<C: ConnectionTrait>(
         .iter()
         .map(|e| event_row(ticket_id, actor, e, at))
         .collect();
-    insert_events(conn, rows).await
+    crate::insert_in_chunks(conn, rows).await
 }
 
 /// Events of several tickets (ticket id, actor, event): a batch of creates.
@@ -208,7 +208,7 @@ pub(super) async fn record_events_of<C: ConnectionTrait>(
         .iter()
         .map(|(ticket_id, actor, e)| event_row(*ticket_id, actor, e, at))
         .collect();
-    insert_events(conn, rows).await
+    crate::insert_in_chunks(conn, rows).await
 }
 
 fn event_row(
@@ -226,21 +226,6 @@ fn event_row(
         created_at: Set(at),
         ..Default::default()
     }
-}
-
-/// Insert events in order, `ROWS_PER_STATEMENT` to a statement.
-async fn insert_events<C: ConnectionTrait>(
-    conn: &C,
-    mut rows: Vec<ticket_event::ActiveModel>,
-) -> Result<()> {
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(crate::ROWS_PER_STATEMENT));
-        ticket_event::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-        rows = rest;
-    }
-    Ok(())
 }
 
 /// The SLA cache of a ticket: its policy and due times, a replay of its clock events.
