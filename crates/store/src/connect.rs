@@ -113,6 +113,7 @@ impl Store {
             registry: Arc::new(TypeRegistry::default()),
             clock: Clock::default(),
             creates: Arc::new(GroupCommit::new(CREATE_WRITERS)),
+            principals: Arc::default(),
         })
     }
 

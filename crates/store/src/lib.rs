@@ -73,6 +73,8 @@ pub struct Store {
     clock: Clock,
     /// Creates waiting to be written together (`tickets/create.rs`).
     creates: Arc<tickets::CreateQueue>,
+    /// Who API tokens belong to, kept between requests (`identity/principals.rs`).
+    principals: Arc<identity::Principals>,
 }
 
 impl Store {

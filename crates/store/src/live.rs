@@ -34,16 +34,7 @@ impl AuditRow {
     /// a logout, a user's role, state or password, team membership, a revoked token, or
     /// a type's teams.
     pub fn changes_access(&self) -> bool {
-        matches!(
-            self.action.as_str(),
-            "logout"
-                | "user.update"
-                | "team.member.add"
-                | "team.member.remove"
-                | "team.delete"
-                | "token.revoke"
-                | "type.apply"
-        )
+        crate::identity::changes_access(&self.action)
     }
 }
 

@@ -233,3 +233,9 @@ pub async fn first_response_job(
         row.try_get("", "lease_until").expect("lease_until"),
     ))
 }
+
+/// Whether the store keeps principals between requests now (PostgreSQL, once it listens
+/// for access changes).
+pub fn keeps_principals(store: &Store) -> bool {
+    store.principals.lookup_starts().is_some()
+}

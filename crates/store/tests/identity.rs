@@ -260,3 +260,76 @@ both_backends!(
         ));
     }
 );
+
+// Principals are kept between requests on PostgreSQL; a revoked token or a removed
+// membership must still count at once on the instance that made the change and as soon as
+// the notification arrives on any other (long before the 10 s a principal is kept).
+both_backends!(
+    kept_principals_follow_access_changes_on_every_instance,
+    |db| async move {
+        use std::time::{Duration, Instant};
+        let (a, b) = (db.store.clone(), db.second_instance().await);
+        let actor = Actor::new("test", None);
+        let u = a
+            .create_user(person("kept@example.com", Role::Agent), &actor)
+            .await
+            .unwrap();
+        a.create_team("desk", "Desk", "", &actor).await.unwrap();
+        a.set_team_member("desk", u.id, true, &actor).await.unwrap();
+        let new_token = |name: &'static str| {
+            let a = a.clone();
+            let actor = actor.clone();
+            async move {
+                a.create_token(u.id, name, &[Scope::Write], None, u.id, &actor)
+                    .await
+                    .unwrap()
+            }
+        };
+        let (token, info) = new_token("one").await;
+        // Until the store listens it keeps nothing; wait for it, then use the token so that it
+        // is kept.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        assert!(a.token_principal(&token).await.unwrap().is_some());
+        if db.backend == docket_store::Backend::Postgres {
+            while !docket_store::testing::keeps_principals(&a) {
+                assert!(
+                    Instant::now() < deadline,
+                    "never listened for access changes"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        let soon = |store: docket_store::Store, token: String, want: Option<Vec<String>>| async move {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            loop {
+                let got = store
+                    .token_principal(&token)
+                    .await
+                    .unwrap()
+                    .map(|p| p.teams);
+                if got == want {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "still {got:?}, want {want:?}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        assert_eq!(
+            a.token_principal(&token).await.unwrap().map(|p| p.teams),
+            Some(vec!["desk".to_string()])
+        );
+        // Another instance removes the membership, then revokes the token.
+        b.set_team_member("desk", u.id, false, &actor)
+            .await
+            .unwrap();
+        soon(a.clone(), token.clone(), Some(vec![])).await;
+        b.revoke_token(info.id, &actor).await.unwrap();
+        soon(a.clone(), token.clone(), None).await;
+        // The same instance: at once, no waiting.
+        let (token, info) = new_token("two").await;
+        assert!(a.token_principal(&token).await.unwrap().is_some());
+        assert!(a.token_principal(&token).await.unwrap().is_some());
+        a.revoke_token(info.id, &actor).await.unwrap();
+        assert!(a.token_principal(&token).await.unwrap().is_none());
+    }
+);

@@ -2,8 +2,8 @@
 //! every login.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use serde_json::Value;
 
@@ -12,7 +12,25 @@ use crate::clock::wall_now as now;
 use crate::entities::audit_entry;
 use crate::{Result, Store};
 
-/// Record an entry in the admin audit log (inside the caller's transaction).
+/// Whether an action can end a caller's access or change which types they see: a
+/// logout, a user's role, state or password, team membership, a revoked token, or a
+/// type's teams.
+pub(crate) fn changes_access(action: &str) -> bool {
+    matches!(
+        action,
+        "logout"
+            | "user.update"
+            | "team.member.add"
+            | "team.member.remove"
+            | "team.delete"
+            | "token.revoke"
+            | "type.apply"
+    )
+}
+
+/// Record an entry in the admin audit log (inside the caller's transaction). An entry
+/// that changes access is also announced to every instance at commit (PostgreSQL), so
+/// that none keeps a principal it no longer has (`principals.rs`).
 pub(crate) async fn audit<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
@@ -20,6 +38,14 @@ pub(crate) async fn audit<C: ConnectionTrait>(
     target: &str,
     detail: Value,
 ) -> Result<()> {
+    if changes_access(action) && conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [super::principals::CHANNEL.into(), action.into()],
+        ))
+        .await?;
+    }
     audit_entry::Entity::insert(audit_entry::ActiveModel {
         actor: Set(actor.name.clone()),
         action: Set(action.to_string()),

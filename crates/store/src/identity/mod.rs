@@ -5,6 +5,7 @@ mod audit;
 mod credentials;
 pub mod crypto;
 mod login;
+mod principals;
 mod secrets;
 mod sessions;
 mod setup;
@@ -17,12 +18,13 @@ use docket_core::access::{Role, Scope, UserKind};
 use docket_core::typedef::FieldError;
 use serde_json::Value;
 
-pub(crate) use audit::audit;
+pub(crate) use audit::{audit, changes_access};
 pub use crypto::{MIN_PASSWORD_LEN, MasterKey};
 pub use login::{
     BACKOFF_FIRST, BACKOFF_MAX, FREE_FAILURES_PER_ADDRESS, FREE_FAILURES_PER_PAIR, Failures,
     THROTTLE_WINDOW,
 };
+pub(crate) use principals::Principals;
 pub use secrets::SecretInfo;
 pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
 

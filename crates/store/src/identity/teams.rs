@@ -163,6 +163,8 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        // This instance forgets at once; the others when the notification arrives.
+        self.principals.forget_all();
         Ok(())
     }
 
@@ -215,6 +217,8 @@ impl Store {
             _ => {}
         }
         txn.commit().await?;
+        // This instance forgets at once; the others when the notification arrives.
+        self.principals.forget_all();
         self.team(slug).await
     }
 }

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
+use super::principals::Kept;
 use super::{Actor, ApiToken, TOUCH_EVERY, audit, check_name, credentials, crypto, field_error};
 use crate::clock::wall_now as now;
 use crate::entities::{api_token, user};
@@ -138,36 +139,69 @@ impl Store {
             .await?;
         }
         txn.commit().await?;
+        // This instance forgets at once; the others when the notification arrives.
+        self.principals.forget_all();
         self.token(id).await
     }
 
     /// The caller behind a bearer token; None when it is unknown, revoked or expired,
     /// or its user is inactive.
     pub async fn token_principal(&self, token: &str) -> Result<Option<Principal>> {
+        self.listen_for_access_changes();
+        let hash = crypto::token_hash(token);
+        let at = now();
+        if let Some(kept) = self.principals.get(&hash) {
+            if kept.expires_at.is_some_and(|e| e <= at) {
+                return Ok(None);
+            }
+            if kept.last_used_at.is_none_or(|l| at - l > TOUCH_EVERY) {
+                touch(self, kept.token_id, at).await?;
+                self.principals.used(&hash, at);
+            }
+            return Ok(Some(kept.principal));
+        }
+        let generation = self.principals.lookup_starts();
         let found = credentials::find::<api_token::Entity, _>(
             &self.db,
             api_token::Column::TokenHash,
-            crypto::token_hash(token),
+            hash.clone(),
         )
         .await?;
         let Some((t, Some(holder))) = found else {
             return Ok(None);
         };
-        let at = now();
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= at) {
             return Ok(None);
         }
+        let mut last_used_at = t.last_used_at;
         if t.last_used_at.is_none_or(|l| at - l > TOUCH_EVERY) {
-            let stmt = Query::update()
-                .table(Alias::new("api_tokens"))
-                .value(Alias::new("last_used_at"), at)
-                .and_where(Expr::col(Alias::new("id")).eq(t.id))
-                .to_owned();
-            self.db.execute(&stmt).await?;
+            touch(self, t.id, at).await?;
+            last_used_at = Some(at);
         }
-        Ok(Some(holder.acting(Via::Token {
+        let principal = holder.acting(Via::Token {
             id: t.id,
             scopes: parse_scopes(&t.scopes),
-        })))
+        });
+        if let Some(generation) = generation {
+            let kept = Kept {
+                principal: principal.clone(),
+                token_id: t.id,
+                expires_at: t.expires_at,
+                last_used_at,
+            };
+            self.principals.keep(generation, hash, kept);
+        }
+        Ok(Some(principal))
     }
+}
+
+/// Record that a token was used (at most every `TOUCH_EVERY`).
+async fn touch(store: &Store, token_id: i64, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let stmt = Query::update()
+        .table(Alias::new("api_tokens"))
+        .value(Alias::new("last_used_at"), at)
+        .and_where(Expr::col(Alias::new("id")).eq(token_id))
+        .to_owned();
+    store.db.execute(&stmt).await?;
+    Ok(())
 }

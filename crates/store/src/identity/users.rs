@@ -331,6 +331,8 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        // This instance forgets at once; the others when the notification arrives.
+        self.principals.forget_all();
         self.user(id).await
     }
 }
