@@ -120,6 +120,8 @@ impl Store {
             loop {
                 match listen(&store).await {
                     Ok(()) => {}
+                    // The store was closed: there is nothing left to keep.
+                    Err(sea_orm::sqlx::Error::PoolClosed) => return,
                     Err(e) => {
                         tracing::warn!(error = %e, "not listening for access changes; retrying")
                     }
