@@ -177,6 +177,8 @@ both_backends!(invalid_creates_write_nothing, |db| async move {
             type_slug: "it".into(),
             title: "".into(),
             fields: fields(json!({"device": "toaster", "users": "many", "unknown": 1})),
+            team: Some("no-such-team".into()),
+            assignee_id: Some(999_999),
             requester: Some(RequesterRef {
                 email: Some("new@example.com".into()),
                 ..Default::default()
@@ -185,8 +187,15 @@ both_backends!(invalid_creates_write_nothing, |db| async move {
             ..Default::default()
         })
         .await;
+    // Every problem at once: the fields', and the team's and assignee's too.
     match r {
-        Err(StoreError::Invalid(errors)) => assert!(errors.len() >= 4, "{errors:?}"),
+        Err(StoreError::Invalid(errors)) => {
+            assert!(errors.len() >= 6, "{errors:?}");
+            let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+            for p in ["/title", "/team", "/assignee_id"] {
+                assert!(pointers.contains(&p), "{p} in {pointers:?}");
+            }
+        }
         other => panic!("{other:?}"),
     }
     let unknown = s

@@ -121,10 +121,11 @@ impl Store {
             batch.iter().map(|new| self.check(new)).collect();
         let references = References::load(&txn, &checked).await?;
         for c in checked.iter_mut() {
-            if let Ok(ok) = c
-                && let Err(e) = references.resolve(ok)
-            {
-                *c = Err(e);
+            if let Ok(ok) = c {
+                references.resolve(ok);
+                if !ok.errors.is_empty() {
+                    *c = Err(StoreError::Invalid(std::mem::take(&mut ok.errors)));
+                }
             }
         }
         // One create after another: a requester new to the batch is found by the next
@@ -167,7 +168,8 @@ impl Store {
             .collect())
     }
 
-    /// Every check of one create that needs no database, all errors at once.
+    /// Every check of one create that needs no database; its errors go with it, so that
+    /// those of its team and assignee join them and the caller hears of all at once.
     fn check<'a>(&self, new: &'a NewTicket) -> Result<Checked<'a>> {
         let ty = self.registered(&new.type_slug).map_err(|_| {
             StoreError::invalid("/type", format!("unknown ticket type `{}`", new.type_slug))
@@ -197,25 +199,24 @@ impl Store {
         let tags = normalize_tags(&new.tags, &mut errors);
         let fields = compiled.with_defaults(&Value::Object(new.fields.clone()));
         errors.extend(compiled.validate(&fields, "/fields"));
-        let category = workflow.category(&status);
-        match category {
-            Some(category) if errors.is_empty() => Ok(Checked {
-                new,
-                priority: new
-                    .priority
-                    .unwrap_or(compiled.definition.default_priority()),
-                ty,
-                status,
-                category,
-                tags,
-                fields: fields.as_object().cloned().unwrap_or_default(),
-                team: None,
-                requester: None,
-                organization_changed: false,
-                number: 0,
-            }),
-            _ => Err(StoreError::Invalid(errors)),
-        }
+        // An unknown status is in `errors` already; the create is not written then.
+        let category = workflow.category(&status).unwrap_or(StatusCategory::Open);
+        Ok(Checked {
+            new,
+            priority: new
+                .priority
+                .unwrap_or(compiled.definition.default_priority()),
+            ty,
+            status,
+            category,
+            tags,
+            fields: fields.as_object().cloned().unwrap_or_default(),
+            errors,
+            team: None,
+            requester: None,
+            organization_changed: false,
+            number: 0,
+        })
     }
 
     /// The create's requester, found or made (`requesters::resolve`).
@@ -291,6 +292,8 @@ struct Checked<'a> {
     priority: Priority,
     tags: Vec<String>,
     fields: Map<String, Value>,
+    /// What is wrong with it: written only when empty.
+    errors: Vec<FieldError>,
     /// The team working it: id and slug.
     team: Option<(i64, String)>,
     requester: Option<Requester>,
@@ -365,9 +368,9 @@ impl References {
     }
 
     /// The create's team (the one named, else the first of the type's teams that
-    /// exists) and its assignee, or the errors they make.
-    fn resolve(&self, c: &mut Checked<'_>) -> Result<()> {
-        let mut errors = Vec::new();
+    /// exists) and its assignee; what is wrong with them joins the create's errors.
+    fn resolve(&self, c: &mut Checked<'_>) {
+        let errors = &mut c.errors;
         c.team = match &c.new.team {
             Some(slug) => match self.teams.get(slug) {
                 Some(id) => Some((*id, slug.clone())),
@@ -394,11 +397,6 @@ impl References {
                 pointer: "/assignee_id".into(),
                 message: format!("no active user with id {a}"),
             });
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(StoreError::Invalid(errors))
         }
     }
 }
