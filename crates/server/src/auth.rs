@@ -56,7 +56,8 @@ impl Caller {
     /// the token is revoked or expired, the session ended, or the user deactivated.
     pub async fn principal_now(&self, store: &Store) -> docket_store::Result<Option<Principal>> {
         if let Some(token) = &self.bearer_token {
-            return store.token_principal(token).await;
+            // Past what the store keeps between requests: this is the check again.
+            return store.token_principal_now(token).await;
         }
         match &self.session_token {
             Some(token) => Ok(store.session_principal(token).await?.map(|(p, _)| p)),

@@ -161,10 +161,35 @@ impl Store {
             return Ok(Some(kept.principal));
         }
         let generation = self.principals.lookup_starts();
+        let Some(kept) = self.look_up_token(&hash, at).await? else {
+            return Ok(None);
+        };
+        if let Some(generation) = generation {
+            self.principals.keep(generation, hash, kept.clone());
+        }
+        Ok(Some(kept.principal))
+    }
+
+    /// The caller behind a bearer token as the database has it now, past what is kept:
+    /// for checking a long-lived response's caller again after access changed.
+    pub async fn token_principal_now(&self, token: &str) -> Result<Option<Principal>> {
+        let found = self
+            .look_up_token(&crypto::token_hash(token), now())
+            .await?;
+        Ok(found.map(|kept| kept.principal))
+    }
+
+    /// A token's principal from the database (None when unknown, revoked, expired or its
+    /// user inactive), its use recorded.
+    async fn look_up_token(
+        &self,
+        hash: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Kept>> {
         let found = credentials::find::<api_token::Entity, _>(
             &self.db,
             api_token::Column::TokenHash,
-            hash.clone(),
+            hash.to_string(),
         )
         .await?;
         let Some((t, Some(holder))) = found else {
@@ -178,20 +203,15 @@ impl Store {
             touch(self, t.id, at).await?;
             last_used_at = Some(at);
         }
-        let principal = holder.acting(Via::Token {
-            id: t.id,
-            scopes: parse_scopes(&t.scopes),
-        });
-        if let Some(generation) = generation {
-            let kept = Kept {
-                principal: principal.clone(),
-                token_id: t.id,
-                expires_at: t.expires_at,
-                last_used_at,
-            };
-            self.principals.keep(generation, hash, kept);
-        }
-        Ok(Some(principal))
+        Ok(Some(Kept {
+            principal: holder.acting(Via::Token {
+                id: t.id,
+                scopes: parse_scopes(&t.scopes),
+            }),
+            token_id: t.id,
+            expires_at: t.expires_at,
+            last_used_at,
+        }))
     }
 }
 
