@@ -161,31 +161,15 @@ impl Creator {
         }
     }
 
-    /// `POST /api/v1/tickets`; a 5xx is retried (with the same key, when there is one)
-    /// and counted.
     async fn api_create(&self, body: &str, key: Option<String>) -> anyhow::Result<()> {
-        for attempt in 1..=3 {
-            let mut req = self
-                .client
-                .post(&self.api)
-                .header("content-type", "application/json")
-                .body(body.to_string());
-            if let Some(k) = &key {
-                req = req.header("idempotency-key", k.as_str());
-            }
-            let resp = req.send().await?;
-            let status = resp.status();
-            let bytes = resp.bytes().await?;
-            if status.as_u16() == 201 {
-                return Ok(());
-            }
-            let text = format!("{status}: {}", String::from_utf8_lossy(&bytes));
-            if !status.is_server_error() || attempt == 3 {
-                bail!("create answered {text}");
-            }
-            self.failures.record(text);
-        }
-        unreachable!("the last attempt returns")
+        crate::api_create(
+            &self.client,
+            &self.api,
+            body,
+            key.as_deref(),
+            &self.failures,
+        )
+        .await
     }
 
     /// What the handler asks of the store, without HTTP, JSON and authentication (and,

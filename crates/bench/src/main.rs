@@ -230,6 +230,39 @@ async fn store_create(
     unreachable!("the last attempt returns")
 }
 
+/// `POST /api/v1/tickets` as a careful client sends it: a 5xx is retried (up to three
+/// times, with the same Idempotency-Key when there is one) and recorded, so the figures
+/// say how often it happened.
+async fn api_create(
+    client: &reqwest::Client,
+    url: &str,
+    body: &str,
+    key: Option<&str>,
+    failures: &Failures,
+) -> anyhow::Result<()> {
+    for attempt in 1..=3 {
+        let mut req = client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let bytes = resp.bytes().await?;
+        if status.as_u16() == 201 {
+            return Ok(());
+        }
+        let text = format!("{status}: {}", String::from_utf8_lossy(&bytes));
+        if !status.is_server_error() || attempt == 3 {
+            bail!("create answered {text}");
+        }
+        failures.record(text);
+    }
+    unreachable!("the last attempt returns")
+}
+
 impl Failures {
     fn record(&self, message: String) {
         self.count.fetch_add(1, Ordering::Relaxed);
@@ -899,31 +932,10 @@ struct CreateContext {
 }
 
 impl CreateContext {
-    /// `POST /api/v1/tickets`. A 5xx is retried with the same Idempotency-Key, as a
-    /// careful client does, and counted: the figures say how often it happened.
     async fn api_create(&self, i: usize) -> anyhow::Result<()> {
         let body = self.rows[i].payload().to_string();
-        for attempt in 1..=3 {
-            let resp = self
-                .client
-                .post(&self.url)
-                .header("content-type", "application/json")
-                .header("idempotency-key", format!("bench-api-{i}"))
-                .body(body.clone())
-                .send()
-                .await?;
-            let status = resp.status();
-            let bytes = resp.bytes().await?;
-            if status.as_u16() == 201 {
-                return Ok(());
-            }
-            let text = format!("{status}: {}", String::from_utf8_lossy(&bytes));
-            if !status.is_server_error() || attempt == 3 {
-                bail!("create answered {text}");
-            }
-            self.failures.record(text);
-        }
-        unreachable!("the last attempt returns")
+        let key = format!("bench-api-{i}");
+        api_create(&self.client, &self.url, &body, Some(&key), &self.failures).await
     }
 
     /// What the API handler asks of the store, without HTTP, JSON and authentication.
