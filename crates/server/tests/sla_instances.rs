@@ -222,6 +222,29 @@ async fn busiest_owner(db: &DatabaseConnection) -> Option<(String, i64)> {
     ))
 }
 
+/// The tickets of the jobs `owner` holds leases on: what it claimed and has not finished
+/// (a finished job has its lease cleared in the same commit).
+async fn leased_jobs(db: &DatabaseConnection, owner: &str) -> Vec<i64> {
+    db.query_all_raw(stmt(
+        "SELECT ticket_id FROM jobs WHERE lease_owner = $1",
+        vec![owner.into()],
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get("", "ticket_id").unwrap())
+    .collect()
+}
+
+/// Sends a signal (`STOP`, `CONT`) to a process.
+fn signal(pid: u32, name: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{name}"), pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{name} {pid}: {status}");
+}
+
 async fn create_tickets(db: &TestDb) {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
@@ -345,9 +368,11 @@ async fn three_instances_fire_every_breach_once_when_one_is_killed_midway() {
     let sweeping = Instant::now();
 
     // Midway: a tenth of the breaches fired, and an instance holds leases on jobs it has
-    // not finished. Kill that one.
+    // not finished. Stop that one (SIGSTOP) so that what it holds cannot change, look again,
+    // and kill it only if it still holds unfinished jobs; a set commits all its jobs at
+    // once, so the leases seen before the stop may have been finished in between.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let (victim, at_kill) = loop {
+    let (victim, at_kill, orphans) = loop {
         instances.check_alive();
         let fired = breaches(&conn).await;
         assert!(
@@ -357,7 +382,7 @@ async fn three_instances_fire_every_breach_once_when_one_is_killed_midway() {
         );
         assert!(
             Instant::now() < deadline,
-            "no breach within 30 s ({fired} fired){}",
+            "no instance caught holding unfinished jobs within 30 s ({fired} fired){}",
             instances.logs()
         );
         if fired >= TICKETS as i64 / 10
@@ -367,32 +392,21 @@ async fn three_instances_fire_every_breach_once_when_one_is_killed_midway() {
             let instance = instances
                 .by_owner(&owner)
                 .unwrap_or_else(|| panic!("lease owner {owner} is none of ours"));
-            instance.child.kill().expect("SIGKILL");
-            instance.child.wait().unwrap();
-            instance.killed = true;
-            break (owner, fired);
+            signal(instance.pid, "STOP");
+            // A COMMIT already on the wire still lands: give it time before looking.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let held = leased_jobs(&conn, &owner).await;
+            let instance = instances.by_owner(&owner).unwrap();
+            if held.len() >= 2 {
+                instance.child.kill().expect("SIGKILL");
+                instance.child.wait().unwrap();
+                instance.killed = true;
+                break (owner, fired, held);
+            }
+            signal(instance.pid, "CONT");
         }
         tokio::time::sleep(POLL).await;
     };
-    // What the dead instance leaves behind: jobs it claimed and never finished (a job it
-    // finished has its lease cleared in the same commit). One of them may still commit:
-    // the one it was running, if its COMMIT was on the wire when it died.
-    let orphans: Vec<i64> = conn
-        .query_all_raw(stmt(
-            "SELECT ticket_id FROM jobs WHERE lease_owner = $1",
-            vec![victim.clone().into()],
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get("", "ticket_id").unwrap())
-        .collect();
-    assert!(
-        orphans.len() >= 2,
-        "the killed instance finished its jobs before it died ({} left)",
-        orphans.len()
-    );
-
     // The survivors take the orphans over once their leases run out; then nothing is due.
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
