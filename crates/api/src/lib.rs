@@ -11,6 +11,10 @@ use docket_core::fields::FieldSpec;
 use docket_core::ticket::{CommentKind, Priority, SourceChannel};
 use docket_core::typedef::{FieldError, TypeDefinition, TypeFileError};
 
+mod requesters;
+pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
+pub use requesters::*;
+
 /// An RFC 9457 problem document. Validation problems list every failing field.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Problem {
@@ -160,6 +164,9 @@ pub struct IdentityOut {
     /// `email`, `discord`, ...
     pub kind: String,
     pub value: String,
+    /// How it is shown (a Discord member's name beside their id), where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// A ticket: the core fields at the top level, the type's own fields under `fields`.
@@ -204,6 +211,10 @@ pub struct TicketOut {
     /// When each SLA clock that is counting falls due; null while paused, once met, or
     /// without a target. `GET /tickets/{key}/sla` has the whole picture.
     pub sla: SlaDue,
+    /// What the ticket came to (issue, resolution, open points), AI-written on close or
+    /// by staff; `PUT /tickets/{key}/summary` writes it.
+    #[serde(default)]
+    pub summary: Option<TicketSummary>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ pub mod evolution;
 pub mod fields;
 pub mod sla;
 pub mod stored;
+pub mod summary;
 pub mod ticket;
 pub mod typedef;
 pub mod workflow;

@@ -57,6 +57,11 @@ enum Rule {
     CreateTicket,
     /// Changing one ticket: as CreateTicket, on an existing ticket.
     WriteTicket,
+    /// Reading a requester (and their card and notes): as ReadTicket, through a ticket
+    /// of theirs.
+    ReadRequester,
+    /// Changing a requester (notes, merges): as WriteTicket, through a ticket of theirs.
+    WriteRequester,
     /// Administration.
     Admin,
 }
@@ -123,6 +128,27 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("PATCH", "/views/{id}"), SignedInWrite),
         (("DELETE", "/views/{id}"), SignedInWrite),
         (("GET", "/tickets/{key}/sla"), ReadTicket),
+        (("PUT", "/tickets/{key}/summary"), WriteTicket),
+        (("DELETE", "/tickets/{key}/summary"), WriteTicket),
+        (("GET", "/requesters"), ListTickets),
+        (("GET", "/requesters/{id}"), ReadRequester),
+        (("GET", "/requesters/{id}/card"), ReadRequester),
+        (("GET", "/requesters/{id}/notes"), ReadRequester),
+        (("POST", "/requesters/{id}/notes"), WriteRequester),
+        (
+            ("PATCH", "/requesters/{id}/notes/{note_id}"),
+            WriteRequester,
+        ),
+        (
+            ("DELETE", "/requesters/{id}/notes/{note_id}"),
+            WriteRequester,
+        ),
+        (("POST", "/requesters/{id}/merge"), WriteRequester),
+        (("GET", "/organizations"), SignedIn),
+        (("POST", "/organizations"), Admin),
+        (("GET", "/organizations/{id}"), SignedIn),
+        (("PATCH", "/organizations/{id}"), Admin),
+        (("DELETE", "/organizations/{id}"), Admin),
     ])
 }
 
@@ -152,7 +178,7 @@ fn expected(rule: Rule, who: Who) -> Result<(), u16> {
                 Ok(())
             }
         }
-        Rule::ReadTicket => {
+        Rule::ReadTicket | Rule::ReadRequester => {
             if who == AgentOutside {
                 Err(404)
             } else {
@@ -163,7 +189,7 @@ fn expected(rule: Rule, who: Who) -> Result<(), u16> {
             Viewer | ReadToken | AgentOutside => Err(403),
             _ => Ok(()),
         },
-        Rule::WriteTicket => match who {
+        Rule::WriteTicket | Rule::WriteRequester => match who {
             Viewer | ReadToken => Err(403),
             AgentOutside => Err(404),
             _ => Ok(()),
@@ -290,11 +316,68 @@ async fn call(
             store.set_deleted(&key, true, "matrix").await.unwrap();
             (path.replace("{key}", &key), None)
         }
+        ("PUT", "/tickets/{key}/summary") => (
+            path.replace("{key}", ticket),
+            Some(json!({"issue": "It broke", "open_points": ["call back"]})),
+        ),
         ("POST", "/tickets/{key}/comments") => (
             path.replace("{key}", ticket),
             Some(json!({"kind": "internal", "body": "note"})),
         ),
         (_, p) if p.contains("{key}") => (p.replace("{key}", ticket), None),
+        (_, p) if p.starts_with("/requesters/{id}") => {
+            let target = fresh_requester(app).await;
+            let url = path.replace("{id}", &target.to_string());
+            match (method, p) {
+                ("POST", "/requesters/{id}/notes") => (url, Some(json!({"body": "VIP"}))),
+                (_, "/requesters/{id}/notes/{note_id}") => {
+                    // A note of the caller's own (or of the admin, for anonymous callers).
+                    let author = caller.user_id.unwrap_or(app.admin_id);
+                    let note = store
+                        .add_requester_note(
+                            target,
+                            None,
+                            "note",
+                            docket_store::NoteWriter {
+                                user_id: author,
+                                is_admin: false,
+                                actor: &actor,
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    (
+                        url.replace("{note_id}", &note.id.to_string()),
+                        (method == "PATCH").then(|| json!({"body": "edited"})),
+                    )
+                }
+                ("POST", "/requesters/{id}/merge") => {
+                    let source = fresh_requester(app).await;
+                    (url, Some(json!({"source": source})))
+                }
+                _ => (url, None),
+            }
+        }
+        ("POST", "/organizations") => (
+            path.into(),
+            Some(json!({"name": format!("Org {n}"), "domains": [format!("org{n}.example")]})),
+        ),
+        (_, "/organizations/{id}") => {
+            let org = store
+                .create_organization(
+                    docket_store::OrganizationInput {
+                        name: Some(format!("Org {n}")),
+                        ..Default::default()
+                    },
+                    &actor,
+                )
+                .await
+                .unwrap();
+            (
+                path.replace("{id}", &org.id.to_string()),
+                (method == "PATCH").then(|| json!({"notes": "Key account"})),
+            )
+        }
         ("POST", "/users") => (
             path.into(),
             Some(
@@ -386,6 +469,18 @@ async fn call(
         r = r.json(&b);
     }
     r.send().await.unwrap().status()
+}
+
+/// A new requester with a ticket of the inside team's type.
+async fn fresh_requester(app: &TestApp) -> i64 {
+    let n = unique();
+    app.create(
+        json!({"type": "it_support", "title": "requester", "fields": {"category": "hardware"},
+        "requester": {"email": format!("person{n}@example.com"), "name": format!("Person {n}")}}),
+    )
+    .await["requester"]["id"]
+        .as_i64()
+        .unwrap()
 }
 
 async fn create_ticket(app: &TestApp) -> String {
@@ -561,7 +656,10 @@ async fn run_matrix(app: TestApp) {
                     // "setup is done" is the same for everyone.
                     (Rule::Public, _) => status != 401,
                     (_, Ok(())) => {
-                        status != 401 && status != 403 && !(status == 404 && path.contains("{key}"))
+                        status != 401
+                            && status != 403
+                            && !(status == 404
+                                && (path.contains("{key}") || path.starts_with("/requesters/{id}")))
                     }
                     (_, Err(code)) => status == code,
                 };

@@ -15,6 +15,7 @@ mod jobs;
 mod keys;
 pub mod list;
 pub mod live;
+mod organizations;
 mod requesters;
 pub mod sla;
 #[cfg(feature = "testing")]
@@ -57,8 +58,16 @@ pub use ext::from_row as column_value;
 pub use ext::to_sql_value as column_sql_value;
 pub use idempotency::{IdempotencyKey, IdempotencyOutcome, StoredResponse};
 pub use list::{CoreField, Filter, FilterOp, ListQuery, Page, SortKey};
-pub use requesters::RequesterRef;
-pub use tickets::{Comment, NewComment, NewTicket, Requester, Ticket, TicketEvent, TicketPatch};
+pub use organizations::{
+    MAX_DOMAINS, MAX_ORG_NAME, MAX_ORG_NOTES, Organization, OrganizationInput,
+};
+pub use requesters::{
+    Count, Identity, MAX_NOTE, NoteWriter, PastTicket, RequesterCard, RequesterListItem,
+    RequesterMerge, RequesterNote, RequesterProfile, RequesterQuery, RequesterRef, Topics,
+};
+pub use tickets::{
+    Comment, NewComment, NewTicket, Requester, SummaryWriter, Ticket, TicketEvent, TicketPatch,
+};
 pub use types::{
     AppliedChange, PlannedChange, RegisteredType, StoredType, TypeOrigin, TypeRegistry, TypeSource,
 };

@@ -366,14 +366,7 @@ impl Store {
                 return Err(err(&f.param, ".contains takes one value"));
             };
             docket_core::stored::check_text(needle).map_err(|e| err(&f.param, e))?;
-            // `!` escapes LIKE's wildcards: unlike a backslash, it means the same in
-            // every backend's string literals.
-            let escaped = needle
-                .replace('!', "!!")
-                .replace('%', "!%")
-                .replace('_', "!_");
-            let pattern = format!("%{}%", escaped.to_lowercase());
-            return Ok(Func::lower(col.expr).like(LikeExpr::new(pattern).escape('!')));
+            return Ok(contains(col.expr, needle));
         }
         if matches!(
             f.op,
@@ -716,4 +709,16 @@ fn decode_cursor(
             },
         )
         .collect()
+}
+
+/// Whether the text `expr` contains `needle`, ignoring case.
+pub(crate) fn contains(expr: SimpleExpr, needle: &str) -> SimpleExpr {
+    // `!` escapes LIKE's wildcards: unlike a backslash, it means the same in every
+    // backend's string literals.
+    let escaped = needle
+        .replace('!', "!!")
+        .replace('%', "!%")
+        .replace('_', "!_");
+    let pattern = format!("%{}%", escaped.to_lowercase());
+    Func::lower(expr).like(LikeExpr::new(pattern).escape('!'))
 }

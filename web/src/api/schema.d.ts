@@ -122,6 +122,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{key}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Write a ticket's summary
+         * @description Replaces the summary (issue, resolution, open points, sentiment, next best action,
+         *     topics). Editing an AI-written summary keeps it marked as AI-written, edited by you.
+         *     `If-Match` is optional: without it the summary is written over whatever version.
+         */
+        put: operations["put_summary"];
+        post?: never;
+        /** Remove a ticket's summary */
+        delete: operations["delete_summary"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/types": {
         parameters: {
             query?: never;
@@ -783,6 +806,184 @@ export interface paths {
         patch: operations["update_view"];
         trace?: never;
     };
+    "/requesters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find requesters
+         * @description Requesters you see (through tickets your teams handle), newest first. `q` matches part
+         *     of a name, email, organisation or identity; `organization` one organisation.
+         */
+        get: operations["list_requesters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requesters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A requester's profile
+         * @description Identities, organisation, counts, first and last seen and recent topics, over the
+         *     tickets you may see. A merged requester's id leads to the record it was merged into.
+         *     Their tickets: `GET /tickets?requester_id={id}`.
+         */
+        get: operations["get_requester"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requesters/{id}/card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A requester's context card
+         * @description What staff should know when this requester comes back: their latest tickets with
+         *     summaries, the open points of the last summary and the latest staff notes. `exclude`
+         *     leaves out the ticket being looked at (its key).
+         */
+        get: operations["get_card"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requesters/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A requester's staff notes
+         * @description Private notes, newest first: requesters never see them.
+         */
+        get: operations["list_notes"];
+        put?: never;
+        /** Add a staff note */
+        post: operations["add_note"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requesters/{id}/notes/{note_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a staff note (its author, or an admin)
+         * @description The audit log keeps what it said.
+         */
+        delete: operations["delete_note"];
+        options?: never;
+        head?: never;
+        /** Edit a staff note (its author, or an admin) */
+        patch: operations["update_note"];
+        trace?: never;
+    };
+    "/requesters/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge another requester into this one
+         * @description The other record's identities, tickets, replies and notes move here; this record keeps
+         *     its own name and email and takes the other's where it has none. When the two belong to
+         *     different organisations, choose one in `organization`. The merged id keeps leading
+         *     here. Agents may merge only requesters without tickets outside their teams' types.
+         */
+        post: operations["merge_requester"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List organisations */
+        get: operations["list_organizations"];
+        put?: never;
+        /**
+         * Create an organisation (admins)
+         * @description New requesters whose email is at one of its `domains` join it (unless the request that
+         *     creates them names another organisation).
+         */
+        post: operations["create_organization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organisation */
+        get: operations["get_organization"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an organisation (admins)
+         * @description Its domains go with it; requesters keep the name.
+         */
+        delete: operations["delete_organization"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an organisation (admins)
+         * @description A new name carries its requesters along. Renaming one that an SLA policy selects on is
+         *     refused (409): change the policy first.
+         */
+        patch: operations["update_organization"];
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1000,6 +1201,12 @@ export interface components {
             /** @description Requester organisations, compared case-insensitively. */
             organizations?: string[];
         };
+        /** @description A name and how often it came up. */
+        CountOut: {
+            name: string;
+            /** Format: int64 */
+            count: number;
+        };
         /** @description Actions to take when a clock reaches a threshold. */
         Escalation: {
             on: components["schemas"]["Threshold"];
@@ -1088,6 +1295,8 @@ export interface components {
             /** @description `email`, `discord`, ... */
             kind: string;
             value: string;
+            /** @description How it is shown (a Discord member's name beside their id), where known. */
+            label?: string | null;
         };
         /** @description A working interval `[start, end)` in local time. */
         IntervalSpec: {
@@ -1124,6 +1333,13 @@ export interface components {
             /** @description A new password; needs `current_password`. */
             password?: string | null;
             current_password?: string | null;
+        };
+        /** @description Merge the requester `source` into the one in the path. */
+        MergeInput: {
+            /** Format: int64 */
+            source: number;
+            /** @description When the two belong to different organisations: which one the merged record keeps. */
+            organization?: string | null;
         };
         /**
          * @description What an SLA clock measures.
@@ -1168,6 +1384,35 @@ export interface components {
              */
             p90_seconds?: number | null;
         };
+        NoteInput: {
+            body: string;
+        };
+        /** @description A private staff note on a requester. */
+        NoteOut: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            requester_id: number;
+            body: string;
+            /**
+             * Format: int64
+             * @description Null once the author's account is gone.
+             */
+            author_id?: number | null;
+            author_name?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description Who last edited it (null: never edited).
+             */
+            updated_by?: number | null;
+        };
+        NotePage: {
+            items: components["schemas"]["NoteOut"][];
+        };
         /** @description A notification from the outbox (SLA warnings, breaches...). */
         NotificationOut: {
             /** Format: int64 */
@@ -1182,6 +1427,43 @@ export interface components {
         NotificationPage: {
             items: components["schemas"]["NotificationOut"][];
             next_cursor?: string | null;
+        };
+        /** @description A new organisation (`name` required), or the fields to change. */
+        OrganizationInput: {
+            name?: string | null;
+            domains?: string[] | null;
+            notes?: string | null;
+        };
+        OrganizationList: {
+            items: components["schemas"]["OrganizationOut"][];
+        };
+        OrganizationOut: {
+            /** Format: int64 */
+            id: number;
+            /** @description What requesters and SLA policies name (compared case-insensitively). */
+            name: string;
+            /** @description New requesters with an email at one of these join the organisation. */
+            domains: string[];
+            notes: string;
+            /** Format: int64 */
+            requester_count: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A past ticket on the context card. */
+        PastTicketOut: {
+            key: string;
+            title: string;
+            type: string;
+            status: string;
+            status_category: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            summary?: components["schemas"]["TicketSummary"] | null;
         };
         /**
          * @description Where a clock stands.
@@ -1262,6 +1544,21 @@ export interface components {
             next_response: components["schemas"]["MetricStats"];
             resolution: components["schemas"]["MetricStats"];
         };
+        /** @description The context card: what staff should know when this requester comes back. */
+        RequesterCardOut: {
+            requester: components["schemas"]["RequesterOut"];
+            /** Format: int64 */
+            ticket_count: number;
+            /** Format: int64 */
+            open_count: number;
+            /** @description Their latest tickets (at most five), newest first, with their summaries. */
+            previous: components["schemas"]["PastTicketOut"][];
+            /** @description The open points of the latest summary, and the ticket it is of. */
+            open_points: string[];
+            open_points_from?: string | null;
+            /** @description The latest staff notes (at most three), newest first. */
+            notes: components["schemas"]["NoteOut"][];
+        };
         /** @description Who opened a ticket: an existing requester id, or identities to find or create one. */
         RequesterInput: {
             /** Format: int64 */
@@ -1277,6 +1574,10 @@ export interface components {
              */
             organization?: string | null;
         };
+        RequesterListItemOut: components["schemas"]["RequesterOut"] & {
+            /** Format: date-time */
+            created_at: string;
+        };
         RequesterOut: {
             /** Format: int64 */
             id: number;
@@ -1284,6 +1585,33 @@ export interface components {
             email?: string | null;
             organization?: string | null;
             identities: components["schemas"]["IdentityOut"][];
+        };
+        RequesterPage: {
+            items: components["schemas"]["RequesterListItemOut"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description A requester as staff see them. Counts and topics are over the tickets the caller may
+         *     see; their tickets are listed by `GET /tickets?requester_id=`.
+         */
+        RequesterProfileOut: {
+            /** Format: int64 */
+            id: number;
+            name?: string | null;
+            email?: string | null;
+            organization?: string | null;
+            identities: components["schemas"]["IdentityOut"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            ticket_count: number;
+            /** Format: int64 */
+            open_count: number;
+            /** Format: date-time */
+            first_seen: string;
+            /** Format: date-time */
+            last_seen: string;
+            topics: components["schemas"]["TopicsOut"];
         };
         /** @enum {string} */
         Role: "admin" | "agent" | "viewer";
@@ -1305,6 +1633,8 @@ export interface components {
         SecretPut: {
             value: string;
         };
+        /** @enum {string} */
+        Sentiment: "positive" | "neutral" | "negative" | "frustrated";
         SetupRequest: {
             /** @description The one-time token `docket serve` printed. */
             token: string;
@@ -1350,6 +1680,35 @@ export interface components {
          * @enum {string}
          */
         StatusCategory: "new" | "open" | "pending" | "solved" | "closed";
+        /** @description Who wrote a summary first. */
+        SummaryAuthor: {
+            model: string;
+            /** @enum {string} */
+            kind: "ai";
+        } | {
+            by: string;
+            /** @enum {string} */
+            kind: "staff";
+        };
+        /** @description What a summary says; the part staff write and edit. */
+        SummaryContent: {
+            issue: string;
+            resolution: string;
+            open_points?: string[];
+            sentiment?: components["schemas"]["Sentiment"] | null;
+            next_best_action?: string;
+            /** @description Short topic labels (`vpn`, `billing`); the requester's profile counts them. */
+            topics?: string[];
+        };
+        /** @description A ticket's summary as staff write it. */
+        SummaryInput: {
+            issue: string;
+            resolution?: string;
+            open_points?: string[];
+            sentiment?: components["schemas"]["Sentiment"] | null;
+            next_best_action?: string;
+            topics?: string[];
+        };
         /** @description Targets in minutes of business time; absent = no target for that metric. */
         Targets: {
             /**
@@ -1483,6 +1842,7 @@ export interface components {
              *     without a target. `GET /tickets/{key}/sla` has the whole picture.
              */
             sla: components["schemas"]["SlaDue"];
+            summary?: components["schemas"]["TicketSummary"] | null;
         };
         TicketPage: {
             items: components["schemas"]["TicketOut"][];
@@ -1500,6 +1860,16 @@ export interface components {
             clocks: components["schemas"]["ClockOut"][];
             events: components["schemas"]["ClockEventOut"][];
             escalations: components["schemas"]["EscalationOut"][];
+        };
+        /** @description A stored summary: its content and where it came from. */
+        TicketSummary: components["schemas"]["SummaryContent"] & {
+            written_by: components["schemas"]["SummaryAuthor"];
+            /** Format: date-time */
+            written_at: string;
+            /** @description The last member of staff who edited it, and when (None: as first written). */
+            edited_by?: string | null;
+            /** Format: date-time */
+            edited_at?: string | null;
         };
         /** @description A partial update. Absent members are left as they are; in `fields`, null clears a field. */
         TicketUpdate: {
@@ -1549,6 +1919,16 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             revoked_at?: string | null;
+        };
+        /**
+         * @description What the requester's recent tickets (those the caller sees) were about, most frequent
+         *     first.
+         */
+        TopicsOut: {
+            types: components["schemas"]["CountOut"][];
+            tags: components["schemas"]["CountOut"][];
+            /** @description Topics of the tickets' summaries. */
+            summaries: components["schemas"]["CountOut"][];
         };
         /** @description Tickets in any state of `from` may move to `to`. */
         Transition: {
@@ -2311,6 +2691,138 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_summary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version being changed */
+                "If-Match"?: string | null;
+            };
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SummaryInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ticket changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_summary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version being changed */
+                "If-Match"?: string | null;
+            };
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ticket changed since it was read */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4573,6 +5085,665 @@ export interface operations {
                 };
             };
             /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_requesters: {
+        parameters: {
+            query?: {
+                q?: string;
+                organization?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequesterPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_requester: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequesterProfileOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_card: {
+        parameters: {
+            query?: {
+                exclude?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequesterCardOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_notes: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotePage"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                note_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                note_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_requester: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequesterOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_organizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationList"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad or taken name or domain, by field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;

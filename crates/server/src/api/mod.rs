@@ -6,6 +6,8 @@ mod admin;
 pub mod body;
 mod live;
 pub(crate) mod meta;
+mod organizations;
+mod requesters;
 mod sla;
 mod teams;
 pub mod tickets;
@@ -157,6 +159,7 @@ impl Modify for SecuritySchemes {
     security(("bearer" = []), ("session" = [])),
     tags(
         (name = "tickets", description = "Tickets, their comments and audit trail"),
+        (name = "requesters", description = "Requesters' profiles, context cards and staff notes; organisations"),
         (name = "types", description = "Ticket types: schemas, form hints, plan and apply"),
         (name = "account", description = "Signing in and out, your own account, first-start setup"),
         (name = "users", description = "People and service accounts"),
@@ -182,6 +185,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sla::router())
         .merge(live::router())
         .merge(views::router())
+        .merge(requesters::router())
+        .merge(organizations::router())
         .merge(meta::router())
         .split_for_parts();
     // After the merge: the modifier looks at every operation.

@@ -8,6 +8,8 @@ pub struct Model {
     pub display_name: Option<String>,
     pub email: Option<String>,
     pub organization: Option<String>,
+    /// The record this one was merged into (see the requester_memory migration).
+    pub merged_into: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

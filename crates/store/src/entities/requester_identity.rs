@@ -11,6 +11,8 @@ pub struct Model {
     /// The visibility scope of the requester record (see the requester_scopes migration).
     pub scope: String,
     pub created_at: DateTimeUtc,
+    /// How the identity is shown (a Discord member's name beside their id).
+    pub label: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

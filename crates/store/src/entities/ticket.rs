@@ -35,6 +35,8 @@ pub struct Model {
     pub resolution_due_at: Option<DateTimeUtc>,
     /// The earliest of the three due times: what "breaching soon" sorts on.
     pub sla_due_at: Option<DateTimeUtc>,
+    /// The ticket's summary as JSON text (`tickets::summary`).
+    pub summary: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use docket_core::sla::clock::{ClockEventKind, Phase, Replay};
 use docket_core::sla::policy::{Metric, Threshold};
 use docket_core::sla::report::{ClockRecord, GroupBy};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub(crate) use clocks::{NewClocks, Policies, Subject, Trigger, forget, store_new, sync};
 
@@ -284,4 +284,34 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Re-evaluate the clocks of the requesters' open tickets (but `except`), after their
+/// organisation changed: policies may select on it. Locked in id order, as the sweep
+/// locks its tickets, so that the two never deadlock.
+pub(crate) async fn recompute_requesters<C: ConnectionTrait>(
+    conn: &C,
+    requesters: impl IntoIterator<Item = i64>,
+    except: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let requesters: Vec<i64> = requesters.into_iter().collect();
+    for chunk in requesters.chunks(crate::ROWS_PER_STATEMENT) {
+        let mut query = ticket_row::Entity::find()
+            .select_only()
+            .column(ticket_row::Column::Id)
+            .filter(ticket_row::Column::RequesterId.is_in(chunk.to_vec()))
+            .filter(ticket_row::Column::DeletedAt.is_null())
+            .filter(ticket_row::Column::StatusCategory.is_in(["new", "open", "pending"]))
+            .order_by_asc(ticket_row::Column::Id);
+        if let Some(except) = except {
+            query = query.filter(ticket_row::Column::Id.ne(except));
+        }
+        let ids: Vec<i64> = query.into_tuple().all(conn).await?;
+        for id in ids {
+            escalate::lock_ticket(conn, id).await?;
+            sync(conn, id, Trigger::Recompute, at).await?;
+        }
+    }
+    Ok(())
 }

@@ -13,7 +13,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    TransactionTrait,
 };
 use serde_json::{Map, Value};
 
@@ -25,7 +25,7 @@ use crate::entities::{team, ticket as ticket_row, ticket_tag};
 use crate::group_commit::{self, GroupCommit};
 use crate::idempotency::{self, IdempotencyKey, IdempotencyOutcome, StoredResponse};
 use crate::requesters::{self, Naming, RequesterRef};
-use crate::sla::{NewClocks, Policies, Subject, Trigger};
+use crate::sla::{NewClocks, Policies, Subject};
 use crate::types::RegisteredType;
 use crate::{Result, Store, StoreError, ext};
 
@@ -144,7 +144,10 @@ impl Store {
             if let (Ok(c), Some(row)) = (c, row)
                 && c.organization_changed
             {
-                recompute_requester_tickets(&txn, c, row.id, at).await?;
+                // Policies may select on the organisation: the requester's other open
+                // tickets may now fall under another policy.
+                let requester = c.requester.as_ref().map(|r| r.id);
+                crate::sla::recompute_requesters(&txn, requester, Some(row.id), at).await?;
             }
         }
         if !claim_keys(&txn, batch, &checked, at).await? {
@@ -563,6 +566,7 @@ fn new_row(c: &Checked<'_>, at: chrono::DateTime<chrono::Utc>) -> ticket_row::Mo
         next_response_due_at: None,
         resolution_due_at: None,
         sla_due_at: None,
+        summary: None,
     }
 }
 
@@ -577,33 +581,6 @@ fn created_event(c: &Checked<'_>) -> Event {
         old: None,
         new: Some(summary),
     }
-}
-
-/// Policies may select on the organisation: when a create changed its requester's, the
-/// requester's other open tickets may now fall under another policy.
-async fn recompute_requester_tickets(
-    txn: &DatabaseTransaction,
-    c: &Checked<'_>,
-    created: i64,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    let others: Vec<i64> = ticket_row::Entity::find()
-        .select_only()
-        .column(ticket_row::Column::Id)
-        .filter(ticket_row::Column::RequesterId.eq(c.requester.as_ref().map(|r| r.id)))
-        .filter(ticket_row::Column::Id.ne(created))
-        .filter(ticket_row::Column::DeletedAt.is_null())
-        .filter(ticket_row::Column::StatusCategory.is_in(["new", "open", "pending"]))
-        // Locked in id order, as the sweep locks its tickets: no deadlock between them.
-        .order_by_asc(ticket_row::Column::Id)
-        .into_tuple()
-        .all(txn)
-        .await?;
-    for other in others {
-        crate::sla::escalate::lock_ticket(txn, other).await?;
-        crate::sla::sync(txn, other, Trigger::Recompute, at).await?;
-    }
-    Ok(())
 }
 
 /// Record the idempotency keys of the batch's creates; false when one was taken (an

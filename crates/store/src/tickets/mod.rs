@@ -8,12 +8,14 @@
 //! - `checks.rs`: the checks of core fields every write shares.
 //! - `read.rs`: reading tickets back (hydration), comments and the audit trail.
 //! - `search.rs`: the text full-text search indexes.
+//! - `summary.rs`: the ticket's summary (AI-written or by staff).
 
 mod checks;
 mod comments;
 mod create;
 pub(crate) mod read;
 mod search;
+mod summary;
 mod update;
 pub(crate) mod write;
 
@@ -26,6 +28,7 @@ use crate::requesters::RequesterRef;
 
 pub(crate) use create::CreateQueue;
 pub(crate) use search::rebuild_search_text;
+pub use summary::SummaryWriter;
 
 pub const MAX_TITLE: usize = 300;
 pub const MAX_TAGS: usize = 50;
@@ -72,6 +75,7 @@ pub struct Ticket {
     pub resolution_due_at: Option<DateTime<Utc>>,
     /// The earliest of the three.
     pub sla_due_at: Option<DateTime<Utc>>,
+    pub summary: Option<docket_core::summary::TicketSummary>,
 }
 
 #[derive(Debug, Clone, Default)]

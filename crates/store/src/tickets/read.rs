@@ -194,6 +194,7 @@ pub(super) fn assemble(
         next_response_due_at: r.next_response_due_at,
         resolution_due_at: r.resolution_due_at,
         sla_due_at: r.sla_due_at,
+        summary: requesters::parse_summary(r.summary.as_deref()),
     }
 }
 

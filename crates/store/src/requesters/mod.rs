@@ -1,5 +1,22 @@
 //! Requesters: the people who open tickets, known by one or more identities (an email
 //! address, a Discord user id, ...). Requesters are not users of Docket.
+//!
+//! - this module: resolving a create's requester reference to a record (made or found).
+//! - `profile.rs`: what staff see (profile, context card, search).
+//! - `notes.rs`: private staff notes.
+//! - `merge.rs`: merging two records of one person.
+
+mod merge;
+mod notes;
+mod profile;
+
+pub use merge::RequesterMerge;
+pub use notes::{MAX_NOTE, NoteWriter, RequesterNote};
+pub(crate) use profile::parse_summary;
+pub use profile::{
+    Count, Identity, PastTicket, RequesterCard, RequesterListItem, RequesterProfile,
+    RequesterQuery, Topics,
+};
 
 use std::collections::HashSet;
 
@@ -145,7 +162,13 @@ async fn resolve_record<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> Result<Requester> {
     if let Some(id) = r.id {
-        let found = load(conn, with_ids([id])).await?.pop();
+        // A merged record's id leads to the record it was merged into.
+        let live = live_id(conn, id).await?;
+        let found = match live {
+            Some(live) => load(conn, with_ids([live])).await?.pop(),
+            None => None,
+        };
+        let id = live.unwrap_or(id);
         let reachable = match (&found, naming) {
             (Some(_), Naming::Within { types, .. }) => visible(conn, id, types).await?,
             (found, _) => found.is_some(),
@@ -325,6 +348,18 @@ impl Known {
     }
 }
 
+/// The record behind `id`: itself, or the record it was merged into; None when there is
+/// no such requester.
+pub(crate) async fn live_id<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<i64>> {
+    let found: Option<(i64, Option<i64>)> = requester::Entity::find_by_id(id)
+        .select_only()
+        .columns([requester::Column::Id, requester::Column::MergedInto])
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(found.map(|(id, merged_into)| merged_into.unwrap_or(id)))
+}
+
 /// Which requesters [`load`] reads.
 pub(crate) fn with_ids(ids: impl IntoIterator<Item = i64>) -> SimpleExpr {
     Expr::col((Alias::new("r"), Alias::new("id"))).is_in(ids)
@@ -481,10 +516,18 @@ async fn create<C: ConnectionTrait>(
         .iter()
         .find(|(k, _)| *k == "email")
         .map(|(_, v)| v.clone());
+    // The organisation whose domain the email is at, when an admin recorded one and the
+    // request names none.
+    let organization = match &email {
+        Some(email) if r.organization.is_none() => {
+            crate::organizations::by_email_domain(conn, email).await?
+        }
+        _ => None,
+    };
     let id = requester::Entity::insert(requester::ActiveModel {
         display_name: Set(r.name.clone()),
         email: Set(email.clone()),
-        organization: Set(None),
+        organization: Set(organization.clone()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -497,7 +540,7 @@ async fn create<C: ConnectionTrait>(
             id,
             name: r.name.clone(),
             email,
-            organization: None,
+            organization,
             identities: Vec::new(),
         },
         scope,
