@@ -212,7 +212,10 @@ mod tests {
         fail(&b);
         assert!(matches!(b.admit(), Err(AiError::CircuitOpen { .. })));
         assert!(matches!(b.health().state, CircuitState::Open { .. }));
-        assert_eq!(b.health().last_error.as_deref(), Some("cannot reach the AI server: x"));
+        assert_eq!(
+            b.health().last_error.as_deref(),
+            Some("cannot reach the AI server: x")
+        );
     }
 
     #[test]
