@@ -11,6 +11,9 @@ pub enum AiError {
     /// The configuration cannot work (a base URL that is not a URL, ...).
     #[error("invalid AI configuration: {detail}")]
     Config { detail: String },
+    /// The caller's input cannot be sent (an image that is not an image type).
+    #[error("invalid input for the AI server: {detail}")]
+    InvalidInput { detail: String },
     /// Recent calls failed; calls fail at once until `retry_after` has passed.
     #[error("the AI server is failing; calls resume in {}s", retry_after.as_secs().max(1))]
     CircuitOpen { retry_after: Duration },
@@ -52,6 +55,7 @@ impl AiError {
             AiError::Server { status, .. } => is_retryable_status(*status),
             AiError::Disabled
             | AiError::Config { .. }
+            | AiError::InvalidInput { .. }
             | AiError::Refused { .. }
             | AiError::Malformed { .. } => false,
         }

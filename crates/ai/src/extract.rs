@@ -3,6 +3,10 @@
 
 use serde_json::{Map, Value};
 
+/// How far into an answer the brace scan looks: trying each `{` is quadratic, and an
+/// answer this long is not one we asked for.
+const MAX_SCAN_BYTES: usize = 64 * 1024;
+
 /// The first JSON object in `text`: the whole text, else a fenced block (```json or
 /// plain ```), else the first balanced `{...}` that parses.
 pub(crate) fn json_object(text: &str) -> Option<Map<String, Value>> {
@@ -13,6 +17,11 @@ pub(crate) fn json_object(text: &str) -> Option<Map<String, Value>> {
     if let Some(object) = fenced_blocks(text).find_map(parse_object) {
         return Some(object);
     }
+    let mut scan_end = text.len().min(MAX_SCAN_BYTES);
+    while !text.is_char_boundary(scan_end) {
+        scan_end -= 1;
+    }
+    let text = &text[..scan_end];
     text.char_indices()
         .filter(|&(_, c)| c == '{')
         .filter_map(|(start, _)| balanced_end(&text[start..]).map(|len| &text[start..start + len]))

@@ -56,7 +56,7 @@ mod client;
 mod config;
 mod error;
 mod extract;
-pub mod features;
+mod features;
 mod input;
 mod prompt;
 mod transport;

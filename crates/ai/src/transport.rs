@@ -15,6 +15,9 @@ use crate::error::{AiError, is_retryable_status};
 
 /// How much of an error body an `AiError` quotes.
 const MAX_ERROR_MESSAGE_CHARS: usize = 300;
+/// The largest answer read. A big embeddings batch is a few MB; a server sending more is
+/// broken or hostile, and memory is not its to take.
+const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Debug)]
 pub(crate) struct Transport {
@@ -163,12 +166,23 @@ impl Transport {
                 Flavour::Azure { .. } => request.header("api-key", key.expose()),
             };
         }
-        let response = request.send().await.map_err(|e| self.failed(e))?;
+        let mut response = request.send().await.map_err(|e| self.failed(e))?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let bytes = response.bytes().await.map_err(|e| self.failed(e))?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.failed(e))? {
+            if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(Failed {
+                    error: AiError::Malformed {
+                        detail: format!("the answer is larger than {MAX_RESPONSE_BYTES} bytes"),
+                    },
+                    retry_after: None,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         if status.is_success() {
-            return Ok(bytes.to_vec());
+            return Ok(bytes);
         }
         let message = self.scrub(&error_message(&bytes));
         let error = if status == StatusCode::TOO_MANY_REQUESTS {

@@ -36,7 +36,7 @@ impl ImageRef {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'));
                 if !plausible {
-                    return Err(AiError::Config {
+                    return Err(AiError::InvalidInput {
                         detail: format!("`{mime}` is not an image type"),
                     });
                 }

@@ -317,7 +317,7 @@ async fn moderation_flags_the_marked_image() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(not_an_image, AiError::Config { .. }));
+    assert!(matches!(not_an_image, AiError::InvalidInput { .. }));
 }
 
 #[tokio::test]
