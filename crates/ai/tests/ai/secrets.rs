@@ -100,3 +100,16 @@ async fn a_bad_base_url_is_a_config_error() {
         assert!(matches!(error, AiError::Config { .. }), "{url}: {error:?}");
     }
 }
+
+#[test]
+fn an_https_client_builds_without_installing_a_crypto_provider() {
+    // reqwest's `rustls-tls` picks ring itself when the process installed no provider;
+    // building the TLS client config would panic otherwise.
+    let ai = docket_ai::AiClient::new(AiConfig::openai(KEY)).unwrap();
+    assert!(ai.is_enabled());
+    let azure = AiConfig {
+        flavour: Flavour::Azure { api_version: None },
+        ..AiConfig::new("https://example-resource.openai.azure.com/openai/v1/").with_api_key(KEY)
+    };
+    assert!(docket_ai::AiClient::new(azure).is_ok());
+}
