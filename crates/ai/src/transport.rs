@@ -4,7 +4,9 @@
 use std::hash::BuildHasher;
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+};
 use reqwest::{StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,7 +25,11 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 pub(crate) struct Transport {
     http: reqwest::Client,
     base_url: Url,
-    flavour: Flavour,
+    /// Azure's `?api-version=`, sent with every request.
+    api_version: Option<String>,
+    /// The credential header, marked sensitive so no header dump shows it.
+    auth: Option<(HeaderName, HeaderValue)>,
+    /// Kept to scrub it out of error bodies a server echoes it in.
     api_key: Option<ApiKey>,
     request_timeout: Duration,
     call_deadline: Duration,
@@ -49,13 +55,22 @@ impl Transport {
             .ok_or_else(|| AiError::Config {
                 detail: "the base URL must be an http:// or https:// URL".into(),
             })?;
-        if let Some(key) = &config.api_key
-            && HeaderValue::from_str(key.expose()).is_err()
-        {
-            return Err(AiError::Config {
-                detail: "the API key has characters a header cannot carry".into(),
-            });
-        }
+        let auth = match &config.api_key {
+            None => None,
+            Some(key) => {
+                let (name, value) = match config.flavour {
+                    Flavour::OpenAi => (AUTHORIZATION, format!("Bearer {}", key.expose())),
+                    Flavour::Azure { .. } => {
+                        (HeaderName::from_static("api-key"), key.expose().to_string())
+                    }
+                };
+                let mut value = HeaderValue::from_str(&value).map_err(|_| AiError::Config {
+                    detail: "the API key has characters a header cannot carry".into(),
+                })?;
+                value.set_sensitive(true);
+                Some((name, value))
+            }
+        };
         let http = reqwest::Client::builder()
             .user_agent(concat!("docket/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
@@ -66,7 +81,11 @@ impl Transport {
         Ok(Transport {
             http,
             base_url,
-            flavour: config.flavour.clone(),
+            api_version: match &config.flavour {
+                Flavour::Azure { api_version } => api_version.clone(),
+                Flavour::OpenAi => None,
+            },
+            auth,
             api_key: config.api_key.clone(),
             request_timeout: config.request_timeout,
             call_deadline: config.call_deadline,
@@ -158,13 +177,8 @@ impl Transport {
             .timeout(timeout)
             .header(CONTENT_TYPE, "application/json")
             .body(body.to_vec());
-        if let Some(key) = &self.api_key {
-            request = match self.flavour {
-                Flavour::OpenAi => {
-                    request.header(AUTHORIZATION, format!("Bearer {}", key.expose()))
-                }
-                Flavour::Azure { .. } => request.header("api-key", key.expose()),
-            };
+        if let Some((name, value)) = &self.auth {
+            request = request.header(name.clone(), value.clone());
         }
         let mut response = request.send().await.map_err(|e| self.failed(e))?;
         let status = response.status();
@@ -203,10 +217,7 @@ impl Transport {
             "{}{path}",
             self.base_url.path().trim_end_matches('/')
         ));
-        if let Flavour::Azure {
-            api_version: Some(version),
-        } = &self.flavour
-        {
+        if let Some(version) = &self.api_version {
             url.query_pairs_mut().append_pair("api-version", version);
         }
         url
