@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use docket_ai::{AiError, BreakerConfig, CircuitState};
+use docket_ai::{AiConfig, AiError, BreakerConfig, CircuitState};
 use docket_fake_openai::{Behaviour, FakeOpenAi, error_body};
 
 use crate::{client, config, summary_input};
@@ -212,10 +212,10 @@ async fn the_circuit_opens_fails_fast_and_half_opens_after_the_cooldown() {
 
 #[tokio::test]
 async fn an_unreachable_server_is_a_transport_error() {
-    // A port that was free a moment ago: nothing listens there now.
-    let fake = FakeOpenAi::start().await;
-    let mut config = config(&fake);
-    drop(fake);
+    // Port 1 on loopback: nothing listens there (a freed random port could be reused by
+    // another test's fake).
+    let mut config = AiConfig::new("http://127.0.0.1:1/v1");
+    config.backoff_base = Duration::from_millis(10);
     config.max_retries = 1;
     let error = client(config).embed(vec!["x".into()]).await.unwrap_err();
     assert!(
