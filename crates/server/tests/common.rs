@@ -203,3 +203,47 @@ pub fn pointers(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A signed-in caller of its own (a user with a read+write token), for tests with several
+/// sides.
+pub struct Side {
+    pub id: i64,
+    pub client: Client,
+}
+
+impl Side {
+    pub async fn new(app: &TestApp, email: &str, role: Role, team: &str) -> Side {
+        let id = create_user(&app.db.store, email, role, &[team]).await;
+        let token = token_for(&app.db.store, id, &[Scope::Read, Scope::Write]).await;
+        Side {
+            id,
+            client: client_with_token(&token),
+        }
+    }
+
+    pub async fn post(&self, app: &TestApp, path: &str, body: &Value) -> Response {
+        self.client
+            .post(app.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(&self, app: &TestApp, path: &str, body: &Value) -> Response {
+        self.client
+            .patch(app.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, app: &TestApp, path: &str) -> Response {
+        self.client.delete(app.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get(&self, app: &TestApp, path: &str) -> Response {
+        self.client.get(app.url(path)).send().await.unwrap()
+    }
+}

@@ -7,35 +7,7 @@ mod common;
 
 use common::*;
 use docket_core::access::{Role, Scope};
-use reqwest::Client;
 use serde_json::{Value, json};
-
-struct Side {
-    client: Client,
-}
-
-impl Side {
-    async fn new(app: &TestApp, email: &str, role: Role, team: &str) -> Side {
-        let id = create_user(&app.db.store, email, role, &[team]).await;
-        let token = token_for(&app.db.store, id, &[Scope::Read, Scope::Write]).await;
-        Side {
-            client: client_with_token(&token),
-        }
-    }
-
-    async fn post(&self, app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(app.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
-        self.client.get(app.url(path)).send().await.unwrap()
-    }
-}
 
 fn complaint(requester: Value) -> Value {
     json!({"type": "complaint", "title": "Rude driver", "requester": requester,
