@@ -15,6 +15,7 @@ import QueuePage from "./pages/queue/QueuePage";
 
 const TicketPage = lazy(() => import("./pages/ticket/TicketPage"));
 const NewTicketPage = lazy(() => import("./pages/newticket/NewTicketPage"));
+const RequesterPage = lazy(() => import("./pages/requesters/RequesterPage"));
 const AccountPage = lazy(() => import("./pages/account/AccountPage"));
 const AdminTypesPage = lazy(() => import("./pages/admin/types/TypesPage"));
 const AdminTypePage = lazy(() => import("./pages/admin/types/TypePage"));
@@ -65,6 +66,7 @@ function SignedIn() {
           <Route path="/login" element={<AfterLogin />} />
           <Route path="/queue" element={<QueuePage />} />
           <Route path="/tickets/:key" element={<TicketRoute />} />
+          <Route path="/requesters/:id" element={<RequesterPage />} />
           <Route path="/new" element={<NewTicketPage />} />
           <Route path="/new/:type" element={<NewTicketPage />} />
           <Route path="/account" element={<AccountPage />} />

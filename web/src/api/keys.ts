@@ -7,6 +7,12 @@ export const keys = {
   ticketComments: (key: string) => ["tickets", "detail", key, "comments"] as const,
   ticketEvents: (key: string) => ["tickets", "detail", key, "events"] as const,
   ticketSla: (key: string) => ["tickets", "detail", key, "sla"] as const,
+  /** Under "tickets": a requester's profile, card and notes follow their tickets. */
+  requester: (id: number) => ["tickets", "requester", id] as const,
+  requesterCard: (id: number, exclude: string) => ["tickets", "requester", id, "card", exclude] as const,
+  requesterNotes: (id: number) => ["tickets", "requester", id, "notes"] as const,
+  requesterSearch: (q: string) => ["tickets", "requesters", q] as const,
+  organizations: ["organizations"] as const,
   types: ["types"] as const,
   type: (slug: string) => ["types", slug] as const,
   typeWorkflow: (slug: string) => ["types", slug, "workflow"] as const,

@@ -1,15 +1,18 @@
-// Who asked, and what else they asked: the requester's other tickets, linked.
-import { Anchor, Group, Paper, Stack, Text, Title } from "@mantine/core";
+// Who asked, and what staff should know when they come back: their profile one click
+// away, and the context card (previous tickets with their summaries, the open points of
+// the last summary, the latest staff notes).
+import { Anchor, Badge, Group, List, Paper, Stack, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
 import type { Ticket } from "../../api/client";
 import { StatusBadge } from "../../components/badges";
-import { useRequesterTickets } from "./queries";
+import { ErrorAlert } from "../../components/Errors";
 import { ticketPath } from "../../lib/ticketPath";
+import { requesterName, useRequesterCard } from "../requesters/queries";
 
 export function RequesterPanel({ ticket }: { ticket: Ticket }) {
   const requester = ticket.requester ?? null;
-  const others = useRequesterTickets(requester?.id);
-  const list = (others.data?.items ?? []).filter((t) => t.key !== ticket.key).slice(0, 20);
+  const card = useRequesterCard(requester?.id, ticket.key);
+  const c = card.data;
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="requester-heading">
       <Stack gap="xs">
@@ -23,28 +26,64 @@ export function RequesterPanel({ ticket }: { ticket: Ticket }) {
         ) : (
           <>
             <Stack gap={0}>
-              <Text fw={600}>{requester.name || requester.email || `Requester ${requester.id}`}</Text>
+              <Anchor component={Link} to={`/requesters/${requester.id}`} fw={600}>
+                {requesterName(requester)}
+              </Anchor>
               {requester.email && (
                 <Text size="sm" c="dimmed">
                   {requester.email}
                 </Text>
               )}
               {requester.organization && <Text size="sm">{requester.organization}</Text>}
+              {c && (
+                <Text size="xs" c="dimmed">
+                  {c.ticket_count} tickets, {c.open_count} open
+                </Text>
+              )}
             </Stack>
+            {card.error && <ErrorAlert error={card.error} title="Could not load what we know about them" />}
+            {c && c.open_points.length > 0 && (
+              <Stack gap={2}>
+                <Title order={4}>Open points</Title>
+                <Text size="xs" c="dimmed">
+                  From the summary of {c.open_points_from}
+                </Text>
+                <List size="sm">
+                  {c.open_points.map((p) => (
+                    <List.Item key={p}>{p}</List.Item>
+                  ))}
+                </List>
+              </Stack>
+            )}
+            {c && c.notes.length > 0 && (
+              <Stack gap={4}>
+                <Title order={4}>Staff notes</Title>
+                {c.notes.map((n) => (
+                  <Paper key={n.id} p={6} bg="yellow.0">
+                    <Text size="sm" style={{ whiteSpace: "pre-wrap" }} lineClamp={4}>
+                      {n.body}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      {n.author_name ?? "A removed user"}
+                    </Text>
+                  </Paper>
+                ))}
+              </Stack>
+            )}
             <Title order={4} mt="xs">
-              Other tickets
+              Previous tickets
             </Title>
-            {others.isPending ? (
+            {card.isPending ? (
               <Text size="sm" c="dimmed">
                 Loading...
               </Text>
-            ) : list.length === 0 ? (
+            ) : !c || c.previous.length === 0 ? (
               <Text size="sm" c="dimmed">
                 No other tickets from this requester.
               </Text>
             ) : (
-              <Stack gap={4} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
-                {list.map((t) => (
+              <Stack gap={6} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
+                {c.previous.map((t) => (
                   <li key={t.key}>
                     <Group gap="xs" wrap="nowrap">
                       <StatusBadge status={t.status} category={t.status_category} />
@@ -52,10 +91,24 @@ export function RequesterPanel({ ticket }: { ticket: Ticket }) {
                         {t.key} {t.title}
                       </Anchor>
                     </Group>
+                    {t.summary && (
+                      <Text size="xs" c="dimmed" lineClamp={2}>
+                        {t.summary.written_by.kind === "ai" && (
+                          <Badge size="xs" variant="light" mr={4}>
+                            AI
+                          </Badge>
+                        )}
+                        {t.summary.issue}
+                        {t.summary.resolution ? ` - ${t.summary.resolution}` : ""}
+                      </Text>
+                    )}
                   </li>
                 ))}
               </Stack>
             )}
+            <Anchor component={Link} to={`/requesters/${requester.id}`} size="sm">
+              Profile and notes
+            </Anchor>
           </>
         )}
       </Stack>

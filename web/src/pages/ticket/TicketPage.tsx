@@ -15,6 +15,7 @@ import { FieldsPanel } from "./FieldsPanel";
 import { useComments, useEvents, useTicket, useTicketSla } from "./queries";
 import { RequesterPanel } from "./RequesterPanel";
 import { SlaPanel } from "./SlaPanel";
+import { SummaryPanel } from "./SummaryPanel";
 import { Thread } from "./Thread";
 import { TicketProperties } from "./TicketProperties";
 import { isActor } from "../../lib/people";
@@ -92,6 +93,7 @@ export default function TicketPage() {
               typeTeams={type.data?.definition.teams ?? []}
             />
             <Description body={t.body} />
+            <SummaryPanel ticket={t} />
             {comments.error ? (
               <ErrorAlert error={comments.error} title="Could not load the conversation" />
             ) : (

@@ -114,3 +114,27 @@ export function useAddComment(key: string) {
     onSuccess: () => written(),
   });
 }
+
+/** Write the ticket's summary against the version shown (`If-Match`). */
+export function usePutSummary(key: string) {
+  const written = useTicketWritten(key);
+  return useMutation({
+    mutationFn: ({ version, summary }: { version: number; summary: Schemas["SummaryInput"] }) =>
+      unwrap(
+        api.PUT("/tickets/{key}/summary", {
+          params: { path: { key }, header: { "If-Match": `"${version}"` } },
+          body: summary,
+        }),
+      ),
+    onSuccess: (ticket) => written(ticket),
+  });
+}
+
+export function useClearSummary(key: string) {
+  const written = useTicketWritten(key);
+  return useMutation({
+    mutationFn: (version: number) =>
+      unwrap(api.DELETE("/tickets/{key}/summary", { params: { path: { key }, header: { "If-Match": `"${version}"` } } })),
+    onSuccess: (ticket) => written(ticket),
+  });
+}
