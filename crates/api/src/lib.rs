@@ -12,8 +12,10 @@ use docket_core::ticket::{CommentKind, Priority, SourceChannel};
 use docket_core::typedef::{FieldError, TypeDefinition, TypeFileError};
 
 mod requesters;
+pub mod routing;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
 pub use requesters::*;
+pub use routing::*;
 
 /// An RFC 9457 problem document. Validation problems list every failing field.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -401,8 +403,11 @@ pub struct UserOut {
     pub active: bool,
     /// Tags used to route tickets to people who know the subject.
     pub skills: Vec<String>,
-    /// How many open tickets the user can carry.
+    /// How many open tickets the user can carry: routing gives them no more (0: none).
     pub capacity: i32,
+    /// `away`: routing skips them.
+    #[serde(default)]
+    pub availability: Availability,
     /// Slugs of the user's teams.
     pub teams: Vec<String>,
     pub has_password: bool,
@@ -511,6 +516,9 @@ pub struct TeamOut {
     pub members: Vec<i64>,
     /// Ticket types this team handles (from the types' `teams`).
     pub types: Vec<String>,
+    /// How the team's new tickets reach an agent.
+    #[serde(default)]
+    pub routing: RoutingRule,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -529,6 +537,9 @@ pub struct TeamUpdate {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The team's assignment rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingRule>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -17,6 +17,7 @@ pub mod list;
 pub mod live;
 mod organizations;
 mod requesters;
+mod routing;
 pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -51,6 +52,7 @@ where
 
 pub use clock::Clock;
 pub use connect::{Backend, create_private_dir, redacted_url};
+pub use docket_core::routing::{Availability, Decision as RoutingDecision, RoutingRule};
 pub use error::StoreError;
 /// A typed extension column of a fetched row, in its JSON form.
 pub use ext::from_row as column_value;
