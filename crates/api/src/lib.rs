@@ -50,6 +50,10 @@ pub struct RequesterInput {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discord_id: Option<String>,
+    /// The Discord member's name, shown beside their id (kept up to date by each create
+    /// that sends it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discord_name: Option<String>,
     /// The requester's organisation; SLA policies can select on it. When given, it
     /// replaces what was known about the requester.
     #[serde(default, skip_serializing_if = "Option::is_none")]

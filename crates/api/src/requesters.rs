@@ -120,6 +120,18 @@ pub struct NotePage {
     pub items: Vec<NoteOut>,
 }
 
+/// Corrections to a requester's record (absent: unchanged; an empty string clears).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequesterUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Agents may set an organisation not known yet, on a requester without tickets
+    /// outside their teams' types; replacing one is for admins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+}
+
 /// Merge the requester `source` into the one in the path.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

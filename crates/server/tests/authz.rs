@@ -135,6 +135,7 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("DELETE", "/tickets/{key}/summary"), WriteTicket),
         (("GET", "/requesters"), ListTickets),
         (("GET", "/requesters/{id}"), ReadRequester),
+        (("PATCH", "/requesters/{id}"), WriteRequester),
         (("GET", "/requesters/{id}/card"), ReadRequester),
         (("GET", "/requesters/{id}/notes"), ReadRequester),
         (("POST", "/requesters/{id}/notes"), WriteRequester),
@@ -334,6 +335,7 @@ async fn call(
             let url = path.replace("{id}", &target.to_string());
             match (method, p) {
                 ("POST", "/requesters/{id}/notes") => (url, Some(json!({"body": "VIP"}))),
+                ("PATCH", "/requesters/{id}") => (url, Some(json!({"name": "Renamed"}))),
                 (_, "/requesters/{id}/notes/{note_id}") => {
                     // A note of the caller's own (or of the admin, for anonymous callers).
                     let author = caller.user_id.unwrap_or(app.admin_id);

@@ -96,6 +96,72 @@ api_test!(
 );
 
 api_test!(
+    staff_correct_names_and_set_unknown_organisations,
+    |app| async move {
+        let it = Side::new(&app, "it@example.com", Role::Agent, "it").await;
+        let t = app
+            .create(it_ticket(
+                "x",
+                json!({"email": "kim@example.com", "discord_id": "77", "discord_name": "kim#1"}),
+                &[],
+            ))
+            .await;
+        let id = t["requester"]["id"].as_i64().unwrap();
+        let path = format!("/requesters/{id}");
+        let profile = json_of(app.get(&path).await, 200).await;
+        assert_eq!(profile["identities"][1]["label"], "kim#1");
+        // A later create with the member's new name keeps the label current.
+        app.create(it_ticket(
+            "y",
+            json!({"discord_id": "77", "discord_name": "kim_new"}),
+            &[],
+        ))
+        .await;
+        let profile = json_of(app.get(&path).await, 200).await;
+        assert_eq!(profile["identities"][1]["label"], "kim_new");
+
+        let r = json_of(
+            it.patch(
+                &app,
+                &path,
+                &json!({"name": " Kim Lee ", "organization": "Acme"}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(
+            (r["name"].as_str(), r["organization"].as_str()),
+            (Some("Kim Lee"), Some("Acme"))
+        );
+        // Replacing a known organisation is for admins.
+        let p = problem(
+            it.patch(&app, &path, &json!({"organization": "Globex"}))
+                .await,
+            422,
+        )
+        .await;
+        assert_eq!(pointers(&p), ["/organization"]);
+        let r = app
+            .client
+            .patch(app.url(&path))
+            .json(&json!({"organization": "Globex", "name": ""}))
+            .send()
+            .await
+            .unwrap();
+        let r = json_of(r, 200).await;
+        assert_eq!(
+            (r["name"].clone(), r["organization"].as_str()),
+            (Value::Null, Some("Globex"))
+        );
+        let p = problem(it.patch(&app, &path, &json!({"nickname": "k"})).await, 422).await;
+        assert!(p.to_string().contains("nickname"), "{p}");
+        let audit = json_of(app.get("/audit?action=requester.update").await, 200).await;
+        assert_eq!(audit["items"].as_array().unwrap().len(), 2);
+    }
+);
+
+api_test!(
     requesters_of_other_teams_do_not_exist_for_an_agent,
     |app| async move {
         let care = Side::new(&app, "care@example.com", Role::Agent, "customer_care").await;

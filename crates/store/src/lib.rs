@@ -65,7 +65,8 @@ pub use organizations::{
 };
 pub use requesters::{
     Count, Identity, MAX_NOTE, NoteWriter, PastTicket, RequesterCard, RequesterListItem,
-    RequesterMerge, RequesterNote, RequesterProfile, RequesterQuery, RequesterRef, Topics,
+    RequesterMerge, RequesterNote, RequesterPatch, RequesterProfile, RequesterQuery, RequesterRef,
+    Topics,
 };
 pub use tickets::{
     Comment, NewComment, NewTicket, Requester, SummaryWriter, Ticket, TicketEvent, TicketPatch,

@@ -916,7 +916,13 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Correct a requester's name or organisation
+         * @description An agent may set an organisation that is not known yet, on a requester without tickets
+         *     outside their teams' types; replacing a known one is for admins (SLA policies select
+         *     on it). Audited.
+         */
+        patch: operations["update_requester"];
         trace?: never;
     };
     "/requesters/{id}/card": {
@@ -1647,6 +1653,11 @@ export interface components {
             email?: string | null;
             discord_id?: string | null;
             /**
+             * @description The Discord member's name, shown beside their id (kept up to date by each create
+             *     that sends it).
+             */
+            discord_name?: string | null;
+            /**
              * @description The requester's organisation; SLA policies can select on it. When given, it
              *     replaces what was known about the requester.
              * @example Acme Corp
@@ -1691,6 +1702,15 @@ export interface components {
             /** Format: date-time */
             last_seen: string;
             topics: components["schemas"]["TopicsOut"];
+        };
+        /** @description Corrections to a requester's record (absent: unchanged; an empty string clears). */
+        RequesterUpdate: {
+            name?: string | null;
+            /**
+             * @description Agents may set an organisation not known yet, on a requester without tickets
+             *     outside their teams' types; replacing one is for admins.
+             */
+            organization?: string | null;
         };
         /** @enum {string} */
         Role: "admin" | "agent" | "viewer";
@@ -5501,6 +5521,65 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_requester: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequesterUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequesterOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

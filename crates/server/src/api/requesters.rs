@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use docket_api::*;
 use docket_core::access::{Need, Principal};
 use docket_store::{
-    NoteWriter, Requester, RequesterCard, RequesterMerge, RequesterNote, RequesterProfile,
-    RequesterQuery,
+    NoteWriter, Requester, RequesterCard, RequesterMerge, RequesterNote, RequesterPatch,
+    RequesterProfile, RequesterQuery,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -22,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_requesters))
-        .routes(routes!(get_requester))
+        .routes(routes!(get_requester, update_requester))
         .routes(routes!(get_card))
         .routes(routes!(list_notes, add_note))
         .routes(routes!(update_note, delete_note))
@@ -230,6 +230,47 @@ async fn get_requester(
     Ok(Json(profile_out(
         app.store.requester_profile(id, types.as_deref()).await?,
     )))
+}
+
+/// Correct a requester's name or organisation
+///
+/// An agent may set an organisation that is not known yet, on a requester without tickets
+/// outside their teams' types; replacing a known one is for admins (SLA policies select
+/// on it). Audited.
+#[utoipa::path(
+    patch, path = "/requesters/{id}", tag = "requesters",
+    params(("id" = i64, Path)),
+    request_body = RequesterUpdate,
+    responses(
+        (status = 200, body = RequesterOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn update_requester(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> ApiResult<Json<RequesterOut>> {
+    let p = caller.need(Need::WriteTickets)?;
+    require_json(&headers)?;
+    let input: RequesterUpdate = parse_json(&bytes)?;
+    let types = visible_types(&app, p);
+    let updated = app
+        .store
+        .update_requester(
+            id,
+            types.as_deref(),
+            RequesterPatch {
+                name: input.name,
+                organization: input.organization,
+            },
+            &caller.actor(),
+        )
+        .await?;
+    Ok(Json(requester_out(updated)))
 }
 
 /// A requester's context card

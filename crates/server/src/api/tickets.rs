@@ -199,6 +199,7 @@ async fn create_ticket(
             name: r.name,
             email: r.email,
             discord_id: r.discord_id,
+            discord_name: r.discord_name,
             organization: r.organization,
             may_replace_organization: p.is_admin(),
         }),

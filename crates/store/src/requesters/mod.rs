@@ -5,10 +5,12 @@
 //! - `profile.rs`: what staff see (profile, context card, search).
 //! - `notes.rs`: private staff notes.
 //! - `merge.rs`: merging two records of one person.
+//! - `update.rs`: staff correcting a record (name, organisation).
 
 mod merge;
 mod notes;
 mod profile;
+mod update;
 
 pub use merge::RequesterMerge;
 pub use notes::{MAX_NOTE, NoteWriter, RequesterNote};
@@ -17,6 +19,7 @@ pub use profile::{
     Count, Identity, PastTicket, RequesterCard, RequesterListItem, RequesterProfile,
     RequesterQuery, Topics,
 };
+pub use update::RequesterPatch;
 
 use std::collections::HashSet;
 
@@ -38,6 +41,8 @@ pub struct RequesterRef {
     pub name: Option<String>,
     pub email: Option<String>,
     pub discord_id: Option<String>,
+    /// How the Discord identity is shown (the member's name); kept up to date.
+    pub discord_name: Option<String>,
     /// The requester's organisation (SLA policies select on it); when given, it replaces
     /// what was known.
     pub organization: Option<String>,
@@ -91,6 +96,9 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> Result<(Requester, bool)> {
     let mut found = resolve_record(conn, r, naming, known, at).await?;
+    if let (Some(id), Some(name)) = (&r.discord_id, &r.discord_name) {
+        label_identity(conn, found.id, "discord", id.trim(), name.trim()).await?;
+    }
     let Some(org) = r
         .organization
         .as_deref()
@@ -346,6 +354,37 @@ impl Known {
                 .insert((kind.to_string(), value.clone()));
         }
     }
+}
+
+/// Show a requester's identity by this label (a Discord member's current name), unless it
+/// already is. A label says how it is shown, never who it is: nothing resolves by it.
+async fn label_identity<C: ConnectionTrait>(
+    conn: &C,
+    requester_id: i64,
+    kind: &str,
+    value: &str,
+    label: &str,
+) -> Result<()> {
+    if label.is_empty() {
+        return Ok(());
+    }
+    let label: String = label.chars().take(200).collect();
+    requester_identity::Entity::update_many()
+        .col_expr(
+            requester_identity::Column::Label,
+            Expr::value(label.clone()),
+        )
+        .filter(requester_identity::Column::RequesterId.eq(requester_id))
+        .filter(requester_identity::Column::Kind.eq(kind))
+        .filter(requester_identity::Column::Value.eq(value))
+        .filter(
+            Condition::any()
+                .add(requester_identity::Column::Label.is_null())
+                .add(requester_identity::Column::Label.ne(label)),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// The record behind `id`: itself, or the record it was merged into; None when there is
