@@ -6,9 +6,12 @@
 //    profile link leads to her profile (identities, counts, topics, tickets).
 // 3. The agent adds a staff note on the profile and edits it; the note shows on the card.
 // 4. The agent writes the new ticket's summary, then edits it; the API has what was typed.
+// 5. An admin records an organisation with an email domain; a new requester at the domain
+//    joins it, and the requesters page finds them by organisation; the agent corrects a
+//    requester's name on the profile.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { eventually, failure, launchBrowser, newSession, shot, signIn, startServer } from "./harness.mjs";
+import { ADMIN, eventually, failure, launchBrowser, newSession, shot, signIn, startServer } from "./harness.mjs";
 
 const PASSWORD = "correct horse battery staple";
 const AGENT = { email: "ida@example.com", name: "Ida Agent" };
@@ -25,6 +28,7 @@ describe("requester memory", { timeout: 180_000 }, () => {
   let server;
   let browser;
   let ida;
+  let admin;
   let oldKey;
   let newKey;
   let graceId;
@@ -50,6 +54,7 @@ describe("requester memory", { timeout: 180_000 }, () => {
     await api.patchTicket(oldKey, { status: "resolved" }).catch(() => {});
     newKey = (await api.createTicket(itTicket("VPN is slow"))).key;
     ida = await newSession(browser, server.url);
+    admin = await newSession(browser, server.url);
   });
 
   const step = (name, fn) =>
@@ -57,7 +62,9 @@ describe("requester memory", { timeout: 180_000 }, () => {
       try {
         await fn();
       } catch (error) {
-        if (ida && !ida.page.isClosed()) await failure(ida.page, "ida").catch(() => {});
+        for (const [who, session] of Object.entries({ ida, admin })) {
+          if (session && !session.page.isClosed()) await failure(session.page, who).catch(() => {});
+        }
         throw error;
       }
     });
@@ -127,5 +134,39 @@ describe("requester memory", { timeout: 180_000 }, () => {
     await eventually(async () => (await server.api.get(`/tickets/${newKey}/events`)).items.some((e) => e.field === "summary"), {
       message: "the summary in the ticket's trail",
     });
+  });
+
+  step("an organisation with a domain gathers its requesters; a name is corrected", async () => {
+    const { page } = admin;
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/admin/organizations");
+    await page.getByRole("button", { name: "New organisation" }).click();
+    const drawer = page.getByRole("dialog");
+    await drawer.getByRole("textbox", { name: "Name" }).fill("US Navy");
+    await drawer.getByRole("textbox", { name: "Email domains" }).fill("navy.example");
+    await drawer.getByRole("button", { name: "Create organisation" }).click();
+    const row = page.getByRole("table", { name: "Organisations" }).getByRole("row", { name: /US Navy/ });
+    await row.getByText("navy.example").waitFor();
+    await shot(page, "organisations");
+
+    const t = await server.api.createTicket({
+      type: "it_support",
+      title: "Bug in the Mark II",
+      requester: { email: "moth@navy.example" },
+      fields: { category: "hardware", impact: "team" },
+    });
+    assert.equal(t.requester.organization, "US Navy");
+    await page.goto("/requesters?organization=US%20Navy");
+    const table = page.getByRole("table", { name: "Requesters" });
+    await table.getByRole("link", { name: "moth@navy.example" }).click();
+    await page.waitForURL(`**/requesters/${t.requester.id}`);
+    await page.getByRole("button", { name: "Edit details" }).click();
+    const form = page.getByRole("region", { name: "Edit details" });
+    await form.getByRole("textbox", { name: "Name" }).fill("Moth Finder");
+    await form.getByRole("button", { name: "Save details" }).click();
+    await page.getByRole("heading", { name: "Moth Finder", level: 2 }).waitFor();
+    const stored = await server.api.get(`/requesters/${t.requester.id}`);
+    assert.equal(stored.name, "Moth Finder");
+    assert.equal(stored.organization, "US Navy");
   });
 });

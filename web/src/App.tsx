@@ -16,6 +16,8 @@ import QueuePage from "./pages/queue/QueuePage";
 const TicketPage = lazy(() => import("./pages/ticket/TicketPage"));
 const NewTicketPage = lazy(() => import("./pages/newticket/NewTicketPage"));
 const RequesterPage = lazy(() => import("./pages/requesters/RequesterPage"));
+const RequestersPage = lazy(() => import("./pages/requesters/RequestersPage"));
+const AdminOrganizationsPage = lazy(() => import("./pages/admin/organizations/OrganizationsPage"));
 const AccountPage = lazy(() => import("./pages/account/AccountPage"));
 const AdminTypesPage = lazy(() => import("./pages/admin/types/TypesPage"));
 const AdminTypePage = lazy(() => import("./pages/admin/types/TypePage"));
@@ -66,6 +68,7 @@ function SignedIn() {
           <Route path="/login" element={<AfterLogin />} />
           <Route path="/queue" element={<QueuePage />} />
           <Route path="/tickets/:key" element={<TicketRoute />} />
+          <Route path="/requesters" element={<RequestersPage />} />
           <Route path="/requesters/:id" element={<RequesterPage />} />
           <Route path="/new" element={<NewTicketPage />} />
           <Route path="/new/:type" element={<NewTicketPage />} />
@@ -80,6 +83,7 @@ function SignedIn() {
           <Route path="/admin/sla/report" element={<AdminOnly><AdminReportPage /></AdminOnly>} />
           <Route path="/admin/users" element={<AdminOnly><AdminUsersPage /></AdminOnly>} />
           <Route path="/admin/teams" element={<AdminOnly><AdminTeamsPage /></AdminOnly>} />
+          <Route path="/admin/organizations" element={<AdminOnly><AdminOrganizationsPage /></AdminOnly>} />
           <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Routes>

@@ -16,6 +16,7 @@ interface NavItem {
 const WORK: NavItem[] = [
   { to: "/queue", label: "Queue" },
   { to: "/new", label: "New ticket" },
+  { to: "/requesters", label: "Requesters" },
 ];
 
 const ADMIN: NavItem[] = [
@@ -26,6 +27,7 @@ const ADMIN: NavItem[] = [
   { to: "/admin/sla/report", label: "SLA report" },
   { to: "/admin/users", label: "Users" },
   { to: "/admin/teams", label: "Teams" },
+  { to: "/admin/organizations", label: "Organisations" },
   { to: "/admin/tokens", label: "API tokens" },
 ];
 

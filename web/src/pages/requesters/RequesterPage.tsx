@@ -1,7 +1,8 @@
 // A requester's profile: who they are on every channel, how often they come and about
 // what, their tickets, and the staff notes about them. Counts and topics cover the
 // tickets the signed-in user may see.
-import { Anchor, Badge, Center, Grid, Group, Loader, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { useState } from "react";
+import { Anchor, Badge, Button, Center, Grid, Group, Loader, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { Link, useParams } from "react-router";
 import { ApiError } from "../../api/client";
 import { useMe } from "../../auth";
@@ -13,6 +14,7 @@ import { formatWhen } from "../admin/people/when";
 import { useRequesterTickets } from "../ticket/queries";
 import { MergeForm } from "./MergeForm";
 import { NotesPanel } from "./NotesPanel";
+import { RequesterEditForm } from "./RequesterEditForm";
 import { requesterName, useRequesterProfile, type RequesterProfile } from "./queries";
 
 function Stat({ label, value }: { label: string; value: string | number }) {
@@ -108,6 +110,7 @@ export default function RequesterPage() {
   const requesterId = Number(id);
   const me = useMe();
   const profile = useRequesterProfile(requesterId);
+  const [editing, setEditing] = useState(false);
   if (!Number.isInteger(requesterId)) return <NotFound />;
   if (profile.isPending) {
     return (
@@ -122,8 +125,16 @@ export default function RequesterPage() {
   return (
     <Stack gap="md">
       <PageHeader title={requesterName(p)}>
-        {p.organization && <Badge variant="light">{p.organization}</Badge>}
+        <Group gap="xs">
+          {p.organization && <Badge variant="light">{p.organization}</Badge>}
+          {me.user.role !== "viewer" && !editing && (
+            <Button size="xs" variant="light" onClick={() => setEditing(true)}>
+              Edit details
+            </Button>
+          )}
+        </Group>
       </PageHeader>
+      {editing && <RequesterEditForm profile={p} onDone={() => setEditing(false)} />}
       {p.id !== requesterId && (
         <Text size="sm" c="dimmed" role="status">
           Requester #{requesterId} was merged into this record.
