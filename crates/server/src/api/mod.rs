@@ -9,6 +9,7 @@ pub(crate) mod meta;
 mod organizations;
 mod requesters;
 mod sla;
+mod summaries;
 mod teams;
 pub mod tickets;
 mod tokens;
@@ -187,6 +188,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(views::router())
         .merge(requesters::router())
         .merge(organizations::router())
+        .merge(summaries::router())
         .merge(meta::router())
         .split_for_parts();
     // After the merge: the modifier looks at every operation.

@@ -29,7 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(route_ticket))
         .routes(routes!(list_comments, add_comment))
         .routes(routes!(list_events))
-        .routes(routes!(put_summary, delete_summary))
 }
 
 /// The teams that handle a type (none for an unknown type).
@@ -121,7 +120,7 @@ fn etag(version: i32) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
 }
 
-fn with_etag(status: StatusCode, t: Ticket) -> Response {
+pub(super) fn with_etag(status: StatusCode, t: Ticket) -> Response {
     let tag = etag(t.version);
     let location = HeaderValue::from_str(&format!("/api/v1/tickets/{}", t.key)).ok();
     let mut resp = (status, Json(ticket_out(t))).into_response();
@@ -244,7 +243,7 @@ async fn get_ticket(
     ))
 }
 
-fn if_match(headers: &HeaderMap) -> ApiResult<Option<i32>> {
+pub(super) fn if_match(headers: &HeaderMap) -> ApiResult<Option<i32>> {
     let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
         ApiError::new(
             StatusCode::PRECONDITION_REQUIRED,
@@ -312,89 +311,6 @@ async fn update_ticket(
         StatusCode::OK,
         app.store.update_ticket(&key, expected, patch).await?,
     ))
-}
-
-/// Write a ticket's summary
-///
-/// Replaces the summary (issue, resolution, open points, sentiment, next best action,
-/// topics). Editing an AI-written summary keeps it marked as AI-written, edited by you.
-/// `If-Match` is optional: without it the summary is written over whatever version.
-#[utoipa::path(
-    put, path = "/tickets/{key}/summary", tag = "tickets",
-    request_body = SummaryInput,
-    params(
-        ("key" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed"),
-    ),
-    responses(
-        (status = 200, body = TicketOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ticket changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    )
-)]
-async fn put_summary(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    Body(bytes): Body,
-) -> ApiResult<Response> {
-    let p = caller.need(Need::WriteTickets)?;
-    visible_ticket(&app, p, &key, false).await?;
-    require_json(&headers)?;
-    let input: SummaryInput = parse_json(&bytes)?;
-    let expected = optional_if_match(&headers)?;
-    let written = app
-        .store
-        .set_ticket_summary(
-            &key,
-            expected,
-            input.into(),
-            docket_store::SummaryWriter::Staff { actor: p.actor() },
-        )
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("ticket {key} not found")))?;
-    Ok(with_etag(StatusCode::OK, written))
-}
-
-/// Remove a ticket's summary
-#[utoipa::path(
-    delete, path = "/tickets/{key}/summary", tag = "tickets",
-    params(
-        ("key" = String, Path),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed"),
-    ),
-    responses(
-        (status = 200, body = TicketOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ticket changed since it was read", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-async fn delete_summary(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let p = caller.need(Need::WriteTickets)?;
-    visible_ticket(&app, p, &key, false).await?;
-    let expected = optional_if_match(&headers)?;
-    Ok(with_etag(
-        StatusCode::OK,
-        app.store
-            .clear_ticket_summary(&key, expected, &p.actor())
-            .await?,
-    ))
-}
-
-/// If-Match where it may be left out (None: whatever version).
-fn optional_if_match(headers: &HeaderMap) -> ApiResult<Option<i32>> {
-    if headers.contains_key(header::IF_MATCH) {
-        if_match(headers)
-    } else {
-        Ok(None)
-    }
 }
 
 /// Delete a ticket (soft)
