@@ -255,7 +255,7 @@ impl Store {
     ) -> Result<Vec<RequesterListItem>> {
         let r = |c: &str| (Alias::new("r"), Alias::new(c));
         let mut stmt = Query::select();
-        stmt.column(r("id"))
+        stmt.columns([r("id"), r("created_at")])
             .from_as(requester::Entity, Alias::new("r"))
             .and_where(Expr::col(r("merged_into")).is_null())
             .order_by(r("id"), Order::Desc)
@@ -291,29 +291,20 @@ impl Store {
                 .to_owned();
             stmt.and_where(Expr::col(r("id")).in_subquery(seen));
         }
-        let ids: Vec<i64> = self
-            .db
-            .query_all(&stmt)
-            .await?
-            .iter()
-            .map(|row| row.try_get("", "id"))
-            .collect::<std::result::Result<_, _>>()?;
-        let created: HashMap<i64, DateTime<Utc>> = requester::Entity::find()
-            .select_only()
-            .columns([requester::Column::Id, requester::Column::CreatedAt])
-            .filter(requester::Column::Id.is_in(ids.clone()))
-            .into_tuple::<(i64, DateTime<Utc>)>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
+        let mut created: HashMap<i64, DateTime<Utc>> = HashMap::new();
+        for row in self.db.query_all(&stmt).await? {
+            created.insert(row.try_get("", "id")?, row.try_get("", "created_at")?);
+        }
+        let ids: Vec<i64> = created.keys().copied().collect();
         let mut records = super::load(&self.db, super::with_ids(ids)).await?;
         records.sort_by_key(|r| std::cmp::Reverse(r.requester.id));
         Ok(records
             .into_iter()
-            .map(|r| RequesterListItem {
-                created_at: created[&r.requester.id],
-                requester: r.requester,
+            .filter_map(|r| {
+                Some(RequesterListItem {
+                    created_at: *created.get(&r.requester.id)?,
+                    requester: r.requester,
+                })
             })
             .collect())
     }
