@@ -9,6 +9,7 @@ mod m20261121_000003_sla;
 mod m20261122_000004_workspace;
 mod m20261204_000005_write_path;
 mod m20261205_000006_search_index_flushes;
+mod m20261205_000008_routing;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_workspace::Migration),
             Box::new(m20261204_000005_write_path::Migration),
             Box::new(m20261205_000006_search_index_flushes::Migration),
+            Box::new(m20261205_000008_routing::Migration),
         ]
     }
 }

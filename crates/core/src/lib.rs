@@ -5,6 +5,7 @@ pub mod access;
 pub mod convert;
 pub mod evolution;
 pub mod fields;
+pub mod routing;
 pub mod sla;
 pub mod stored;
 pub mod ticket;

@@ -16,6 +16,7 @@ mod keys;
 pub mod list;
 pub mod live;
 mod requesters;
+mod routing;
 pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -50,6 +51,7 @@ where
 
 pub use clock::Clock;
 pub use connect::{Backend, create_private_dir, redacted_url};
+pub use docket_core::routing::{Availability, Decision as RoutingDecision, RoutingRule};
 pub use error::StoreError;
 /// A typed extension column of a fetched row, in its JSON form.
 pub use ext::from_row as column_value;

@@ -124,6 +124,7 @@ async fn update_team(
             &slug,
             input.name.as_deref(),
             input.description.as_deref(),
+            None,
             &caller.actor(),
         )
         .await?;

@@ -218,6 +218,7 @@ async fn create_ticket(
         actor: p.actor(),
         idempotency,
         handled_by: (!p.is_admin()).then(|| p.teams.clone()),
+        route_skills: Vec::new(),
     };
     let (ticket, replayed) = app.store.create_ticket(new).await?;
     let mut resp = with_etag(StatusCode::CREATED, ticket);

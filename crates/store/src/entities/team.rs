@@ -10,6 +10,10 @@ pub struct Model {
     pub description: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// `manual`, `round_robin`, `least_open` or `skills` (`docket_core::routing`).
+    pub routing_rule: String,
+    /// The user routing picked last for this team.
+    pub routing_cursor: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

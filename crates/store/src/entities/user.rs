@@ -17,6 +17,8 @@ pub struct Model {
     pub skills: String,
     pub capacity: i32,
     pub last_login_at: Option<DateTimeUtc>,
+    /// `present` or `away`: routing skips users who are away.
+    pub availability: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

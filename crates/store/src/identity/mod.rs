@@ -15,6 +15,7 @@ mod users;
 
 use chrono::{DateTime, Duration, Utc};
 use docket_core::access::{Role, Scope, UserKind};
+use docket_core::routing::{Availability, RoutingRule};
 use docket_core::typedef::FieldError;
 use serde_json::Value;
 
@@ -40,7 +41,11 @@ pub struct User {
     pub kind: UserKind,
     pub active: bool,
     pub skills: Vec<String>,
+    /// The most open tickets routing assigns them (0: routing gives them none; manual
+    /// assignment is not capped).
     pub capacity: i32,
+    /// Away: routing skips them.
+    pub availability: Availability,
     pub teams: Vec<String>,
     pub has_password: bool,
     pub created_at: DateTime<Utc>,
@@ -78,6 +83,8 @@ pub struct Team {
     pub name: String,
     pub description: String,
     pub members: Vec<i64>,
+    /// How the team's new tickets reach an agent.
+    pub routing: RoutingRule,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,6 @@
 //! Teams and their members. A ticket type names the teams that handle it.
 
+use docket_core::routing::RoutingRule;
 use docket_core::typedef::is_identifier;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -39,6 +40,7 @@ impl Store {
                 slug: t.slug,
                 name: t.name,
                 description: t.description,
+                routing: RoutingRule::parse(&t.routing_rule).unwrap_or_default(),
             })
             .collect())
     }
@@ -56,6 +58,7 @@ impl Store {
             slug: t.slug,
             name: t.name,
             description: t.description,
+            routing: RoutingRule::parse(&t.routing_rule).unwrap_or_default(),
         })
     }
 
@@ -114,6 +117,7 @@ impl Store {
         slug: &str,
         name: Option<&str>,
         description: Option<&str>,
+        routing: Option<RoutingRule>,
         actor: &Actor,
     ) -> Result<Team> {
         let mut errors = Vec::new();
@@ -132,6 +136,9 @@ impl Store {
         if let Some(d) = description {
             am.description = Set(d.to_string());
         }
+        if let Some(r) = routing {
+            am.routing_rule = Set(r.as_str().to_string());
+        }
         am.updated_at = Set(now());
         am.update(&txn).await?;
         audit(
@@ -139,7 +146,7 @@ impl Store {
             actor,
             "team.update",
             &format!("team:{slug}"),
-            serde_json::json!({"name": name, "description": description}),
+            serde_json::json!({"name": name, "description": description, "routing": routing}),
         )
         .await?;
         txn.commit().await?;

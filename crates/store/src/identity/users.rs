@@ -2,6 +2,7 @@
 //! capacity, and the rule that the last active admin stays.
 
 use docket_core::access::{Role, UserKind};
+use docket_core::routing::Availability;
 use docket_core::typedef::FieldError;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -177,6 +178,7 @@ pub(super) async fn users_out<C: ConnectionTrait>(
             display_name: m.display_name,
             active: m.active,
             capacity: m.capacity,
+            availability: Availability::parse(&m.availability).unwrap_or_default(),
             created_at: m.created_at,
             updated_at: m.updated_at,
             last_login_at: m.last_login_at,
@@ -333,6 +335,37 @@ impl Store {
         txn.commit().await?;
         // This instance forgets at once; the others when the notification arrives.
         self.principals.forget_all();
+        self.user(id).await
+    }
+
+    /// Set whether a user takes routed tickets (themself, or an admin). Not an access
+    /// change: principals and live streams are left alone.
+    pub async fn set_availability(
+        &self,
+        id: i64,
+        availability: Availability,
+        actor: &Actor,
+    ) -> Result<User> {
+        let txn = self.begin_write().await?;
+        let m = user::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+        if m.availability != availability.as_str() {
+            let mut am: user::ActiveModel = m.clone().into();
+            am.availability = Set(availability.as_str().to_string());
+            am.updated_at = Set(now());
+            am.update(&txn).await?;
+            audit(
+                &txn,
+                actor,
+                "user.availability",
+                &format!("user:{id}"),
+                serde_json::json!({"old": m.availability, "new": availability.as_str()}),
+            )
+            .await?;
+        }
+        txn.commit().await?;
         self.user(id).await
     }
 }

@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
+use docket_core::routing::wanted_skills;
 use docket_core::sla::policy::{Action, Metric, PolicySpec, Recipient, Threshold, raise};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, OnConflict, Order, Query};
 use sea_orm::{
@@ -29,6 +30,7 @@ use super::clocks::{self, ClockState, Fired, Governing, History, Policies, Subje
 use super::outbox::{self, NewEntry};
 use crate::entities::{team, team_member, ticket as ticket_row, user};
 use crate::jobs::{self, ClaimedJob};
+use crate::routing::{OPEN_CATEGORIES, Routing};
 use crate::tickets::write::Change;
 use crate::{Result, Store, StoreError};
 
@@ -408,6 +410,7 @@ impl Store {
         let mut events = Vec::new();
         let mut notices = Vec::new();
         let mut recomputed = HashSet::new();
+        let mut routing = Self::routing_for(txn, run, recorded).await?;
         for (id, firings) in group_by_ticket(recorded) {
             let Some(t) = run.tickets.get(&id) else {
                 continue;
@@ -416,7 +419,10 @@ impl Store {
                 continue;
             };
             if t.changed_by(&firings) {
-                if self.act_in_turn(txn, t, policy, &firings, now).await? {
+                if self
+                    .act_in_turn(txn, t, policy, &firings, &mut routing, now)
+                    .await?
+                {
                     // A raised priority or another team moves due times: read it again.
                     clocks::sync(txn, id, Trigger::Recompute, now).await?;
                     recomputed.insert(id);
@@ -446,7 +452,46 @@ impl Store {
         }
         Change::commit_many(events, txn).await?;
         notify(txn, &notices, now).await?;
+        routing.save(txn).await?;
         Ok(recomputed)
+    }
+
+    /// The routing of the teams the set's firings reassign tickets to (without a user:
+    /// the team's rule picks one), locked now, after the set's tickets and before any
+    /// action: tickets, then teams, then users, the order every routing transaction
+    /// takes.
+    async fn routing_for(
+        txn: &DatabaseTransaction,
+        run: &SetRun<'_>,
+        recorded: &[Firing],
+    ) -> Result<Routing> {
+        let mut slugs = BTreeSet::new();
+        for f in recorded.iter().filter(|f| !f.superseded) {
+            let Some(policy) = run.tickets.get(&f.ticket_id).and_then(|t| t.policy()) else {
+                continue;
+            };
+            for action in policy.actions_for(f.threshold, f.metric) {
+                if let Action::Reassign {
+                    user_id: None,
+                    team: Some(slug),
+                } = action
+                {
+                    slugs.insert(slug.clone());
+                }
+            }
+        }
+        let ids: Vec<i64> = if slugs.is_empty() {
+            Vec::new()
+        } else {
+            team::Entity::find()
+                .filter(team::Column::Slug.is_in(slugs))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|t| t.id)
+                .collect()
+        };
+        Routing::load(txn, ids).await
     }
 
     /// Record a ticket's firings and run their actions one by one, each change committed
@@ -458,6 +503,7 @@ impl Store {
         ticket: &Loaded<'_>,
         policy: &PolicySpec,
         firings: &[Firing],
+        routing: &mut Routing,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let mut changed = false;
@@ -469,9 +515,7 @@ impl Store {
                 continue;
             }
             for action in policy.actions_for(f.threshold, f.metric) {
-                changed |= self
-                    .act(txn, &ticket.subject, policy, f, action, now)
-                    .await?;
+                changed |= Self::act(txn, &ticket.subject, policy, f, action, routing, now).await?;
             }
         }
         Ok(changed)
@@ -480,12 +524,12 @@ impl Store {
     /// Run one escalation action; true when it changed the ticket (its assignee, team or
     /// priority).
     async fn act(
-        &self,
         txn: &DatabaseTransaction,
         subject: &Subject,
         policy: &PolicySpec,
         firing: &Firing,
         action: &Action,
+        routing: &mut Routing,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let row = &subject.row;
@@ -534,20 +578,26 @@ impl Store {
                         .one(txn)
                         .await?;
                     match target {
-                        Some(t) if row.team_id != Some(t.id) => {
-                            let old = match row.team_id {
-                                Some(id) => {
-                                    team::Entity::find_by_id(id).one(txn).await?.map(|t| t.slug)
-                                }
-                                None => None,
-                            };
-                            let mut change = Change::new(row.id, "sla", now);
-                            change.event("team", Some(json!(old)), Some(json!(slug)));
-                            change.set("team_id", Some(t.id));
-                            change.commit(txn).await?;
-                            changed = true;
+                        Some(t) => {
+                            let moved = row.team_id != Some(t.id);
+                            if moved {
+                                let old = match row.team_id {
+                                    Some(id) => {
+                                        team::Entity::find_by_id(id).one(txn).await?.map(|t| t.slug)
+                                    }
+                                    None => None,
+                                };
+                                let mut change = Change::new(row.id, "sla", now);
+                                change.event("team", Some(json!(old)), Some(json!(slug)));
+                                change.set("team_id", Some(t.id));
+                                change.commit(txn).await?;
+                                changed = true;
+                            }
+                            if user_id.is_none() && routing.routes(t.id) {
+                                changed |= route_escalated(txn, subject, t.id, moved, routing, now)
+                                    .await?;
+                            }
                         }
-                        Some(_) => {}
                         None => {
                             tracing::warn!(ticket = %row.key, team = %slug, "SLA reassignment to a missing team skipped")
                         }
@@ -580,6 +630,49 @@ impl Store {
             }
         }
     }
+}
+
+/// A ticket an escalation sent to a team that routes by a rule: the rule picks its agent
+/// when the ticket has just moved there or has nobody; a `Change` with the `routing`
+/// event. Nobody eligible leaves the assignee as it was (the event says why). True when
+/// the ticket changed.
+async fn route_escalated(
+    txn: &DatabaseTransaction,
+    subject: &Subject,
+    team: i64,
+    moved: bool,
+    routing: &mut Routing,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    // Read again: an earlier action may have assigned it.
+    let Some(current) = ticket_row::Entity::find_by_id(subject.row.id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if !moved && current.assignee_id.is_some() {
+        return Ok(false);
+    }
+    if let Some(a) = current.assignee_id
+        && OPEN_CATEGORIES.contains(&current.status_category.as_str())
+    {
+        routing.release(a);
+    }
+    let decision = routing.pick(team, &wanted_skills(&subject.tags, &[]));
+    let mut change = Change::new(current.id, "sla", now);
+    if let Some(new) = decision.assignee_id {
+        change.field(
+            "assignee_id",
+            "assignee_id",
+            current.assignee_id,
+            Some(new),
+            Some(new),
+        );
+    }
+    change.event("routing", None, Some(routing.event(team, &decision)));
+    change.commit(txn).await?;
+    Ok(true)
 }
 
 /// The jobs of a set that `owner` still holds, by ticket (a ticket change rescheduled

@@ -5,8 +5,9 @@
 //! whole is written again one create at a time, so that one request's failure is never
 //! another's.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use docket_core::routing::{RoutingRule, wanted_skills};
 use docket_core::ticket::{self, Priority, StatusCategory};
 use docket_core::typedef::FieldError;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -25,6 +26,7 @@ use crate::entities::{team, ticket as ticket_row, ticket_tag};
 use crate::group_commit::{self, GroupCommit};
 use crate::idempotency::{self, IdempotencyKey, IdempotencyOutcome, StoredResponse};
 use crate::requesters::{self, Naming, RequesterRef};
+use crate::routing::{OPEN_CATEGORIES, Routing};
 use crate::sla::{NewClocks, Policies, Subject, Trigger};
 use crate::types::RegisteredType;
 use crate::{Result, Store, StoreError, ext};
@@ -139,6 +141,7 @@ impl Store {
         for c in checked.iter_mut().flatten() {
             self.resolve_requester(&txn, c, &mut known, at).await?;
         }
+        route(&txn, &mut checked, &references).await?;
         let written = insert_all(&txn, &mut checked, at).await?;
         for (c, row) in checked.iter().zip(&written) {
             if let (Ok(c), Some(row)) = (c, row)
@@ -197,6 +200,12 @@ impl Store {
             });
         }
         let tags = normalize_tags(&new.tags, &mut errors);
+        if new.route_skills.len() > super::MAX_TAGS {
+            errors.push(FieldError {
+                pointer: "/route_skills".into(),
+                message: format!("at most {} skills", super::MAX_TAGS),
+            });
+        }
         let fields = compiled.with_defaults(&Value::Object(new.fields.clone()));
         errors.extend(compiled.validate(&fields, "/fields"));
         // An unknown status is in `errors` already; the create is not written then.
@@ -216,6 +225,8 @@ impl Store {
             requester: None,
             organization_changed: false,
             number: 0,
+            assignee: new.assignee_id,
+            routing: None,
         })
     }
 
@@ -299,6 +310,10 @@ struct Checked<'a> {
     requester: Option<Requester>,
     organization_changed: bool,
     number: i64,
+    /// The assignee: the one asked for, or the one routing picked.
+    assignee: Option<i64>,
+    /// How routing decided, for the `routing` event (None: not routed).
+    routing: Option<Value>,
 }
 
 impl Checked<'_> {
@@ -319,6 +334,8 @@ impl Checked<'_> {
 /// The teams and assignees a batch names, read once for all of its creates.
 struct References {
     teams: HashMap<String, i64>,
+    /// Teams whose rule was not manual when read (checked again under the lock).
+    routed: HashSet<i64>,
     active_users: HashSet<i64>,
 }
 
@@ -334,17 +351,22 @@ impl References {
                     .map(String::as_str)
             })
             .collect();
-        let teams = if slugs.is_empty() {
-            HashMap::new()
+        let found = if slugs.is_empty() {
+            Vec::new()
         } else {
             team::Entity::find()
                 .filter(team::Column::Slug.is_in(slugs))
                 .all(conn)
                 .await?
-                .into_iter()
-                .map(|t| (t.slug, t.id))
-                .collect()
         };
+        let routed = found
+            .iter()
+            .filter(|t| {
+                RoutingRule::parse(&t.routing_rule).is_some_and(|r| r != RoutingRule::Manual)
+            })
+            .map(|t| t.id)
+            .collect();
+        let teams = found.into_iter().map(|t| (t.slug, t.id)).collect();
         let assignees: HashSet<i64> = ok().filter_map(|c| c.new.assignee_id).collect();
         let active_users = if assignees.is_empty() {
             HashSet::new()
@@ -363,6 +385,7 @@ impl References {
         };
         Ok(References {
             teams,
+            routed,
             active_users,
         })
     }
@@ -509,7 +532,16 @@ async fn insert_all(
         ext::insert_rows(txn, slug, fields, &rows).await?;
     }
     let events: Vec<(i64, &str, Event)> = ok()
-        .map(|(c, row)| (row.id, c.new.actor.as_str(), created_event(c)))
+        .flat_map(|(c, row)| {
+            let routed = c.routing.clone().map(|v| Event {
+                field: "routing".into(),
+                old: None,
+                new: Some(v),
+            });
+            std::iter::once(created_event(c))
+                .chain(routed)
+                .map(move |e| (row.id, c.new.actor.as_str(), e))
+        })
         .collect();
     record_events_of(txn, &events, at).await?;
     let planned: Vec<(i64, NewClocks)> = written
@@ -545,7 +577,7 @@ fn new_row(c: &Checked<'_>, at: chrono::DateTime<chrono::Utc>) -> ticket_row::Mo
         status_category: c.category.as_str().to_string(),
         priority: c.priority.as_str().to_string(),
         requester_id: c.requester.as_ref().map(|r| r.id),
-        assignee_id: new.assignee_id,
+        assignee_id: c.assignee,
         team_id: c.team.as_ref().map(|(id, _)| *id),
         source_channel: new.source_channel.as_str().to_string(),
         source_ref: new.source_ref.clone(),
@@ -568,15 +600,72 @@ fn new_row(c: &Checked<'_>, at: chrono::DateTime<chrono::Utc>) -> ticket_row::Mo
 
 /// The `created` event: what the ticket was created as.
 fn created_event(c: &Checked<'_>) -> Event {
-    let summary = serde_json::json!({
+    let mut summary = serde_json::json!({
         "type": c.ty.compiled.slug(), "title": c.new.title.trim(), "status": c.status,
         "priority": c.priority.as_str(), "source": c.new.source_channel.as_str(),
     });
+    if let Some(a) = c.assignee {
+        summary["assignee_id"] = a.into();
+    }
     Event {
         field: "created".into(),
         old: None,
         new: Some(summary),
     }
+}
+
+/// Route the creates that name no assignee and whose team routes by a rule: lock the
+/// teams and their members (`routing.rs`) and pick one create after another, each pick
+/// counted at once, so the batch itself keeps capacity and takes turns. The tickets a
+/// create's recompute will lock (its requester's other open tickets) are locked first:
+/// tickets before teams, the order every routing transaction takes.
+async fn route(
+    txn: &DatabaseTransaction,
+    checked: &mut [Result<Checked<'_>>],
+    references: &References,
+) -> Result<()> {
+    let teams: BTreeSet<i64> = checked
+        .iter()
+        .flatten()
+        .filter(|c| c.assignee.is_none())
+        .filter_map(|c| c.team.as_ref().map(|(id, _)| *id))
+        .filter(|id| references.routed.contains(id))
+        .collect();
+    if teams.is_empty() {
+        return Ok(());
+    }
+    let recomputed: BTreeSet<i64> = checked
+        .iter()
+        .flatten()
+        .filter(|c| c.organization_changed)
+        .filter_map(|c| c.requester.as_ref().map(|r| r.id))
+        .collect();
+    if !recomputed.is_empty() && txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        ticket_row::Entity::find()
+            .select_only()
+            .column(ticket_row::Column::Id)
+            .filter(ticket_row::Column::RequesterId.is_in(recomputed))
+            .filter(ticket_row::Column::DeletedAt.is_null())
+            .filter(ticket_row::Column::StatusCategory.is_in(OPEN_CATEGORIES))
+            .order_by_asc(ticket_row::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<i64>()
+            .all(txn)
+            .await?;
+    }
+    let mut routing = Routing::load(txn, teams).await?;
+    for c in checked.iter_mut().flatten() {
+        let Some(team) = c.team.as_ref().map(|(id, _)| *id) else {
+            continue;
+        };
+        if c.assignee.is_some() || !routing.routes(team) {
+            continue;
+        }
+        let decision = routing.pick(team, &wanted_skills(&c.tags, &c.new.route_skills));
+        c.assignee = decision.assignee_id;
+        c.routing = Some(routing.event(team, &decision));
+    }
+    routing.save(txn).await
 }
 
 /// Policies may select on the organisation: when a create changed its requester's, the

@@ -13,6 +13,7 @@ mod checks;
 mod comments;
 mod create;
 pub(crate) mod read;
+mod route;
 mod search;
 mod update;
 pub(crate) mod write;
@@ -93,6 +94,9 @@ pub struct NewTicket {
     pub idempotency: Option<IdempotencyKey>,
     /// The caller's teams, when only a type one of them handles may be used (None: any).
     pub handled_by: Option<Vec<String>>,
+    /// Skills routing looks for besides the ticket's tags (AI triage supplies them);
+    /// only used when the ticket's team routes by its skills and no assignee is given.
+    pub route_skills: Vec<String>,
 }
 
 /// A partial update; `None` leaves a field as it is.
