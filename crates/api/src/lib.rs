@@ -11,6 +11,9 @@ use docket_core::fields::FieldSpec;
 use docket_core::ticket::{CommentKind, Priority, SourceChannel};
 use docket_core::typedef::{FieldError, TypeDefinition, TypeFileError};
 
+pub mod routing;
+pub use routing::*;
+
 /// An RFC 9457 problem document. Validation problems list every failing field.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Problem {
@@ -390,8 +393,11 @@ pub struct UserOut {
     pub active: bool,
     /// Tags used to route tickets to people who know the subject.
     pub skills: Vec<String>,
-    /// How many open tickets the user can carry.
+    /// How many open tickets the user can carry: routing gives them no more (0: none).
     pub capacity: i32,
+    /// `away`: routing skips them.
+    #[serde(default)]
+    pub availability: Availability,
     /// Slugs of the user's teams.
     pub teams: Vec<String>,
     pub has_password: bool,
@@ -500,6 +506,9 @@ pub struct TeamOut {
     pub members: Vec<i64>,
     /// Ticket types this team handles (from the types' `teams`).
     pub types: Vec<String>,
+    /// How the team's new tickets reach an agent.
+    #[serde(default)]
+    pub routing: RoutingRule,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -518,6 +527,9 @@ pub struct TeamUpdate {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The team's assignment rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingRule>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -71,6 +71,7 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("POST", "/auth/logout"), SignedIn),
         (("GET", "/auth/me"), SignedIn),
         (("PATCH", "/auth/me"), SignedInWrite),
+        (("PUT", "/auth/me/availability"), SignedInWrite),
         (("GET", "/types"), SignedIn),
         (("GET", "/types/meta-schema"), SignedIn),
         (("GET", "/types/{slug}"), SignedIn),
@@ -84,6 +85,7 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("PATCH", "/tickets/{key}"), WriteTicket),
         (("DELETE", "/tickets/{key}"), WriteTicket),
         (("POST", "/tickets/{key}/restore"), WriteTicket),
+        (("POST", "/tickets/{key}/route"), WriteTicket),
         (("GET", "/tickets/{key}/comments"), ReadTicket),
         (("POST", "/tickets/{key}/comments"), WriteTicket),
         (("GET", "/tickets/{key}/events"), ReadTicket),
@@ -91,6 +93,7 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("POST", "/users"), Admin),
         (("GET", "/users/{id}"), SignedIn),
         (("PATCH", "/users/{id}"), Admin),
+        (("PUT", "/users/{id}/availability"), Admin),
         (("GET", "/teams"), SignedIn),
         (("POST", "/teams"), Admin),
         (("GET", "/teams/{slug}"), SignedIn),
@@ -266,6 +269,7 @@ async fn call(
             (path.into(), None)
         }
         ("PATCH", "/auth/me") => (path.into(), Some(json!({"display_name": "Same Name"}))),
+        ("PUT", "/auth/me/availability") => (path.into(), Some(json!({"availability": "present"}))),
         ("POST", "/types/plan") | ("POST", "/types/apply") => (
             path.into(),
             Some(
@@ -307,6 +311,15 @@ async fn call(
             (
                 path.replace("{id}", &target.to_string()),
                 (method == "PATCH").then(|| json!({"display_name": "Renamed"})),
+            )
+        }
+        ("PUT", "/users/{id}/availability") => {
+            // Another user's: only admins (a user's own is tests/routing.rs's).
+            let target =
+                create_user(store, &format!("target{n}@example.com"), Role::Agent, &[]).await;
+            (
+                path.replace("{id}", &target.to_string()),
+                Some(json!({"availability": "away"})),
             )
         }
         ("POST", "/teams") => (

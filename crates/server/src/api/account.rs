@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me, update_me))
+        .routes(routes!(set_my_availability))
         .routes(routes!(setup_status, setup))
 }
 
@@ -195,6 +196,35 @@ async fn update_me(
             },
             &caller.actor(),
         )
+        .await?;
+    Ok(Json(me_of(&caller, user)))
+}
+
+/// Set your own availability
+///
+/// `away`: routing gives you no new tickets (what you have stays yours); `present`:
+/// back in turn.
+#[utoipa::path(
+    put, path = "/auth/me/availability", tag = "account",
+    request_body = AvailabilityUpdate,
+    responses(
+        (status = 200, body = Me),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn set_my_availability(
+    State(app): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> ApiResult<Json<Me>> {
+    let p = caller.need(Need::OwnWrite)?;
+    require_json(&headers)?;
+    let input: AvailabilityUpdate = parse_json(&bytes)?;
+    let user = app
+        .store
+        .set_availability(p.user_id, input.availability, &caller.actor())
         .await?;
     Ok(Json(me_of(&caller, user)))
 }

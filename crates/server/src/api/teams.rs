@@ -35,6 +35,7 @@ fn team_out(app: &AppState, t: Team) -> TeamOut {
         description: t.description,
         members: t.members,
         types,
+        routing: t.routing,
     }
 }
 
@@ -97,7 +98,11 @@ async fn create_team(
     Ok((StatusCode::CREATED, Json(team_out(&app, t))))
 }
 
-/// Rename or describe a team (admins)
+/// Rename or describe a team, or set its routing rule (admins)
+///
+/// `routing` decides who gets the team's new tickets: `manual` (nobody is picked),
+/// `round_robin`, `least_open` or `skills`. Eligible are members who are active agents
+/// or admins, present, and under their capacity of open tickets.
 #[utoipa::path(
     patch, path = "/teams/{slug}", tag = "teams",
     params(("slug" = String, Path)),
@@ -124,7 +129,7 @@ async fn update_team(
             &slug,
             input.name.as_deref(),
             input.description.as_deref(),
-            None,
+            input.routing,
             &caller.actor(),
         )
         .await?;

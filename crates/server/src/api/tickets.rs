@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tickets, create_ticket))
         .routes(routes!(get_ticket, update_ticket, delete_ticket))
         .routes(routes!(restore_ticket))
+        .routes(routes!(route_ticket))
         .routes(routes!(list_comments, add_comment))
         .routes(routes!(list_events))
 }
@@ -357,6 +358,67 @@ async fn restore_ticket(
         StatusCode::OK,
         app.store.get_ticket(&key, false).await?,
     ))
+}
+
+/// Assign a ticket by its team's rule
+///
+/// The team's rule (`manual`, `round_robin`, `least_open`, `skills`) picks an eligible
+/// member: active agent or admin, present, under capacity. `skills` (optional) are
+/// looked for besides the ticket's tags. A manual team, or nobody eligible, leaves the
+/// assignee as it is; `routing.reason` says why. For admins and members of the ticket's
+/// team.
+#[utoipa::path(
+    post, path = "/tickets/{key}/route", tag = "tickets",
+    params(("key" = String, Path)),
+    request_body(content = RouteRequest, description = "Optional; an empty body routes by tags alone"),
+    responses(
+        (status = 200, body = RouteOut, headers(("ETag" = String))),
+        (status = 403, description = "Not a member of the ticket's team", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The ticket has no team", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn route_ticket(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> ApiResult<Response> {
+    let p = caller.need(Need::WriteTickets)?;
+    let t = visible_ticket(&app, p, &key, false).await?;
+    if !p.is_admin() && !t.team.as_ref().is_some_and(|team| p.teams.contains(team)) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "only admins and members of the ticket's team route it",
+        ));
+    }
+    let input: RouteRequest = if bytes.is_empty() {
+        RouteRequest::default()
+    } else {
+        require_json(&headers)?;
+        parse_json(&bytes)?
+    };
+    let (ticket, decision) = app
+        .store
+        .route_ticket(&key, &input.skills, &p.actor())
+        .await?;
+    let version = ticket.version;
+    let out = RouteOut {
+        ticket: ticket_out(ticket),
+        routing: RoutingDecisionOut {
+            rule: decision.rule,
+            assignee_id: decision.assignee_id,
+            reason: decision.reason,
+            matched_skills: decision.matched_skills,
+            fallback: decision.fallback,
+        },
+    };
+    let mut resp = Json(out).into_response();
+    resp.headers_mut().insert(header::ETAG, etag(version));
+    Ok(resp)
 }
 
 /// The query parameters of the list, parsed by hand because extension filters are

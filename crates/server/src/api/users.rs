@@ -1,6 +1,7 @@
 //! Users: people and service accounts. Staff can list them (to assign tickets); only
 //! admins create and change them.
 
+use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -18,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
+        .routes(routes!(set_user_availability))
 }
 
 pub fn user_out(u: User) -> UserOut {
@@ -30,6 +32,7 @@ pub fn user_out(u: User) -> UserOut {
         active: u.active,
         skills: u.skills,
         capacity: u.capacity,
+        availability: u.availability,
         teams: u.teams,
         has_password: u.has_password,
         created_at: u.created_at,
@@ -143,6 +146,46 @@ async fn update_user(
             },
             &caller.actor(),
         )
+        .await?;
+    Ok(Json(user_out(user)))
+}
+
+/// Set a user's availability (the user themself, or an admin)
+///
+/// `away` users get no routed tickets; what they have stays theirs.
+#[utoipa::path(
+    put, path = "/users/{id}/availability", tag = "users",
+    params(("id" = i64, Path)),
+    request_body = AvailabilityUpdate,
+    responses(
+        (status = 200, body = UserOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn set_user_availability(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> ApiResult<Json<UserOut>> {
+    let p = caller.need(Need::OwnWrite)?;
+    if p.user_id != id {
+        caller.need(Need::Admin).map_err(|_| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "only admins set another user's availability",
+            )
+        })?;
+    }
+    require_json(&headers)?;
+    let input: AvailabilityUpdate = parse_json(&bytes)?;
+    let user = app
+        .store
+        .set_availability(id, input.availability, &caller.actor())
         .await?;
     Ok(Json(user_out(user)))
 }

@@ -20,6 +20,12 @@ impl Store {
         skills: &[String],
         actor: &str,
     ) -> Result<(Ticket, Decision)> {
+        if skills.len() > super::MAX_TAGS {
+            return Err(StoreError::invalid(
+                "/skills",
+                format!("at most {} skills", super::MAX_TAGS),
+            ));
+        }
         let txn = self.begin_write().await?;
         let row = Self::find_row(&txn, key, false).await?;
         // Tickets before teams and users: the order every routing transaction locks in.
