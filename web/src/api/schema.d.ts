@@ -87,6 +87,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{key}/route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a ticket by its team's rule
+         * @description The team's rule (`manual`, `round_robin`, `least_open`, `skills`) picks an eligible
+         *     member: active agent or admin, present, under capacity. `skills` (optional) are
+         *     looked for besides the ticket's tags. A manual team, or nobody eligible, leaves the
+         *     assignee as it is; `routing.reason` says why. For admins and members of the ticket's
+         *     team.
+         */
+        post: operations["route_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tickets/{key}/comments": {
         parameters: {
             query?: never;
@@ -337,6 +361,27 @@ export interface paths {
         patch: operations["update_me"];
         trace?: never;
     };
+    "/auth/me/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set your own availability
+         * @description `away`: routing gives you no new tickets (what you have stays yours); `present`:
+         *     back in turn.
+         */
+        put: operations["set_my_availability"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/setup": {
         parameters: {
             query?: never;
@@ -398,6 +443,26 @@ export interface paths {
         patch: operations["update_user"];
         trace?: never;
     };
+    "/users/{id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a user's availability (the user themself, or an admin)
+         * @description `away` users get no routed tickets; what they have stays theirs.
+         */
+        put: operations["set_user_availability"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/teams": {
         parameters: {
             query?: never;
@@ -431,7 +496,12 @@ export interface paths {
         delete: operations["delete_team"];
         options?: never;
         head?: never;
-        /** Rename or describe a team (admins) */
+        /**
+         * Rename or describe a team, or set its routing rule (admins)
+         * @description `routing` decides who gets the team's new tickets: `manual` (nobody is picked),
+         *     `round_robin`, `least_open` or `skills`. Eligible are members who are active agents
+         *     or admins, present, and under their capacity of open tickets.
+         */
         patch: operations["update_team"];
         trace?: never;
     };
@@ -837,6 +907,15 @@ export interface components {
         AuditPage: {
             items: components["schemas"]["AuditEntryOut"][];
             next_cursor?: string | null;
+        };
+        /**
+         * @description Whether a user takes routed tickets now.
+         * @enum {string}
+         */
+        Availability: "present" | "away";
+        /** @description Set whether a user takes routed tickets. */
+        AvailabilityUpdate: {
+            availability: components["schemas"]["Availability"];
         };
         /** @description What an iCalendar import did. */
         CalendarImport: {
@@ -1287,6 +1366,40 @@ export interface components {
         };
         /** @enum {string} */
         Role: "admin" | "agent" | "viewer";
+        /** @description A ticket routed by its team's rule. */
+        RouteOut: {
+            ticket: components["schemas"]["TicketOut"];
+            routing: components["schemas"]["RoutingDecisionOut"];
+        };
+        /** @description Route a ticket by its team's rule. The body may be empty. */
+        RouteRequest: {
+            /**
+             * @description Skills to look for besides the ticket's tags (the `skills` rule), e.g. from
+             *     triage.
+             */
+            skills?: string[];
+        };
+        /** @description What routing decided. */
+        RoutingDecisionOut: {
+            rule: components["schemas"]["RoutingRule"];
+            /**
+             * Format: int64
+             * @description The agent picked; null when the team assigns by hand or nobody is eligible (the
+             *     ticket keeps its assignee).
+             */
+            assignee_id?: number | null;
+            /** @description Why, in words. */
+            reason: string;
+            /** @description The asked-for skills the agent has (`skills` rule). */
+            matched_skills?: string[];
+            /** @description Nobody had the skills: the least loaded eligible agent was picked. */
+            fallback?: boolean;
+        };
+        /**
+         * @description How a team's new tickets reach an agent.
+         * @enum {string}
+         */
+        RoutingRule: "manual" | "round_robin" | "least_open" | "skills";
         /** @enum {string} */
         Safety: "safe" | "destructive" | "refused";
         /**
@@ -1381,10 +1494,13 @@ export interface components {
             members: number[];
             /** @description Ticket types this team handles (from the types' `teams`). */
             types: string[];
+            /** @description How the team's new tickets reach an agent. */
+            routing?: components["schemas"]["RoutingRule"];
         };
         TeamUpdate: {
             name?: string | null;
             description?: string | null;
+            routing?: components["schemas"]["RoutingRule"] | null;
         };
         /**
          * @description The points of a running clock at which escalations fire, in the order they come.
@@ -1681,9 +1797,11 @@ export interface components {
             skills: string[];
             /**
              * Format: int32
-             * @description How many open tickets the user can carry.
+             * @description How many open tickets the user can carry: routing gives them no more (0: none).
              */
             capacity: number;
+            /** @description `away`: routing skips them. */
+            availability?: components["schemas"]["Availability"];
             /** @description Slugs of the user's teams. */
             teams: string[];
             has_password: boolean;
@@ -2148,6 +2266,76 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    route_ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional; an empty body routes by tags alone */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RouteRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a member of the ticket's team */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ticket has no team */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2857,6 +3045,54 @@ export interface operations {
             };
         };
     };
+    set_my_availability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvailabilityUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     setup_status: {
         parameters: {
             query?: never;
@@ -3106,6 +3342,64 @@ export interface operations {
             };
             /** @description Would leave no active admin */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_user_availability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvailabilityUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
