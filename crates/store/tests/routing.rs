@@ -498,3 +498,31 @@ both_backends!(
         assert_eq!(assigned, 4, "two teams never both fill the last place");
     }
 );
+
+both_backends!(the_route_call_takes_triage_skills, |db| async move {
+    let s = &db.store;
+    setup(s, RoutingRule::Skills).await;
+    let plain = member(s, "plain", Role::Agent, 10, &[]).await;
+    let printers = member(s, "printers", Role::Agent, 10, &["printer"]).await;
+    // No tags, no skills: the least loaded (plain, first in turn).
+    let t = create(s, new("jammed", &[])).await;
+    assert_eq!(t.assignee_id, Some(plain));
+    // Triage says printer: routed again, it moves to who knows printers; plain's count
+    // drops by the ticket it gave up.
+    let (t, decision) = s
+        .route_ticket(&t.key, &["Printer".into()], "triage")
+        .await
+        .unwrap();
+    assert_eq!(t.assignee_id, Some(printers));
+    assert_eq!(decision.matched_skills, ["printer"]);
+    let events = s.events(&t.key, None, 100).await.unwrap();
+    let fields: Vec<&str> = events.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["created", "routing", "assignee_id", "routing"]);
+    assert_eq!(events[2].actor, "triage");
+    // Too many skills are refused, naming the field.
+    let many: Vec<String> = (0..51).map(|i| format!("s{i}")).collect();
+    match s.route_ticket(&t.key, &many, "triage").await {
+        Err(docket_store::StoreError::Invalid(errors)) => assert_eq!(errors[0].pointer, "/skills"),
+        other => panic!("{other:?}"),
+    }
+});
