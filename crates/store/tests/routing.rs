@@ -394,3 +394,135 @@ both_backends!(route_again_and_escalate_to_a_team, |db| async move {
     assert_eq!(routed["rule"], "least_open");
     assert_eq!(routed["team"], "tier2");
 });
+
+both_backends!(
+    capacity_holds_with_sweeps_and_creates_at_once,
+    |db| async move {
+        let a = &db.store;
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+        setup(a, RoutingRule::LeastOpen).await;
+        let stores = instances(&db).await;
+        for s in &stores {
+            s.clock().freeze(t0);
+        }
+        let ana = member(a, "ana", Role::Agent, 3, &[]).await;
+        let bo = member(a, "bo", Role::Agent, 3, &[]).await;
+        a.create_team("front", "Front", "", &actor()).await.unwrap();
+        let mut spec = PolicySpec::default_policy();
+        spec.name = "vip".into();
+        spec.position = 10;
+        spec.conditions.tags = vec!["vip".into()];
+        spec.escalations = serde_json::from_value(json!([
+            {"on": "breach", "actions": [{"action": "reassign", "team": "desk"}]},
+        ]))
+        .unwrap();
+        a.put_policy("vip", spec, &actor()).await.unwrap();
+        // Eight tickets on the front team that will breach and go to desk.
+        for i in 0..8 {
+            let mut nt = new(&format!("vip {i}"), &["vip"]);
+            nt.team = Some("front".into());
+            nt.priority = Some(Priority::P1);
+            assert_eq!(create(a, nt).await.assignee_id, None);
+        }
+        for s in &stores {
+            s.clock().advance(Duration::minutes(61));
+        }
+        // Sweeps on every instance and creates into desk, all at once.
+        let mut sweeps = Vec::new();
+        for (i, s) in stores.iter().enumerate() {
+            let s = s.clone();
+            sweeps.push(tokio::spawn(async move {
+                s.sla_sweep(&SweepOptions {
+                    owner: format!("i{i}"),
+                    lease: Duration::seconds(60),
+                    batch: 3,
+                })
+                .await
+                .unwrap()
+            }));
+        }
+        let created = concurrent_creates(&stores, 8).await;
+        for s in sweeps {
+            let out = s.await.unwrap();
+            assert_eq!(out.failed, 0, "{out:?}");
+        }
+        let mut open: BTreeMap<i64, usize> = BTreeMap::new();
+        let mut keys: Vec<String> = created.iter().map(|t| t.key.clone()).collect();
+        for i in 1..=8 {
+            keys.push(format!("RT-{i}"));
+        }
+        for key in &keys {
+            let t = s_get(a, key).await;
+            assert_eq!(t.team.as_deref(), Some("desk"), "{key}");
+            if let Some(who) = t.assignee_id {
+                *open.entry(who).or_default() += 1;
+            }
+        }
+        assert_eq!(
+            open,
+            BTreeMap::from([(ana, 3), (bo, 3)]),
+            "nobody over capacity"
+        );
+    }
+);
+
+async fn s_get(store: &Store, key: &str) -> Ticket {
+    store.get_ticket(key, false).await.unwrap()
+}
+
+both_backends!(
+    an_agent_in_two_teams_stays_under_capacity,
+    |db| async move {
+        let s = &db.store;
+        setup(s, RoutingRule::RoundRobin).await;
+        s.create_team("hw", "Hardware", "", &actor()).await.unwrap();
+        set_rule(s, "hw", RoutingRule::LeastOpen).await;
+        let both = member(s, "both", Role::Agent, 4, &[]).await;
+        s.set_team_member("hw", both, true, &actor()).await.unwrap();
+        let stores = instances(&db).await;
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let store = stores[i % stores.len()].clone();
+            tasks.push(tokio::spawn(async move {
+                let mut nt = new(&format!("t{i}"), &[]);
+                nt.team = Some(if i % 2 == 0 { "desk" } else { "hw" }.into());
+                create(&store, nt).await
+            }));
+        }
+        let mut assigned = 0;
+        for t in tasks {
+            if t.await.unwrap().assignee_id == Some(both) {
+                assigned += 1;
+            }
+        }
+        assert_eq!(assigned, 4, "two teams never both fill the last place");
+    }
+);
+
+both_backends!(the_route_call_takes_triage_skills, |db| async move {
+    let s = &db.store;
+    setup(s, RoutingRule::Skills).await;
+    let plain = member(s, "plain", Role::Agent, 10, &[]).await;
+    let printers = member(s, "printers", Role::Agent, 10, &["printer"]).await;
+    // No tags, no skills: the least loaded (plain, first in turn).
+    let t = create(s, new("jammed", &[])).await;
+    assert_eq!(t.assignee_id, Some(plain));
+    // Triage says printer: routed again, it moves to who knows printers; plain's count
+    // drops by the ticket it gave up.
+    let (t, decision) = s
+        .route_ticket(&t.key, &["Printer".into()], "triage")
+        .await
+        .unwrap();
+    assert_eq!(t.assignee_id, Some(printers));
+    assert_eq!(decision.matched_skills, ["printer"]);
+    let events = s.events(&t.key, None, 100).await.unwrap();
+    let fields: Vec<&str> = events.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["created", "routing", "assignee_id", "routing"]);
+    assert_eq!(events[2].actor, "triage");
+    // Too many skills are refused, naming the field.
+    let many: Vec<String> = (0..51).map(|i| format!("s{i}")).collect();
+    match s.route_ticket(&t.key, &many, "triage").await {
+        Err(docket_store::StoreError::Invalid(errors)) => assert_eq!(errors[0].pointer, "/skills"),
+        other => panic!("{other:?}"),
+    }
+});

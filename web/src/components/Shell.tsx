@@ -4,8 +4,12 @@ import type { ReactNode } from "react";
 import { AppShell, Avatar, Badge, Burger, Group, Menu, NavLink, ScrollArea, Text, Tooltip, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
+import { useQueryClient } from "@tanstack/react-query";
 import { Link, useLocation, useNavigate } from "react-router";
-import { isAdmin, useAuth } from "../auth";
+import { api, unwrap } from "../api/client";
+import { keys } from "../api/keys";
+import { isAdmin, ME_KEY, useAuth } from "../auth";
+import { availabilityOf, toggleAvailability } from "../lib/routing";
 import { useLiveStatus } from "../live";
 
 interface NavItem {
@@ -54,6 +58,17 @@ export function Shell({ children }: { children: ReactNode }) {
   const { me, logout } = useAuth();
   const location = useLocation();
   const navigate = useNavigate();
+  const client = useQueryClient();
+  const availability = me ? availabilityOf(me.user) : "present";
+  const away = toggleAvailability(availability);
+  const setAvailability = async () => {
+    try {
+      await unwrap(api.PUT("/auth/me/availability", { body: { availability: away.next } }));
+      await Promise.all([client.invalidateQueries({ queryKey: ME_KEY }), client.invalidateQueries({ queryKey: keys.users })]);
+    } catch (e) {
+      notifications.show({ color: "red", title: "Availability not changed", message: String((e as Error).message ?? e) });
+    }
+  };
   const link = (item: NavItem) => (
     <NavLink
       key={item.to}
@@ -88,6 +103,11 @@ export function Shell({ children }: { children: ReactNode }) {
                       {me?.user.display_name.slice(0, 1).toUpperCase()}
                     </Avatar>
                     <Text size="sm">{me?.user.display_name}</Text>
+                    {availability === "away" && (
+                      <Badge size="sm" color="gray" variant="light" aria-label="you are away">
+                        Away
+                      </Badge>
+                    )}
                   </Group>
                 </UnstyledButton>
               </Menu.Target>
@@ -95,6 +115,9 @@ export function Shell({ children }: { children: ReactNode }) {
                 <Menu.Label>
                   {me?.user.email} · {me?.user.role}
                 </Menu.Label>
+                <Menu.Item onClick={setAvailability} title="Away: routing gives you no new tickets; what you have stays yours">
+                  {away.action}
+                </Menu.Item>
                 <Menu.Item component={Link} to="/account">
                   Account and API tokens
                 </Menu.Item>

@@ -8,7 +8,7 @@ import { ActionIcon, Alert, Button, Group, Paper, Select, Stack, TagsInput, Text
 import { notifications } from "@mantine/notifications";
 import { IconPencil } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
-import { ApiError, type Schemas, type Ticket } from "../../api/client";
+import { api, ApiError, unwrap, type Schemas, type Ticket } from "../../api/client";
 import { keys } from "../../api/keys";
 import { useInvalidate } from "../../api/useInvalidate";
 import { useMe } from "../../auth";
@@ -45,6 +45,20 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
   const client = useQueryClient();
   const invalidateTicket = useInvalidate(keys.ticket(ticket.key));
   const update = useUpdateTicket(ticket.key);
+  const [routing, setRouting] = useState(false);
+  /** Assign by the team's rule (POST /tickets/{key}/route); the answer says who and why. */
+  const route = async () => {
+    setRouting(true);
+    try {
+      const out = await unwrap(api.POST("/tickets/{key}/route", { params: { path: { key: ticket.key } }, body: {} }));
+      await invalidateTicket();
+      notifications.show({ message: `${ticket.key}: ${out.routing.reason}`, color: out.routing.assignee_id === null ? "yellow" : "green" });
+    } catch (e) {
+      notifications.show({ color: "red", title: "Not routed", message: String((e as Error).message ?? e) });
+    } finally {
+      setRouting(false);
+    }
+  };
   const [edit, setEdit] = useState<CoreEdit | null>(null);
   // The edit as last rendered, for the save callbacks (which run after the request).
   const editRef = useRef(edit);
@@ -202,6 +216,11 @@ export function TicketProperties({ ticket, workflow, users, teams, typeTeams }: 
               loading={update.isPending}
             >
               Claim
+            </Button>
+          )}
+          {ticket.team && me.user.role !== "viewer" && (
+            <Button variant="subtle" onClick={route} loading={routing} title="Assign by the team's rule">
+              Route
             </Button>
           )}
           <Select

@@ -126,6 +126,12 @@ describe("describeEvent", () => {
     expect(describeEvent(ev("fields.asset_tag", null, "EQ-1"), ctx)).toBe("Ada set Asset tag to EQ-1");
     expect(describeEvent(ev("comment", null, { id: 3, kind: "internal" }), ctx)).toBe("Ada added an internal note");
     expect(describeEvent(ev("created", null, {}), ctx)).toBe("Ada created the ticket");
+    expect(describeEvent(ev("routing", null, { rule: "round_robin", team: "desk", assignee_id: 2, reason: "next in turn" }), ctx)).toBe(
+      "Routed by round robin (desk) to Bob: next in turn",
+    );
+    expect(describeEvent(ev("routing", null, { rule: "least_open", team: "desk", assignee_id: null, reason: "nobody eligible: every agent is away" }), ctx)).toBe(
+      "Routing by least open work (desk) assigned nobody: nobody eligible: every agent is away",
+    );
     expect(describeEvent(ev("sla", null, { metric: "resolution", threshold: "breach" }, "sla"), ctx)).toBe(
       "SLA breached: resolution missed its target",
     );

@@ -4,6 +4,7 @@ import type { Schemas, Ticket } from "../../api/client";
 import type { User, Workflow } from "../../api/queries";
 import { isActor } from "../../lib/people";
 import { statusLabel } from "../../lib/workflow";
+import { ruleOf } from "../../lib/routing";
 
 type AuditEvent = Schemas["EventOut"];
 
@@ -166,6 +167,13 @@ export function describeEvent(e: AuditEvent, ctx: DescribeContext): string {
     if (v.threshold === "warning") return `SLA warning: ${metric} is close to its target`;
     if (v.threshold === "still_breached") return `SLA: ${metric} is still breached`;
     return `SLA breached: ${metric} missed its target`;
+  }
+  if (e.field === "routing") {
+    const v = (e.new ?? {}) as { rule?: string; team?: string | null; assignee_id?: number | null; reason?: string };
+    const rule = ruleOf(v.rule).label.toLowerCase();
+    const team = v.team ? ` (${v.team})` : "";
+    if (typeof v.assignee_id === "number") return `Routed by ${rule}${team} to ${userName(v.assignee_id)}: ${v.reason ?? ""}`.replace(/: $/, "");
+    return `Routing by ${rule}${team} assigned nobody: ${v.reason ?? "nobody eligible"}`;
   }
   if (e.field === "status") return `${who} changed status from ${status(e.old)} to ${status(e.new)}`;
   if (e.field === "assignee_id") {

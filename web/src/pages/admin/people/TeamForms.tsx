@@ -11,6 +11,7 @@ import { ErrorAlert } from "../../../components/Errors";
 import { FormActions } from "../../../components/FormActions";
 import { SubmitForm } from "../../../components/SubmitForm";
 import { fieldErrorsOf, unplacedError, withConflictOn } from "../../../lib/fieldErrors";
+import { ROUTING_RULES, routingChange, ruleOf, type RoutingRule } from "../../../lib/routing";
 
 /** Teams change users' `teams` too: refresh both. */
 function useRefresh() {
@@ -56,18 +57,33 @@ function TeamDetailsForm({ team }: { team: Team }) {
   const refresh = useRefresh();
   const [name, setName] = useState(team.name);
   const [description, setDescription] = useState(team.description);
+  const [rule, setRule] = useState<RoutingRule>(team.routing ?? "manual");
   const save = useMutation({
     mutationFn: () =>
-      unwrap(api.PATCH("/teams/{slug}", { params: { path: { slug: team.slug } }, body: { name: name.trim(), description: description.trim() } })),
+      unwrap(
+        api.PATCH("/teams/{slug}", {
+          params: { path: { slug: team.slug } },
+          body: { name: name.trim(), description: description.trim(), ...routingChange(team, rule) },
+        }),
+      ),
     onSuccess: refresh,
   });
   const errors = fieldErrorsOf(save.error);
   return (
     <SubmitForm onSubmit={() => save.mutate()}>
       <Stack>
-        {save.error && <ErrorAlert error={unplacedError(save.error, (p) => ["/name", "/description"].includes(p))} title="The team was not saved" />}
+        {save.error && <ErrorAlert error={unplacedError(save.error, (p) => ["/name", "/description", "/routing"].includes(p))} title="The team was not saved" />}
         <TextInput label="Name" value={name} error={errors["/name"]} onChange={(e) => setName(e.currentTarget.value)} />
         <Textarea label="Description" value={description} error={errors["/description"]} onChange={(e) => setDescription(e.currentTarget.value)} />
+        <Select
+          label="Assignment rule"
+          description={`${ruleOf(rule).description} Eligible: members who are active agents or admins, present, and under their capacity.`}
+          data={ROUTING_RULES.map((r) => ({ value: r.value, label: r.label }))}
+          value={rule}
+          allowDeselect={false}
+          error={errors["/routing"]}
+          onChange={(v) => v && setRule(v as RoutingRule)}
+        />
         <FormActions submitLabel="Save team" pending={save.isPending} saved={save.isSuccess && "Saved"} />
       </Stack>
     </SubmitForm>

@@ -9,6 +9,7 @@ import { ErrorAlert } from "../../../components/Errors";
 import { FormDrawer } from "../../../components/FormDrawer";
 import { PageHeader } from "../../../components/PageHeader";
 import { TableHead } from "../../../components/TableHead";
+import { ruleOf } from "../../../lib/routing";
 import { useDrawer } from "../../../lib/useDrawer";
 import { TeamCreateForm, TeamEditor } from "./TeamForms";
 
@@ -37,7 +38,7 @@ export default function TeamsPage() {
       </PageHeader>
       <ErrorAlert error={teams.error ?? users.error} />
       <Table aria-label="Teams" striped highlightOnHover>
-        <TableHead columns={["Name", "Slug", "Description", "Members", "Ticket types"]} actions />
+        <TableHead columns={["Name", "Slug", "Description", "Members", "Ticket types", "Assignment"]} actions />
         <Table.Tbody>
           {teams.data?.map((t) => (
             <Table.Tr key={t.slug}>
@@ -56,6 +57,7 @@ export default function TeamsPage() {
                 </Group>
               </Table.Td>
               <Table.Td>{t.types.join(", ")}</Table.Td>
+              <Table.Td>{ruleOf(t.routing).label}</Table.Td>
               <Table.Td>
                 <EditDeleteButtons
                   editLabel={`Edit team ${t.slug}`}

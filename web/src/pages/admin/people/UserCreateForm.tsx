@@ -69,7 +69,7 @@ export function UserCreateForm({ onDone }: { onDone(): void }) {
           />
         )}
         <TagsInput label="Skills" description="Tags used to route tickets" value={skills} error={errors["/skills"]} onChange={setSkills} />
-        <NumberInput label="Capacity" description="Open tickets the user can carry" min={0} allowDecimal={false} value={capacity} error={errors["/capacity"]} onChange={setCapacity} />
+        <NumberInput label="Capacity" description="Open tickets routing gives the user at most (0: none); default 10" min={0} allowDecimal={false} value={capacity} error={errors["/capacity"]} onChange={setCapacity} />
         <FormActions submitLabel="Create user" pending={create.isPending} onCancel={onDone} />
       </Stack>
     </SubmitForm>

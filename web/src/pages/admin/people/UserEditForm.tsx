@@ -68,7 +68,7 @@ export function UserEditForm({ user, onDone }: { user: Schemas["UserOut"]; onDon
           onChange={(e) => setActive(e.currentTarget.checked)}
         />
         <TagsInput label="Skills" value={skills} error={errors["/skills"]} onChange={setSkills} />
-        <NumberInput label="Capacity" min={0} allowDecimal={false} value={capacity} error={errors["/capacity"]} onChange={setCapacity} />
+        <NumberInput label="Capacity" description="Open tickets routing gives the user at most (0: none)" min={0} allowDecimal={false} value={capacity} error={errors["/capacity"]} onChange={setCapacity} />
         {user.kind === "person" && (
           <PasswordInput
             label="New password"

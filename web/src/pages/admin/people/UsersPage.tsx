@@ -1,6 +1,11 @@
 // Everyone who can work in Docket (people and service accounts), created and changed here.
 import { Badge, Button, Group, Stack, Table, Text } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
+import { api, unwrap } from "../../../api/client";
+import { keys } from "../../../api/keys";
 import { useUsers, type User } from "../../../api/queries";
+import { useInvalidate } from "../../../api/useInvalidate";
+import { availabilityOf, type Availability } from "../../../lib/routing";
 import { ErrorAlert } from "../../../components/Errors";
 import { FormDrawer } from "../../../components/FormDrawer";
 import { PageHeader } from "../../../components/PageHeader";
@@ -11,6 +16,27 @@ import { UserEditForm } from "./UserEditForm";
 import { formatWhen } from "./when";
 
 type Editing = { kind: "new" } | { kind: "edit"; user: User };
+
+/** A user's availability, and the admin's switch for it. */
+function AvailabilityCell({ user }: { user: User }) {
+  const refresh = useInvalidate(keys.users);
+  const current = availabilityOf(user);
+  const next: Availability = current === "away" ? "present" : "away";
+  const set = useMutation({
+    mutationFn: () => unwrap(api.PUT("/users/{id}/availability", { params: { path: { id: user.id } }, body: { availability: next } })),
+    onSuccess: refresh,
+  });
+  return (
+    <Group gap={4} wrap="nowrap">
+      <Badge color={current === "away" ? "gray" : "teal"} variant="light">
+        {current === "away" ? "Away" : "Present"}
+      </Badge>
+      <Button size="compact-xs" variant="subtle" loading={set.isPending} aria-label={`Set ${user.email} ${next}`} onClick={() => set.mutate()}>
+        {next === "away" ? "Set away" : "Set present"}
+      </Button>
+    </Group>
+  );
+}
 
 export default function UsersPage() {
   const users = useUsers();
@@ -24,7 +50,7 @@ export default function UsersPage() {
       </PageHeader>
       <ErrorAlert error={users.error} />
       <Table aria-label="Users" striped highlightOnHover>
-        <TableHead columns={["Email", "Name", "Role", "Kind", "Active", "Teams", "Last login"]} actions />
+        <TableHead columns={["Email", "Name", "Role", "Kind", "Active", "Availability", "Teams", "Last login"]} actions />
         <Table.Tbody>
           {users.data?.map((u) => (
             <Table.Tr key={u.id}>
@@ -36,6 +62,9 @@ export default function UsersPage() {
                 <Badge color={u.active ? "green" : "gray"} variant="light">
                   {u.active ? "Active" : "Inactive"}
                 </Badge>
+              </Table.Td>
+              <Table.Td>
+                <AvailabilityCell user={u} />
               </Table.Td>
               <Table.Td>
                 <Group gap={4}>
