@@ -17,6 +17,9 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+    setupFiles: ["src/testSetup.ts"],
+    // Whole screens render in these tests; on a loaded two-core machine one takes seconds.
+    testTimeout: 30_000,
     // @rjsf/mantine imports `dayjs/plugin/x` without `.js`, which Node's ESM loader
     // refuses; let Vite transform it as it does for the build.
     server: { deps: { inline: ["@rjsf/mantine"] } },
