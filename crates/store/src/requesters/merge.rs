@@ -165,16 +165,13 @@ impl Store {
             .exec(&txn)
             .await?;
 
-        // Policies select on the organisation: the clocks of every open ticket that now
-        // has a different one are worked out again.
-        let mut moved_org = Vec::new();
-        if !same_org(&target.organization, &organization) {
-            moved_org.push(target.id);
-        } else if !same_org(&source.organization, &organization) && !tickets.is_empty() {
-            // The moved tickets are the target's now.
-            moved_org.push(target.id);
+        // Policies select on the organisation: when the target's changed, or the moved
+        // tickets come from another, the target's open tickets are worked out again.
+        let org_moved = !same_org(&target.organization, &organization)
+            || (!tickets.is_empty() && !same_org(&source.organization, &organization));
+        if org_moved {
+            crate::sla::recompute_requesters(&txn, [target.id], None, at).await?;
         }
-        crate::sla::recompute_requesters(&txn, moved_org, None, at).await?;
 
         audit(
             &txn,
