@@ -594,6 +594,62 @@ api_test!(
 );
 
 api_test!(
+    a_merge_that_changes_the_organisation_moves_the_tickets_between_policies,
+    |app| async move {
+        let r = app
+            .client
+            .put(app.url("/sla/policies/acme"))
+            .json(
+                &json!({"position": 10, "conditions": {"organizations": ["Acme"]},
+                "targets": {"P2": {"first_response": 30}}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        let acme = app
+            .create(it_ticket(
+                "A",
+                json!({"email": "a@acme.example", "organization": "Acme"}),
+                &[],
+            ))
+            .await;
+        let loose = app
+            .create(it_ticket("B", json!({"discord_id": "55"}), &[]))
+            .await;
+        let due = |t: &Value| {
+            chrono::DateTime::parse_from_rfc3339(
+                t["sla"]["first_response_due_at"].as_str().unwrap(),
+            )
+            .unwrap()
+                - chrono::DateTime::parse_from_rfc3339(t["created_at"].as_str().unwrap()).unwrap()
+        };
+        assert_eq!(due(&acme), chrono::Duration::minutes(30));
+        assert!(
+            due(&loose) > chrono::Duration::minutes(30),
+            "{}",
+            loose["sla"]
+        );
+        let target = acme["requester"]["id"].as_i64().unwrap();
+        let r = app
+            .post(
+                &format!("/requesters/{target}/merge"),
+                &json!({"source": loose["requester"]["id"]}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let key = loose["key"].as_str().unwrap();
+        let moved = json_of(app.get(&format!("/tickets/{key}")).await, 200).await;
+        assert_eq!(
+            due(&moved),
+            chrono::Duration::minutes(30),
+            "{}",
+            moved["sla"]
+        );
+    }
+);
+
+api_test!(
     organisations_have_domains_that_new_requesters_join,
     |app| async move {
         let it = Side::new(&app, "it@example.com", Role::Agent, "it").await;
