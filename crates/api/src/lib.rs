@@ -11,7 +11,9 @@ use docket_core::fields::FieldSpec;
 use docket_core::ticket::{CommentKind, Priority, SourceChannel};
 use docket_core::typedef::{FieldError, TypeDefinition, TypeFileError};
 
+mod ai;
 mod requesters;
+pub use ai::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
 pub use requesters::*;
 

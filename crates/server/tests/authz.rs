@@ -149,6 +149,12 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("GET", "/organizations/{id}"), SignedIn),
         (("PATCH", "/organizations/{id}"), Admin),
         (("DELETE", "/organizations/{id}"), Admin),
+        (("GET", "/ai/settings"), Admin),
+        (("PUT", "/ai/settings"), Admin),
+        (("PUT", "/ai/key"), Admin),
+        (("DELETE", "/ai/key"), Admin),
+        (("GET", "/ai/health"), Admin),
+        (("GET", "/ai/usage"), Admin),
     ])
 }
 

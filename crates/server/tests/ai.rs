@@ -1,0 +1,302 @@
+//! The AI wired into Docket, against the local fake OpenAI server, on both backends:
+//! settings and the write-only key, the summary job on close (public thread only,
+//! excluded fields kept back, staff edits keep the mark), and a close that never waits
+//! for an AI server that is down.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use docket_fake_openai::FakeOpenAi;
+use reqwest::Response;
+use serde_json::{Value, json};
+
+const KEY: &str = "sk-test-do-not-leak-4f2a9c";
+
+/// Run an async test body on SQLite and PostgreSQL with the AI worker running.
+macro_rules! ai_test {
+    ($name:ident, |$app:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: TestApp) {
+                $body.await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(TestApp::with_ai_worker(docket_store::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run(TestApp::with_ai_worker(docket_store::Backend::Postgres).await).await
+            }
+        }
+    };
+}
+
+async fn put(app: &TestApp, path: &str, body: &Value) -> Response {
+    app.client
+        .put(app.url(path))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn json_ok(r: Response) -> Value {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn settings(base_url: &str) -> Value {
+    json!({
+        "enabled": true,
+        "base_url": base_url,
+        "models": {"summary": "fake-summary", "triage": "fake-triage", "reply": "fake-reply", "moderation": "fake-mod"},
+        "excluded_fields": {"it_support": ["affected_users"]},
+        "prices": {"fake-summary": {"input_per_million": 1000.0, "output_per_million": 2000.0}}
+    })
+}
+
+async fn configure(app: &TestApp, base_url: &str) {
+    json_ok(put(app, "/ai/settings", &settings(base_url)).await).await;
+    json_ok(put(app, "/ai/key", &json!({"key": KEY})).await).await;
+}
+
+async fn ticket(app: &TestApp) -> String {
+    let t = app
+        .create(json!({
+            "type": "it_support",
+            "title": "VPN drops every hour",
+            "body": "Since Monday the VPN disconnects hourly.",
+            "fields": {"category": "network", "affected_users": 4242}
+        }))
+        .await;
+    t["key"].as_str().unwrap().to_string()
+}
+
+async fn close(app: &TestApp, key: &str) -> Duration {
+    let started = Instant::now();
+    let r = app
+        .client
+        .patch(app.url(&format!("/tickets/{key}")))
+        .header("If-Match", "*")
+        .json(&json!({"status": "solved"}))
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    json_ok(r).await;
+    took
+}
+
+/// The ticket's summary once there is one, polling up to `within`.
+async fn summary_within(app: &TestApp, key: &str, within: Duration) -> Option<Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let t = json_ok(app.get(&format!("/tickets/{key}")).await).await;
+        if !t["summary"].is_null() {
+            return Some(t["summary"].clone());
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+api_test!(settings_and_a_write_only_key, |app| async move {
+    let out = json_ok(app.get("/ai/settings").await).await;
+    assert_eq!(out["settings"]["enabled"], false);
+    assert_eq!(out["key_set"], false);
+    assert_eq!(out["version"], 0);
+    let health = json_ok(app.get("/ai/health").await).await;
+    assert_eq!(health["circuit"], "disabled");
+
+    // Every bad field is named.
+    let r = put(
+        &app,
+        "/ai/settings",
+        &json!({"enabled": true, "base_url": "ftp://nope", "triage_modes": {"Not A Slug": "auto"},
+                "prices": {"m": {"input_per_million": -1}}}),
+    )
+    .await;
+    let p = problem(r, 422).await;
+    assert_eq!(
+        pointers(&p),
+        [
+            "/base_url",
+            "/triage_modes/Not A Slug",
+            "/prices/m/input_per_million"
+        ]
+    );
+    let r = put(&app, "/ai/key", &json!({"key": ""})).await;
+    assert_eq!(pointers(&problem(r, 422).await), ["/key"]);
+
+    let fake = FakeOpenAi::start().await;
+    configure(&app, &fake.base_url()).await;
+    let out = json_ok(app.get("/ai/settings").await).await;
+    assert_eq!(out["key_set"], true);
+    assert_eq!(out["settings"]["base_url"], fake.base_url());
+    assert!(out["version"].as_i64().unwrap() >= 2);
+    let health = json_ok(app.get("/ai/health").await).await;
+    assert_eq!(health["circuit"], "closed");
+
+    // The key is in no response: settings, secrets, the audit log, health.
+    for path in [
+        "/ai/settings",
+        "/secrets",
+        "/audit",
+        "/ai/health",
+        "/ai/usage",
+    ] {
+        let text = app.get(path).await.text().await.unwrap();
+        assert!(!text.contains(KEY), "{path} shows the key");
+    }
+    let secrets = json_ok(app.get("/secrets").await).await;
+    assert!(
+        secrets
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "ai.api_key")
+    );
+    // Stored sealed: the plaintext is nowhere in the secrets table.
+    let row = app
+        .db
+        .store
+        .secrets()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "ai.api_key");
+    assert!(row.is_some());
+
+    let out = json_ok(app.client.delete(app.url("/ai/key")).send().await.unwrap()).await;
+    assert_eq!(out["key_set"], false);
+    assert_eq!(
+        json_ok(app.get("/ai/settings").await).await["key_set"],
+        false
+    );
+
+    // Usage: a bad day is named.
+    let r = app.get("/ai/usage?from=yesterday").await;
+    assert_eq!(pointers(&problem(r, 400).await), ["/query/from"]);
+});
+
+ai_test!(a_closed_ticket_gets_an_ai_summary, |app| async move {
+    let fake = FakeOpenAi::start().await;
+    fake.require_key(Some(KEY));
+    configure(&app, &fake.base_url()).await;
+    let key = ticket(&app).await;
+    json_ok(
+        app.post(
+            &format!("/tickets/{key}/comments"),
+            &json!({"kind": "public", "body": "Please try the new client."}),
+        )
+        .await,
+    )
+    .await;
+    json_ok(
+        app.post(
+            &format!("/tickets/{key}/comments"),
+            &json!({"kind": "internal", "body": "INTERNAL-ONLY: the CEO's laptop"}),
+        )
+        .await,
+    )
+    .await;
+    close(&app, &key).await;
+    let summary = summary_within(&app, &key, Duration::from_secs(20))
+        .await
+        .expect("an AI summary within 20 s");
+    assert_eq!(summary["written_by"]["kind"], "ai");
+    assert_eq!(summary["written_by"]["model"], "fake-summary");
+    assert!(summary["issue"].as_str().unwrap().len() > 3);
+
+    // What went out: the key as the credential, the public thread, no internal note, no
+    // excluded field.
+    let sent = fake.requests_to(FakeOpenAi::CHAT);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    let body = sent[0].body.to_string();
+    assert!(body.contains("Please try the new client."));
+    assert!(!body.contains("INTERNAL-ONLY"));
+    assert!(!body.contains("affected_users") && !body.contains("4242"));
+
+    // Staff edit it: still marked as AI-written, edited by them.
+    let edited = json_ok(
+        put(
+            &app,
+            &format!("/tickets/{key}/summary"),
+            &json!({"issue": "VPN client too old", "resolution": "Updated the client"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(edited["summary"]["written_by"]["kind"], "ai");
+    assert!(!edited["summary"]["edited_by"].is_null());
+
+    // The cost report counts the call at the model's price.
+    let usage = json_ok(app.get("/ai/usage").await).await;
+    let items = usage["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{usage}");
+    assert_eq!(items[0]["feature"], "summary");
+    assert_eq!(items[0]["calls"], 1);
+    assert_eq!(items[0]["failures"], 0);
+    assert!(items[0]["prompt_tokens"].as_i64().unwrap() > 0);
+    assert!(usage["total_cost"].as_f64().unwrap() > 0.0);
+});
+
+ai_test!(a_close_never_waits_for_a_down_ai_server, |app| async move {
+    // An address with nothing behind it (yet).
+    let addr = {
+        let fake = FakeOpenAi::start().await;
+        fake.addr()
+    };
+    configure(&app, &format!("http://{addr}/v1")).await;
+    let key = ticket(&app).await;
+    let took = close(&app, &key).await;
+    assert!(took < Duration::from_secs(2), "the close took {took:?}");
+    assert!(
+        summary_within(&app, &key, Duration::from_millis(1500))
+            .await
+            .is_none()
+    );
+
+    // The server comes back: the job, retried, succeeds.
+    let fake = FakeOpenAi::start_on(addr).await.unwrap();
+    fake.script(
+        FakeOpenAi::CHAT,
+        docket_fake_openai::Behaviour::server_error(),
+    );
+    let summary = summary_within(&app, &key, Duration::from_secs(40))
+        .await
+        .expect("a summary once the AI server is back");
+    assert_eq!(summary["written_by"]["kind"], "ai");
+    let usage = json_ok(app.get("/ai/usage").await).await;
+    assert!(
+        usage["items"][0]["failures"].as_i64().unwrap() >= 1,
+        "{usage}"
+    );
+});
+
+ai_test!(without_settings_the_job_is_dropped, |app| async move {
+    let key = ticket(&app).await;
+    close(&app, &key).await;
+    assert!(
+        summary_within(&app, &key, Duration::from_millis(800))
+            .await
+            .is_none()
+    );
+    let usage = json_ok(app.get("/ai/usage").await).await;
+    assert!(usage["items"].as_array().unwrap().is_empty());
+});
