@@ -300,3 +300,112 @@ ai_test!(without_settings_the_job_is_dropped, |app| async move {
     let usage = json_ok(app.get("/ai/usage").await).await;
     assert!(usage["items"].as_array().unwrap().is_empty());
 });
+
+api_test!(draft_replies_on_demand, |app| async move {
+    let key = ticket(&app).await;
+    let path = format!("/tickets/{key}/draft-reply");
+    // Not configured: a clear problem, at once.
+    let p = problem(app.post(&path, &json!({})).await, 409).await;
+    assert!(p["detail"].as_str().unwrap().contains("not configured"));
+
+    let fake = FakeOpenAi::start().await;
+    configure(&app, &fake.base_url()).await;
+    json_ok(
+        app.post(
+            &format!("/tickets/{key}/comments"),
+            &json!({"kind": "internal", "body": "INTERNAL-ONLY: do not tell them"}),
+        )
+        .await,
+    )
+    .await;
+    let draft = json_ok(app.post(&path, &json!({})).await).await;
+    assert!(!draft["text"].as_str().unwrap().is_empty());
+    assert_eq!(draft["model"], "fake-reply");
+    let sent = fake.requests_to(FakeOpenAi::CHAT);
+    assert_eq!(sent.len(), 1);
+    assert!(!sent[0].body.to_string().contains("INTERNAL-ONLY"));
+    // Nothing stored: the thread holds only the note.
+    let comments = json_ok(app.get(&format!("/tickets/{key}/comments")).await).await;
+    assert_eq!(
+        comments["items"].as_array().map_or(1, Vec::len),
+        1,
+        "{comments}"
+    );
+
+    // A server that asks to wait longer than anyone should: 503 with Retry-After, fast.
+    fake.script(
+        FakeOpenAi::CHAT,
+        docket_fake_openai::Behaviour::rate_limited(3600),
+    );
+    let started = Instant::now();
+    let r = app.post(&path, &json!({})).await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(r.headers()["retry-after"], "3600");
+    problem(r, 503).await;
+
+    // An unknown ticket is 404, not a call.
+    problem(
+        app.post("/tickets/IT-999999/draft-reply", &json!({})).await,
+        404,
+    )
+    .await;
+});
+
+api_test!(images_are_moderated_within_limits, |app| async move {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let path = "/ai/moderate-image";
+    let p = problem(
+        app.post(path, &json!({"url": "https://img.example/cat.png"}))
+            .await,
+        409,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("not configured"));
+
+    let fake = FakeOpenAi::start().await;
+    configure(&app, &fake.base_url()).await;
+    let ok = json_ok(
+        app.post(path, &json!({"url": "https://img.example/cat.png"}))
+            .await,
+    )
+    .await;
+    assert_eq!(ok["flagged"], false);
+    let bad = json_ok(
+        app.post(
+            path,
+            &json!({"base64": b64(b"\x89PNG...nsfw..."), "mime": "image/png"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(bad["nsfw"], true);
+    assert_eq!(bad["flagged"], true);
+
+    // Bad input names the field; too big is 413.
+    let cases = [
+        (json!({"url": "file:///etc/passwd"}), 422, "/url"),
+        (
+            json!({"base64": b64(b"x"), "mime": "text/html"}),
+            422,
+            "/mime",
+        ),
+        (
+            json!({"base64": "***", "mime": "image/png"}),
+            422,
+            "/base64",
+        ),
+        (json!({"base64": b64(b"x")}), 422, "/mime"),
+        (json!({}), 422, "/url"),
+        (
+            json!({"base64": b64(&vec![7u8; 600 * 1024]), "mime": "image/png"}),
+            413,
+            "/base64",
+        ),
+    ];
+    for (body, status, pointer) in cases {
+        let p = problem(app.post(path, &body).await, status).await;
+        assert_eq!(pointers(&p), [pointer], "{body}");
+    }
+    assert_eq!(fake.requests_to(FakeOpenAi::MODERATIONS).len(), 2);
+});

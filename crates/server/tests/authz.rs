@@ -62,6 +62,8 @@ enum Rule {
     ReadRequester,
     /// Changing a requester (notes, merges): as WriteTicket, through a ticket of theirs.
     WriteRequester,
+    /// Writing, whatever the ticket type: agent or admin with write scope.
+    WriteAny,
     /// Administration.
     Admin,
 }
@@ -155,6 +157,8 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("DELETE", "/ai/key"), Admin),
         (("GET", "/ai/health"), Admin),
         (("GET", "/ai/usage"), Admin),
+        (("POST", "/tickets/{key}/draft-reply"), WriteTicket),
+        (("POST", "/ai/moderate-image"), WriteAny),
     ])
 }
 
@@ -191,6 +195,10 @@ fn expected(rule: Rule, who: Who) -> Result<(), u16> {
                 Ok(())
             }
         }
+        Rule::WriteAny => match who {
+            Viewer | ReadToken => Err(403),
+            _ => Ok(()),
+        },
         Rule::CreateTicket => match who {
             Viewer | ReadToken | AgentOutside => Err(403),
             _ => Ok(()),

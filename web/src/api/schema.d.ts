@@ -656,6 +656,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{key}/draft-reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draft a reply to a ticket's requester
+         * @description Written from the public thread (never internal notes), the ticket's allowed fields and
+         *     what the desk knows about the requester (earlier summaries, staff notes). Nothing is
+         *     stored or sent: the agent edits the draft. 409 when AI is not configured; 503 with
+         *     Retry-After when the AI server is failing or slow (the request never waits more than
+         *     a few seconds beyond its budget).
+         */
+        post: operations["draft_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/moderate-image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moderate an image
+         * @description By URL (the AI server fetches it) or by content (`base64` with `mime`, at most
+         *     512 KiB). For adapters (Discord) that check attachments; needs write access. 409
+         *     when AI is not configured; 503 with Retry-After when the AI server is failing.
+         */
+        post: operations["moderate_image"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sla/calendars": {
         parameters: {
             query?: never;
@@ -1456,6 +1502,11 @@ export interface components {
             /** Format: int64 */
             count: number;
         };
+        DraftReplyOut: {
+            /** @description A draft for the agent to edit; nothing is stored or sent. */
+            text: string;
+            model: string;
+        };
         /** @description Actions to take when a clock reaches a threshold. */
         Escalation: {
             on: components["schemas"]["Threshold"];
@@ -1645,6 +1696,19 @@ export interface components {
              * @default 0
              */
             output_per_million: number;
+        };
+        /** @description An image to moderate: a URL, or its bytes in base64 with their type. */
+        ModerateImageIn: {
+            url?: string | null;
+            /** @description Base64 (standard alphabet); with `mime`. */
+            base64?: string | null;
+            /** @description e.g. `image/png`. */
+            mime?: string | null;
+        };
+        ModerationOut: {
+            nsfw: boolean;
+            flagged: boolean;
+            categories: string[];
         };
         NoteInput: {
             body: string;
@@ -4779,6 +4843,142 @@ export interface operations {
             };
             /** @description Signed in, but not allowed to do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    draft_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftReplyOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    moderate_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerateImageIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModerationOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use docket_ai::{AiError, CircuitState};
@@ -23,10 +23,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_key, delete_key))
         .routes(routes!(health))
         .routes(routes!(usage))
+        .routes(routes!(draft_reply))
+        .routes(routes!(moderate_image))
 }
 
+/// The largest image `moderate-image` takes as bytes.
+pub const MAX_IMAGE_BYTES: usize = 512 * 1024;
+
 /// The problem of an AI call that did not work out, for a request waiting on it.
-#[allow(dead_code)] // the on-demand endpoints come next
 pub(crate) fn ai_problem(e: AiError) -> ApiError {
     match e {
         AiError::Disabled => ApiError::new(
@@ -47,7 +51,6 @@ pub(crate) fn ai_problem(e: AiError) -> ApiError {
 }
 
 /// Wait for an AI call at most `REQUEST_BUDGET`.
-#[allow(dead_code)]
 pub(crate) async fn bounded<T>(
     call: impl std::future::Future<Output = Result<T, AiError>>,
 ) -> ApiResult<T> {
@@ -267,4 +270,201 @@ async fn usage(
         total_cost: items.iter().map(|i| i.cost).sum(),
         items,
     }))
+}
+
+/// Draft a reply to a ticket's requester
+///
+/// Written from the public thread (never internal notes), the ticket's allowed fields and
+/// what the desk knows about the requester (earlier summaries, staff notes). Nothing is
+/// stored or sent: the agent edits the draft. 409 when AI is not configured; 503 with
+/// Retry-After when the AI server is failing or slow (the request never waits more than
+/// a few seconds beyond its budget).
+#[utoipa::path(
+    post, path = "/tickets/{key}/draft-reply", tag = "ai",
+    params(("key" = String, Path)),
+    responses(
+        (status = 200, body = DraftReplyOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn draft_reply(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<Json<DraftReplyOut>> {
+    let p = caller.need(Need::WriteTickets)?;
+    let ticket = super::tickets::visible_ticket(&app, p, &key, false).await?;
+    let current = app.ai.current(&app.store, &app.master_key).await;
+    if !current.client.is_feature_enabled(docket_ai::Feature::Reply) {
+        return Err(ai_problem(AiError::Disabled));
+    }
+    let mut requester = docket_ai::RequesterCard::default();
+    if let Some(r) = &ticket.requester {
+        requester.name = r.name.clone();
+        let types = super::tickets::visible_types(&app, p);
+        if let Ok(card) = app
+            .store
+            .requester_card(r.id, types.as_deref(), Some(&ticket.key))
+            .await
+        {
+            requester.previous_summaries = card
+                .previous
+                .iter()
+                .filter_map(|t| t.summary.as_ref())
+                .map(|s| {
+                    if s.content.resolution.is_empty() {
+                        s.content.issue.clone()
+                    } else {
+                        format!("{} Resolution: {}", s.content.issue, s.content.resolution)
+                    }
+                })
+                .collect();
+            requester.notes = card.notes.iter().map(|n| n.body.clone()).collect();
+        }
+    }
+    let input = docket_ai::ReplyInput {
+        ticket: crate::ai::ticket_content(&current.settings, &app.store, &ticket),
+        thread: crate::ai::thread_of(&app.store, &ticket.key).await?,
+        requester,
+        agent_name: None,
+    };
+    let model = current.settings.models.reply.clone().unwrap_or_default();
+    let result = bounded(async {
+        let r = current.client.draft_reply(&input).await;
+        crate::ai::record_usage(
+            &app.store,
+            docket_ai::Feature::Reply,
+            &model,
+            r.as_ref().map(|m| &m.usage),
+        )
+        .await;
+        r
+    })
+    .await?;
+    Ok(Json(DraftReplyOut {
+        text: result.value,
+        model: result.usage.model,
+    }))
+}
+
+/// Moderate an image
+///
+/// By URL (the AI server fetches it) or by content (`base64` with `mime`, at most
+/// 512 KiB). For adapters (Discord) that check attachments; needs write access. 409
+/// when AI is not configured; 503 with Retry-After when the AI server is failing.
+#[utoipa::path(
+    post, path = "/ai/moderate-image", tag = "ai",
+    request_body = ModerateImageIn,
+    responses(
+        (status = 200, body = ModerationOut),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn moderate_image(
+    State(app): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> ApiResult<Json<ModerationOut>> {
+    caller.need(Need::WriteTickets)?;
+    require_json(&headers)?;
+    let input: ModerateImageIn = parse_json(&bytes)?;
+    let image = image_ref(input)?;
+    let current = app.ai.current(&app.store, &app.master_key).await;
+    if !current
+        .client
+        .is_feature_enabled(docket_ai::Feature::Moderation)
+    {
+        return Err(ai_problem(AiError::Disabled));
+    }
+    let model = current
+        .settings
+        .models
+        .moderation
+        .clone()
+        .unwrap_or_default();
+    let result = bounded(async {
+        let r = current.client.moderate_image(&image).await;
+        crate::ai::record_usage(
+            &app.store,
+            docket_ai::Feature::Moderation,
+            &model,
+            r.as_ref().map(|m| &m.usage),
+        )
+        .await;
+        r
+    })
+    .await?;
+    Ok(Json(ModerationOut {
+        nsfw: result.value.nsfw,
+        flagged: result.value.flagged,
+        categories: result.value.categories,
+    }))
+}
+
+fn unprocessable(pointer: &str, message: &str) -> ApiError {
+    ApiError::invalid_field(StatusCode::UNPROCESSABLE_ENTITY, pointer, message)
+}
+
+fn image_ref(input: ModerateImageIn) -> ApiResult<docket_ai::ImageRef> {
+    use base64::Engine;
+    match (input.url, input.base64, input.mime) {
+        (Some(url), None, None) => {
+            let url = url.trim().to_string();
+            let ok = (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() <= 2000
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+            if !ok {
+                return Err(unprocessable(
+                    "/url",
+                    "an http:// or https:// URL of up to 2000 characters",
+                ));
+            }
+            Ok(docket_ai::ImageRef::Url(url))
+        }
+        (None, Some(data), Some(mime)) => {
+            let mime = mime.trim().to_ascii_lowercase();
+            let plausible = mime.len() <= 100
+                && mime.strip_prefix("image/").is_some_and(|sub| {
+                    !sub.is_empty()
+                        && sub
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'))
+                });
+            if !plausible {
+                return Err(unprocessable("/mime", "an image type, e.g. image/png"));
+            }
+            if data.len() > MAX_IMAGE_BYTES.div_ceil(3) * 4 + 4 {
+                return Err(ApiError::invalid_field(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "/base64",
+                    "the image is larger than 512 KiB",
+                ));
+            }
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map_err(|_| unprocessable("/base64", "not base64 (standard alphabet)"))?;
+            if bytes.is_empty() {
+                return Err(unprocessable("/base64", "the image is empty"));
+            }
+            if bytes.len() > MAX_IMAGE_BYTES {
+                return Err(ApiError::invalid_field(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "/base64",
+                    "the image is larger than 512 KiB",
+                ));
+            }
+            Ok(docket_ai::ImageRef::Bytes { bytes, mime })
+        }
+        (None, Some(_), None) => Err(unprocessable("/mime", "required with `base64`")),
+        _ => Err(unprocessable(
+            "/url",
+            "send either `url`, or `base64` with `mime`",
+        )),
+    }
 }
