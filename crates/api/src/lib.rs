@@ -217,6 +217,10 @@ pub struct TicketOut {
     /// by staff; `PUT /tickets/{key}/summary` writes it.
     #[serde(default)]
     pub summary: Option<TicketSummary>,
+    /// The latest AI triage suggestion (applied or not); `POST /tickets/{key}/triage/apply`
+    /// applies one made in `suggest` mode.
+    #[serde(default)]
+    pub triage: Option<docket_core::ai::TriageSuggestion>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

@@ -324,3 +324,29 @@ mod tests {
         assert_eq!(s.cost("other", 10, 10), 0.0);
     }
 }
+
+/// What triage suggested for a ticket (stored on it as JSON, shown with it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TriageSuggestion {
+    /// Within P0-P3.
+    pub priority: Option<crate::ticket::Priority>,
+    /// Within the tags in use on the type.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Within the teams that handle the type.
+    pub team: Option<String>,
+    /// Within the agents' skills.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    #[serde(default)]
+    pub reason: String,
+    pub model: String,
+    /// The type's mode when it was made.
+    pub mode: TriageMode,
+    pub suggested_at: chrono::DateTime<chrono::Utc>,
+    /// When and by whom it was applied (`ai` in auto mode); None while only suggested.
+    #[serde(default)]
+    pub applied_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    pub applied_by: Option<String>,
+}

@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use docket_ai::{
     AiClient, AiConfig, AiError, Author, Feature, Flavour, Models, SummaryInput, ThreadMessage,
-    TicketContent,
+    TicketContent, TriageInput,
 };
-use docket_core::ai::{AI_KEY_SECRET, AiFlavour, AiSettings};
+use docket_core::ai::{AI_KEY_SECRET, AiFlavour, AiSettings, TriageMode, TriageSuggestion};
 use docket_core::summary::{Sentiment, SummaryContent};
 use docket_core::ticket::CommentKind;
+use docket_core::ticket::Priority;
 use docket_store::ai::AiJob;
 use docket_store::identity::MasterKey;
 use docket_store::{Comment, Store, SummaryWriter, Ticket};
@@ -246,6 +247,7 @@ pub async fn run_jobs(
         let current = runtime.current(store, master).await;
         let outcome = match job.key.split_once(':').map(|(kind, _)| kind) {
             Some("ai-summary") => summarize(store, &current, &job).await,
+            Some("ai-triage") => triage(store, &current, &job).await,
             _ => Ok(Outcome::Dropped("unknown job")),
         };
         let settled = match outcome {
@@ -333,6 +335,87 @@ async fn summarize(store: &Store, current: &Current, job: &AiJob) -> docket_stor
         Err(docket_store::StoreError::Invalid(_)) => Ok(Outcome::Dropped("unusable summary")),
         Err(e) => Err(e),
     }
+}
+
+/// Triage a new ticket: a suggestion within the type's teams, the tags in use on the
+/// type and the agents' skills, stored on the ticket; in `auto` mode applied at once
+/// (actor `ai`). The ticket's text is data: whatever it says, nothing outside those
+/// sets can be chosen, and no other action exists to be triggered.
+async fn triage(store: &Store, current: &Current, job: &AiJob) -> docket_store::Result<Outcome> {
+    if !current.client.is_feature_enabled(Feature::Triage) {
+        return Ok(Outcome::Dropped("triage is off"));
+    }
+    let Some(key) = (match job.ticket_id {
+        Some(id) => store.ticket_key(id).await?,
+        None => None,
+    }) else {
+        return Ok(Outcome::Dropped("the ticket is gone"));
+    };
+    let ticket = store.get_ticket(&key, false).await?;
+    let mode = current.settings.triage_mode(&ticket.type_slug);
+    if mode == TriageMode::Off {
+        return Ok(Outcome::Dropped("triage is off for this type"));
+    }
+    let mut teams = Vec::new();
+    if let Some(ty) = store.registry().get(&ticket.type_slug) {
+        for slug in &ty.compiled.definition.teams {
+            if store.team(slug).await.is_ok() {
+                teams.push(slug.clone());
+            }
+        }
+    }
+    let (tags, skills) = store.triage_choices(&ticket.type_slug).await?;
+    let input = TriageInput {
+        ticket: ticket_content(&current.settings, store, &ticket),
+        allowed_teams: teams.clone(),
+        allowed_tags: tags.clone(),
+        allowed_skills: skills.clone(),
+    };
+    let model = current.settings.models.triage.clone().unwrap_or_default();
+    let answer = match current.client.triage(&input).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            record_usage(store, Feature::Triage, &model, Err(&e)).await;
+            return Ok(Outcome::Failed(e));
+        }
+    };
+    record_usage(
+        store,
+        Feature::Triage,
+        &answer.usage.model,
+        Ok(&answer.usage),
+    )
+    .await;
+    let t = answer.value;
+    // The client keeps answers within the allowed sets; checked again here, where the
+    // sets are ours.
+    let suggestion = TriageSuggestion {
+        priority: t.priority.and_then(|p| Priority::parse(p.as_str())),
+        tags: t.tags.into_iter().filter(|x| tags.contains(x)).collect(),
+        team: t.team.filter(|x| teams.contains(x)),
+        skills: t
+            .skills
+            .into_iter()
+            .filter(|x| skills.contains(x))
+            .collect(),
+        reason: t.reason,
+        model: answer.usage.model,
+        mode,
+        suggested_at: store.clock().now(),
+        applied_at: None,
+        applied_by: None,
+    };
+    store.set_ticket_triage(&key, &suggestion).await?;
+    if mode == TriageMode::Auto {
+        match store.apply_ticket_triage(&key, "ai").await {
+            Ok(_) => {}
+            // Refused by the ticket's own rules (a team gone meanwhile): the suggestion
+            // stays for an agent.
+            Err(docket_store::StoreError::Invalid(_) | docket_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Outcome::Done)
 }
 
 /// Run the AI jobs every `interval` for as long as the server runs. Every instance

@@ -159,6 +159,7 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("GET", "/ai/usage"), Admin),
         (("POST", "/tickets/{key}/draft-reply"), WriteTicket),
         (("POST", "/ai/moderate-image"), WriteAny),
+        (("POST", "/tickets/{key}/triage/apply"), WriteTicket),
     ])
 }
 

@@ -4,14 +4,16 @@
 //! on create) on the shared jobs table.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use docket_core::ai::{AI_KEY_SECRET, AiSettings};
+use docket_core::ai::{AI_KEY_SECRET, AiSettings, TriageMode, TriageSuggestion};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::identity::{Actor, MasterKey, audit};
 use crate::jobs::{self, ClaimedJob};
+use crate::tickets::write::Change;
 use crate::{Result, Store, StoreError};
+use crate::{Ticket, TicketPatch};
 
 /// The jobs queue of AI work.
 pub const QUEUE: &str = "ai";
@@ -364,4 +366,144 @@ pub(crate) async fn schedule_summary<C: ConnectionTrait>(
         at,
     )
     .await
+}
+
+/// Schedule the triage jobs of newly created tickets `(id, type slug)` whose type's
+/// triage mode is not off: one read of the settings and one statement for the batch.
+pub(crate) async fn schedule_triage<C: ConnectionTrait>(
+    conn: &C,
+    created: &[(i64, &str)],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    if created.is_empty() {
+        return Ok(());
+    }
+    let stmt = Query::select()
+        .column(col("settings"))
+        .from(col("ai_settings"))
+        .and_where(Expr::col(col("id")).eq(1))
+        .to_owned();
+    let Some(row) = conn.query_one(&stmt).await? else {
+        return Ok(());
+    };
+    let text: String = row.try_get("", "settings")?;
+    let Ok(settings) = serde_json::from_str::<AiSettings>(&text) else {
+        return Ok(());
+    };
+    let jobs: Vec<jobs::Schedule> = created
+        .iter()
+        .filter(|(_, slug)| settings.triage_mode(slug) != TriageMode::Off)
+        .map(|(id, _)| (triage_job(*id), Some(*id), Some(at)))
+        .collect();
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    jobs::put_many(conn, QUEUE, &jobs, at).await
+}
+
+/// At most this many tags in use are offered to triage.
+pub const MAX_TRIAGE_TAGS: u64 = 200;
+
+impl Store {
+    /// The tags in use on a type's tickets (the most used first, at most
+    /// `MAX_TRIAGE_TAGS`) and the skills of active agents: what triage may choose from.
+    pub async fn triage_choices(&self, type_slug: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let stmt = Query::select()
+            .column((col("ticket_tags"), col("tag")))
+            .from(col("ticket_tags"))
+            .inner_join(
+                col("tickets"),
+                Expr::col((col("tickets"), col("id")))
+                    .equals((col("ticket_tags"), col("ticket_id"))),
+            )
+            .and_where(Expr::col((col("tickets"), col("type_slug"))).eq(type_slug))
+            .group_by_col((col("ticket_tags"), col("tag")))
+            .order_by_expr(Expr::cust("COUNT(*)"), Order::Desc)
+            .order_by((col("ticket_tags"), col("tag")), Order::Asc)
+            .limit(MAX_TRIAGE_TAGS)
+            .to_owned();
+        let mut tags = Vec::new();
+        for r in self.db.query_all(&stmt).await? {
+            tags.push(r.try_get::<String>("", "tag")?);
+        }
+        let mut skills: Vec<String> = self
+            .users()
+            .await?
+            .into_iter()
+            .flat_map(|u| u.skills)
+            .collect();
+        skills.sort();
+        skills.dedup();
+        skills.truncate(200);
+        Ok((tags, skills))
+    }
+
+    /// Store a triage suggestion on the ticket (a `Change` by `ai`: audited, streamed).
+    pub async fn set_ticket_triage(&self, key: &str, suggestion: &TriageSuggestion) -> Result<()> {
+        let text = serde_json::to_string(suggestion)
+            .map_err(|e| StoreError::Internal(format!("a triage does not serialise: {e}")))?;
+        let txn = self.begin_write().await?;
+        let row = Self::find_row(&txn, key, false).await?;
+        let old: Option<Value> = row
+            .triage
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok());
+        let mut change = Change::new(row.id, "ai", self.clock.now());
+        change.set("triage", Expr::value(text));
+        change.event(
+            "triage",
+            old,
+            Some(serde_json::to_value(suggestion).unwrap_or_default()),
+        );
+        change.commit(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Apply the ticket's triage suggestion as `actor`: its priority, its tags added to
+    /// the ticket's, its team; each through the ordinary update (a `Change`), then the
+    /// suggestion is marked applied. 409 when there is none or it was applied already.
+    pub async fn apply_ticket_triage(&self, key: &str, actor: &str) -> Result<Ticket> {
+        let ticket = self.get_ticket(key, false).await?;
+        let Some(mut suggestion) = ticket.triage.clone() else {
+            return Err(StoreError::Conflict(format!(
+                "ticket {key} has no triage suggestion"
+            )));
+        };
+        if suggestion.applied_at.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "the triage suggestion of {key} was applied already"
+            )));
+        }
+        let mut tags = ticket.tags.clone();
+        for t in &suggestion.tags {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+        let patch = TicketPatch {
+            priority: suggestion.priority,
+            tags: (tags != ticket.tags).then_some(tags),
+            team: suggestion.team.clone().map(Some),
+            actor: actor.to_string(),
+            ..Default::default()
+        };
+        self.update_ticket(key, None, patch).await?;
+        suggestion.applied_at = Some(self.clock.now());
+        suggestion.applied_by = Some(actor.to_string());
+        let text = serde_json::to_string(&suggestion)
+            .map_err(|e| StoreError::Internal(format!("a triage does not serialise: {e}")))?;
+        let txn = self.begin_write().await?;
+        let row = Self::find_row(&txn, key, false).await?;
+        let mut change = Change::new(row.id, actor, self.clock.now());
+        change.set("triage", Expr::value(text));
+        change.event(
+            "triage_applied",
+            None,
+            Some(serde_json::to_value(&suggestion).unwrap_or_default()),
+        );
+        change.commit(&txn).await?;
+        txn.commit().await?;
+        self.get_ticket(key, false).await
+    }
 }

@@ -702,6 +702,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{key}/triage/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a ticket's triage suggestion
+         * @description Its priority, its tags (added to the ticket's) and its team, as the caller, through
+         *     the ordinary update (audited and streamed). 409 when the ticket has no suggestion or
+         *     it was applied already.
+         */
+        post: operations["apply_triage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sla/calendars": {
         parameters: {
             query?: never;
@@ -2169,6 +2191,7 @@ export interface components {
              */
             sla: components["schemas"]["SlaDue"];
             summary?: components["schemas"]["TicketSummary"] | null;
+            triage?: components["schemas"]["TriageSuggestion"] | null;
         };
         TicketPage: {
             items: components["schemas"]["TicketOut"][];
@@ -2270,6 +2293,28 @@ export interface components {
          * @enum {string}
          */
         TriageMode: "off" | "suggest" | "auto";
+        /** @description What triage suggested for a ticket (stored on it as JSON, shown with it). */
+        TriageSuggestion: {
+            priority?: components["schemas"]["Priority"] | null;
+            /** @description Within the tags in use on the type. */
+            tags?: string[];
+            /** @description Within the teams that handle the type. */
+            team?: string | null;
+            /** @description Within the agents' skills. */
+            skills?: string[];
+            reason?: string;
+            model: string;
+            /** @description The type's mode when it was made. */
+            mode: components["schemas"]["TriageMode"];
+            /** Format: date-time */
+            suggested_at: string;
+            /**
+             * Format: date-time
+             * @description When and by whom it was applied (`ai` in auto mode); None while only suggested.
+             */
+            applied_at?: string | null;
+            applied_by?: string | null;
+        };
         /** @description A type definition to plan or apply, with whether destructive changes are allowed. */
         TypeApply: {
             definition: Record<string, never>;
@@ -4979,6 +5024,61 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    apply_triage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(usage))
         .routes(routes!(draft_reply))
         .routes(routes!(moderate_image))
+        .routes(routes!(apply_triage))
 }
 
 /// The largest image `moderate-image` takes as bytes.
@@ -467,4 +468,29 @@ fn image_ref(input: ModerateImageIn) -> ApiResult<docket_ai::ImageRef> {
             "send either `url`, or `base64` with `mime`",
         )),
     }
+}
+
+/// Apply a ticket's triage suggestion
+///
+/// Its priority, its tags (added to the ticket's) and its team, as the caller, through
+/// the ordinary update (audited and streamed). 409 when the ticket has no suggestion or
+/// it was applied already.
+#[utoipa::path(
+    post, path = "/tickets/{key}/triage/apply", tag = "ai",
+    params(("key" = String, Path)),
+    responses(
+        (status = 200, body = TicketOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn apply_triage(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<Json<TicketOut>> {
+    let p = caller.need(Need::WriteTickets)?;
+    super::tickets::visible_ticket(&app, p, &key, false).await?;
+    let ticket = app.store.apply_ticket_triage(&key, &p.actor()).await?;
+    Ok(Json(super::tickets::ticket_out(ticket)))
 }
