@@ -25,6 +25,7 @@ const AdminReportPage = lazy(() => import("./pages/admin/sla/ReportPage"));
 const AdminUsersPage = lazy(() => import("./pages/admin/people/UsersPage"));
 const AdminTeamsPage = lazy(() => import("./pages/admin/people/TeamsPage"));
 const AdminTokensPage = lazy(() => import("./pages/admin/people/TokensPage"));
+const AdminAiPage = lazy(() => import("./pages/admin/ai/AiPage"));
 
 function Loading() {
   return (
@@ -78,6 +79,7 @@ function SignedIn() {
           <Route path="/admin/sla/report" element={<AdminOnly><AdminReportPage /></AdminOnly>} />
           <Route path="/admin/users" element={<AdminOnly><AdminUsersPage /></AdminOnly>} />
           <Route path="/admin/teams" element={<AdminOnly><AdminTeamsPage /></AdminOnly>} />
+          <Route path="/admin/ai" element={<AdminOnly><AdminAiPage /></AdminOnly>} />
           <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Routes>

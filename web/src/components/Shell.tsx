@@ -27,6 +27,7 @@ const ADMIN: NavItem[] = [
   { to: "/admin/users", label: "Users" },
   { to: "/admin/teams", label: "Teams" },
   { to: "/admin/tokens", label: "API tokens" },
+  { to: "/admin/ai", label: "AI" },
 ];
 
 function LiveIndicator() {
