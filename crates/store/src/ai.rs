@@ -90,11 +90,11 @@ async fn bump_version<C: ConnectionTrait>(
             col("version"),
             Expr::col((col("ai_settings"), col("version"))).add(1),
         ),
-        (col("updated_by"), Expr::val(actor.to_string()).into()),
-        (col("updated_at"), Expr::val(at).into()),
+        (col("updated_by"), Expr::val(actor.to_string())),
+        (col("updated_at"), Expr::val(at)),
     ];
     if settings.is_some() {
-        update.push((col("settings"), Expr::val(text.clone()).into()));
+        update.push((col("settings"), Expr::val(text.clone())));
     }
     let stmt = Query::insert()
         .into_table(col("ai_settings"))
