@@ -556,3 +556,51 @@ ai_test!(
         assert_eq!(list["items"].as_array().unwrap().len(), 2);
     }
 );
+
+/// Everything logged in this test process, at every level.
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+ai_test!(the_key_never_reaches_the_logs, |app| async move {
+    // nextest runs each test in a process of its own: this subscriber sees only this test.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(|| LogWriter)
+        .with_ansi(false)
+        .try_init();
+    let fake = FakeOpenAi::start().await;
+    // The server wants another key: every call fails with 401, and is logged.
+    fake.require_key(Some("sk-the-right-one"));
+    configure(&app, &fake.base_url()).await;
+    let key = ticket(&app).await;
+    close(&app, &key).await;
+    let r = app
+        .post(&format!("/tickets/{key}/draft-reply"), &json!({}))
+        .await;
+    assert!(r.status().is_server_error(), "{}", r.status());
+    let body = r.text().await.unwrap();
+    assert!(!body.contains(KEY));
+    // Let the worker try the summary too.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fake.requests_to(FakeOpenAi::CHAT).len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let logs = String::from_utf8_lossy(&LOGS.lock().unwrap()).to_string();
+    assert!(
+        logs.contains("401") || logs.contains("AI"),
+        "nothing logged?"
+    );
+    assert!(!logs.contains(KEY), "the key is in the logs");
+});
