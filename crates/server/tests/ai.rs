@@ -272,6 +272,19 @@ ai_test!(a_close_never_waits_for_a_down_ai_server, |app| async move {
             .is_none()
     );
 
+    // The admin page sees the failures (never the key).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let health = json_ok(app.get("/ai/health").await).await;
+        if !health["last_error"].is_null() {
+            assert!(health["consecutive_failures"].as_u64().unwrap() >= 1);
+            assert!(!health.to_string().contains(KEY));
+            break;
+        }
+        assert!(Instant::now() < deadline, "no failure in {health}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
     // The server comes back: the job, retried, succeeds.
     let fake = FakeOpenAi::start_on(addr).await.unwrap();
     fake.script(
