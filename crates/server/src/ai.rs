@@ -136,7 +136,20 @@ impl AiRuntime {
 async fn build(store: &Store, master: &MasterKey) -> docket_store::Result<Current> {
     let stored = store.ai_settings().await?;
     let key = if stored.settings.enabled {
-        store.reveal_secret(master, AI_KEY_SECRET).await?
+        match store.reveal_secret(master, AI_KEY_SECRET).await {
+            Ok(key) => key,
+            // Sealed under another master key (an instance started with the wrong one):
+            // say so on the health page rather than call the server without the key.
+            Err(e @ docket_store::StoreError::Db(_)) => return Err(e),
+            Err(e) => {
+                return Ok(Current {
+                    version: stored.version,
+                    settings: stored.settings,
+                    client: AiClient::disabled(),
+                    config_error: Some(format!("the stored API key cannot be opened: {e}")),
+                });
+            }
+        }
     } else {
         None
     };

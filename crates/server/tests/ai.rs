@@ -617,3 +617,56 @@ ai_test!(the_key_never_reaches_the_logs, |app| async move {
     );
     assert!(!logs.contains(KEY), "the key is in the logs");
 });
+
+api_test!(
+    other_instances_follow_the_settings_within_seconds,
+    |app| async move {
+        // A second instance on the same database, with its own AI client.
+        let (other, _stop) = serve(app.db.store.clone()).await;
+        let health_there = || async {
+            json_ok(
+                app.client
+                    .get(format!("http://{other}/api/v1/ai/health"))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        };
+        let wait_for = |circuit: &'static str| async move {
+            let deadline = Instant::now() + Duration::from_secs(6);
+            loop {
+                let h = health_there().await;
+                if h["circuit"] == circuit {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "still {h}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        };
+        assert_eq!(health_there().await["circuit"], "disabled");
+        let fake = FakeOpenAi::start().await;
+        // A server without a key (a local Ollama).
+        json_ok(put(&app, "/ai/settings", &settings(&fake.base_url())).await).await;
+        wait_for("closed").await;
+        // A key sealed with a master key this instance does not have (test servers each
+        // make their own): the change arrives, and the health page says what is wrong.
+        json_ok(put(&app, "/ai/key", &json!({"key": KEY})).await).await;
+        wait_for("disabled").await;
+        let h = health_there().await;
+        assert!(
+            h["config_error"]
+                .as_str()
+                .unwrap()
+                .contains("cannot be opened"),
+            "{h}"
+        );
+        assert!(!h.to_string().contains(KEY));
+        json_ok(app.client.delete(app.url("/ai/key")).send().await.unwrap()).await;
+        wait_for("closed").await;
+        let mut off = settings(&fake.base_url());
+        off["enabled"] = json!(false);
+        json_ok(put(&app, "/ai/settings", &off).await).await;
+        wait_for("disabled").await;
+    }
+);
