@@ -11,6 +11,7 @@ mod m20261204_000005_write_path;
 mod m20261205_000006_search_index_flushes;
 mod m20261205_000007_requester_memory;
 mod m20261205_000008_routing;
+mod m20261205_000009_ai;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_search_index_flushes::Migration),
             Box::new(m20261205_000007_requester_memory::Migration),
             Box::new(m20261205_000008_routing::Migration),
+            Box::new(m20261205_000009_ai::Migration),
         ]
     }
 }

@@ -28,6 +28,7 @@ const AdminReportPage = lazy(() => import("./pages/admin/sla/ReportPage"));
 const AdminUsersPage = lazy(() => import("./pages/admin/people/UsersPage"));
 const AdminTeamsPage = lazy(() => import("./pages/admin/people/TeamsPage"));
 const AdminTokensPage = lazy(() => import("./pages/admin/people/TokensPage"));
+const AdminAiPage = lazy(() => import("./pages/admin/ai/AiPage"));
 
 function Loading() {
   return (
@@ -84,6 +85,7 @@ function SignedIn() {
           <Route path="/admin/users" element={<AdminOnly><AdminUsersPage /></AdminOnly>} />
           <Route path="/admin/teams" element={<AdminOnly><AdminTeamsPage /></AdminOnly>} />
           <Route path="/admin/organizations" element={<AdminOnly><AdminOrganizationsPage /></AdminOnly>} />
+          <Route path="/admin/ai" element={<AdminOnly><AdminAiPage /></AdminOnly>} />
           <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Routes>

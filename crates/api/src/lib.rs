@@ -11,8 +11,10 @@ use docket_core::fields::FieldSpec;
 use docket_core::ticket::{CommentKind, Priority, SourceChannel};
 use docket_core::typedef::{FieldError, TypeDefinition, TypeFileError};
 
+mod ai;
 mod requesters;
 pub mod routing;
+pub use ai::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
 pub use requesters::*;
 pub use routing::*;
@@ -221,6 +223,10 @@ pub struct TicketOut {
     /// by staff; `PUT /tickets/{key}/summary` writes it.
     #[serde(default)]
     pub summary: Option<TicketSummary>,
+    /// The latest AI triage suggestion (applied or not); `POST /tickets/{key}/triage/apply`
+    /// applies one made in `suggest` mode.
+    #[serde(default)]
+    pub triage: Option<docket_core::ai::TriageSuggestion>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! is a function of its inputs, so it is tested with plain unit and property tests.
 
 pub mod access;
+pub mod ai;
 pub mod convert;
 pub mod evolution;
 pub mod fields;

@@ -25,6 +25,12 @@ pub enum ApiError {
         detail: String,
         retry_after: u64,
     },
+    /// 503 (a service Docket depends on, such as the AI server, is failing or slow);
+    /// `retry_after` (seconds) goes out as the Retry-After header.
+    Unavailable {
+        detail: String,
+        retry_after: u64,
+    },
 }
 
 impl ApiError {
@@ -78,7 +84,8 @@ fn problem_type(status: StatusCode) -> String {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
-            ApiError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            ApiError::TooManyRequests { retry_after, .. }
+            | ApiError::Unavailable { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
         let (status, problem) = match self {
@@ -100,6 +107,18 @@ impl IntoResponse for ApiError {
                     kind: problem_type(StatusCode::TOO_MANY_REQUESTS),
                     title: "Too many attempts".into(),
                     status: 429,
+                    detail: Some(detail),
+                    errors: vec![],
+                    type_errors: vec![],
+                    plan: None,
+                },
+            ),
+            ApiError::Unavailable { detail, .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Problem {
+                    kind: problem_type(StatusCode::SERVICE_UNAVAILABLE),
+                    title: "Service unavailable".into(),
+                    status: 503,
                     detail: Some(detail),
                     errors: vec![],
                     type_errors: vec![],

@@ -1,6 +1,7 @@
 //! docket-server: the REST API, the background work that keeps instances in step, and
 //! the `docket` command.
 
+pub mod ai;
 pub mod api;
 pub mod auth;
 pub mod config;
@@ -62,6 +63,17 @@ pub fn spawn_sla_sweeper(
             }
         }
     })
+}
+
+/// Run the AI jobs (summaries on close, triage on create) every `interval`.
+pub fn spawn_ai_worker(state: &api::AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
+    ai::spawn_worker(
+        state.store.clone(),
+        state.master_key.clone(),
+        state.ai.clone(),
+        instance_name(),
+        interval,
+    )
 }
 
 /// A name for this instance in job leases: host, process and a random part.

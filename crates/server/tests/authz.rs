@@ -62,6 +62,8 @@ enum Rule {
     ReadRequester,
     /// Changing a requester (notes, merges): as WriteTicket, through a ticket of theirs.
     WriteRequester,
+    /// Writing, whatever the ticket type: agent or admin with write scope.
+    WriteAny,
     /// Administration.
     Admin,
 }
@@ -153,6 +155,15 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("GET", "/organizations/{id}"), SignedIn),
         (("PATCH", "/organizations/{id}"), Admin),
         (("DELETE", "/organizations/{id}"), Admin),
+        (("GET", "/ai/settings"), Admin),
+        (("PUT", "/ai/settings"), Admin),
+        (("PUT", "/ai/key"), Admin),
+        (("DELETE", "/ai/key"), Admin),
+        (("GET", "/ai/health"), Admin),
+        (("GET", "/ai/usage"), Admin),
+        (("POST", "/tickets/{key}/draft-reply"), WriteTicket),
+        (("POST", "/ai/moderate-image"), WriteAny),
+        (("POST", "/tickets/{key}/triage/apply"), WriteTicket),
     ])
 }
 
@@ -189,6 +200,10 @@ fn expected(rule: Rule, who: Who) -> Result<(), u16> {
                 Ok(())
             }
         }
+        Rule::WriteAny => match who {
+            Viewer | ReadToken => Err(403),
+            _ => Ok(()),
+        },
         Rule::CreateTicket => match who {
             Viewer | ReadToken | AgentOutside => Err(403),
             _ => Ok(()),

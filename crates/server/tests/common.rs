@@ -29,10 +29,22 @@ pub fn shipped_types_dir() -> PathBuf {
 
 /// Serve `store` on a free port; the returned sender stops it.
 pub async fn serve(store: Store) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    serve_with(store, false).await
+}
+
+/// `serve`, with the AI worker running every 100 ms when `ai_worker` (as `docket serve`
+/// runs it every few seconds).
+pub async fn serve_with(
+    store: Store,
+    ai_worker: bool,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let state = docket_server::api::AppState::new(store, MasterKey::generate(), false);
+    if ai_worker {
+        docket_server::spawn_ai_worker(&state, std::time::Duration::from_millis(100));
+    }
     tokio::spawn(async move {
         docket_server::serve(state, listener, async {
             let _ = rx.await;
@@ -45,6 +57,15 @@ pub async fn serve(store: Store) -> (SocketAddr, tokio::sync::oneshot::Sender<()
 
 impl TestApp {
     pub async fn new(backend: Backend) -> TestApp {
+        TestApp::build(backend, false).await
+    }
+
+    /// A server that also runs the AI worker.
+    pub async fn with_ai_worker(backend: Backend) -> TestApp {
+        TestApp::build(backend, true).await
+    }
+
+    async fn build(backend: Backend, ai_worker: bool) -> TestApp {
         let db = TestDb::new(backend).await;
         let files =
             docket_server::typefiles::load(&[shipped_types_dir()]).expect("shipped types load");
@@ -53,7 +74,7 @@ impl TestApp {
             .expect("shipped types apply");
         let admin_id = create_user(&db.store, "admin@example.com", Role::Admin, &[]).await;
         let token = token_for(&db.store, admin_id, &[Scope::Admin]).await;
-        let (addr, tx) = serve(db.store.clone()).await;
+        let (addr, tx) = serve_with(db.store.clone(), ai_worker).await;
         TestApp {
             addr,
             client: client_with_token(&token),

@@ -2,6 +2,7 @@
 //! core tables through sea-orm entities, and the per-type extension tables (`ext_<slug>`)
 //! through sea-query statements built from checked identifiers.
 
+pub mod ai;
 mod clock;
 mod connect;
 mod ddl;

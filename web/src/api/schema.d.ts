@@ -623,6 +623,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ai/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The AI settings (and whether a key is set; never the key) */
+        get: operations["get_settings"];
+        /**
+         * Replace the AI settings
+         * @description Every instance picks the change up within a few seconds; this one at once.
+         */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the AI server's API key
+         * @description Sealed with the master key. No endpoint ever returns it.
+         */
+        put: operations["put_key"];
+        post?: never;
+        /** Clear the AI server's API key */
+        delete: operations["delete_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The AI client's health: circuit breaker state and the last failure */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tokens and cost per day, feature and model
+         * @description `from` and `to` are days (`YYYY-MM-DD`, UTC, both included); the last 30 days by
+         *     default, at most 366 days.
+         */
+        get: operations["usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{key}/draft-reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draft a reply to a ticket's requester
+         * @description Written from the public thread (never internal notes), the ticket's allowed fields and
+         *     what the desk knows about the requester (earlier summaries, staff notes). Nothing is
+         *     stored or sent: the agent edits the draft. 409 when AI is not configured; 503 with
+         *     Retry-After when the AI server is failing or slow (the request never waits more than
+         *     a few seconds beyond its budget).
+         */
+        post: operations["draft_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/moderate-image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moderate an image
+         * @description By URL (the AI server fetches it) or by content (`base64` with `mime`, at most
+         *     512 KiB). For adapters (Discord) that check attachments; needs write access. 409
+         *     when AI is not configured; 503 with Retry-After when the AI server is failing.
+         */
+        post: operations["moderate_image"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{key}/triage/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a ticket's triage suggestion
+         * @description Its priority, its tags (added to the ticket's) and its team, as the caller, through
+         *     the ordinary update (audited and streamed). 409 when the ticket has no suggestion or
+         *     it was applied already.
+         */
+        post: operations["apply_triage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sla/calendars": {
         parameters: {
             query?: never;
@@ -1099,6 +1247,175 @@ export interface components {
             /** @enum {string} */
             action: "raise_priority";
         };
+        /** @enum {string} */
+        AiCircuit: "disabled" | "closed" | "open" | "half_open";
+        /** @description Each feature on or off (a feature also needs a model). */
+        AiFeatures: {
+            /**
+             * @description Summaries written when a ticket is solved or closed.
+             * @default true
+             */
+            summary: boolean;
+            /**
+             * @description Triage of new tickets (per type: `triage_modes`).
+             * @default true
+             */
+            triage: boolean;
+            /**
+             * @description Draft replies on demand.
+             * @default true
+             */
+            reply: boolean;
+            /**
+             * @description Image moderation on demand.
+             * @default true
+             */
+            moderation: boolean;
+        };
+        /**
+         * @description Which dialect of the OpenAI API the server speaks.
+         * @enum {string}
+         */
+        AiFlavour: "openai" | "azure";
+        AiHealthOut: {
+            enabled: boolean;
+            circuit: components["schemas"]["AiCircuit"];
+            /** Format: int64 */
+            retry_after_seconds?: number | null;
+            /** Format: int32 */
+            consecutive_failures: number;
+            /** @description The last failure (never a key). */
+            last_error?: string | null;
+            /** Format: date-time */
+            last_error_at?: string | null;
+            /** @description Why the settings cannot make a client, when they cannot. */
+            config_error?: string | null;
+        };
+        AiKeyOut: {
+            key_set: boolean;
+        };
+        /** @description The AI server's API key. Write-only: no response ever carries it. */
+        AiKeyPut: {
+            key: string;
+        };
+        /** @description The model each feature uses; empty or missing: the feature is off. */
+        AiModels: {
+            /** @default null */
+            summary: string | null;
+            /** @default null */
+            triage: string | null;
+            /** @default null */
+            reply: string | null;
+            /** @default null */
+            moderation: string | null;
+            /** @default null */
+            embedding: string | null;
+        };
+        AiSettings: {
+            /**
+             * @description The master switch: off, nothing is sent anywhere.
+             * @default false
+             */
+            enabled: boolean;
+            /**
+             * @description Up to and including the version segment: `https://api.openai.com/v1`,
+             *     `http://localhost:11434/v1` (Ollama).
+             * @default https://api.openai.com/v1
+             */
+            base_url: string;
+            /** @default openai */
+            flavour: components["schemas"]["AiFlavour"];
+            /**
+             * @description Azure only: sent as `?api-version=`.
+             * @default null
+             */
+            azure_api_version: string | null;
+            /**
+             * @default {
+             *       "summary": "gpt-4o-mini",
+             *       "triage": "gpt-4o-mini",
+             *       "reply": "gpt-4o-mini",
+             *       "moderation": "omni-moderation-latest",
+             *       "embedding": null
+             *     }
+             */
+            models: components["schemas"]["AiModels"];
+            /**
+             * @default {
+             *       "summary": true,
+             *       "triage": true,
+             *       "reply": true,
+             *       "moderation": true
+             *     }
+             */
+            features: components["schemas"]["AiFeatures"];
+            /**
+             * @description Per ticket type slug; a type not named is `off`.
+             * @default {}
+             */
+            triage_modes: {
+                [key: string]: components["schemas"]["TriageMode"];
+            };
+            /**
+             * @description Per ticket type slug: its fields that never go into a prompt.
+             * @default {}
+             */
+            excluded_fields: {
+                [key: string]: string[];
+            };
+            /**
+             * @description Per model name, for the cost report.
+             * @default {}
+             */
+            prices: {
+                [key: string]: components["schemas"]["ModelPrice"];
+            };
+        };
+        /** @description The settings as stored, with whether a key is set (never the key). */
+        AiSettingsOut: {
+            settings: components["schemas"]["AiSettings"];
+            /**
+             * Format: int64
+             * @description Bumped by every change of the settings or the key.
+             */
+            version: number;
+            key_set: boolean;
+            updated_by?: string | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+        };
+        AiUsageOut: {
+            /** Format: date */
+            day: string;
+            feature: string;
+            model: string;
+            /** Format: int64 */
+            calls: number;
+            /** Format: int64 */
+            failures: number;
+            /** Format: int64 */
+            prompt_tokens: number;
+            /** Format: int64 */
+            completion_tokens: number;
+            /**
+             * Format: double
+             * @description From the model's prices in the settings (0 without one).
+             */
+            cost: number;
+        };
+        AiUsageReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            items: components["schemas"]["AiUsageOut"][];
+            /** Format: int64 */
+            total_prompt_tokens: number;
+            /** Format: int64 */
+            total_completion_tokens: number;
+            /** Format: double */
+            total_cost: number;
+        };
         AuditEntryOut: {
             /** Format: int64 */
             id: number;
@@ -1292,6 +1609,11 @@ export interface components {
             /** Format: int64 */
             count: number;
         };
+        DraftReplyOut: {
+            /** @description A draft for the agent to edit; nothing is stored or sent. */
+            text: string;
+            model: string;
+        };
         /** @description Actions to take when a clock reaches a threshold. */
         Escalation: {
             on: components["schemas"]["Threshold"];
@@ -1468,6 +1790,32 @@ export interface components {
              * @description 90th percentile business time of the finished clocks, in seconds.
              */
             p90_seconds?: number | null;
+        };
+        /** @description Prices of a model per million tokens, in whatever currency the admin thinks in. */
+        ModelPrice: {
+            /**
+             * Format: double
+             * @default 0
+             */
+            input_per_million: number;
+            /**
+             * Format: double
+             * @default 0
+             */
+            output_per_million: number;
+        };
+        /** @description An image to moderate: a URL, or its bytes in base64 with their type. */
+        ModerateImageIn: {
+            url?: string | null;
+            /** @description Base64 (standard alphabet); with `mime`. */
+            base64?: string | null;
+            /** @description e.g. `image/png`. */
+            mime?: string | null;
+        };
+        ModerationOut: {
+            nsfw: boolean;
+            flagged: boolean;
+            categories: string[];
         };
         NoteInput: {
             body: string;
@@ -1979,6 +2327,7 @@ export interface components {
              */
             sla: components["schemas"]["SlaDue"];
             summary?: components["schemas"]["TicketSummary"] | null;
+            triage?: components["schemas"]["TriageSuggestion"] | null;
         };
         TicketPage: {
             items: components["schemas"]["TicketOut"][];
@@ -2074,6 +2423,33 @@ export interface components {
              */
             from: string[];
             to: string;
+        };
+        /**
+         * @description What triage does for a ticket type's new tickets.
+         * @enum {string}
+         */
+        TriageMode: "off" | "suggest" | "auto";
+        /** @description What triage suggested for a ticket (stored on it as JSON, shown with it). */
+        TriageSuggestion: {
+            priority?: components["schemas"]["Priority"] | null;
+            /** @description Within the tags in use on the type. */
+            tags?: string[];
+            /** @description Within the teams that handle the type. */
+            team?: string | null;
+            /** @description Within the agents' skills. */
+            skills?: string[];
+            reason?: string;
+            model: string;
+            /** @description The type's mode when it was made. */
+            mode: components["schemas"]["TriageMode"];
+            /** Format: date-time */
+            suggested_at: string;
+            /**
+             * Format: date-time
+             * @description When and by whom it was applied (`ai` in auto mode); None while only suggested.
+             */
+            applied_at?: string | null;
+            applied_by?: string | null;
         };
         /** @description A type definition to plan or apply, with whether destructive changes are allowed. */
         TypeApply: {
@@ -4437,6 +4813,454 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiSettingsOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AiSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiSettingsOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AiKeyPut"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiKeyOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiKeyOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiHealthOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usage: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiUsageReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    draft_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftReplyOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    moderate_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerateImageIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModerationOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    apply_triage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

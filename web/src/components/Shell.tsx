@@ -33,6 +33,7 @@ const ADMIN: NavItem[] = [
   { to: "/admin/teams", label: "Teams" },
   { to: "/admin/organizations", label: "Organisations" },
   { to: "/admin/tokens", label: "API tokens" },
+  { to: "/admin/ai", label: "AI" },
 ];
 
 function LiveIndicator() {

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod ai;
 pub mod body;
 mod live;
 pub(crate) mod meta;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub live: Arc<live::LiveHub>,
     /// The built web UI served at `/`, if any.
     pub web_dir: Option<Arc<std::path::PathBuf>>,
+    /// The AI client of the current settings (`crate::ai`).
+    pub ai: Arc<crate::ai::AiRuntime>,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
             secure_cookies,
             live: Arc::default(),
             web_dir: None,
+            ai: Arc::default(),
         }
     }
 
@@ -167,6 +171,7 @@ impl Modify for SecuritySchemes {
         (name = "teams", description = "Teams and the ticket types they handle"),
         (name = "tokens", description = "API tokens"),
         (name = "admin", description = "Secrets and the audit log"),
+        (name = "ai", description = "AI settings, key, health and usage; draft replies, image moderation, triage"),
         (name = "sla", description = "SLA calendars, policies, clocks, reports and notifications"),
         (name = "meta", description = "Health and API description")
     )
@@ -183,6 +188,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(teams::router())
         .merge(tokens::router())
         .merge(admin::router())
+        .merge(ai::router())
         .merge(sla::router())
         .merge(live::router())
         .merge(views::router())

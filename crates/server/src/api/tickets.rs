@@ -89,6 +89,7 @@ pub fn ticket_out(t: Ticket) -> TicketOut {
         closed_at: t.closed_at,
         deleted_at: t.deleted_at,
         summary: t.summary,
+        triage: t.triage,
         sla: SlaDue {
             first_response_due_at: t.first_response_due_at,
             next_response_due_at: t.next_response_due_at,

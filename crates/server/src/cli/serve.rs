@@ -75,8 +75,10 @@ pub async fn serve(args: &ConfigArgs, bind: Option<String>) -> anyhow::Result<Ex
     }
     let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies)
         .with_web_dir(config.web_dir.clone());
+    let ai_worker = docket_server::spawn_ai_worker(&state, docket_server::ai::WORKER_INTERVAL);
     docket_server::serve(state, listener, shutdown_signal()).await?;
     sweeper.abort();
+    ai_worker.abort();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -37,6 +37,8 @@ pub struct Model {
     pub sla_due_at: Option<DateTimeUtc>,
     /// The ticket's summary as JSON text (`tickets::summary`).
     pub summary: Option<String>,
+    /// The latest triage suggestion as JSON text (`docket_core::ai::TriageSuggestion`).
+    pub triage: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -143,6 +143,17 @@ impl Store {
         }
         route(&txn, &mut checked, &references).await?;
         let written = insert_all(&txn, &mut checked, at).await?;
+        // Triage of the new tickets whose type asks for it: one read of the settings
+        // and one statement for the batch's jobs.
+        let written_types: Vec<(i64, &str)> = checked
+            .iter()
+            .zip(&written)
+            .filter_map(|(c, row)| match (c, row) {
+                (Ok(c), Some(row)) => Some((row.id, c.ty.compiled.slug())),
+                _ => None,
+            })
+            .collect();
+        crate::ai::schedule_triage(&txn, &written_types, at).await?;
         for (c, row) in checked.iter().zip(&written) {
             if let (Ok(c), Some(row)) = (c, row)
                 && c.organization_changed
@@ -599,6 +610,7 @@ fn new_row(c: &Checked<'_>, at: chrono::DateTime<chrono::Utc>) -> ticket_row::Mo
         resolution_due_at: None,
         sla_due_at: None,
         summary: None,
+        triage: None,
     }
 }
 

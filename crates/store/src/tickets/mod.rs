@@ -77,6 +77,8 @@ pub struct Ticket {
     /// The earliest of the three.
     pub sla_due_at: Option<DateTime<Utc>>,
     pub summary: Option<docket_core::summary::TicketSummary>,
+    /// The latest AI triage suggestion.
+    pub triage: Option<docket_core::ai::TriageSuggestion>,
 }
 
 #[derive(Debug, Clone, Default)]

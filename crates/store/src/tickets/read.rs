@@ -30,7 +30,7 @@ pub(crate) async fn team_slugs<C: ConnectionTrait>(
 }
 
 impl Store {
-    pub(super) async fn find_row<C: ConnectionTrait>(
+    pub(crate) async fn find_row<C: ConnectionTrait>(
         conn: &C,
         key: &str,
         include_deleted: bool,
@@ -195,6 +195,10 @@ pub(super) fn assemble(
         resolution_due_at: r.resolution_due_at,
         sla_due_at: r.sla_due_at,
         summary: requesters::parse_summary(r.summary.as_deref()),
+        triage: r
+            .triage
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok()),
     }
 }
 

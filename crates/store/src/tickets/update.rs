@@ -108,8 +108,12 @@ impl Store {
             change.field("body", "body", &row.body, b, b.clone());
         }
         let mut clocks_move = false;
+        let mut summarize = false;
         if let Some(s) = patch.status.as_ref().filter(|s| **s != row.status) {
             let category = workflow.category(s).expect("checked above");
+            // Reaching solved or closed (from anything else) asks the AI for a summary.
+            let done = |c: &str| c == "solved" || c == "closed";
+            summarize = done(category.as_str()) && !done(&row.status_category);
             change.field("status", "status", &row.status, s, s.clone());
             change.set("status_category", category.as_str());
             change.set(
@@ -202,6 +206,10 @@ impl Store {
         change.commit(&txn).await?;
         if clocks_move {
             crate::sla::sync(&txn, row.id, Trigger::Changed, at).await?;
+        }
+        if summarize {
+            // A job, not a call: nothing waits on the AI inside a ticket write.
+            crate::ai::schedule_summary(&txn, row.id, at).await?;
         }
         let written = Self::find_row(&txn, key, false).await?;
         let ticket = self.hydrate_on(&txn, vec![written]).await?.remove(0);

@@ -2,6 +2,7 @@
 // Internal notes are tinted yellow and labelled so nobody mistakes them for what the
 // requester sees.
 import { useState, type FormEvent } from "react";
+import { DraftReplyButton } from "./DraftReplyButton";
 import { Badge, Button, Group, Kbd, Paper, SegmentedControl, Stack, Text, Textarea, Title } from "@mantine/core";
 import { ErrorAlert } from "../../components/Errors";
 import { Markdown } from "../../components/Markdown";
@@ -114,6 +115,7 @@ function Composer({ ticketKey }: { ticketKey: string }) {
       />
       <ErrorAlert error={add.error} title="Not sent; your message is still here" />
       <Group justify="space-between">
+        <DraftReplyButton ticketKey={ticketKey} onDraft={(text) => { setKind("public"); setBody(text); }} />
         <Text size="xs" c="dimmed">
           <Kbd size="xs">Ctrl</Kbd> + <Kbd size="xs">Enter</Kbd> sends
         </Text>

@@ -17,6 +17,7 @@ import { RequesterPanel } from "./RequesterPanel";
 import { SlaPanel } from "./SlaPanel";
 import { SummaryPanel } from "./SummaryPanel";
 import { Thread } from "./Thread";
+import { TriagePanel } from "./TriagePanel";
 import { TicketProperties } from "./TicketProperties";
 import { isActor } from "../../lib/people";
 import { actorName } from "./ticketLogic";
@@ -111,6 +112,7 @@ export default function TicketPage() {
           <Stack gap="md">
             <SlaPanel sla={sla.data} />
             <RequesterPanel ticket={t} />
+            <TriagePanel ticket={t} />
             {/* The type's fields beside the conversation, as helpdesks put them: the
                 thread stays in view while the agent fills them in. */}
             {type.data ? (
