@@ -354,16 +354,45 @@ async fn summarize(store: &Store, current: &Current, job: &AiJob) -> docket_stor
 /// type and the agents' skills, stored on the ticket; in `auto` mode applied at once
 /// (actor `ai`). The ticket's text is data: whatever it says, nothing outside those
 /// sets can be chosen, and no other action exists to be triggered.
+///
+/// A ticket triaged automatically was not routed when it was created (routing waits for
+/// the skills triage finds): whenever this job ends without applying a triage, the ticket
+/// is routed without them, so that nothing waits for the AI.
 async fn triage(store: &Store, current: &Current, job: &AiJob) -> docket_store::Result<Outcome> {
-    if !current.client.is_feature_enabled(Feature::Triage) {
-        return Ok(Outcome::Dropped("triage is off"));
-    }
     let Some(key) = (match job.ticket_id {
         Some(id) => store.ticket_key(id).await?,
         None => None,
     }) else {
         return Ok(Outcome::Dropped("the ticket is gone"));
     };
+    let outcome = triage_ticket(store, current, &key).await?;
+    if !matches!(outcome, Outcome::Done) {
+        route_without_triage(store, &key).await?;
+    }
+    Ok(outcome)
+}
+
+/// Route a ticket nobody has by its team's rule, with no skills but its tags.
+async fn route_without_triage(store: &Store, key: &str) -> docket_store::Result<()> {
+    let ticket = store.get_ticket(key, false).await?;
+    if ticket.assignee_id.is_some() || ticket.team.is_none() {
+        return Ok(());
+    }
+    match store.route_ticket(key, &[], "ai").await {
+        Ok(_) | Err(docket_store::StoreError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn triage_ticket(
+    store: &Store,
+    current: &Current,
+    key: &str,
+) -> docket_store::Result<Outcome> {
+    if !current.client.is_feature_enabled(Feature::Triage) {
+        return Ok(Outcome::Dropped("triage is off"));
+    }
+    let key = key.to_string();
     let ticket = store.get_ticket(&key, false).await?;
     let mode = current.settings.triage_mode(&ticket.type_slug);
     if mode == TriageMode::Off {
@@ -423,8 +452,10 @@ async fn triage(store: &Store, current: &Current, job: &AiJob) -> docket_store::
         match store.apply_ticket_triage(&key, "ai").await {
             Ok(_) => {}
             // Refused by the ticket's own rules (a team gone meanwhile): the suggestion
-            // stays for an agent.
-            Err(docket_store::StoreError::Invalid(_) | docket_store::StoreError::Conflict(_)) => {}
+            // stays for an agent, and the ticket is routed without it.
+            Err(docket_store::StoreError::Invalid(_) | docket_store::StoreError::Conflict(_)) => {
+                return Ok(Outcome::Dropped("the triage could not be applied"));
+            }
             Err(e) => return Err(e),
         }
     }

@@ -463,6 +463,103 @@ async fn triaged(app: &TestApp, key: &str) -> Value {
     }
 }
 
+/// Two agents of `it` with different skills, and `it` routing by skills: (net, desk).
+async fn skilled_team(app: &TestApp) -> (i64, i64) {
+    let store = &app.db.store;
+    let actor = docket_store::identity::Actor::new("test", None);
+    let mut ids = Vec::new();
+    // The desk agent first: a pick without skills goes to the lowest id.
+    for (email, skill) in [
+        ("desk@example.com", "printers"),
+        ("net@example.com", "networking"),
+    ] {
+        let id = create_user(store, email, docket_core::access::Role::Agent, &["it"]).await;
+        store
+            .update_user(
+                id,
+                docket_store::identity::UserPatch {
+                    skills: Some(vec![skill.into()]),
+                    ..Default::default()
+                },
+                &actor,
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    store
+        .update_team(
+            "it",
+            None,
+            None,
+            Some(docket_core::routing::RoutingRule::Skills),
+            &actor,
+        )
+        .await
+        .unwrap();
+    (ids[1], ids[0])
+}
+
+/// The ticket once someone has it, polling up to 20 s.
+async fn assigned(app: &TestApp, key: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = json_ok(app.get(&format!("/tickets/{key}")).await).await;
+        if !t["assignee_id"].is_null() {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "not assigned within 20 s: {t}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+ai_test!(
+    automatic_triage_routes_by_the_skills_it_finds,
+    |app| async move {
+        let fake = FakeOpenAi::start().await;
+        triage_setup(&app, &fake, "auto").await;
+        let (net, _desk) = skilled_team(&app).await;
+        fake.script(
+        FakeOpenAi::CHAT,
+        docket_fake_openai::Behaviour::Content(
+            json!({"priority": "P2", "tags": [], "team": "it", "skills": ["networking"], "reason": "A network fault"})
+                .to_string(),
+        ),
+    );
+        let created = app
+        .create(json!({"type": "it_support", "title": "Wi-Fi drops", "fields": {"category": "network"}}))
+        .await;
+        // Routing waited for the triage's skills.
+        assert!(created["assignee_id"].is_null(), "{created}");
+        let key = created["key"].as_str().unwrap();
+        let t = assigned(&app, key).await;
+        assert_eq!(t["assignee_id"], net, "{t}");
+        assert_eq!(t["triage"]["skills"], json!(["networking"]));
+    }
+);
+
+ai_test!(
+    automatic_triage_that_fails_still_routes_at_once,
+    |app| async move {
+        let fake = FakeOpenAi::start().await;
+        triage_setup(&app, &fake, "auto").await;
+        skilled_team(&app).await;
+        for _ in 0..4 {
+            fake.script(
+                FakeOpenAi::CHAT,
+                docket_fake_openai::Behaviour::server_error(),
+            );
+        }
+        let created = app
+        .create(json!({"type": "it_support", "title": "Printer jam", "fields": {"category": "printing"}}))
+        .await;
+        let key = created["key"].as_str().unwrap();
+        // Routed without the AI's skills well before the job's retries are over.
+        let t = assigned(&app, key).await;
+        assert!(t["triage"].is_null(), "{t}");
+    }
+);
+
 ai_test!(triage_suggests_and_an_agent_applies, |app| async move {
     let fake = FakeOpenAi::start().await;
     triage_setup(&app, &fake, "suggest").await;

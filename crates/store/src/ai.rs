@@ -4,6 +4,7 @@
 //! on create) on the shared jobs table.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use docket_core::access::{Role, UserKind};
 use docket_core::ai::{AI_KEY_SECRET, AiSettings, TriageMode, TriageSuggestion};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -368,26 +369,30 @@ pub(crate) async fn schedule_summary<C: ConnectionTrait>(
     .await
 }
 
-/// Schedule the triage jobs of newly created tickets `(id, type slug)` whose type's
-/// triage mode is not off: one read of the settings and one statement for the batch.
-pub(crate) async fn schedule_triage<C: ConnectionTrait>(
-    conn: &C,
-    created: &[(i64, &str)],
-    at: DateTime<Utc>,
-) -> Result<()> {
-    if created.is_empty() {
-        return Ok(());
-    }
+/// The AI settings as stored, inside the caller's transaction (None: never set, or
+/// unreadable, which counts as off).
+pub(crate) async fn settings_in<C: ConnectionTrait>(conn: &C) -> Result<Option<AiSettings>> {
     let stmt = Query::select()
         .column(col("settings"))
         .from(col("ai_settings"))
         .and_where(Expr::col(col("id")).eq(1))
         .to_owned();
     let Some(row) = conn.query_one(&stmt).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let text: String = row.try_get("", "settings")?;
-    let Ok(settings) = serde_json::from_str::<AiSettings>(&text) else {
+    Ok(serde_json::from_str::<AiSettings>(&text).ok())
+}
+
+/// Schedule the triage jobs of newly created tickets `(id, type slug)` whose type's
+/// triage mode is not off: one statement for the batch.
+pub(crate) async fn schedule_triage<C: ConnectionTrait>(
+    conn: &C,
+    settings: Option<&AiSettings>,
+    created: &[(i64, &str)],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let Some(settings) = settings else {
         return Ok(());
     };
     let jobs: Vec<jobs::Schedule> = created
@@ -426,10 +431,12 @@ impl Store {
         for r in self.db.query_all(&stmt).await? {
             tags.push(r.try_get::<String>("", "tag")?);
         }
+        // Skills of those routing can pick: active people who work tickets.
         let mut skills: Vec<String> = self
             .users()
             .await?
             .into_iter()
+            .filter(|u| u.active && u.kind == UserKind::Person && u.role != Role::Viewer)
             .flat_map(|u| u.skills)
             .collect();
         skills.sort();
@@ -504,6 +511,12 @@ impl Store {
         );
         change.commit(&txn).await?;
         txn.commit().await?;
-        self.get_ticket(key, false).await
+        // The suggested skills (and a new team) reach an agent by the team's rule when
+        // nobody has the ticket yet; a manual team leaves it as it is.
+        let ticket = self.get_ticket(key, false).await?;
+        if ticket.assignee_id.is_none() && ticket.team.is_some() {
+            return Ok(self.route_ticket(key, &suggestion.skills, actor).await?.0);
+        }
+        Ok(ticket)
     }
 }

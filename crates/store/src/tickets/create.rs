@@ -30,6 +30,7 @@ use crate::routing::{OPEN_CATEGORIES, Routing};
 use crate::sla::{NewClocks, Policies, Subject};
 use crate::types::RegisteredType;
 use crate::{Result, Store, StoreError, ext};
+use docket_core::ai::{AiSettings, TriageMode};
 
 /// What a create comes to: the ticket, or None when an earlier request with the same
 /// idempotency key holds the key (the caller replays it).
@@ -141,10 +142,12 @@ impl Store {
         for c in checked.iter_mut().flatten() {
             self.resolve_requester(&txn, c, &mut known, at).await?;
         }
-        route(&txn, &mut checked, &references).await?;
+        // The AI settings, read once for the batch: triage jobs, and routing that waits
+        // for an automatic triage's skills.
+        let ai = crate::ai::settings_in(&txn).await?;
+        route(&txn, &mut checked, &references, ai.as_ref()).await?;
         let written = insert_all(&txn, &mut checked, at).await?;
-        // Triage of the new tickets whose type asks for it: one read of the settings
-        // and one statement for the batch's jobs.
+        // Triage of the new tickets whose type asks for it: one statement for the batch.
         let written_types: Vec<(i64, &str)> = checked
             .iter()
             .zip(&written)
@@ -153,7 +156,7 @@ impl Store {
                 _ => None,
             })
             .collect();
-        crate::ai::schedule_triage(&txn, &written_types, at).await?;
+        crate::ai::schedule_triage(&txn, ai.as_ref(), &written_types, at).await?;
         for (c, row) in checked.iter().zip(&written) {
             if let (Ok(c), Some(row)) = (c, row)
                 && c.organization_changed
@@ -635,15 +638,22 @@ fn created_event(c: &Checked<'_>) -> Event {
 /// counted at once, so the batch itself keeps capacity and takes turns. The tickets a
 /// create's recompute will lock (its requester's other open tickets) are locked first:
 /// tickets before teams, the order every routing transaction takes.
+///
+/// A create whose type is triaged automatically waits: the triage job routes it with the
+/// skills it finds, or without them when the AI fails or is off by then.
 async fn route(
     txn: &DatabaseTransaction,
     checked: &mut [Result<Checked<'_>>],
     references: &References,
+    ai: Option<&AiSettings>,
 ) -> Result<()> {
+    let waits = |c: &Checked<'_>| {
+        ai.is_some_and(|s| s.triage_mode(c.ty.compiled.slug()) == TriageMode::Auto)
+    };
     let teams: BTreeSet<i64> = checked
         .iter()
         .flatten()
-        .filter(|c| c.assignee.is_none())
+        .filter(|c| c.assignee.is_none() && !waits(c))
         .filter_map(|c| c.team.as_ref().map(|(id, _)| *id))
         .filter(|id| references.routed.contains(id))
         .collect();
@@ -674,7 +684,7 @@ async fn route(
         let Some(team) = c.team.as_ref().map(|(id, _)| *id) else {
             continue;
         };
-        if c.assignee.is_some() || !routing.routes(team) {
+        if c.assignee.is_some() || !routing.routes(team) || waits(c) {
             continue;
         }
         let decision = routing.pick(team, &wanted_skills(&c.tags, &c.new.route_skills));
