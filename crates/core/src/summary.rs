@@ -26,6 +26,13 @@ pub enum Sentiment {
 }
 
 impl Sentiment {
+    pub const ALL: [Sentiment; 4] = [
+        Sentiment::Positive,
+        Sentiment::Neutral,
+        Sentiment::Negative,
+        Sentiment::Frustrated,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Sentiment::Positive => "positive",
@@ -36,14 +43,7 @@ impl Sentiment {
     }
 
     pub fn parse(s: &str) -> Option<Sentiment> {
-        [
-            Sentiment::Positive,
-            Sentiment::Neutral,
-            Sentiment::Negative,
-            Sentiment::Frustrated,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        Sentiment::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }
 

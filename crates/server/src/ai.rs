@@ -11,9 +11,8 @@ use docket_ai::{
     TicketContent, TriageInput,
 };
 use docket_core::ai::{AI_KEY_SECRET, AiFlavour, AiSettings, TriageMode, TriageSuggestion};
-use docket_core::summary::{Sentiment, SummaryContent};
+use docket_core::summary::SummaryContent;
 use docket_core::ticket::CommentKind;
-use docket_core::ticket::Priority;
 use docket_store::ai::AiJob;
 use docket_store::identity::MasterKey;
 use docket_store::{Comment, Store, SummaryWriter, Ticket};
@@ -328,7 +327,7 @@ async fn summarize(store: &Store, current: &Current, job: &AiJob) -> docket_stor
         issue: s.issue,
         resolution: s.resolution,
         open_points: s.open_points,
-        sentiment: Sentiment::parse(s.sentiment.as_str()),
+        sentiment: Some(s.sentiment),
         next_best_action: s.next_best_action,
         topics: s.topics,
     };
@@ -432,7 +431,7 @@ async fn triage_ticket(
     // The client keeps answers within the allowed sets; checked again here, where the
     // sets are ours.
     let suggestion = TriageSuggestion {
-        priority: t.priority.and_then(|p| Priority::parse(p.as_str())),
+        priority: t.priority,
         tags: t.tags.into_iter().filter(|x| tags.contains(x)).collect(),
         team: t.team.filter(|x| teams.contains(x)),
         skills: t

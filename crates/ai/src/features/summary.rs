@@ -1,5 +1,6 @@
 //! A ticket's summary: what it is about, where it stands, what to do next.
 
+use docket_core::summary::Sentiment;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -16,33 +17,6 @@ pub struct SummaryInput {
     pub ticket: TicketContent,
     /// Public messages, oldest first. Older ones are left out when the prompt is too big.
     pub thread: Vec<ThreadMessage>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sentiment {
-    Positive,
-    Neutral,
-    Negative,
-    Frustrated,
-}
-
-impl Sentiment {
-    pub const ALL: [Sentiment; 4] = [
-        Sentiment::Positive,
-        Sentiment::Neutral,
-        Sentiment::Negative,
-        Sentiment::Frustrated,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sentiment::Positive => "positive",
-            Sentiment::Neutral => "neutral",
-            Sentiment::Negative => "negative",
-            Sentiment::Frustrated => "frustrated",
-        }
-    }
 }
 
 /// Bounded: `issue`, `resolution` at most 600 characters, `next_best_action` 300, at

@@ -3,6 +3,7 @@
 //! enums); whatever the model answers outside them is dropped, so a ticket's text cannot
 //! route itself anywhere the admins did not offer.
 
+use docket_core::ticket::Priority;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -20,27 +21,6 @@ pub struct TriageInput {
     pub allowed_teams: Vec<String>,
     pub allowed_tags: Vec<String>,
     pub allowed_skills: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Priority {
-    P0,
-    P1,
-    P2,
-    P3,
-}
-
-impl Priority {
-    pub const ALL: [Priority; 4] = [Priority::P0, Priority::P1, Priority::P2, Priority::P3];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::P0 => "P0",
-            Priority::P1 => "P1",
-            Priority::P2 => "P2",
-            Priority::P3 => "P3",
-        }
-    }
 }
 
 /// Every team, tag and skill is one of the input's allowed values, in its spelling.
