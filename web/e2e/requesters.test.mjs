@@ -91,6 +91,12 @@ describe("requester memory", { timeout: 180_000 }, () => {
     await identities.getByText("1984").waitFor();
     await page.getByRole("region", { name: "Tickets" }).getByRole("link", { name: new RegExp(oldKey) }).waitFor();
     await page.getByRole("region", { name: "Recent topics" }).getByText("vpn x2").waitFor();
+    // Her tickets in the queue: the filter says whose they are.
+    await page.getByRole("link", { name: "Open in the queue" }).click();
+    await page.getByRole("group", { name: "Other filters" }).getByText("Requester: Grace Hopper").waitFor();
+    await page.locator(`tr[data-ticket-key="${oldKey}"]`).waitFor();
+    await page.locator(`tr[data-ticket-key="${newKey}"]`).waitFor();
+    await page.goto(`/requesters/${graceId}`);
   });
 
   step("a staff note is added, edited and shown on the card", async () => {

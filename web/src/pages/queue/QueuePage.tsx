@@ -3,7 +3,10 @@
 import { useCallback, useMemo, useRef, useState } from "react";
 import { Button, Group, Kbd, Stack, Text, Title, EmptyState, Loader } from "@mantine/core";
 import { IconPlus, IconSearch, IconTicket } from "@tabler/icons-react";
+import { useQuery } from "@tanstack/react-query";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
+import { api, unwrap } from "../../api/client";
+import { keys } from "../../api/keys";
 import { useTeams, useTypeDetail, useTypeWorkflow, useTypes, useUsers } from "../../api/queries";
 import { useMe } from "../../auth";
 import { ErrorAlert } from "../../components/Errors";
@@ -25,6 +28,7 @@ import { useChangedTickets } from "./useChangedTickets";
 import { ViewBar } from "./ViewBar";
 import { useQueueKeyboard } from "./useQueueKeyboard";
 import { ticketPath } from "../../lib/ticketPath";
+import { requesterName } from "../requesters/queries";
 
 /** The query string without `?`. */
 function useSearch(): string {
@@ -129,7 +133,8 @@ function Queue({ search, views }: { search: string; views: View[] }) {
     },
   });
 
-  const extras = extraFilters(filters, controls, update);
+  const requester = useQueueRequester(filters);
+  const extras = extraFilters(filters, controls, update, requester);
 
   return (
     <Stack gap="sm">
@@ -257,11 +262,25 @@ function KeyboardHint({ bulk }: { bulk: boolean }) {
   );
 }
 
+/** The requester the queue is filtered on (`requester_id`, from their profile), by name. */
+function useQueueRequester(filters: QueueFilters): { id: string; name: string } | null {
+  const id = filters.extra.find(([k]) => k === "requester_id")?.[1] ?? "";
+  const numeric = /^\d+$/.test(id) ? Number(id) : undefined;
+  const profile = useQuery({
+    queryKey: keys.requester(numeric ?? 0),
+    queryFn: () => unwrap(api.GET("/requesters/{id}", { params: { path: { id: numeric! } } })),
+    enabled: numeric !== undefined,
+  });
+  if (!id) return null;
+  return { id, name: profile.data ? requesterName(profile.data) : `#${id}` };
+}
+
 /** Chips for what the controls do not show, each removable. */
 function extraFilters(
   filters: QueueFilters,
   controls: ReturnType<typeof controlsFor>,
   update: (change: (f: QueueFilters) => QueueFilters) => void,
+  requester: { id: string; name: string } | null,
 ): ExtraFilter[] {
   const out: ExtraFilter[] = [];
   if (filters.slaDueBefore) {
@@ -271,7 +290,7 @@ function extraFilters(
   }
   filters.extra.forEach(([k, v], i) =>
     out.push({
-      label: `${k} = ${v}`,
+      label: k === "requester_id" && requester?.id === v ? `Requester: ${requester.name}` : `${k} = ${v}`,
       removeLabel: `Remove filter ${k}=${v}`,
       onRemove: () => update((f) => ({ ...f, extra: f.extra.filter((_, j) => j !== i) })),
     }),
