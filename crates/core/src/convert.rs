@@ -42,7 +42,7 @@ fn convert_value(value: &Value, from: ColumnKind, to: ColumnKind) -> Option<Valu
         Number => match value {
             Value::Number(n) => n
                 .as_f64()
-                .and_then(|f| serde_json::Number::from_f64(f))
+                .and_then(serde_json::Number::from_f64)
                 .map(Value::Number),
             Value::String(s) => s
                 .trim()

@@ -491,14 +491,12 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
                     invalid,
                 );
             }
-        } else if validation_changed {
-            if let Some(o) = old {
-                p.change(
-                    Some(&f.name),
-                    describe_constraints(&f.name, &o.schema, &f.schema),
-                    Safety::Safe,
-                );
-            }
+        } else if validation_changed && let Some(o) = old {
+            p.change(
+                Some(&f.name),
+                describe_constraints(&f.name, &o.schema, &f.schema),
+                Safety::Safe,
+            );
         }
         // Required: old rows must have a value, or get the default.
         let newly_required = f.required && (col.hidden || !old.is_some_and(|o| o.required));

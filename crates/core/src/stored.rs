@@ -111,7 +111,7 @@ fn integer(n: &Number) -> Result<i64, String> {
     }
     // A whole-number float (`5.0`, `1e3`) is an integer to JSON Schema.
     let f = n.as_f64().unwrap_or(f64::NAN);
-    if f.fract() == 0.0 && f >= -TWO_POW_63 && f < TWO_POW_63 {
+    if f.fract() == 0.0 && (-TWO_POW_63..TWO_POW_63).contains(&f) {
         Ok(f as i64)
     } else if f.fract() == 0.0 {
         Err(format!(

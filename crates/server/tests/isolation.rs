@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use docket_core::access::{Role, Scope};
+use docket_core::access::Role;
 use serde_json::{Value, json};
 
 fn complaint(requester: Value) -> Value {

@@ -301,10 +301,10 @@ fn collect_refs(node: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
         Value::Object(o) => {
             for (k, v) in o {
                 let p = format!("{pointer}/{}", escape_pointer(k));
-                if k == "$ref" {
-                    if let Value::String(s) = v {
-                        out.push((p.clone(), s.clone()));
-                    }
+                if k == "$ref"
+                    && let Value::String(s) = v
+                {
+                    out.push((p.clone(), s.clone()));
                 }
                 collect_refs(v, &p, out);
             }
@@ -449,13 +449,13 @@ fn check_field_keywords(schema: &Value, r: &mut Report) {
     }
     if let Some(required) = schema.get("required").and_then(Value::as_array) {
         for (i, name) in required.iter().enumerate() {
-            if let Some(n) = name.as_str() {
-                if !props.contains_key(n) {
-                    r.at(
-                        &format!("/schema/required/{i}"),
-                        format!("required field `{n}` is not a property"),
-                    );
-                }
+            if let Some(n) = name.as_str()
+                && !props.contains_key(n)
+            {
+                r.at(
+                    &format!("/schema/required/{i}"),
+                    format!("required field `{n}` is not a property"),
+                );
             }
         }
     }

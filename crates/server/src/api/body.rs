@@ -119,12 +119,12 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = serde_path_to_error::deserialize::<_, T>(&mut de);
-    if parsed.is_ok() {
-        if let Err(e) = de.end() {
-            return Err(ApiError::bad_request(format!(
-                "the body is not valid JSON: {e}"
-            )));
-        }
+    if parsed.is_ok()
+        && let Err(e) = de.end()
+    {
+        return Err(ApiError::bad_request(format!(
+            "the body is not valid JSON: {e}"
+        )));
     }
     match parsed {
         Ok(v) => Ok(v),

@@ -126,10 +126,10 @@ pub(super) fn with_etag(status: StatusCode, t: Ticket) -> Response {
     let location = HeaderValue::from_str(&format!("/api/v1/tickets/{}", t.key)).ok();
     let mut resp = (status, Json(ticket_out(t))).into_response();
     resp.headers_mut().insert(header::ETAG, tag);
-    if status == StatusCode::CREATED {
-        if let Some(l) = location {
-            resp.headers_mut().insert(header::LOCATION, l);
-        }
+    if status == StatusCode::CREATED
+        && let Some(l) = location
+    {
+        resp.headers_mut().insert(header::LOCATION, l);
     }
     resp
 }
@@ -512,14 +512,13 @@ fn parse_filter(name: &str, value: &str) -> Option<Filter> {
 fn merge_repeated(filters: Vec<Filter>) -> Vec<Filter> {
     let mut out: Vec<Filter> = Vec::new();
     for f in filters {
-        if f.op == FilterOp::Eq {
-            if let Some(prev) = out
+        if f.op == FilterOp::Eq
+            && let Some(prev) = out
                 .iter_mut()
                 .find(|p| p.op == FilterOp::Eq && p.target == f.target)
-            {
-                prev.values.extend(f.values);
-                continue;
-            }
+        {
+            prev.values.extend(f.values);
+            continue;
         }
         out.push(f);
     }
@@ -574,14 +573,15 @@ async fn list_tickets(
         ));
     }
     q.visible_types = visible_types(&app, p);
-    if let (Some(slug), Some(visible)) = (&q.type_slug, &q.visible_types) {
-        if app.store.registry().get(slug).is_some() && !visible.contains(slug) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "Forbidden",
-                format!("none of your teams handles tickets of type `{slug}`"),
-            ));
-        }
+    if let (Some(slug), Some(visible)) = (&q.type_slug, &q.visible_types)
+        && app.store.registry().get(slug).is_some()
+        && !visible.contains(slug)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!("none of your teams handles tickets of type `{slug}`"),
+        ));
     }
     let page = app.store.list_tickets(&q).await.map_err(|e| match e {
         docket_store::StoreError::Invalid(errors) => ApiError::Invalid {
