@@ -89,7 +89,9 @@ describe("requester memory", { timeout: 180_000 }, () => {
     const identities = page.getByRole("region", { name: "Identities" });
     await identities.getByText("grace@example.org").waitFor();
     await identities.getByText("1984").waitFor();
-    await page.getByRole("region", { name: "Tickets" }).getByRole("link", { name: new RegExp(oldKey) }).waitFor();
+    const tickets = page.getByRole("region", { name: "Tickets" });
+    await tickets.getByRole("link", { name: new RegExp(oldKey) }).waitFor();
+    await tickets.getByText(/Summary: VPN dropped every hour/).waitFor();
     await page.getByRole("region", { name: "Recent topics" }).getByText("vpn x2").waitFor();
     // Her tickets in the queue: the filter says whose they are.
     await page.getByRole("link", { name: "Open in the queue" }).click();

@@ -96,6 +96,13 @@ function TheirTickets({ id }: { id: number }) {
                     {formatWhen(t.created_at)}
                   </Text>
                 </Group>
+                {t.summary && (
+                  <Text size="xs" c="dimmed" lineClamp={2} pl="xs">
+                    {t.summary.written_by.kind === "ai" ? "AI summary: " : "Summary: "}
+                    {t.summary.issue}
+                    {t.summary.resolution ? ` - ${t.summary.resolution}` : ""}
+                  </Text>
+                )}
               </li>
             ))}
           </Stack>
