@@ -12,6 +12,7 @@ mod m20261205_000006_search_index_flushes;
 mod m20261205_000007_requester_memory;
 mod m20261205_000008_routing;
 mod m20261205_000009_ai;
+mod m20261206_000010_attachments;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000007_requester_memory::Migration),
             Box::new(m20261205_000008_routing::Migration),
             Box::new(m20261205_000009_ai::Migration),
+            Box::new(m20261206_000010_attachments::Migration),
         ]
     }
 }

@@ -12,9 +12,11 @@ use docket_core::ticket::{CommentKind, Priority, SourceChannel};
 use docket_core::typedef::{FieldError, TypeDefinition, TypeFileError};
 
 mod ai;
+mod attachments;
 mod requesters;
 pub mod routing;
 pub use ai::*;
+pub use attachments::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
 pub use requesters::*;
 pub use routing::*;
@@ -264,6 +266,10 @@ pub struct CommentCreate {
     pub author_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<SourceChannel>,
+    /// Files uploaded to the ticket (`POST /tickets/{key}/attachments`) that this comment
+    /// carries. A comment may be only files, with an empty body.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -288,6 +294,8 @@ pub struct CommentOut {
     pub author_name: Option<String>,
     pub channel: String,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub attachments: Vec<AttachmentOut>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use docket_store::attachments::AttachmentPolicy;
 use docket_store::identity::MasterKey;
 use serde::Deserialize;
 
@@ -11,7 +12,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Args, Default)]
 pub struct ConfigArgs {
     /// Config file (TOML); read if it exists. Keys: database_url, bind, data_dir, types_dir,
-    /// secure_cookies, sla_sweep_seconds, job_lease_seconds, web_dir.
+    /// secure_cookies, sla_sweep_seconds, job_lease_seconds, web_dir, attachment_max_bytes,
+    /// attachment_types.
     #[arg(long, env = "DOCKET_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://path/to/docket.db or postgres://user@host/db.
@@ -37,6 +39,18 @@ pub struct ConfigArgs {
     /// The built web UI (`npm run build` in web/), served at `/`. Default: ./web/dist
     #[arg(long, env = "DOCKET_WEB_DIR", global = true)]
     pub web_dir: Option<PathBuf>,
+    /// Largest file accepted as an attachment, in bytes. Default: 26214400 (25 MiB)
+    #[arg(long, env = "DOCKET_ATTACHMENT_MAX_BYTES", global = true)]
+    pub attachment_max_bytes: Option<u64>,
+    /// Media types accepted as attachments, comma-separated patterns (`image/*,application/pdf`).
+    /// Default: every type (they are always served as downloads, never run in the browser)
+    #[arg(
+        long,
+        env = "DOCKET_ATTACHMENT_TYPES",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub attachment_types: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,6 +64,8 @@ struct FileConfig {
     sla_sweep_seconds: Option<u64>,
     job_lease_seconds: Option<u64>,
     web_dir: Option<PathBuf>,
+    attachment_max_bytes: Option<u64>,
+    attachment_types: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +78,7 @@ pub struct Config {
     pub sla_sweep_seconds: u64,
     pub job_lease_seconds: u64,
     pub web_dir: PathBuf,
+    pub attachments: AttachmentPolicy,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -112,6 +129,21 @@ impl Config {
                 .clone()
                 .or(file.web_dir)
                 .unwrap_or_else(|| PathBuf::from("web/dist")),
+            attachments: {
+                let defaults = AttachmentPolicy::default();
+                AttachmentPolicy {
+                    max_bytes: args
+                        .attachment_max_bytes
+                        .or(file.attachment_max_bytes)
+                        .unwrap_or(defaults.max_bytes)
+                        .max(1),
+                    allowed_types: args
+                        .attachment_types
+                        .clone()
+                        .or(file.attachment_types)
+                        .unwrap_or(defaults.allowed_types),
+                }
+            },
             data_dir,
             types_dir,
         })

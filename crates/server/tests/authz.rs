@@ -96,6 +96,11 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("GET", "/tickets/{key}/comments"), ReadTicket),
         (("POST", "/tickets/{key}/comments"), WriteTicket),
         (("GET", "/tickets/{key}/events"), ReadTicket),
+        (("GET", "/tickets/{key}/attachments"), ReadTicket),
+        (("POST", "/tickets/{key}/attachments"), WriteTicket),
+        (("GET", "/attachments/{id}"), ReadTicket),
+        (("GET", "/attachments/{id}/content"), ReadTicket),
+        (("DELETE", "/attachments/{id}"), WriteTicket),
         (("GET", "/users"), SignedIn),
         (("POST", "/users"), Admin),
         (("GET", "/users/{id}"), SignedIn),
@@ -344,7 +349,27 @@ async fn call(
             path.replace("{key}", ticket),
             Some(json!({"kind": "internal", "body": "note"})),
         ),
+        ("POST", "/tickets/{key}/attachments") => (
+            format!("/tickets/{ticket}/attachments?filename=matrix.txt"),
+            Some(json!({"a": "file"})),
+        ),
         (_, p) if p.contains("{key}") => (p.replace("{key}", ticket), None),
+        (_, p) if p.starts_with("/attachments/{id}") => {
+            let a = store
+                .add_attachment(
+                    ticket,
+                    docket_store::attachments::NewAttachment {
+                        filename: "matrix.txt".into(),
+                        content_type: Some("text/plain".into()),
+                        data: b"matrix".to_vec(),
+                        actor: "matrix".into(),
+                    },
+                    &Default::default(),
+                )
+                .await
+                .unwrap();
+            (p.replace("{id}", &a.id.to_string()), None)
+        }
         (_, p) if p.starts_with("/requesters/{id}") => {
             let target = fresh_requester(app).await;
             let url = path.replace("{id}", &target.to_string());

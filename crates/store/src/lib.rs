@@ -3,6 +3,7 @@
 //! through sea-query statements built from checked identifiers.
 
 pub mod ai;
+pub mod attachments;
 mod clock;
 mod connect;
 mod ddl;
@@ -49,6 +50,15 @@ where
         rows = rest;
     }
     Ok(())
+}
+
+/// Hex SHA-256: type definition checksums, token hashes, attachment hashes.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub use clock::Clock;

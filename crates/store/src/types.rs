@@ -17,7 +17,6 @@ use sea_orm::{
     QueryFilter, QueryOrder, Statement, TransactionOptions, TransactionTrait,
 };
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::entities::ticket_type;
 use crate::{Result, Store, StoreError, ddl, ext};
@@ -419,7 +418,7 @@ impl Store {
             version: Set(plan.to_version),
             name: Set(def.name.clone()),
             key_prefix: Set(def.key_prefix.clone()),
-            checksum: Set(hex(&Sha256::digest(definition_json.as_bytes()))),
+            checksum: Set(crate::sha256_hex(definition_json.as_bytes())),
             definition: Set(definition_json),
             columns: Set(serde_json::to_string(&plan.columns).expect("columns serialize")),
             source: Set(origin.source.as_str().to_string()),
@@ -471,10 +470,6 @@ async fn check_key_prefix<C: ConnectionTrait>(conn: &C, def: &TypeDefinition) ->
         }
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn read_generation<C: ConnectionTrait>(conn: &C) -> Result<i64> {

@@ -297,6 +297,7 @@ async fn public_reply(store: &Store, key: &str, from_requester: bool) {
         .add_comment(
             key,
             docket_store::NewComment {
+                attachments: Vec::new(),
                 kind: docket_core::ticket::CommentKind::Public,
                 body: "hello".into(),
                 author_user_id: None,

@@ -140,6 +140,7 @@ both_backends!(create_read_update_audit, |db| async move {
             author_name: Some("Bob".into()),
             channel: SourceChannel::Web,
             actor: "agent".into(),
+            attachments: Vec::new(),
         },
     )
     .await

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod ai;
+mod attachments;
 pub mod body;
 mod live;
 pub(crate) mod meta;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub web_dir: Option<Arc<std::path::PathBuf>>,
     /// The AI client of the current settings (`crate::ai`).
     pub ai: Arc<crate::ai::AiRuntime>,
+    /// What files are accepted as attachments.
+    pub attachments: Arc<docket_store::attachments::AttachmentPolicy>,
 }
 
 impl AppState {
@@ -56,7 +59,16 @@ impl AppState {
             live: Arc::default(),
             web_dir: None,
             ai: Arc::default(),
+            attachments: Arc::default(),
         }
+    }
+
+    pub fn with_attachments(
+        mut self,
+        policy: docket_store::attachments::AttachmentPolicy,
+    ) -> AppState {
+        self.attachments = Arc::new(policy);
+        self
     }
 
     /// Serve the web UI built into `dir` (its `index.html` and `assets/`).
@@ -182,6 +194,7 @@ struct ApiDoc;
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(tickets::router())
+        .merge(attachments::router())
         .merge(types::router())
         .merge(account::router())
         .merge(users::router())

@@ -114,6 +114,11 @@ fn comment_out(c: docket_store::Comment) -> CommentOut {
         author_name: c.author_name,
         channel: c.channel,
         created_at: c.created_at,
+        attachments: c
+            .attachments
+            .into_iter()
+            .map(super::attachments::attachment_out)
+            .collect(),
     }
 }
 
@@ -707,6 +712,7 @@ async fn add_comment(
                 author_name: input.author_name,
                 channel: input.channel.unwrap_or(SourceChannel::Api),
                 actor: p.actor(),
+                attachments: input.attachments,
             },
         )
         .await?;

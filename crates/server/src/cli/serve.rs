@@ -74,7 +74,8 @@ pub async fn serve(args: &ConfigArgs, bind: Option<String>) -> anyhow::Result<Ex
         tracing::warn!(dir = %config.web_dir.display(), "the web UI is not built there; `/` explains how to build it (the API works regardless)");
     }
     let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies)
-        .with_web_dir(config.web_dir.clone());
+        .with_web_dir(config.web_dir.clone())
+        .with_attachments(config.attachments.clone());
     let ai_worker = docket_server::spawn_ai_worker(&state, docket_server::ai::WORKER_INTERVAL);
     docket_server::serve(state, listener, shutdown_signal()).await?;
     sweeper.abort();

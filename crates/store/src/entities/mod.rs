@@ -1,6 +1,8 @@
 //! sea-orm entities for the core tables (see the migrations crate for their DDL).
 
 pub mod api_token;
+pub mod attachment;
+pub mod attachment_content;
 pub mod audit_entry;
 pub mod comment;
 pub mod idempotency_key;

@@ -57,10 +57,7 @@ pub fn new_token(prefix: &str) -> String {
 
 /// What is stored for a token: never the token itself.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::sha256_hex(token.as_bytes())
 }
 
 /// The key secrets are encrypted with, and a short id that says which key sealed a value.

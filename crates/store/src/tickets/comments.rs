@@ -8,13 +8,15 @@ use sea_orm::{ActiveValue::Set, EntityTrait};
 use super::read::to_comment;
 use super::write::Change;
 use super::{Comment, NewComment};
+use crate::attachments;
 use crate::entities::comment;
 use crate::sla::Trigger;
 use crate::{Result, Store, StoreError};
 
 impl Store {
     pub async fn add_comment(&self, key: &str, new: NewComment) -> Result<Comment> {
-        if new.body.trim().is_empty() {
+        // A reply may be only files (a screenshot); it may not be nothing at all.
+        if new.body.trim().is_empty() && new.attachments.is_empty() {
             return Err(StoreError::invalid("/body", "the comment is empty"));
         }
         let txn = self.begin_write().await?;
@@ -42,6 +44,12 @@ impl Store {
         })
         .exec_with_returning(&txn)
         .await?;
+        if let Err(e) =
+            attachments::attach_to_comment(&txn, row.id, inserted.id, &new.attachments).await
+        {
+            txn.rollback().await?;
+            return Err(e);
+        }
         // Only public replies move SLA clocks: a staff one answers the requester (the
         // first sets first_response_at), a requester's one makes them wait again.
         let trigger = match (new.kind, new.from_requester) {
@@ -50,11 +58,11 @@ impl Store {
             _ => None,
         };
         let mut change = Change::new(row.id, &new.actor, at);
-        change.event(
-            "comment",
-            None,
-            Some(serde_json::json!({"id": inserted.id, "kind": new.kind.as_str()})),
-        );
+        let mut recorded = serde_json::json!({"id": inserted.id, "kind": new.kind.as_str()});
+        if !new.attachments.is_empty() {
+            recorded["attachments"] = serde_json::json!(new.attachments);
+        }
+        change.event("comment", None, Some(recorded));
         if trigger == Some(Trigger::StaffReply) {
             change.set(
                 "first_response_at",
@@ -66,7 +74,11 @@ impl Store {
         if let Some(trigger) = trigger {
             crate::sla::sync(&txn, row.id, trigger, at).await?;
         }
+        let files = attachments::of_comments(&txn, key, &[inserted.id])
+            .await?
+            .remove(&inserted.id)
+            .unwrap_or_default();
         txn.commit().await?;
-        Ok(to_comment(inserted, key))
+        Ok(to_comment(inserted, key, files))
     }
 }

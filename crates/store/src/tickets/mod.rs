@@ -133,6 +133,7 @@ pub struct Comment {
     pub author_name: Option<String>,
     pub channel: String,
     pub created_at: DateTime<Utc>,
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +148,9 @@ pub struct NewComment {
     pub author_name: Option<String>,
     pub channel: SourceChannel,
     pub actor: String,
+    /// Files already uploaded to the ticket (`Store::add_attachment`) that this comment
+    /// carries.
+    pub attachments: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -120,12 +120,19 @@ impl Store {
         if let Some(a) = after {
             q = q.filter(comment::Column::Id.gt(a));
         }
-        Ok(q.order_by_asc(comment::Column::Id)
+        let rows = q
+            .order_by_asc(comment::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await?
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+        let mut files = crate::attachments::of_comments(&self.db, key, &ids).await?;
+        Ok(rows
             .into_iter()
-            .map(|c| to_comment(c, key))
+            .map(|c| {
+                let attachments = files.remove(&c.id).unwrap_or_default();
+                to_comment(c, key, attachments)
+            })
             .collect())
     }
 
@@ -202,7 +209,11 @@ pub(super) fn assemble(
     }
 }
 
-pub(super) fn to_comment(c: comment::Model, key: &str) -> Comment {
+pub(super) fn to_comment(
+    c: comment::Model,
+    key: &str,
+    attachments: Vec<crate::attachments::Attachment>,
+) -> Comment {
     Comment {
         id: c.id,
         ticket_key: key.to_string(),
@@ -213,5 +224,6 @@ pub(super) fn to_comment(c: comment::Model, key: &str) -> Comment {
         author_name: c.author_name,
         channel: c.channel,
         created_at: c.created_at,
+        attachments,
     }
 }
