@@ -171,6 +171,7 @@ fn base(state: &mut State, kind: u64, channel: Option<u64>, message: Option<u64>
         "token": token,
         "version": 1,
         "entitlements": [],
+        "authorizing_integration_owners": {},
         "attachment_size_limit": 10_485_760,
     });
     (id, token, json)
