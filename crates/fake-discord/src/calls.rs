@@ -57,7 +57,10 @@ pub(crate) struct CallLog {
 
 impl CallLog {
     pub(crate) fn new() -> CallLog {
-        CallLog { calls: Mutex::new(Vec::new()), count: watch::Sender::new(0) }
+        CallLog {
+            calls: Mutex::new(Vec::new()),
+            count: watch::Sender::new(0),
+        }
     }
 
     pub(crate) fn record(&self, call: Call) {

@@ -71,8 +71,14 @@ pub(crate) struct Audience {
 }
 
 impl Audience {
-    pub(crate) const ALL: Audience = Audience { intents: 0, privileged_content: false };
-    pub(crate) const GUILDS: Audience = Audience { intents: intents::GUILDS, privileged_content: false };
+    pub(crate) const ALL: Audience = Audience {
+        intents: 0,
+        privileged_content: false,
+    };
+    pub(crate) const GUILDS: Audience = Audience {
+        intents: intents::GUILDS,
+        privileged_content: false,
+    };
 }
 
 pub(crate) struct Gateway {
@@ -82,14 +88,19 @@ pub(crate) struct Gateway {
 
 impl Gateway {
     pub(crate) fn new(heartbeat_interval_ms: u64) -> Gateway {
-        Gateway { hub: Mutex::new(Hub::default()), heartbeat_interval_ms }
+        Gateway {
+            hub: Mutex::new(Hub::default()),
+            heartbeat_interval_ms,
+        }
     }
 
     /// Number and queue `data` as event `name` for every session in `audience`; the
     /// caller holds the state lock, so events go out in the order they happened.
     pub(crate) fn dispatch(&self, name: &str, data: &Value, audience: Audience) {
         let mut hub = lock(&self.hub);
-        let Hub { sessions, conns, .. } = &mut *hub;
+        let Hub {
+            sessions, conns, ..
+        } = &mut *hub;
         for session in sessions.values_mut() {
             if audience.intents != 0 && session.intents & audience.intents == 0 {
                 continue;
@@ -110,7 +121,13 @@ impl Gateway {
     /// Cut every connection (with a resumable close frame, or abruptly); sessions stay,
     /// and what is dispatched from now on waits for a resume.
     pub(crate) fn disconnect(&self, close_frame: bool) -> usize {
-        self.detach_all(|| if close_frame { Out::Close(4000, "Unknown error") } else { Out::Drop })
+        self.detach_all(|| {
+            if close_frame {
+                Out::Close(4000, "Unknown error")
+            } else {
+                Out::Drop
+            }
+        })
     }
 
     /// op 7: ask every client to reconnect and resume.
@@ -120,9 +137,8 @@ impl Gateway {
 
     /// op 9: the session is invalid; not resumable sessions are forgotten.
     pub(crate) fn invalidate_sessions(&self, resumable: bool) -> usize {
-        let count = self.detach_all(|| {
-            Out::Payload(json!({ "op": 9, "d": resumable, "s": null, "t": null }))
-        });
+        let count = self
+            .detach_all(|| Out::Payload(json!({ "op": 9, "d": resumable, "s": null, "t": null })));
         if !resumable {
             lock(&self.hub).sessions.clear();
         }
@@ -138,13 +154,17 @@ impl Gateway {
                 .as_ref()
                 .and_then(|s| hub.sessions.get(s))
                 .map(|s| s.seq);
-            let _ = conn.tx.send(Out::Payload(json!({ "op": 1, "d": seq, "s": null, "t": null })));
+            let _ = conn.tx.send(Out::Payload(
+                json!({ "op": 1, "d": seq, "s": null, "t": null }),
+            ));
         }
     }
 
     fn detach_all(&self, out: impl Fn() -> Out) -> usize {
         let mut hub = lock(&self.hub);
-        let Hub { sessions, conns, .. } = &mut *hub;
+        let Hub {
+            sessions, conns, ..
+        } = &mut *hub;
         for conn in conns.values_mut() {
             let _ = conn.tx.send(out());
             if let Some(session) = conn.session.take().and_then(|s| sessions.get_mut(&s)) {
@@ -172,12 +192,20 @@ impl Gateway {
 
     /// Connections with an identified or resumed session.
     pub(crate) fn live_sessions(&self) -> usize {
-        lock(&self.hub).conns.values().filter(|c| c.session.is_some()).count()
+        lock(&self.hub)
+            .conns
+            .values()
+            .filter(|c| c.session.is_some())
+            .count()
     }
 
     /// Sequence numbers of each session, for assertions.
     pub(crate) fn session_sequences(&self) -> Vec<(String, u64)> {
-        lock(&self.hub).sessions.iter().map(|(id, s)| (id.clone(), s.seq)).collect()
+        lock(&self.hub)
+            .sessions
+            .iter()
+            .map(|(id, s)| (id.clone(), s.seq))
+            .collect()
     }
 
     fn register(&self, tx: mpsc::UnboundedSender<Out>, query: String) -> u64 {
@@ -208,7 +236,12 @@ impl Gateway {
 
 /// Without MESSAGE_CONTENT a bot sees messages with these fields empty.
 fn blank_content(data: &mut Value) {
-    for (field, empty) in [("content", json!("")), ("embeds", json!([])), ("attachments", json!([])), ("components", json!([]))] {
+    for (field, empty) in [
+        ("content", json!("")),
+        ("embeds", json!([])),
+        ("attachments", json!([])),
+        ("components", json!([])),
+    ] {
         if data.get(field).is_some() {
             data[field] = empty;
         }
@@ -299,7 +332,10 @@ fn handle(inner: &Arc<Inner>, conn_id: u64, text: &str) {
     match payload["op"].as_u64() {
         Some(1) => {
             lock(&gateway.hub).heartbeats += 1;
-            gateway.send(conn_id, Out::Payload(json!({ "op": 11, "d": null, "s": null, "t": null })));
+            gateway.send(
+                conn_id,
+                Out::Payload(json!({ "op": 11, "d": null, "s": null, "t": null })),
+            );
         }
         Some(2) => identify(inner, conn_id, data),
         Some(6) => resume(inner, conn_id, data),
@@ -350,7 +386,12 @@ fn identify(inner: &Arc<Inner>, conn_id: u64, data: &Value) {
     if let Some(shard) = data.get("shard").filter(|s| s.is_array()) {
         ready["shard"] = shard.clone();
     }
-    let mut session = Session { seq: 0, intents, log: Vec::new(), conn: Some(conn_id) };
+    let mut session = Session {
+        seq: 0,
+        intents,
+        log: Vec::new(),
+        conn: Some(conn_id),
+    };
     let mut events = vec![("READY", ready)];
     if intents & intents::GUILDS != 0 {
         events.push(("GUILD_CREATE", render::guild(&state, true)));
@@ -381,10 +422,15 @@ fn resume(inner: &Arc<Inner>, conn_id: u64, data: &Value) {
     let _state = lock(&inner.state);
     let mut hub = lock(&gateway.hub);
     hub.resumes += 1;
-    let Hub { sessions, conns, .. } = &mut *hub;
+    let Hub {
+        sessions, conns, ..
+    } = &mut *hub;
     let (Some(session), Some(_)) = (sessions.get_mut(&session_id), conns.get(&conn_id)) else {
         drop(hub);
-        return gateway.send(conn_id, Out::Payload(json!({ "op": 9, "d": false, "s": null, "t": null })));
+        return gateway.send(
+            conn_id,
+            Out::Payload(json!({ "op": 9, "d": false, "s": null, "t": null })),
+        );
     };
     if let Some(old) = session.conn.replace(conn_id).filter(|old| *old != conn_id)
         && let Some(old) = conns.get_mut(&old)
@@ -414,7 +460,9 @@ mod tests {
             let frame = deflate_sync(&mut compressor, text.as_bytes());
             assert!(frame.ends_with(&[0, 0, 0xff, 0xff]));
             let mut out = Vec::with_capacity(text.len() + 64);
-            decompressor.decompress_vec(&frame, &mut out, FlushDecompress::Sync).unwrap();
+            decompressor
+                .decompress_vec(&frame, &mut out, FlushDecompress::Sync)
+                .unwrap();
             assert_eq!(out, text.as_bytes());
         }
     }

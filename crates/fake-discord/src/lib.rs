@@ -76,7 +76,6 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 pub use calls::{Call, path_matches};
 pub use gateway::intents;
@@ -84,8 +83,8 @@ pub use ids::{DISCORD_EPOCH_MS, iso8601, snowflake_unix_ms};
 pub use payloads::Interaction;
 pub use signer::{InteractionSigner, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 pub use state::{
-    Attachment, Channel, InteractionCallback, Member, Message, NewAttachment, Overwrite, Premade, Role, User,
-    channel_type, permission,
+    Attachment, Channel, InteractionCallback, Member, Message, NewAttachment, Overwrite, Premade,
+    Role, User, channel_type, permission,
 };
 
 use gateway::{Audience, Gateway};
@@ -93,7 +92,9 @@ use ratelimit::RateLimits;
 use state::State;
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How to start a fake. `Default` is Discord-like: a generated token and ids, the
@@ -157,21 +158,25 @@ impl Inner {
 /// A running fake; stops (server and gateway connections) when dropped.
 pub struct FakeDiscord {
     inner: Arc<Inner>,
-    server: JoinHandle<()>,
 }
 
 impl FakeDiscord {
     /// Serve on 127.0.0.1 (`config.port`, 0 for a free one). Panics if it cannot bind:
     /// use [`FakeDiscord::try_start`] to handle that.
     pub async fn start(config: FakeConfig) -> FakeDiscord {
-        FakeDiscord::try_start(config).await.expect("bind the fake Discord on loopback")
+        FakeDiscord::try_start(config)
+            .await
+            .expect("bind the fake Discord on loopback")
     }
 
     pub async fn try_start(config: FakeConfig) -> std::io::Result<FakeDiscord> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;
         let http_addr = listener.local_addr()?;
         let state = State::new(config.guild_id, config.application_id);
-        let token = config.bot_token.clone().unwrap_or_else(|| discord_like_token(state.premade.bot_user));
+        let token = config
+            .bot_token
+            .clone()
+            .unwrap_or_else(|| discord_like_token(state.premade.bot_user));
         let inner = Arc::new(Inner {
             token,
             http_addr,
@@ -188,10 +193,17 @@ impl FakeDiscord {
             .route("/", get(gateway::upgrade))
             .fallback(rest::entry)
             .with_state(inner.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+        let mut stop = inner.shutdown.subscribe();
+        tokio::spawn(async move {
+            // Graceful: idle keep-alive connections close too, so nothing holds the fake.
+            let stopped = async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            };
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(stopped)
+                .await;
         });
-        Ok(FakeDiscord { inner, server })
+        Ok(FakeDiscord { inner })
     }
 
     // ----- where it is -----
@@ -251,8 +263,13 @@ impl FakeDiscord {
         let id = state.add_member(name, roles);
         let mut event = render::member(&state, &state.members[&id]);
         event["guild_id"] = json!(state.premade.guild.to_string());
-        let audience = Audience { intents: intents::GUILD_MEMBERS, privileged_content: false };
-        self.inner.gateway.dispatch("GUILD_MEMBER_ADD", &event, audience);
+        let audience = Audience {
+            intents: intents::GUILD_MEMBERS,
+            privileged_content: false,
+        };
+        self.inner
+            .gateway
+            .dispatch("GUILD_MEMBER_ADD", &event, audience);
         id
     }
 
@@ -265,7 +282,9 @@ impl FakeDiscord {
         let mut state = lock(&self.inner.state);
         let id = state.add_role(name, permissions);
         let event = json!({ "guild_id": state.premade.guild.to_string(), "role": render::role(&state.roles[&id]) });
-        self.inner.gateway.dispatch("GUILD_ROLE_CREATE", &event, Audience::GUILDS);
+        self.inner
+            .gateway
+            .dispatch("GUILD_ROLE_CREATE", &event, Audience::GUILDS);
         id
     }
 
@@ -276,10 +295,19 @@ impl FakeDiscord {
 
     /// `user` posts `content` (and files) in `channel`: stored, and dispatched as
     /// MESSAGE_CREATE. Panics on an unknown channel.
-    pub fn user_says(&self, channel: u64, user: u64, content: &str, attachments: Vec<NewAttachment>) -> Message {
+    pub fn user_says(
+        &self,
+        channel: u64,
+        user: u64,
+        content: &str,
+        attachments: Vec<NewAttachment>,
+    ) -> Message {
         let inner = &*self.inner;
         let mut state = lock(&inner.state);
-        assert!(state.channels.contains_key(&channel), "no channel {channel}");
+        assert!(
+            state.channels.contains_key(&channel),
+            "no channel {channel}"
+        );
         let stored: Vec<Attachment> = attachments
             .into_iter()
             .map(|file| rest::messages::store_file(inner, &mut state, channel, file))
@@ -307,7 +335,10 @@ impl FakeDiscord {
     /// `user` edits their message (MESSAGE_UPDATE). Panics if it does not exist.
     pub fn user_edits(&self, channel: u64, message: u64, content: &str) -> Message {
         let mut state = lock(&self.inner.state);
-        let mut edited = state.message(channel, message).cloned().expect("no such message");
+        let mut edited = state
+            .message(channel, message)
+            .cloned()
+            .expect("no such message");
         edited.content = content.to_string();
         edited.edited_ms = Some(ids::now_unix_ms());
         state.insert_message(edited.clone());
@@ -332,17 +363,24 @@ impl FakeDiscord {
         let mut state = lock(&self.inner.state);
         let gone = state.channels.remove(&channel).expect("no such channel");
         state.messages.remove(&channel);
-        if matches!(gone.kind, channel_type::PUBLIC_THREAD | channel_type::PRIVATE_THREAD) {
+        if matches!(
+            gone.kind,
+            channel_type::PUBLIC_THREAD | channel_type::PRIVATE_THREAD
+        ) {
             let event = json!({
                 "id": gone.id.to_string(),
                 "guild_id": gone.guild_id.map(|g| g.to_string()),
                 "parent_id": gone.parent_id.map(|p| p.to_string()),
                 "type": gone.kind,
             });
-            self.inner.gateway.dispatch("THREAD_DELETE", &event, Audience::GUILDS);
+            self.inner
+                .gateway
+                .dispatch("THREAD_DELETE", &event, Audience::GUILDS);
         } else {
             let event = render::channel(&state, &gone);
-            self.inner.gateway.dispatch("CHANNEL_DELETE", &event, Audience::GUILDS);
+            self.inner
+                .gateway
+                .dispatch("CHANNEL_DELETE", &event, Audience::GUILDS);
         }
     }
 
@@ -394,7 +432,10 @@ impl FakeDiscord {
 
     /// The bytes behind an attachment.
     pub fn attachment_bytes(&self, attachment: u64) -> Option<Vec<u8>> {
-        lock(&self.inner.state).files.get(&attachment).map(|f| f.bytes.clone())
+        lock(&self.inner.state)
+            .files
+            .get(&attachment)
+            .map(|f| f.bytes.clone())
     }
 
     pub fn member(&self, user: u64) -> Option<Member> {
@@ -432,9 +473,15 @@ impl FakeDiscord {
     /// Follow-up messages of an interaction, in order.
     pub fn followups(&self, token: &str) -> Vec<Message> {
         let state = lock(&self.inner.state);
-        let Some(issued) = state.interactions.get(token) else { return Vec::new() };
+        let Some(issued) = state.interactions.get(token) else {
+            return Vec::new();
+        };
         let channel = issued.channel_id.unwrap_or(0);
-        issued.followups.iter().filter_map(|id| state.message(channel, *id).cloned()).collect()
+        issued
+            .followups
+            .iter()
+            .filter_map(|id| state.message(channel, *id).cloned())
+            .collect()
     }
 
     /// Every REST request so far, in arrival order (401s and 429s included).
@@ -444,16 +491,27 @@ impl FakeDiscord {
 
     /// Calls to `method` on paths matching `pattern` (`*` = one segment).
     pub fn calls_to(&self, method: &str, pattern: &str) -> Vec<Call> {
-        self.calls().into_iter().filter(|c| c.is(method, pattern)).collect()
+        self.calls()
+            .into_iter()
+            .filter(|c| c.is(method, pattern))
+            .collect()
     }
 
     /// The first call, made or to come, that `predicate` accepts; `None` after `timeout`.
-    pub async fn wait_for_call(&self, predicate: impl FnMut(&Call) -> bool, timeout: Duration) -> Option<Call> {
+    pub async fn wait_for_call(
+        &self,
+        predicate: impl FnMut(&Call) -> bool,
+        timeout: Duration,
+    ) -> Option<Call> {
         self.inner.calls.wait_for(predicate, timeout).await
     }
 
     /// Polls `condition` every 10 ms until it holds (true) or `timeout` passes (false).
-    pub async fn wait_until(&self, timeout: Duration, mut condition: impl FnMut(&FakeDiscord) -> bool) -> bool {
+    pub async fn wait_until(
+        &self,
+        timeout: Duration,
+        mut condition: impl FnMut(&FakeDiscord) -> bool,
+    ) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if condition(self) {
@@ -475,7 +533,13 @@ impl FakeDiscord {
     }
 
     /// Like [`FakeDiscord::inject_429`] with scope `shared` (a resource's limit).
-    pub fn inject_shared_429(&self, method: &str, pattern: &str, count: u32, retry_after: Duration) {
+    pub fn inject_shared_429(
+        &self,
+        method: &str,
+        pattern: &str,
+        count: u32,
+        retry_after: Duration,
+    ) {
         lock(&self.inner.limits).inject(method, pattern, count, retry_after.as_secs_f64(), true);
     }
 
@@ -557,8 +621,9 @@ impl FakeDiscord {
 
 impl Drop for FakeDiscord {
     fn drop(&mut self) {
+        // The server stops accepting and closes idle connections; gateway connections
+        // watch the same signal and end at once.
         self.inner.shutdown.send_replace(true);
-        self.server.abort();
     }
 }
 
@@ -568,6 +633,14 @@ fn discord_like_token(bot: u64) -> String {
     use base64::Engine;
     use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
     let ts = URL_SAFE_NO_PAD.encode((ids::now_unix_ms() / 1000).to_be_bytes()[4..].as_ref());
-    let mac = URL_SAFE_NO_PAD.encode(bot.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes().repeat(3));
-    format!("{}.{ts}.{}", STANDARD_NO_PAD.encode(bot.to_string()), &mac[..27])
+    let mac = URL_SAFE_NO_PAD.encode(
+        bot.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .to_le_bytes()
+            .repeat(3),
+    );
+    format!(
+        "{}.{ts}.{}",
+        STANDARD_NO_PAD.encode(bot.to_string()),
+        &mac[..27]
+    )
 }

@@ -36,7 +36,12 @@ async fn main() {
         Err(e) => exit(&format!("cannot listen on 127.0.0.1:{port}: {e}")),
     };
     let ids = fake.ids();
-    println!("fake Discord at {} (REST {}, gateway {})", fake.proxy(), fake.api_base(), fake.gateway_url());
+    println!(
+        "fake Discord at {} (REST {}, gateway {})",
+        fake.proxy(),
+        fake.api_base(),
+        fake.gateway_url()
+    );
     println!("bot token: {}", fake.bot_token());
     println!("interaction public key: {}", fake.signer().public_key_hex());
     println!("{ids:#?}");

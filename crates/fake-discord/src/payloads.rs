@@ -52,7 +52,13 @@ impl FakeDiscord {
     }
 
     /// A click on button `custom_id` of `message` in `channel` by `user`.
-    pub fn button_interaction(&self, channel: u64, user: u64, message: u64, custom_id: &str) -> Interaction {
+    pub fn button_interaction(
+        &self,
+        channel: u64,
+        user: u64,
+        message: u64,
+        custom_id: &str,
+    ) -> Interaction {
         let data = json!({ "custom_id": custom_id, "component_type": 2 });
         self.component(channel, user, message, data)
     }
@@ -72,8 +78,12 @@ impl FakeDiscord {
 
     fn component(&self, channel: u64, user: u64, message: u64, data: Value) -> Interaction {
         let mut state = lock(&self.inner.state);
-        let (id, token, mut json) =
-            base(&mut state, interaction_type::MESSAGE_COMPONENT, Some(channel), Some(message));
+        let (id, token, mut json) = base(
+            &mut state,
+            interaction_type::MESSAGE_COMPONENT,
+            Some(channel),
+            Some(message),
+        );
         in_guild(&state, &mut json, channel, user);
         let on = state
             .message(channel, message)
@@ -97,7 +107,12 @@ impl FakeDiscord {
         fields: &[(&str, &str)],
     ) -> Interaction {
         let mut state = lock(&self.inner.state);
-        let (id, token, mut json) = base(&mut state, interaction_type::MODAL_SUBMIT, Some(channel), None);
+        let (id, token, mut json) = base(
+            &mut state,
+            interaction_type::MODAL_SUBMIT,
+            Some(channel),
+            None,
+        );
         in_guild(&state, &mut json, channel, user);
         let rows: Vec<Value> = fields
             .iter()
@@ -117,10 +132,20 @@ impl FakeDiscord {
     /// `/ticket add user:<target>` or `/ticket remove user:<target>` (`subcommand` is
     /// `"add"` or `"remove"`), with the target resolved as Discord resolves it. Uses the
     /// id of a registered `ticket` command when there is one.
-    pub fn ticket_command_interaction(&self, channel: u64, user: u64, subcommand: &str, target: u64) -> Interaction {
+    pub fn ticket_command_interaction(
+        &self,
+        channel: u64,
+        user: u64,
+        subcommand: &str,
+        target: u64,
+    ) -> Interaction {
         let mut state = lock(&self.inner.state);
-        let (id, token, mut json) =
-            base(&mut state, interaction_type::APPLICATION_COMMAND, Some(channel), None);
+        let (id, token, mut json) = base(
+            &mut state,
+            interaction_type::APPLICATION_COMMAND,
+            Some(channel),
+            None,
+        );
         in_guild(&state, &mut json, channel, user);
         let registered = state
             .guild_commands
@@ -154,15 +179,31 @@ impl FakeDiscord {
 }
 
 /// Fields every interaction has; registers the token.
-fn base(state: &mut State, kind: u64, channel: Option<u64>, message: Option<u64>) -> (u64, String, Value) {
+fn base(
+    state: &mut State,
+    kind: u64,
+    channel: Option<u64>,
+    message: Option<u64>,
+) -> (u64, String, Value) {
     let id = state.ids.next();
     let token = format!(
         "aW50ZXJhY3Rpb246{}",
-        URL_SAFE_NO_PAD.encode(format!("{id}:docket-fake-discord:{}", id.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+        URL_SAFE_NO_PAD.encode(format!(
+            "{id}:docket-fake-discord:{}",
+            id.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ))
     );
     state.interactions.insert(
         token.clone(),
-        IssuedInteraction { id, kind, channel_id: channel, message_id: message, callback: None, original: None, followups: Vec::new() },
+        IssuedInteraction {
+            id,
+            kind,
+            channel_id: channel,
+            message_id: message,
+            callback: None,
+            original: None,
+            followups: Vec::new(),
+        },
     );
     let json = json!({
         "id": id.to_string(),
@@ -185,7 +226,10 @@ fn in_guild(state: &State, json: &mut Value, channel: u64, user: u64) {
         .get(&channel)
         .map(|c| render::channel(state, c))
         .unwrap_or_else(|| panic!("no channel {channel}"));
-    let member = state.members.get(&user).unwrap_or_else(|| panic!("user {user} is not a member"));
+    let member = state
+        .members
+        .get(&user)
+        .unwrap_or_else(|| panic!("user {user} is not a member"));
     let mut member = render::member(state, member);
     member["permissions"] = json!(state.member_permissions(user).to_string());
     json["guild_id"] = json!(p.guild.to_string());

@@ -41,7 +41,14 @@ pub(crate) struct Decision {
 }
 
 impl RateLimits {
-    pub(crate) fn inject(&mut self, method: &str, pattern: &str, count: u32, retry_after: f64, shared: bool) {
+    pub(crate) fn inject(
+        &mut self,
+        method: &str,
+        pattern: &str,
+        count: u32,
+        retry_after: f64,
+        shared: bool,
+    ) {
         self.injections.push(Injection {
             method: method.to_ascii_uppercase(),
             pattern: pattern.to_string(),
@@ -52,7 +59,8 @@ impl RateLimits {
     }
 
     pub(crate) fn inject_global(&mut self, count: u32, retry_after: f64) {
-        self.global.extend(std::iter::repeat_n(retry_after, count as usize));
+        self.global
+            .extend(std::iter::repeat_n(retry_after, count as usize));
     }
 
     pub(crate) fn set_limit(&mut self, limit: Option<(u32, Duration)>) {
@@ -86,19 +94,27 @@ impl RateLimits {
                     *entry = (now, 0);
                 }
                 entry.1 += 1;
-                let reset_after = window.saturating_sub(now.duration_since(entry.0)).as_secs_f64();
+                let reset_after = window
+                    .saturating_sub(now.duration_since(entry.0))
+                    .as_secs_f64();
                 if entry.1 > limit {
                     let mut headers = bucket_headers(&bucket, limit, 0, reset_after);
                     headers.push(("x-ratelimit-scope", "user".into()));
                     headers.push(("retry-after", retry_header(reset_after)));
-                    return Decision { limited: Some(reset_after), global: false, headers };
+                    return Decision {
+                        limited: Some(reset_after),
+                        global: false,
+                        headers,
+                    };
                 }
                 (limit, limit - entry.1, reset_after)
             }
             None => (NOMINAL_LIMIT, NOMINAL_LIMIT - 1, 1.0),
         };
         if let Some(index) = self.injections.iter().position(|i| {
-            i.remaining > 0 && (i.method == "*" || i.method == method) && path_matches(&i.pattern, path)
+            i.remaining > 0
+                && (i.method == "*" || i.method == method)
+                && path_matches(&i.pattern, path)
         }) {
             let injection = &mut self.injections[index];
             injection.remaining -= 1;
@@ -109,7 +125,11 @@ impl RateLimits {
             let mut headers = bucket_headers(&bucket, limit, 0, retry_after);
             headers.push(("x-ratelimit-scope", scope.into()));
             headers.push(("retry-after", retry_header(retry_after)));
-            return Decision { limited: Some(retry_after), global: false, headers };
+            return Decision {
+                limited: Some(retry_after),
+                global: false,
+                headers,
+            };
         }
         Decision {
             limited: None,
@@ -124,7 +144,12 @@ fn retry_header(seconds: f64) -> String {
     (seconds.ceil() as u64).to_string()
 }
 
-fn bucket_headers(bucket: &str, limit: u32, remaining: u32, reset_after: f64) -> Vec<(&'static str, String)> {
+fn bucket_headers(
+    bucket: &str,
+    limit: u32,
+    remaining: u32,
+    reset_after: f64,
+) -> Vec<(&'static str, String)> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -189,10 +214,34 @@ mod tests {
         let mut limits = RateLimits::default();
         limits.set_limit(Some((2, Duration::from_secs(60))));
         let segs = ["channels", "1", "messages"];
-        assert!(limits.check("POST", "/channels/1/messages", &segs).limited.is_none());
-        assert!(limits.check("POST", "/channels/1/messages", &segs).limited.is_none());
-        assert!(limits.check("POST", "/channels/1/messages", &segs).limited.is_some());
+        assert!(
+            limits
+                .check("POST", "/channels/1/messages", &segs)
+                .limited
+                .is_none()
+        );
+        assert!(
+            limits
+                .check("POST", "/channels/1/messages", &segs)
+                .limited
+                .is_none()
+        );
+        assert!(
+            limits
+                .check("POST", "/channels/1/messages", &segs)
+                .limited
+                .is_some()
+        );
         // Another channel is another bucket instance.
-        assert!(limits.check("POST", "/channels/2/messages", &["channels", "2", "messages"]).limited.is_none());
+        assert!(
+            limits
+                .check(
+                    "POST",
+                    "/channels/2/messages",
+                    &["channels", "2", "messages"]
+                )
+                .limited
+                .is_none()
+        );
     }
 }

@@ -35,7 +35,11 @@ pub(crate) fn current_user(state: &State) -> Value {
 pub(crate) fn user_by_id(state: &State, id: u64) -> Value {
     match state.users.get(&id) {
         Some(u) => user(u),
-        None => user(&User { id, name: format!("user-{id}"), bot: false }),
+        None => user(&User {
+            id,
+            name: format!("user-{id}"),
+            bot: false,
+        }),
     }
 }
 
@@ -120,7 +124,11 @@ pub(crate) fn channel(state: &State, channel: &Channel) -> Value {
         }
         channel_type::DM => {
             value["recipients"] = Value::Array(
-                channel.recipients.iter().map(|id| user_by_id(state, *id)).collect(),
+                channel
+                    .recipients
+                    .iter()
+                    .map(|id| user_by_id(state, *id))
+                    .collect(),
             );
         }
         _ => {}
@@ -207,7 +215,11 @@ fn mentions(state: &State, content: &str) -> Value {
 /// A message as the gateway dispatches it: with `guild_id` and the author's `member`.
 pub(crate) fn message_event(state: &State, message: &Message) -> Value {
     let mut value = self::message(state, message);
-    if let Some(guild) = state.channels.get(&message.channel_id).and_then(|c| c.guild_id) {
+    if let Some(guild) = state
+        .channels
+        .get(&message.channel_id)
+        .and_then(|c| c.guild_id)
+    {
         value["guild_id"] = json!(guild.to_string());
         if let Some(member) = state.members.get(&message.author_id) {
             value["member"] = member_without_user(member);
@@ -257,14 +269,16 @@ pub(crate) fn guild(state: &State, with_gateway_fields: bool) -> Value {
             .values()
             .filter(|c| c.guild_id.is_some())
             .partition(|c| {
-                matches!(c.kind, channel_type::PUBLIC_THREAD | channel_type::PRIVATE_THREAD)
+                matches!(
+                    c.kind,
+                    channel_type::PUBLIC_THREAD | channel_type::PRIVATE_THREAD
+                )
             });
         value["joined_at"] = json!(iso8601(snowflake_unix_ms(p.guild)));
         value["large"] = json!(false);
         value["unavailable"] = json!(false);
         value["member_count"] = json!(state.members.len());
-        value["members"] =
-            Value::Array(state.members.values().map(|m| member(state, m)).collect());
+        value["members"] = Value::Array(state.members.values().map(|m| member(state, m)).collect());
         value["channels"] = Value::Array(channels.into_iter().map(|c| channel(state, c)).collect());
         value["threads"] = Value::Array(
             threads

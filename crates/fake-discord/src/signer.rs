@@ -24,7 +24,9 @@ impl InteractionSigner {
     pub const TEST_SEED: [u8; 32] = *b"docket-fake-discord-test-seed-01";
 
     pub fn from_seed(seed: [u8; 32]) -> InteractionSigner {
-        InteractionSigner { key: SigningKey::from_bytes(&seed) }
+        InteractionSigner {
+            key: SigningKey::from_bytes(&seed),
+        }
     }
 
     /// The public key as Discord shows it to the app owner: 64 hex digits.

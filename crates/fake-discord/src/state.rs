@@ -256,7 +256,12 @@ impl State {
         let everyone = VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | ATTACH_FILES;
         state.roles.insert(
             guild,
-            Role { id: guild, name: "@everyone".into(), permissions: everyone, position: 0 },
+            Role {
+                id: guild,
+                name: "@everyone".into(),
+                permissions: everyone,
+                position: 0,
+            },
         );
         state.premade.staff_role = state.add_role(
             "Staff",
@@ -264,36 +269,61 @@ impl State {
         );
         state.premade.admin_role = state.add_role("Admin", ADMINISTRATOR);
         // The bot is the application's user: Discord gives both the same id.
-        let bot = User { id: application, name: "Docket".into(), bot: true };
+        let bot = User {
+            id: application,
+            name: "Docket".into(),
+            bot: true,
+        };
         state.users.insert(application, bot);
         state.premade.bot_user = application;
         state.members.insert(
             application,
-            Member { user_id: application, roles: Vec::new(), nick: None, joined_at_ms: now },
+            Member {
+                user_id: application,
+                roles: Vec::new(),
+                nick: None,
+                joined_at_ms: now,
+            },
         );
         state.premade.alice = state.add_member("alice", &[]);
         let staff = state.premade.staff_role;
         state.premade.bob = state.add_member("bob", &[staff]);
         let admin = state.premade.admin_role;
         state.premade.carol = state.add_member("carol", &[admin]);
-        state.premade.tickets_category =
-            state.new_channel(channel_type::GUILD_CATEGORY, "Tickets", None).id;
-        state.premade.general_channel =
-            state.new_channel(channel_type::GUILD_TEXT, "general", None).id;
+        state.premade.tickets_category = state
+            .new_channel(channel_type::GUILD_CATEGORY, "Tickets", None)
+            .id;
+        state.premade.general_channel = state
+            .new_channel(channel_type::GUILD_TEXT, "general", None)
+            .id;
         state
     }
 
     pub(crate) fn add_role(&mut self, name: &str, permissions: u64) -> u64 {
         let id = self.ids.next();
         let position = self.roles.len() as i64;
-        self.roles
-            .insert(id, Role { id, name: name.to_string(), permissions, position });
+        self.roles.insert(
+            id,
+            Role {
+                id,
+                name: name.to_string(),
+                permissions,
+                position,
+            },
+        );
         id
     }
 
     pub(crate) fn add_member(&mut self, name: &str, roles: &[u64]) -> u64 {
         let id = self.ids.next();
-        self.users.insert(id, User { id, name: name.to_string(), bot: false });
+        self.users.insert(
+            id,
+            User {
+                id,
+                name: name.to_string(),
+                bot: false,
+            },
+        );
         self.members.insert(
             id,
             Member {
@@ -396,7 +426,10 @@ impl State {
     /// The member's guild permissions: @everyone's and every role's, all of them for an
     /// administrator.
     pub(crate) fn member_permissions(&self, user: u64) -> u64 {
-        let everyone = self.roles.get(&self.premade.everyone_role).map_or(0, |r| r.permissions);
+        let everyone = self
+            .roles
+            .get(&self.premade.everyone_role)
+            .map_or(0, |r| r.permissions);
         let mut bits = everyone;
         if let Some(member) = self.members.get(&user) {
             for role in &member.roles {

@@ -10,7 +10,9 @@ use docket_fake_discord::{FakeDiscord, intents};
 use futures::{SinkExt, StreamExt as _};
 use serde_json::{Value, json};
 use tokio_websockets::{ClientBuilder, Message as WsMessage};
-use twilight_gateway::{ConfigBuilder, Event, EventTypeFlags, Intents, Shard, ShardId, StreamExt as _};
+use twilight_gateway::{
+    ConfigBuilder, Event, EventTypeFlags, Intents, Shard, ShardId, StreamExt as _,
+};
 
 fn shard(fake: &FakeDiscord, intents: Intents) -> Shard {
     install_crypto();
@@ -34,7 +36,9 @@ async fn events_until(shard: &mut Shard, mut last: impl FnMut(&Event) -> bool) -
             }
         }
     };
-    tokio::time::timeout(WAIT, collect).await.unwrap_or_else(|_| panic!("timed out; got {:?}", kinds(&events)));
+    tokio::time::timeout(WAIT, collect)
+        .await
+        .unwrap_or_else(|_| panic!("timed out; got {:?}", kinds(&events)));
     events
 }
 
@@ -56,7 +60,10 @@ fn contents(events: &[Event]) -> Vec<String> {
 async fn twilight_identifies_receives_dispatches_and_resumes_without_losing_events() {
     let fake = fake().await;
     let ids = fake.ids();
-    let wanted = Intents::GUILDS | Intents::GUILD_MESSAGES | Intents::MESSAGE_CONTENT | Intents::DIRECT_MESSAGES;
+    let wanted = Intents::GUILDS
+        | Intents::GUILD_MESSAGES
+        | Intents::MESSAGE_CONTENT
+        | Intents::DIRECT_MESSAGES;
     let mut shard = shard(&fake, wanted);
 
     let start = events_until(&mut shard, |e| matches!(e, Event::GuildCreate(_))).await;
@@ -66,19 +73,30 @@ async fn twilight_identifies_receives_dispatches_and_resumes_without_losing_even
     assert_eq!(ready.user.id.get(), ids.bot_user);
     assert_eq!(ready.application.id.get(), ids.application);
     assert_eq!(ready.resume_gateway_url, fake.gateway_url());
-    let Some(Event::GuildCreate(guild)) = start.last() else { unreachable!() };
+    let Some(Event::GuildCreate(guild)) = start.last() else {
+        unreachable!()
+    };
     assert_eq!(guild.id().get(), ids.guild);
 
     let intents = fake.last_intents().unwrap();
-    assert_ne!(intents & intents::MESSAGE_CONTENT, 0, "MESSAGE_CONTENT asked");
+    assert_ne!(
+        intents & intents::MESSAGE_CONTENT,
+        0,
+        "MESSAGE_CONTENT asked"
+    );
     assert_ne!(intents & intents::GUILD_MESSAGES, 0, "GUILD_MESSAGES asked");
     let query = &fake.gateway_queries()[0];
     assert!(query.starts_with("v=10&encoding=json"), "{query}");
-    assert!(query.contains("compress=zlib-stream"), "the zlib path is the one exercised: {query}");
+    assert!(
+        query.contains("compress=zlib-stream"),
+        "the zlib path is the one exercised: {query}"
+    );
 
     fake.user_says(ids.general_channel, ids.alice, "first", vec![]);
     let live = events_until(&mut shard, |e| matches!(e, Event::MessageCreate(_))).await;
-    let Some(Event::MessageCreate(message)) = live.last() else { unreachable!() };
+    let Some(Event::MessageCreate(message)) = live.last() else {
+        unreachable!()
+    };
     assert_eq!(message.content, "first");
     assert_eq!(message.author.id.get(), ids.alice);
     assert_eq!(message.guild_id.map(|g| g.get()), Some(ids.guild));
@@ -88,7 +106,12 @@ async fn twilight_identifies_receives_dispatches_and_resumes_without_losing_even
     fake.user_says(ids.general_channel, ids.alice, "second", vec![]);
     fake.user_says(ids.general_channel, ids.bob, "third", vec![]);
     let resumed = events_until(&mut shard, |e| matches!(e, Event::Resumed)).await;
-    assert_eq!(contents(&resumed), ["second", "third"], "{:?}", kinds(&resumed));
+    assert_eq!(
+        contents(&resumed),
+        ["second", "third"],
+        "{:?}",
+        kinds(&resumed)
+    );
     assert_eq!(fake.resume_count(), 1);
     assert_eq!(fake.identify_count(), 1);
 
@@ -110,7 +133,10 @@ async fn twilight_identifies_receives_dispatches_and_resumes_without_losing_even
     fake.user_deletes(ids.general_channel, sixth.id);
     let tail = events_until(&mut shard, |e| matches!(e, Event::MessageDelete(_))).await;
     assert_eq!(contents(&tail), ["sixth"]);
-    assert!(tail.iter().any(|e| matches!(e, Event::MessageUpdate(u) if u.content == "sixth, edited")));
+    assert!(
+        tail.iter()
+            .any(|e| matches!(e, Event::MessageUpdate(u) if u.content == "sixth, edited"))
+    );
 
     // A server-requested heartbeat is answered.
     let before = fake.heartbeat_count();
@@ -125,14 +151,19 @@ async fn twilight_identifies_receives_dispatches_and_resumes_without_losing_even
             }
         }
     };
-    tokio::time::timeout(WAIT, polled).await.expect("heartbeat after op 1");
+    tokio::time::timeout(WAIT, polled)
+        .await
+        .expect("heartbeat after op 1");
 }
 
 #[tokio::test]
 async fn twilight_sees_the_bots_own_rest_actions_as_discord_sends_them() {
     let fake = fake().await;
     let ids = fake.ids();
-    let mut shard = shard(&fake, Intents::GUILDS | Intents::GUILD_MESSAGES | Intents::MESSAGE_CONTENT);
+    let mut shard = shard(
+        &fake,
+        Intents::GUILDS | Intents::GUILD_MESSAGES | Intents::MESSAGE_CONTENT,
+    );
     events_until(&mut shard, |e| matches!(e, Event::GuildCreate(_))).await;
     let client = common::twilight(&fake);
     let channel = client
@@ -142,13 +173,31 @@ async fn twilight_sees_the_bots_own_rest_actions_as_discord_sends_them() {
         .model()
         .await
         .unwrap();
-    client.create_message(channel.id).content("from the bot").await.unwrap();
+    client
+        .create_message(channel.id)
+        .content("from the bot")
+        .await
+        .unwrap();
     let events = events_until(&mut shard, |e| matches!(e, Event::MessageCreate(_))).await;
-    assert!(events.iter().any(|e| matches!(e, Event::ChannelCreate(c) if c.id == channel.id)));
-    let Some(Event::MessageCreate(own)) = events.last() else { unreachable!() };
-    assert_eq!(own.author.id.get(), ids.bot_user, "the adapter must skip its own messages");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::ChannelCreate(c) if c.id == channel.id))
+    );
+    let Some(Event::MessageCreate(own)) = events.last() else {
+        unreachable!()
+    };
+    assert_eq!(
+        own.author.id.get(),
+        ids.bot_user,
+        "the adapter must skip its own messages"
+    );
     client.delete_channel(channel.id).await.unwrap();
-    events_until(&mut shard, |e| matches!(e, Event::ChannelDelete(c) if c.id == channel.id)).await;
+    events_until(
+        &mut shard,
+        |e| matches!(e, Event::ChannelDelete(c) if c.id == channel.id),
+    )
+    .await;
 }
 
 // ----- frame by frame -----
@@ -161,20 +210,34 @@ impl Raw {
     async fn connect(fake: &FakeDiscord) -> Raw {
         install_crypto();
         let url = format!("{}/?v=10&encoding=json", fake.gateway_url());
-        let (ws, _) = ClientBuilder::new().uri(&url).unwrap().connect().await.unwrap();
+        let (ws, _) = ClientBuilder::new()
+            .uri(&url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
         Raw { ws }
     }
 
     async fn send(&mut self, payload: Value) {
-        self.ws.send(WsMessage::text(payload.to_string())).await.unwrap();
+        self.ws
+            .send(WsMessage::text(payload.to_string()))
+            .await
+            .unwrap();
     }
 
     /// The next payload, or `Err(close code)` when the server closes.
     async fn recv(&mut self) -> Result<Value, Option<u16>> {
-        let message = tokio::time::timeout(WAIT, self.ws.next()).await.expect("a frame in time");
+        let message = tokio::time::timeout(WAIT, self.ws.next())
+            .await
+            .expect("a frame in time");
         match message {
-            Some(Ok(message)) if message.is_text() => Ok(serde_json::from_str(message.as_text().unwrap()).unwrap()),
-            Some(Ok(message)) if message.is_close() => Err(message.as_close().map(|(code, _)| u16::from(code))),
+            Some(Ok(message)) if message.is_text() => {
+                Ok(serde_json::from_str(message.as_text().unwrap()).unwrap())
+            }
+            Some(Ok(message)) if message.is_close() => {
+                Err(message.as_close().map(|(code, _)| u16::from(code)))
+            }
             Some(Ok(other)) => panic!("unexpected frame {other:?}"),
             _ => Err(None),
         }
@@ -190,12 +253,18 @@ impl Raw {
         }}))
         .await;
         let ready = self.recv().await.unwrap();
-        assert_eq!((ready["t"].as_str(), ready["s"].as_u64()), (Some("READY"), Some(1)));
+        assert_eq!(
+            (ready["t"].as_str(), ready["s"].as_u64()),
+            (Some("READY"), Some(1))
+        );
         let mut events = vec![ready.clone()];
         if intents & intents::GUILDS != 0 {
             events.push(self.recv().await.unwrap());
         }
-        (ready["d"]["session_id"].as_str().unwrap().to_string(), events)
+        (
+            ready["d"]["session_id"].as_str().unwrap().to_string(),
+            events,
+        )
     }
 }
 
@@ -207,18 +276,30 @@ async fn raw_protocol_heartbeats_bad_tokens_sequences_and_content_blanking() {
     // A wrong token is refused with 4004.
     let mut raw = Raw::connect(&fake).await;
     raw.recv().await.unwrap();
-    raw.send(json!({ "op": 2, "d": { "token": "nope", "intents": 513, "properties": {} } })).await;
+    raw.send(json!({ "op": 2, "d": { "token": "nope", "intents": 513, "properties": {} } }))
+        .await;
     assert_eq!(raw.recv().await.unwrap_err(), Some(4004));
 
     // Without MESSAGE_CONTENT, guild messages arrive with their content blanked.
     let mut raw = Raw::connect(&fake).await;
-    let (session, events) = raw.identify(&fake, intents::GUILDS | intents::GUILD_MESSAGES).await;
+    let (session, events) = raw
+        .identify(&fake, intents::GUILDS | intents::GUILD_MESSAGES)
+        .await;
     assert_eq!(events[1]["t"], "GUILD_CREATE");
     assert_eq!(events[1]["s"], 2);
     // READY and GUILD_CREATE deserialise the way twilight reads them.
-    serde_json::from_value::<twilight_model::gateway::payload::incoming::Ready>(events[0]["d"].clone()).unwrap();
-    let guild: twilight_model::guild::Guild = serde_json::from_value(events[1]["d"].clone()).unwrap();
-    assert!(guild.channels.iter().any(|c| c.id.get() == ids.general_channel));
+    serde_json::from_value::<twilight_model::gateway::payload::incoming::Ready>(
+        events[0]["d"].clone(),
+    )
+    .unwrap();
+    let guild: twilight_model::guild::Guild =
+        serde_json::from_value(events[1]["d"].clone()).unwrap();
+    assert!(
+        guild
+            .channels
+            .iter()
+            .any(|c| c.id.get() == ids.general_channel)
+    );
     assert_eq!(guild.members.len(), 4);
 
     raw.send(json!({ "op": 1, "d": 2 })).await;
@@ -226,10 +307,18 @@ async fn raw_protocol_heartbeats_bad_tokens_sequences_and_content_blanking() {
 
     fake.user_says(ids.general_channel, ids.alice, "secret", vec![]);
     let event = raw.recv().await.unwrap();
-    assert_eq!((event["t"].as_str(), event["s"].as_u64()), (Some("MESSAGE_CREATE"), Some(3)));
+    assert_eq!(
+        (event["t"].as_str(), event["s"].as_u64()),
+        (Some("MESSAGE_CREATE"), Some(3))
+    );
     assert_eq!(event["d"]["content"], "");
     // ...unless the bot is mentioned.
-    fake.user_says(ids.general_channel, ids.alice, &format!("<@{}> help", ids.bot_user), vec![]);
+    fake.user_says(
+        ids.general_channel,
+        ids.alice,
+        &format!("<@{}> help", ids.bot_user),
+        vec![],
+    );
     let event = raw.recv().await.unwrap();
     assert_eq!(event["d"]["content"], format!("<@{}> help", ids.bot_user));
     assert_eq!(event["d"]["mentions"][0]["id"], ids.bot_user.to_string());
@@ -252,13 +341,29 @@ async fn raw_protocol_heartbeats_bad_tokens_sequences_and_content_blanking() {
 
     // A non-resumable INVALID SESSION forgets the session.
     fake.invalidate_session(false);
-    assert_eq!(again.recv().await.unwrap(), json!({ "op": 9, "d": false, "s": null, "t": null }));
+    assert_eq!(
+        again.recv().await.unwrap(),
+        json!({ "op": 9, "d": false, "s": null, "t": null })
+    );
     let mut third = Raw::connect(&fake).await;
     third.recv().await.unwrap();
-    third.send(json!({ "op": 6, "d": { "token": fake.bot_token(), "session_id": session, "seq": 5 } })).await;
+    third
+        .send(
+            json!({ "op": 6, "d": { "token": fake.bot_token(), "session_id": session, "seq": 5 } }),
+        )
+        .await;
     assert_eq!(third.recv().await.unwrap()["op"], 9);
 
     // Unknown opcodes close with 4001.
     third.send(json!({ "op": 42, "d": null })).await;
     assert_eq!(third.recv().await.unwrap_err(), Some(4001));
+}
+
+#[tokio::test]
+async fn dropping_the_fake_ends_its_gateway_connections() {
+    let fake = fake().await;
+    let mut raw = Raw::connect(&fake).await;
+    raw.recv().await.unwrap();
+    drop(fake);
+    assert!(raw.recv().await.is_err(), "the connection ends with the fake");
 }

@@ -25,14 +25,26 @@ async fn create_post_list_delete_with_discords_shapes() {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    for header in ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-ratelimit-reset-after", "x-ratelimit-bucket"] {
-        assert!(created.headers().contains_key(header), "{header} on every answer");
+    for header in [
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "x-ratelimit-reset-after",
+        "x-ratelimit-bucket",
+    ] {
+        assert!(
+            created.headers().contains_key(header),
+            "{header} on every answer"
+        );
     }
     let channel: Value = created.json().await.unwrap();
     let channel_id = channel["id"].as_str().unwrap().to_string();
     let parsed: twilight_model::channel::Channel = serde_json::from_value(channel.clone()).unwrap();
     assert_eq!(parsed.topic.as_deref(), Some("t"));
-    assert_eq!(fake.calls().last().unwrap().audit_log_reason.as_deref(), Some("ticket%2042"));
+    assert_eq!(
+        fake.calls().last().unwrap().audit_log_reason.as_deref(),
+        Some("ticket%2042")
+    );
 
     let mut posted = Vec::new();
     for i in 0..5 {
@@ -46,7 +58,8 @@ async fn create_post_list_delete_with_discords_shapes() {
             .json()
             .await
             .unwrap();
-        let parsed: twilight_model::channel::Message = serde_json::from_value(message.clone()).unwrap();
+        let parsed: twilight_model::channel::Message =
+            serde_json::from_value(message.clone()).unwrap();
         assert_eq!(parsed.author.id.get(), ids.bot_user);
         assert_eq!(message["embeds"][0]["type"], "rich");
         posted.push(message["id"].as_str().unwrap().to_string());
@@ -57,27 +70,62 @@ async fn create_post_list_delete_with_discords_shapes() {
         let url = format!("{api}/channels/{channel_id}/messages?{query}");
         let auth = auth(&fake);
         async move {
-            let list: Vec<Value> = client.get(url).header("Authorization", auth).send().await.unwrap().json().await.unwrap();
-            list.iter().map(|m| m["content"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            let list: Vec<Value> = client
+                .get(url)
+                .header("Authorization", auth)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            list.iter()
+                .map(|m| m["content"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(page("limit=2".into()).await, ["m4", "m3"]);
-    assert_eq!(page(format!("before={}&limit=2", posted[2])).await, ["m1", "m0"]);
-    assert_eq!(page(format!("after={}&limit=2", posted[1])).await, ["m3", "m2"]);
-    assert_eq!(page(format!("around={}&limit=3", posted[2])).await, ["m3", "m2", "m1"]);
+    assert_eq!(
+        page(format!("before={}&limit=2", posted[2])).await,
+        ["m1", "m0"]
+    );
+    assert_eq!(
+        page(format!("after={}&limit=2", posted[1])).await,
+        ["m3", "m2"]
+    );
+    assert_eq!(
+        page(format!("around={}&limit=3", posted[2])).await,
+        ["m3", "m2", "m1"]
+    );
 
     let deleted = client
-        .delete(format!("{api}/channels/{channel_id}/messages/{}", posted[0]))
+        .delete(format!(
+            "{api}/channels/{channel_id}/messages/{}",
+            posted[0]
+        ))
         .header("Authorization", auth(&fake))
         .send()
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    let gone = client.delete(format!("{api}/channels/{channel_id}")).header("Authorization", auth(&fake)).send().await.unwrap();
+    let gone = client
+        .delete(format!("{api}/channels/{channel_id}"))
+        .header("Authorization", auth(&fake))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(gone.status(), 200);
-    let unknown = client.get(format!("{api}/channels/{channel_id}")).header("Authorization", auth(&fake)).send().await.unwrap();
+    let unknown = client
+        .get(format!("{api}/channels/{channel_id}"))
+        .header("Authorization", auth(&fake))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 404);
-    assert_eq!(unknown.json::<Value>().await.unwrap(), json!({ "message": "Unknown Channel", "code": 10003 }));
+    assert_eq!(
+        unknown.json::<Value>().await.unwrap(),
+        json!({ "message": "Unknown Channel", "code": 10003 })
+    );
 }
 
 #[tokio::test]
@@ -89,14 +137,34 @@ async fn refusals_look_like_discords() {
 
     let no_token = client.get(format!("{api}/users/@me")).send().await.unwrap();
     assert_eq!(no_token.status(), 401);
-    assert_eq!(no_token.json::<Value>().await.unwrap(), json!({ "message": "401: Unauthorized", "code": 0 }));
-    let wrong = client.get(format!("{api}/users/@me")).header("Authorization", "Bot wrong").send().await.unwrap();
+    assert_eq!(
+        no_token.json::<Value>().await.unwrap(),
+        json!({ "message": "401: Unauthorized", "code": 0 })
+    );
+    let wrong = client
+        .get(format!("{api}/users/@me"))
+        .header("Authorization", "Bot wrong")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
-    assert_eq!(fake.calls().iter().filter(|c| c.status == 401).count(), 2, "refused calls are logged");
+    assert_eq!(
+        fake.calls().iter().filter(|c| c.status == 401).count(),
+        2,
+        "refused calls are logged"
+    );
 
-    let nowhere = client.get(format!("{api}/nowhere")).header("Authorization", auth(&fake)).send().await.unwrap();
+    let nowhere = client
+        .get(format!("{api}/nowhere"))
+        .header("Authorization", auth(&fake))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(nowhere.status(), 404);
-    assert_eq!(nowhere.json::<Value>().await.unwrap(), json!({ "message": "404: Not Found", "code": 0 }));
+    assert_eq!(
+        nowhere.json::<Value>().await.unwrap(),
+        json!({ "message": "404: Not Found", "code": 0 })
+    );
 
     let post = |body: Value| {
         client
@@ -111,7 +179,10 @@ async fn refusals_look_like_discords() {
     let long = post(json!({ "content": "x".repeat(2001) })).await.unwrap();
     let body: Value = long.json().await.unwrap();
     assert_eq!(body["code"], 50035);
-    assert_eq!(body["errors"]["content"]["_errors"][0]["code"], "BASE_TYPE_MAX_LENGTH");
+    assert_eq!(
+        body["errors"]["content"]["_errors"][0]["code"],
+        "BASE_TYPE_MAX_LENGTH"
+    );
 
     let member = client
         .get(format!("{api}/guilds/{}/members/{}", ids.guild, 12345))
@@ -119,7 +190,10 @@ async fn refusals_look_like_discords() {
         .send()
         .await
         .unwrap();
-    assert_eq!(member.json::<Value>().await.unwrap(), json!({ "message": "Unknown Member", "code": 10007 }));
+    assert_eq!(
+        member.json::<Value>().await.unwrap(),
+        json!({ "message": "Unknown Member", "code": 10007 })
+    );
 }
 
 #[tokio::test]
@@ -131,7 +205,13 @@ async fn injected_429s_carry_discords_headers_and_body() {
     let url = format!("{api}/channels/{}/messages", ids.general_channel);
     fake.inject_429("POST", "/channels/*/messages", 1, Duration::from_millis(50));
 
-    let limited = client.post(&url).header("Authorization", auth(&fake)).json(&json!({ "content": "a" })).send().await.unwrap();
+    let limited = client
+        .post(&url)
+        .header("Authorization", auth(&fake))
+        .json(&json!({ "content": "a" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(limited.status(), 429);
     let headers = limited.headers().clone();
     assert_eq!(headers["x-ratelimit-remaining"], "0");
@@ -143,14 +223,28 @@ async fn injected_429s_carry_discords_headers_and_body() {
     assert_eq!(body["message"], "You are being rate limited.");
     assert_eq!(body["retry_after"], 0.05);
     assert_eq!(body["global"], false);
-    assert!(fake.messages(ids.general_channel).is_empty(), "a 429 stores nothing");
+    assert!(
+        fake.messages(ids.general_channel).is_empty(),
+        "a 429 stores nothing"
+    );
 
     // Another route is untouched; the next call to this one passes.
-    let ok = client.post(&url).header("Authorization", auth(&fake)).json(&json!({ "content": "a" })).send().await.unwrap();
+    let ok = client
+        .post(&url)
+        .header("Authorization", auth(&fake))
+        .json(&json!({ "content": "a" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
 
     fake.inject_global_429(1, Duration::from_millis(20));
-    let global = client.get(format!("{api}/users/@me")).header("Authorization", auth(&fake)).send().await.unwrap();
+    let global = client
+        .get(format!("{api}/users/@me"))
+        .header("Authorization", auth(&fake))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(global.status(), 429);
     assert_eq!(global.headers()["x-ratelimit-global"], "true");
     assert_eq!(global.headers()["x-ratelimit-scope"], "global");
@@ -165,13 +259,23 @@ async fn user_files_download_from_the_cdn_until_their_urls_expire() {
         ids.general_channel,
         ids.alice,
         "screenshot",
-        vec![NewAttachment::new("screen shot.png", "image/png", vec![0x89, b'P', b'N', b'G'])],
+        vec![NewAttachment::new(
+            "screen shot.png",
+            "image/png",
+            vec![0x89, b'P', b'N', b'G'],
+        )],
     );
     let url = message.attachments[0].url.clone();
-    assert!(url.starts_with(&format!("http://{}/attachments/", fake.proxy())), "{url}");
+    assert!(
+        url.starts_with(&format!("http://{}/attachments/", fake.proxy())),
+        "{url}"
+    );
     let response = reqwest::get(&url).await.unwrap();
     assert_eq!(response.headers()["content-type"], "image/png");
-    assert_eq!(&response.bytes().await.unwrap()[..], [0x89, b'P', b'N', b'G']);
+    assert_eq!(
+        &response.bytes().await.unwrap()[..],
+        [0x89, b'P', b'N', b'G']
+    );
 
     fake.set_attachment_url_ttl(Some(Duration::ZERO));
     assert_eq!(reqwest::get(&url).await.unwrap().status(), 404);
@@ -186,7 +290,15 @@ async fn dms_gateway_info_and_waiting_for_calls() {
     let api = fake.api_base();
     let client = http();
 
-    let bot: Value = client.get(format!("{api}/gateway/bot")).header("Authorization", auth(&fake)).send().await.unwrap().json().await.unwrap();
+    let bot: Value = client
+        .get(format!("{api}/gateway/bot"))
+        .header("Authorization", auth(&fake))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(bot["url"], fake.gateway_url());
     assert_eq!(bot["shards"], 1);
     assert_eq!(bot["session_start_limit"]["max_concurrency"], 1);
@@ -203,7 +315,11 @@ async fn dms_gateway_info_and_waiting_for_calls() {
         .unwrap();
     assert_eq!(dm["type"], 1);
     assert_eq!(dm["recipients"][0]["id"], ids.alice.to_string());
-    assert_eq!(dm["id"], fake.dm_channel(ids.alice).to_string(), "one DM channel per user");
+    assert_eq!(
+        dm["id"],
+        fake.dm_channel(ids.alice).to_string(),
+        "one DM channel per user"
+    );
 
     // wait_for_call sees a call made after it started waiting.
     let dm_id = dm["id"].as_str().unwrap().to_string();
@@ -211,12 +327,25 @@ async fn dms_gateway_info_and_waiting_for_calls() {
     let token = auth(&fake);
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        http().post(url).header("Authorization", token).json(&json!({ "content": "Your ticket #42 was answered" })).send().await.unwrap();
+        http()
+            .post(url)
+            .header("Authorization", token)
+            .json(&json!({ "content": "Your ticket #42 was answered" }))
+            .send()
+            .await
+            .unwrap();
     });
-    let call = fake.wait_for_call(|c| c.is("POST", "/channels/*/messages"), WAIT).await.expect("the DM post");
+    let call = fake
+        .wait_for_call(|c| c.is("POST", "/channels/*/messages"), WAIT)
+        .await
+        .expect("the DM post");
     assert_eq!(call.body["content"], "Your ticket #42 was answered");
     assert_eq!(call.path, format!("/channels/{dm_id}/messages"));
-    assert!(fake.wait_for_call(|c| c.method == "PUT", Duration::from_millis(50)).await.is_none());
+    assert!(
+        fake.wait_for_call(|c| c.method == "PUT", Duration::from_millis(50))
+            .await
+            .is_none()
+    );
 }
 
 /// Kills the child on drop, so a failing assertion leaves no server behind.

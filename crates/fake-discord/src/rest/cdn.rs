@@ -11,7 +11,9 @@ use crate::{Inner, lock};
 /// `{channel}/{id}/{filename}` (the part after `/attachments/`).
 pub(crate) async fn serve(inner: &Inner, rest: &str, _query: Option<&str>) -> Response {
     let mut segments = rest.splitn(3, '/');
-    let (Some(channel), Some(id), Some(filename)) = (segments.next(), segments.next(), segments.next()) else {
+    let (Some(channel), Some(id), Some(filename)) =
+        (segments.next(), segments.next(), segments.next())
+    else {
         return not_found();
     };
     let (Ok(channel), Ok(id)) = (channel.parse::<u64>(), id.parse::<u64>()) else {
@@ -22,15 +24,24 @@ pub(crate) async fn serve(inner: &Inner, rest: &str, _query: Option<&str>) -> Re
     let Some(file) = state.files.get(&id) else {
         return not_found();
     };
-    if file.channel_id != channel || encode_segment(&file.filename) != filename && file.filename != filename {
+    if file.channel_id != channel
+        || encode_segment(&file.filename) != filename && file.filename != filename
+    {
         return not_found();
     }
     if ttl.is_some_and(|ttl| file.issued.elapsed() >= ttl) {
         // What Discord's CDN answers to an expired signed URL.
-        return (StatusCode::NOT_FOUND, "This content is no longer available.").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "This content is no longer available.",
+        )
+            .into_response();
     }
     let mut response = Response::new(Body::from(file.bytes.clone()));
-    let content_type = file.content_type.as_deref().unwrap_or("application/octet-stream");
+    let content_type = file
+        .content_type
+        .as_deref()
+        .unwrap_or("application/octet-stream");
     if let Ok(value) = HeaderValue::from_str(content_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }

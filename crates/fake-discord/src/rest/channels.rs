@@ -12,7 +12,10 @@ use crate::state::{Channel, Overwrite, State, channel_type};
 use crate::{Inner, lock, render};
 
 fn is_thread(channel: &Channel) -> bool {
-    matches!(channel.kind, channel_type::PUBLIC_THREAD | channel_type::PRIVATE_THREAD)
+    matches!(
+        channel.kind,
+        channel_type::PUBLIC_THREAD | channel_type::PRIVATE_THREAD
+    )
 }
 
 pub(crate) fn find<'a>(state: &'a State, segment: &str) -> Result<&'a Channel, ApiError> {
@@ -30,7 +33,11 @@ fn find_mut<'a>(state: &'a mut State, segment: &str) -> Result<&'a mut Channel, 
 }
 
 fn wrong_type() -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type")
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        50024,
+        "Cannot execute action on this channel type",
+    )
 }
 
 /// CHANNEL_UPDATE or THREAD_UPDATE with the channel as it now is.
@@ -38,8 +45,14 @@ fn announce_update(inner: &Inner, state: &State, channel_id: u64) {
     if let Some(channel) = state.channels.get(&channel_id)
         && channel.guild_id.is_some()
     {
-        let name = if is_thread(channel) { "THREAD_UPDATE" } else { "CHANNEL_UPDATE" };
-        inner.gateway.dispatch(name, &render::channel(state, channel), Audience::GUILDS);
+        let name = if is_thread(channel) {
+            "THREAD_UPDATE"
+        } else {
+            "CHANNEL_UPDATE"
+        };
+        inner
+            .gateway
+            .dispatch(name, &render::channel(state, channel), Audience::GUILDS);
     }
 }
 
@@ -59,10 +72,20 @@ pub(super) fn list(inner: &Inner, guild: &str) -> Result<Reply, ApiError> {
 
 fn name_of(body: &Value, required: bool) -> Result<Option<String>, ApiError> {
     match body.get("name") {
-        Some(Value::String(name)) if (1..=100).contains(&name.chars().count()) => Ok(Some(name.clone())),
+        Some(Value::String(name)) if (1..=100).contains(&name.chars().count()) => {
+            Ok(Some(name.clone()))
+        }
         None | Some(Value::Null) if !required => Ok(None),
-        None | Some(Value::Null) => Err(ApiError::invalid_field("name", "BASE_TYPE_REQUIRED", "This field is required")),
-        _ => Err(ApiError::invalid_field("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")),
+        None | Some(Value::Null) => Err(ApiError::invalid_field(
+            "name",
+            "BASE_TYPE_REQUIRED",
+            "This field is required",
+        )),
+        _ => Err(ApiError::invalid_field(
+            "name",
+            "BASE_TYPE_BAD_LENGTH",
+            "Must be between 1 and 100 in length.",
+        )),
     }
 }
 
@@ -71,10 +94,17 @@ fn parent_of(state: &State, body: &Value) -> Result<Option<u64>, ApiError> {
         None | Some(Value::Null) => Ok(None),
         Some(value) => {
             let parent = snowflake(value).filter(|id| {
-                state.channels.get(id).is_some_and(|c| c.kind == channel_type::GUILD_CATEGORY)
+                state
+                    .channels
+                    .get(id)
+                    .is_some_and(|c| c.kind == channel_type::GUILD_CATEGORY)
             });
             parent.map(Some).ok_or_else(|| {
-                ApiError::invalid_field("parent_id", "CHANNEL_PARENT_INVALID", "Invalid parent channel")
+                ApiError::invalid_field(
+                    "parent_id",
+                    "CHANNEL_PARENT_INVALID",
+                    "Invalid parent channel",
+                )
             })
         }
     }
@@ -88,15 +118,31 @@ fn overwrites_of(body: &Value) -> Result<Option<Vec<Overwrite>>, ApiError> {
         .enumerate()
         .map(|(i, o)| {
             let id = snowflake(&o["id"]).ok_or_else(|| {
-                ApiError::invalid_field(&format!("permission_overwrites.{i}.id"), "BASE_TYPE_REQUIRED", "This field is required")
+                ApiError::invalid_field(
+                    &format!("permission_overwrites.{i}.id"),
+                    "BASE_TYPE_REQUIRED",
+                    "This field is required",
+                )
             })?;
-            let kind = match o["type"].as_u64().or_else(|| o["type"].as_str().and_then(|s| s.parse().ok())) {
+            let kind = match o["type"]
+                .as_u64()
+                .or_else(|| o["type"].as_str().and_then(|s| s.parse().ok()))
+            {
                 Some(k @ (0 | 1)) => k as u8,
                 _ => {
-                    return Err(ApiError::invalid_field(&format!("permission_overwrites.{i}.type"), "BASE_TYPE_CHOICES", "Value must be one of {0, 1}."));
+                    return Err(ApiError::invalid_field(
+                        &format!("permission_overwrites.{i}.type"),
+                        "BASE_TYPE_CHOICES",
+                        "Value must be one of {0, 1}.",
+                    ));
                 }
             };
-            Ok(Overwrite { id, kind, allow: bits(&o["allow"]), deny: bits(&o["deny"]) })
+            Ok(Overwrite {
+                id,
+                kind,
+                allow: bits(&o["allow"]),
+                deny: bits(&o["deny"]),
+            })
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
@@ -109,19 +155,30 @@ pub(super) fn create(inner: &Inner, guild: &str, req: &Req) -> Result<Reply, Api
     let name = name_of(body, true)?.unwrap_or_default();
     let kind = match body.get("type").and_then(Value::as_u64).unwrap_or(0) {
         k @ (0 | 4) => k as u8,
-        _ => return Err(ApiError::invalid_field("type", "BASE_TYPE_CHOICES", "The fake serves text channels (0) and categories (4) only.")),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "type",
+                "BASE_TYPE_CHOICES",
+                "The fake serves text channels (0) and categories (4) only.",
+            ));
+        }
     };
     let parent = parent_of(&state, body)?;
     let overwrites = overwrites_of(body)?;
     let mut channel = state.new_channel(kind, &name, parent);
-    channel.topic = body.get("topic").and_then(Value::as_str).map(str::to_string);
+    channel.topic = body
+        .get("topic")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if let Some(position) = body.get("position").and_then(Value::as_i64) {
         channel.position = position;
     }
     channel.overwrites = overwrites.unwrap_or_default();
     state.channels.insert(channel.id, channel.clone());
     let rendered = render::channel(&state, &channel);
-    inner.gateway.dispatch("CHANNEL_CREATE", &rendered, Audience::GUILDS);
+    inner
+        .gateway
+        .dispatch("CHANNEL_CREATE", &rendered, Audience::GUILDS);
     Reply::created(rendered)
 }
 
@@ -205,10 +262,14 @@ pub(super) fn delete(inner: &Inner, channel: &str) -> Result<Reply, ApiError> {
                     "parent_id": gone.parent_id.map(|p| p.to_string()),
                     "type": gone.kind,
                 });
-                inner.gateway.dispatch("THREAD_DELETE", &event, Audience::GUILDS);
+                inner
+                    .gateway
+                    .dispatch("THREAD_DELETE", &event, Audience::GUILDS);
             } else {
                 let event = render::channel(&state, &gone);
-                inner.gateway.dispatch("CHANNEL_DELETE", &event, Audience::GUILDS);
+                inner
+                    .gateway
+                    .dispatch("CHANNEL_DELETE", &event, Audience::GUILDS);
             }
         }
     }
@@ -220,14 +281,34 @@ pub(super) fn delete(inner: &Inner, channel: &str) -> Result<Reply, ApiError> {
     Reply::ok(rendered)
 }
 
-pub(super) fn put_overwrite(inner: &Inner, channel: &str, target: &str, req: &Req) -> Result<Reply, ApiError> {
+pub(super) fn put_overwrite(
+    inner: &Inner,
+    channel: &str,
+    target: &str,
+    req: &Req,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     let target = id(target, "Overwrite")?;
-    let kind = match req.body.get("type").and_then(|t| t.as_u64().or_else(|| t.as_str()?.parse().ok())) {
+    let kind = match req
+        .body
+        .get("type")
+        .and_then(|t| t.as_u64().or_else(|| t.as_str()?.parse().ok()))
+    {
         Some(k @ (0 | 1)) => k as u8,
-        _ => return Err(ApiError::invalid_field("type", "BASE_TYPE_CHOICES", "Value must be one of {0, 1}.")),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "type",
+                "BASE_TYPE_CHOICES",
+                "Value must be one of {0, 1}.",
+            ));
+        }
     };
-    let overwrite = Overwrite { id: target, kind, allow: bits(&req.body["allow"]), deny: bits(&req.body["deny"]) };
+    let overwrite = Overwrite {
+        id: target,
+        kind,
+        allow: bits(&req.body["allow"]),
+        deny: bits(&req.body["deny"]),
+    };
     let channel = find_mut(&mut state, channel)?;
     if channel.guild_id.is_none() || is_thread(channel) {
         return Err(wrong_type());
@@ -239,7 +320,11 @@ pub(super) fn put_overwrite(inner: &Inner, channel: &str, target: &str, req: &Re
     Ok(Reply::NoContent)
 }
 
-pub(super) fn delete_overwrite(inner: &Inner, channel: &str, target: &str) -> Result<Reply, ApiError> {
+pub(super) fn delete_overwrite(
+    inner: &Inner,
+    channel: &str,
+    target: &str,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     let target = id(target, "Overwrite")?;
     let channel = find_mut(&mut state, channel)?;
@@ -261,19 +346,30 @@ pub(super) fn create_thread(inner: &Inner, parent: &str, req: &Req) -> Result<Re
     let name = name_of(body, true)?.unwrap_or_default();
     let kind = match body.get("type").and_then(Value::as_u64).unwrap_or(12) {
         k @ (11 | 12) => k as u8,
-        _ => return Err(ApiError::invalid_field("type", "BASE_TYPE_CHOICES", "Value must be one of {11, 12}.")),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "type",
+                "BASE_TYPE_CHOICES",
+                "Value must be one of {11, 12}.",
+            ));
+        }
     };
     let bot = state.premade.bot_user;
     let mut thread = state.new_channel(kind, &name, Some(parent.id));
     thread.owner_id = Some(bot);
     thread.thread_members.insert(bot);
-    thread.invitable = body.get("invitable").and_then(Value::as_bool).unwrap_or(true);
+    thread.invitable = body
+        .get("invitable")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
     thread.position = 0;
     state.channels.insert(thread.id, thread.clone());
     let mut rendered = render::channel(&state, &thread);
     let mut event = rendered.clone();
     event["newly_created"] = json!(true);
-    inner.gateway.dispatch("THREAD_CREATE", &event, Audience::GUILDS);
+    inner
+        .gateway
+        .dispatch("THREAD_CREATE", &event, Audience::GUILDS);
     rendered["member"] = thread_member_json(thread.id, bot, thread.created_ms);
     Reply::created(rendered)
 }
@@ -303,7 +399,12 @@ pub(super) fn thread_members(inner: &Inner, thread: &str) -> Result<Reply, ApiEr
 }
 
 /// Add or remove a thread member; announced as THREAD_MEMBERS_UPDATE.
-pub(super) fn thread_member(inner: &Inner, thread: &str, user: &str, add: bool) -> Result<Reply, ApiError> {
+pub(super) fn thread_member(
+    inner: &Inner,
+    thread: &str,
+    user: &str,
+    add: bool,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     let user = id(user, "User")?;
     if !state.members.contains_key(&user) {
@@ -313,7 +414,11 @@ pub(super) fn thread_member(inner: &Inner, thread: &str, user: &str, add: bool) 
     if !is_thread(thread) {
         return Err(wrong_type());
     }
-    let changed = if add { thread.thread_members.insert(user) } else { thread.thread_members.remove(&user) };
+    let changed = if add {
+        thread.thread_members.insert(user)
+    } else {
+        thread.thread_members.remove(&user)
+    };
     let thread = thread.clone();
     if changed {
         let mut event = json!({
@@ -330,8 +435,13 @@ pub(super) fn thread_member(inner: &Inner, thread: &str, user: &str, add: bool) 
         } else {
             event["removed_member_ids"] = json!([user.to_string()]);
         }
-        let audience = Audience { intents: intents::GUILD_MEMBERS, privileged_content: false };
-        inner.gateway.dispatch("THREAD_MEMBERS_UPDATE", &event, audience);
+        let audience = Audience {
+            intents: intents::GUILD_MEMBERS,
+            privileged_content: false,
+        };
+        inner
+            .gateway
+            .dispatch("THREAD_MEMBERS_UPDATE", &event, audience);
     }
     Ok(Reply::NoContent)
 }

@@ -36,7 +36,10 @@ pub(super) fn current_user(inner: &Inner) -> Result<Reply, ApiError> {
 
 pub(super) fn user(inner: &Inner, user: &str) -> Result<Reply, ApiError> {
     let state = lock(&inner.state);
-    let user = state.users.get(&id(user, "User")?).ok_or_else(|| ApiError::unknown("User"))?;
+    let user = state
+        .users
+        .get(&id(user, "User")?)
+        .ok_or_else(|| ApiError::unknown("User"))?;
     Reply::ok(render::user(user))
 }
 
@@ -67,7 +70,9 @@ pub(super) fn guild(inner: &Inner, guild: &str) -> Result<Reply, ApiError> {
 pub(super) fn roles(inner: &Inner, guild: &str) -> Result<Reply, ApiError> {
     let state = lock(&inner.state);
     check_guild(&state, guild)?;
-    Reply::ok(Value::Array(state.roles.values().map(render::role).collect()))
+    Reply::ok(Value::Array(
+        state.roles.values().map(render::role).collect(),
+    ))
 }
 
 pub(super) fn members(inner: &Inner, guild: &str, req: &super::Req) -> Result<Reply, ApiError> {
@@ -96,7 +101,13 @@ pub(super) fn member(inner: &Inner, guild: &str, user: &str) -> Result<Reply, Ap
 }
 
 /// `PUT`/`DELETE /guilds/{g}/members/{u}/roles/{r}`, announced as GUILD_MEMBER_UPDATE.
-pub(super) fn member_role(inner: &Inner, guild: &str, user: &str, role: &str, add: bool) -> Result<Reply, ApiError> {
+pub(super) fn member_role(
+    inner: &Inner,
+    guild: &str,
+    user: &str,
+    role: &str,
+    add: bool,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     check_guild(&state, guild)?;
     let role = id(role, "Role")?;
@@ -104,7 +115,10 @@ pub(super) fn member_role(inner: &Inner, guild: &str, user: &str, role: &str, ad
         return Err(ApiError::unknown("Role"));
     }
     let user = id(user, "User")?;
-    let member = state.members.get_mut(&user).ok_or_else(|| ApiError::unknown("Member"))?;
+    let member = state
+        .members
+        .get_mut(&user)
+        .ok_or_else(|| ApiError::unknown("Member"))?;
     member.roles.retain(|r| *r != role);
     if add {
         member.roles.push(role);
@@ -112,7 +126,12 @@ pub(super) fn member_role(inner: &Inner, guild: &str, user: &str, role: &str, ad
     let member = member.clone();
     let mut event = render::member(&state, &member);
     event["guild_id"] = json!(state.premade.guild.to_string());
-    let audience = Audience { intents: crate::gateway::intents::GUILD_MEMBERS, privileged_content: false };
-    inner.gateway.dispatch("GUILD_MEMBER_UPDATE", &event, audience);
+    let audience = Audience {
+        intents: crate::gateway::intents::GUILD_MEMBERS,
+        privileged_content: false,
+    };
+    inner
+        .gateway
+        .dispatch("GUILD_MEMBER_UPDATE", &event, audience);
     Ok(Reply::NoContent)
 }

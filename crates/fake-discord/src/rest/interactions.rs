@@ -26,7 +26,10 @@ fn check_app(state: &State, app: &str) -> Result<(), ApiError> {
 
 fn issued<'a>(state: &'a State, app: &str, token: &str) -> Result<&'a IssuedInteraction, ApiError> {
     check_app(state, app)?;
-    state.interactions.get(token).ok_or_else(|| ApiError::unknown("Webhook"))
+    state
+        .interactions
+        .get(token)
+        .ok_or_else(|| ApiError::unknown("Webhook"))
 }
 
 /// A message sent through the interaction: authored by the bot, `webhook_id` set to the
@@ -71,7 +74,12 @@ fn interaction_message(
     Ok(message)
 }
 
-pub(super) fn callback(inner: &Inner, interaction_id: &str, token: &str, req: &Req) -> Result<Reply, ApiError> {
+pub(super) fn callback(
+    inner: &Inner,
+    interaction_id: &str,
+    token: &str,
+    req: &Req,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     let interaction_id = id(interaction_id, "interaction")?;
     let issued = state
@@ -81,7 +89,11 @@ pub(super) fn callback(inner: &Inner, interaction_id: &str, token: &str, req: &R
         .cloned()
         .ok_or_else(|| ApiError::unknown("interaction"))?;
     if issued.callback.is_some() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, 40060, "Interaction has already been acknowledged."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            40060,
+            "Interaction has already been acknowledged.",
+        ));
     }
     let kind = req.body["type"].as_u64().unwrap_or(0);
     let data = req.body.get("data").cloned().unwrap_or(Value::Null);
@@ -97,7 +109,11 @@ pub(super) fn callback(inner: &Inner, interaction_id: &str, token: &str, req: &R
         }
         7 => {
             let target = issued.message_id.ok_or_else(|| {
-                ApiError::new(StatusCode::BAD_REQUEST, 40004, "UPDATE_MESSAGE needs a component interaction")
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    40004,
+                    "UPDATE_MESSAGE needs a component interaction",
+                )
             })?;
             let mut message = state
                 .message(channel, target)
@@ -112,12 +128,20 @@ pub(super) fn callback(inner: &Inner, interaction_id: &str, token: &str, req: &R
         9 => {
             for field in ["custom_id", "title", "components"] {
                 if data.get(field).is_none_or(Value::is_null) {
-                    return Err(ApiError::invalid_field(&format!("data.{field}"), "BASE_TYPE_REQUIRED", "This field is required"));
+                    return Err(ApiError::invalid_field(
+                        &format!("data.{field}"),
+                        "BASE_TYPE_REQUIRED",
+                        "This field is required",
+                    ));
                 }
             }
         }
         _ => {
-            return Err(ApiError::invalid_field("type", "BASE_TYPE_CHOICES", "Value must be one of {1, 4, 5, 6, 7, 8, 9}."));
+            return Err(ApiError::invalid_field(
+                "type",
+                "BASE_TYPE_CHOICES",
+                "Value must be one of {1, 4, 5, 6, 7, 8, 9}.",
+            ));
         }
     }
     if kind == 6 {
@@ -127,7 +151,12 @@ pub(super) fn callback(inner: &Inner, interaction_id: &str, token: &str, req: &R
         entry.callback = Some(kind);
         entry.original = original;
     }
-    state.callbacks.push(InteractionCallback { interaction_id, token: token.to_string(), kind, data });
+    state.callbacks.push(InteractionCallback {
+        interaction_id,
+        token: token.to_string(),
+        kind,
+        data,
+    });
     if req.query.get("with_response").map(String::as_str) == Some("true") {
         let mut resource = json!({ "type": kind });
         if let Some(message) = original.and_then(|id| state.message(channel, id)) {
@@ -149,7 +178,12 @@ pub(super) fn callback(inner: &Inner, interaction_id: &str, token: &str, req: &R
 }
 
 /// `POST /webhooks/{app}/{token}`: a follow-up message (after the callback).
-pub(super) fn follow_up(inner: &Inner, app: &str, token: &str, req: &Req) -> Result<Reply, ApiError> {
+pub(super) fn follow_up(
+    inner: &Inner,
+    app: &str,
+    token: &str,
+    req: &Req,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     let issued = issued(&state, app, token)?.clone();
     if issued.callback.is_none() {
@@ -166,7 +200,12 @@ pub(super) fn follow_up(inner: &Inner, app: &str, token: &str, req: &Req) -> Res
 }
 
 /// The message `@original` or `{id}` names, if it belongs to this interaction.
-fn webhook_message(state: &State, app: &str, token: &str, which: &str) -> Result<(u64, u64), ApiError> {
+fn webhook_message(
+    state: &State,
+    app: &str,
+    token: &str,
+    which: &str,
+) -> Result<(u64, u64), ApiError> {
     let issued = issued(state, app, token)?;
     let channel = issued.channel_id.unwrap_or(0);
     let id = if which == "@original" {
@@ -180,13 +219,27 @@ fn webhook_message(state: &State, app: &str, token: &str, which: &str) -> Result
         .ok_or_else(|| ApiError::unknown("Message"))
 }
 
-pub(super) fn get_message(inner: &Inner, app: &str, token: &str, which: &str) -> Result<Reply, ApiError> {
+pub(super) fn get_message(
+    inner: &Inner,
+    app: &str,
+    token: &str,
+    which: &str,
+) -> Result<Reply, ApiError> {
     let state = lock(&inner.state);
     let (channel, id) = webhook_message(&state, app, token, which)?;
-    Reply::ok(render::message(&state, state.message(channel, id).expect("checked")))
+    Reply::ok(render::message(
+        &state,
+        state.message(channel, id).expect("checked"),
+    ))
 }
 
-pub(super) fn edit_message(inner: &Inner, app: &str, token: &str, which: &str, req: &Req) -> Result<Reply, ApiError> {
+pub(super) fn edit_message(
+    inner: &Inner,
+    app: &str,
+    token: &str,
+    which: &str,
+    req: &Req,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     let (channel, id) = webhook_message(&state, app, token, which)?;
     let mut message = state.message(channel, id).cloned().expect("checked");
@@ -206,10 +259,19 @@ pub(super) fn edit_message(inner: &Inner, app: &str, token: &str, which: &str, r
     Reply::ok(render::message(&state, &message))
 }
 
-pub(super) fn delete_message(inner: &Inner, app: &str, token: &str, which: &str) -> Result<Reply, ApiError> {
+pub(super) fn delete_message(
+    inner: &Inner,
+    app: &str,
+    token: &str,
+    which: &str,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     let (channel, id) = webhook_message(&state, app, token, which)?;
-    let message = state.messages.get_mut(&channel).and_then(|m| m.remove(&id)).expect("checked");
+    let message = state
+        .messages
+        .get_mut(&channel)
+        .and_then(|m| m.remove(&id))
+        .expect("checked");
     announce_delete(inner, &state, &message);
     Ok(Reply::NoContent)
 }
@@ -225,7 +287,11 @@ pub(super) fn commands(inner: &Inner, app: &str, guild: Option<&str>) -> Result<
     let state = lock(&inner.state);
     check_application(&state, app)?;
     check_guild_opt(&state, guild)?;
-    let list = if guild.is_some() { &state.guild_commands } else { &state.global_commands };
+    let list = if guild.is_some() {
+        &state.guild_commands
+    } else {
+        &state.global_commands
+    };
     Reply::ok(Value::Array(list.clone()))
 }
 
@@ -239,17 +305,34 @@ fn check_application(state: &State, app: &str) -> Result<(), ApiError> {
 
 /// Bulk overwrite: the list replaces the old one; a command keeps its id when its name
 /// stays (as on Discord), new ones get new ids.
-pub(super) fn overwrite_commands(inner: &Inner, app: &str, guild: Option<&str>, req: &Req) -> Result<Reply, ApiError> {
+pub(super) fn overwrite_commands(
+    inner: &Inner,
+    app: &str,
+    guild: Option<&str>,
+    req: &Req,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     check_application(&state, app)?;
     check_guild_opt(&state, guild)?;
     let Some(list) = req.body.as_array() else {
-        return Err(ApiError::invalid_field("_", "BASE_TYPE_ARRAY", "Must be an array."));
+        return Err(ApiError::invalid_field(
+            "_",
+            "BASE_TYPE_ARRAY",
+            "Must be an array.",
+        ));
     };
     if list.len() > 100 {
-        return Err(ApiError::invalid_field("_", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length."));
+        return Err(ApiError::invalid_field(
+            "_",
+            "BASE_TYPE_MAX_LENGTH",
+            "Must be 100 or fewer in length.",
+        ));
     }
-    let old = if guild.is_some() { state.guild_commands.clone() } else { state.global_commands.clone() };
+    let old = if guild.is_some() {
+        state.guild_commands.clone()
+    } else {
+        state.global_commands.clone()
+    };
     let mut stored = Vec::new();
     for (i, command) in list.iter().enumerate() {
         let kind = command["type"].as_u64().unwrap_or(1);
@@ -291,19 +374,33 @@ fn validate_command(command: &Value, chat_input: bool, at: &str) -> Result<(), A
     let name = command["name"].as_str().unwrap_or_default();
     let name_ok = (1..=32).contains(&name.chars().count())
         && (!chat_input
-            || name.chars().all(|c| c == '-' || c == '_' || c.is_alphanumeric() && !c.is_uppercase()));
+            || name
+                .chars()
+                .all(|c| c == '-' || c == '_' || c.is_alphanumeric() && !c.is_uppercase()));
     if !name_ok {
-        return Err(ApiError::invalid_field(&format!("{at}.name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"));
+        return Err(ApiError::invalid_field(
+            &format!("{at}.name"),
+            "APPLICATION_COMMAND_INVALID_NAME",
+            "Command name is invalid",
+        ));
     }
     if chat_input {
         let description = command["description"].as_str().unwrap_or_default();
         if !(1..=100).contains(&description.chars().count()) {
-            return Err(ApiError::invalid_field(&format!("{at}.description"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."));
+            return Err(ApiError::invalid_field(
+                &format!("{at}.description"),
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 100 in length.",
+            ));
         }
     }
     if let Some(options) = command.get("options").and_then(Value::as_array) {
         if options.len() > 25 {
-            return Err(ApiError::invalid_field(&format!("{at}.options"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."));
+            return Err(ApiError::invalid_field(
+                &format!("{at}.options"),
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 25 or fewer in length.",
+            ));
         }
         for (i, option) in options.iter().enumerate() {
             validate_command(option, true, &format!("{at}.options.{i}"))?;

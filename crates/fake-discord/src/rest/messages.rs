@@ -31,18 +31,33 @@ pub(crate) fn message_audience(state: &State, message: &Message) -> Audience {
     let mentions_bot = message.content.contains(&format!("<@{bot}>"))
         || message.content.contains(&format!("<@!{bot}>"));
     Audience {
-        intents: if in_guild { intents::GUILD_MESSAGES } else { intents::DIRECT_MESSAGES },
+        intents: if in_guild {
+            intents::GUILD_MESSAGES
+        } else {
+            intents::DIRECT_MESSAGES
+        },
         privileged_content: in_guild && message.author_id != bot && !mentions_bot,
     }
 }
 
 fn check_sendable(state: &State, channel: u64) -> Result<(), ApiError> {
-    let channel = state.channels.get(&channel).ok_or_else(|| ApiError::unknown("Channel"))?;
+    let channel = state
+        .channels
+        .get(&channel)
+        .ok_or_else(|| ApiError::unknown("Channel"))?;
     if channel.kind == channel_type::GUILD_CATEGORY {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, 50008, "Cannot send messages in a non-text channel"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            50008,
+            "Cannot send messages in a non-text channel",
+        ));
     }
     if channel.archived && channel.locked {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, 50083, "Thread is archived"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            50083,
+            "Thread is archived",
+        ));
     }
     Ok(())
 }
@@ -81,7 +96,11 @@ pub(crate) fn new_message(
         if state.message(target_channel, target).is_none()
             && reference["fail_if_not_exists"].as_bool() != Some(false)
         {
-            return Err(ApiError::invalid_field("message_reference", "REPLIES_UNKNOWN_MESSAGE", "Unknown message"));
+            return Err(ApiError::invalid_field(
+                "message_reference",
+                "REPLIES_UNKNOWN_MESSAGE",
+                "Unknown message",
+            ));
         }
         message.message_reference = Some(json!({
             "type": 0,
@@ -94,7 +113,11 @@ pub(crate) fn new_message(
         && message.components.is_empty()
         && message.attachments.is_empty()
     {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, 50006, "Cannot send an empty message"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            50006,
+            "Cannot send an empty message",
+        ));
     }
     Ok(message)
 }
@@ -110,21 +133,35 @@ pub(crate) fn apply_edit(
     if let Some(content) = payload.get("content") {
         let content = content.as_str().unwrap_or_default();
         if content.chars().count() > MAX_CONTENT_CHARS {
-            return Err(ApiError::invalid_field("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length."));
+            return Err(ApiError::invalid_field(
+                "content",
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 2000 or fewer in length.",
+            ));
         }
         message.content = content.to_string();
     }
     if let Some(embeds) = payload.get("embeds") {
         let embeds = embeds.as_array().cloned().unwrap_or_default();
         if embeds.len() > MAX_EMBEDS {
-            return Err(ApiError::invalid_field("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length."));
+            return Err(ApiError::invalid_field(
+                "embeds",
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 10 or fewer in length.",
+            ));
         }
         message.embeds = embeds.into_iter().map(normalise_embed).collect();
     }
     if let Some(components) = payload.get("components") {
         let components = components.as_array().cloned().unwrap_or_default();
-        if components.len() > MAX_COMPONENT_ROWS && payload["flags"].as_u64().unwrap_or(0) & (1 << 15) == 0 {
-            return Err(ApiError::invalid_field("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length."));
+        if components.len() > MAX_COMPONENT_ROWS
+            && payload["flags"].as_u64().unwrap_or(0) & (1 << 15) == 0
+        {
+            return Err(ApiError::invalid_field(
+                "components",
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 5 or fewer in length.",
+            ));
         }
         message.components = components;
     }
@@ -137,25 +174,40 @@ pub(crate) fn apply_edit(
     // `attachments` lists which existing ones to keep and describes the new files.
     let described = payload.get("attachments").and_then(Value::as_array);
     if let Some(described) = described {
-        let keep: Vec<u64> = described.iter().filter_map(|a| snowflake(&a["id"])).collect();
+        let keep: Vec<u64> = described
+            .iter()
+            .filter_map(|a| snowflake(&a["id"]))
+            .collect();
         message.attachments.retain(|a| keep.contains(&a.id));
     }
     for part in files {
-        let Some(index) = part.name.strip_prefix("files[").and_then(|s| s.strip_suffix(']')) else {
+        let Some(index) = part
+            .name
+            .strip_prefix("files[")
+            .and_then(|s| s.strip_suffix(']'))
+        else {
             continue;
         };
         let description = described.and_then(|list| {
-            list.iter().find(|a| a["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(index)
-                || a["id"].as_str() == Some(index))
+            list.iter().find(|a| {
+                a["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(index)
+                    || a["id"].as_str() == Some(index)
+            })
         });
         let filename = description
             .and_then(|d| d["filename"].as_str())
             .or(part.filename.as_deref())
             .unwrap_or("file")
             .to_string();
-        let new = NewAttachment { filename, content_type: part.content_type.clone(), bytes: part.bytes.clone() };
+        let new = NewAttachment {
+            filename,
+            content_type: part.content_type.clone(),
+            bytes: part.bytes.clone(),
+        };
         let mut attachment = store_file(inner, state, message.channel_id, new);
-        attachment.description = description.and_then(|d| d["description"].as_str()).map(str::to_string);
+        attachment.description = description
+            .and_then(|d| d["description"].as_str())
+            .map(str::to_string);
         message.attachments.push(attachment);
     }
     Ok(())
@@ -178,7 +230,12 @@ fn normalise_embed(mut embed: Value) -> Value {
 }
 
 /// Keeps the bytes for the CDN route and describes them as an attachment.
-pub(crate) fn store_file(inner: &Inner, state: &mut State, channel_id: u64, file: NewAttachment) -> Attachment {
+pub(crate) fn store_file(
+    inner: &Inner,
+    state: &mut State,
+    channel_id: u64,
+    file: NewAttachment,
+) -> Attachment {
     let id = state.ids.next();
     let issued_secs = crate::ids::now_unix_ms() / 1000;
     let expires = issued_secs + 24 * 3600;
@@ -217,7 +274,9 @@ pub(crate) fn announce_create(inner: &Inner, state: &State, message: &Message) {
         return;
     }
     let event = render::message_event(state, message);
-    inner.gateway.dispatch("MESSAGE_CREATE", &event, message_audience(state, message));
+    inner
+        .gateway
+        .dispatch("MESSAGE_CREATE", &event, message_audience(state, message));
 }
 
 pub(crate) fn announce_update(inner: &Inner, state: &State, message: &Message) {
@@ -225,18 +284,28 @@ pub(crate) fn announce_update(inner: &Inner, state: &State, message: &Message) {
         return;
     }
     let event = render::message_event(state, message);
-    inner.gateway.dispatch("MESSAGE_UPDATE", &event, message_audience(state, message));
+    inner
+        .gateway
+        .dispatch("MESSAGE_UPDATE", &event, message_audience(state, message));
 }
 
 pub(crate) fn announce_delete(inner: &Inner, state: &State, message: &Message) {
     if message.ephemeral {
         return;
     }
-    let mut event = json!({ "id": message.id.to_string(), "channel_id": message.channel_id.to_string() });
-    if let Some(guild) = state.channels.get(&message.channel_id).and_then(|c| c.guild_id) {
+    let mut event =
+        json!({ "id": message.id.to_string(), "channel_id": message.channel_id.to_string() });
+    if let Some(guild) = state
+        .channels
+        .get(&message.channel_id)
+        .and_then(|c| c.guild_id)
+    {
         event["guild_id"] = json!(guild.to_string());
     }
-    let audience = Audience { privileged_content: false, ..message_audience(state, message) };
+    let audience = Audience {
+        privileged_content: false,
+        ..message_audience(state, message)
+    };
     inner.gateway.dispatch("MESSAGE_DELETE", &event, audience);
 }
 
@@ -260,27 +329,53 @@ pub(super) fn list(inner: &Inner, channel: &str, req: &Req) -> Result<Reply, Api
         None => 50,
         Some(raw) => match raw.parse::<usize>() {
             Ok(n @ 1..=100) => n,
-            _ => return Err(ApiError::invalid_field("limit", "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")),
+            _ => {
+                return Err(ApiError::invalid_field(
+                    "limit",
+                    "NUMBER_TYPE_MAX",
+                    "int value should be between 1 and 100.",
+                ));
+            }
         },
     };
     let all = state.listed_messages(channel);
     let page: Vec<&Message> = if let Some(before) = req.query_u64("before") {
-        all.iter().rev().filter(|m| m.id < before).take(limit).collect()
+        all.iter()
+            .rev()
+            .filter(|m| m.id < before)
+            .take(limit)
+            .collect()
     } else if let Some(after) = req.query_u64("after") {
         let mut page: Vec<&Message> = all.iter().filter(|m| m.id > after).take(limit).collect();
         page.reverse();
         page
     } else if let Some(around) = req.query_u64("around") {
-        let newer: Vec<&Message> = all.iter().filter(|m| m.id >= around).take(limit.div_ceil(2)).collect();
-        let older = all.iter().rev().filter(|m| m.id < around).take(limit - newer.len());
+        let newer: Vec<&Message> = all
+            .iter()
+            .filter(|m| m.id >= around)
+            .take(limit.div_ceil(2))
+            .collect();
+        let older = all
+            .iter()
+            .rev()
+            .filter(|m| m.id < around)
+            .take(limit - newer.len());
         newer.into_iter().rev().chain(older).collect()
     } else {
         all.iter().rev().take(limit).collect()
     };
-    Reply::ok(Value::Array(page.into_iter().map(|m| render::message(&state, m)).collect()))
+    Reply::ok(Value::Array(
+        page.into_iter()
+            .map(|m| render::message(&state, m))
+            .collect(),
+    ))
 }
 
-fn find_message<'a>(state: &'a State, channel: u64, message: &str) -> Result<&'a Message, ApiError> {
+fn find_message<'a>(
+    state: &'a State,
+    channel: u64,
+    message: &str,
+) -> Result<&'a Message, ApiError> {
     state
         .message(channel, id(message, "Message")?)
         .filter(|m| !m.ephemeral)
@@ -294,12 +389,21 @@ pub(super) fn get(inner: &Inner, channel: &str, message: &str) -> Result<Reply, 
     Reply::ok(render::message(&state, message))
 }
 
-pub(super) fn edit(inner: &Inner, channel: &str, message: &str, req: &Req) -> Result<Reply, ApiError> {
+pub(super) fn edit(
+    inner: &Inner,
+    channel: &str,
+    message: &str,
+    req: &Req,
+) -> Result<Reply, ApiError> {
     let mut state = lock(&inner.state);
     let channel = find(&state, channel)?.id;
     let mut message = find_message(&state, channel, message)?.clone();
     if message.author_id != state.premade.bot_user {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, 50005, "Cannot edit a message authored by another user"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            50005,
+            "Cannot edit a message authored by another user",
+        ));
     }
     apply_edit(inner, &mut state, &mut message, &req.body, &req.files)?;
     message.edited_ms = Some(crate::ids::now_unix_ms());

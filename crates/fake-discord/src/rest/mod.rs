@@ -18,7 +18,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-
 use crate::calls::Call;
 use crate::{Inner, lock};
 
@@ -66,7 +65,12 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, code: u64, message: &str) -> ApiError {
-        ApiError { status, code, message: message.to_string(), errors: None }
+        ApiError {
+            status,
+            code,
+            message: message.to_string(),
+            errors: None,
+        }
     }
     pub(crate) fn not_found() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, 0, "404: Not Found")
@@ -152,13 +156,23 @@ pub(crate) async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> 
     let Some(api_path) = path.strip_prefix("/api/v10") else {
         return json_response(StatusCode::NOT_FOUND, &ApiError::not_found().body(), &[]);
     };
-    let api_path = if api_path.is_empty() { "/".to_string() } else { api_path.to_string() };
+    let api_path = if api_path.is_empty() {
+        "/".to_string()
+    } else {
+        api_path.to_string()
+    };
     let method = request.method().clone();
     let query_string = request.uri().query().map(str::to_string);
     let headers = request.headers().clone();
-    let bytes = to_bytes(request.into_body(), MAX_BODY_BYTES).await.unwrap_or_default();
+    let bytes = to_bytes(request.into_body(), MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
     let (body, files) = decode_body(&headers, &bytes);
-    let segs: Vec<&str> = api_path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = api_path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let mut call = Call {
         method: method.as_str().to_string(),
         path: api_path.clone(),
@@ -166,7 +180,13 @@ pub(crate) async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> 
         body: body.clone(),
         files: files
             .iter()
-            .map(|p| (p.name.clone(), p.filename.clone().unwrap_or_default(), p.bytes.len()))
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.filename.clone().unwrap_or_default(),
+                    p.bytes.len(),
+                )
+            })
             .collect(),
         audit_log_reason: headers
             .get("x-audit-log-reason")
@@ -177,7 +197,9 @@ pub(crate) async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> 
     };
 
     let authorized = token_in_path(&segs)
-        || headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+        || headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
             == Some(format!("Bot {}", inner.token).as_str());
     if !authorized {
         call.status = 401;
@@ -199,11 +221,14 @@ pub(crate) async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> 
         return json_response(StatusCode::TOO_MANY_REQUESTS, &body, &decision.headers);
     }
 
-    let query = query_string
-        .as_deref()
-        .map(parse_query)
-        .unwrap_or_default();
-    let req = Req { method: &method, segs, query, body, files };
+    let query = query_string.as_deref().map(parse_query).unwrap_or_default();
+    let req = Req {
+        method: &method,
+        segs,
+        query,
+        body,
+        files,
+    };
     let result = route(&inner, &req);
     let response = match result {
         Ok(Reply::Json(status, value)) => {
@@ -240,8 +265,12 @@ fn route(inner: &Inner, req: &Req) -> Result<Reply, ApiError> {
         ("GET", ["guilds", g, "roles"]) => guild::roles(inner, g),
         ("GET", ["guilds", g, "members"]) => guild::members(inner, g, req),
         ("GET", ["guilds", g, "members", u]) => guild::member(inner, g, u),
-        ("PUT", ["guilds", g, "members", u, "roles", r]) => guild::member_role(inner, g, u, r, true),
-        ("DELETE", ["guilds", g, "members", u, "roles", r]) => guild::member_role(inner, g, u, r, false),
+        ("PUT", ["guilds", g, "members", u, "roles", r]) => {
+            guild::member_role(inner, g, u, r, true)
+        }
+        ("DELETE", ["guilds", g, "members", u, "roles", r]) => {
+            guild::member_role(inner, g, u, r, false)
+        }
         ("GET", ["guilds", g, "channels"]) => channels::list(inner, g),
         ("POST", ["guilds", g, "channels"]) => channels::create(inner, g, req),
         ("GET", ["channels", c]) => channels::get(inner, c),
@@ -252,21 +281,35 @@ fn route(inner: &Inner, req: &Req) -> Result<Reply, ApiError> {
         ("POST", ["channels", c, "threads"]) => channels::create_thread(inner, c, req),
         ("GET", ["channels", c, "thread-members"]) => channels::thread_members(inner, c),
         ("PUT", ["channels", c, "thread-members", u]) => channels::thread_member(inner, c, u, true),
-        ("DELETE", ["channels", c, "thread-members", u]) => channels::thread_member(inner, c, u, false),
+        ("DELETE", ["channels", c, "thread-members", u]) => {
+            channels::thread_member(inner, c, u, false)
+        }
         ("POST", ["channels", c, "typing"]) => channels::typing(inner, c),
         ("GET", ["channels", c, "messages"]) => messages::list(inner, c, req),
         ("POST", ["channels", c, "messages"]) => messages::create(inner, c, req),
         ("GET", ["channels", c, "messages", id]) => messages::get(inner, c, id),
         ("PATCH", ["channels", c, "messages", id]) => messages::edit(inner, c, id, req),
         ("DELETE", ["channels", c, "messages", id]) => messages::delete(inner, c, id),
-        ("POST", ["interactions", id, token, "callback"]) => interactions::callback(inner, id, token, req),
+        ("POST", ["interactions", id, token, "callback"]) => {
+            interactions::callback(inner, id, token, req)
+        }
         ("POST", ["webhooks", app, token]) => interactions::follow_up(inner, app, token, req),
-        ("GET", ["webhooks", app, token, "messages", id]) => interactions::get_message(inner, app, token, id),
-        ("PATCH", ["webhooks", app, token, "messages", id]) => interactions::edit_message(inner, app, token, id, req),
-        ("DELETE", ["webhooks", app, token, "messages", id]) => interactions::delete_message(inner, app, token, id),
+        ("GET", ["webhooks", app, token, "messages", id]) => {
+            interactions::get_message(inner, app, token, id)
+        }
+        ("PATCH", ["webhooks", app, token, "messages", id]) => {
+            interactions::edit_message(inner, app, token, id, req)
+        }
+        ("DELETE", ["webhooks", app, token, "messages", id]) => {
+            interactions::delete_message(inner, app, token, id)
+        }
         ("GET", ["applications", app, "commands"]) => interactions::commands(inner, app, None),
-        ("PUT", ["applications", app, "commands"]) => interactions::overwrite_commands(inner, app, None, req),
-        ("GET", ["applications", app, "guilds", g, "commands"]) => interactions::commands(inner, app, Some(g)),
+        ("PUT", ["applications", app, "commands"]) => {
+            interactions::overwrite_commands(inner, app, None, req)
+        }
+        ("GET", ["applications", app, "guilds", g, "commands"]) => {
+            interactions::commands(inner, app, Some(g))
+        }
         ("PUT", ["applications", app, "guilds", g, "commands"]) => {
             interactions::overwrite_commands(inner, app, Some(g), req)
         }
@@ -289,7 +332,10 @@ fn decode_body(headers: &HeaderMap, bytes: &[u8]) -> (Value, Vec<multipart::Part
             .unwrap_or(Value::Null);
         return (body, files);
     }
-    (serde_json::from_slice(bytes).unwrap_or(Value::Null), Vec::new())
+    (
+        serde_json::from_slice(bytes).unwrap_or(Value::Null),
+        Vec::new(),
+    )
 }
 
 fn parse_query(query: &str) -> HashMap<String, String> {
@@ -302,12 +348,17 @@ fn parse_query(query: &str) -> HashMap<String, String> {
         .collect()
 }
 
-pub(crate) fn json_response(status: StatusCode, body: &Value, headers: &[(&'static str, String)]) -> Response {
+pub(crate) fn json_response(
+    status: StatusCode,
+    body: &Value,
+    headers: &[(&'static str, String)],
+) -> Response {
     let mut response = Response::new(Body::from(body.to_string()));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     add_headers(response.headers_mut(), headers);
     response
 }

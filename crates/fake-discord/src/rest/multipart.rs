@@ -37,9 +37,16 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
         let head = std::str::from_utf8(&rest[..head_end]).ok()?;
         let content = &rest[head_end + 4..];
         let end = find(content, &[b"\r\n".as_slice(), &delimiter].concat())?;
-        let mut part = Part { name: String::new(), filename: None, content_type: None, bytes: content[..end].to_vec() };
+        let mut part = Part {
+            name: String::new(),
+            filename: None,
+            content_type: None,
+            bytes: content[..end].to_vec(),
+        };
         for line in head.split("\r\n") {
-            let Some((key, value)) = line.split_once(':') else { continue };
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
             if key.trim().eq_ignore_ascii_case("content-disposition") {
                 part.name = param(value, "name")?;
                 part.filename = param(value, "filename");
@@ -77,6 +84,9 @@ mod tests {
         assert_eq!(parts[1].name, "files[0]");
         assert_eq!(parts[1].filename.as_deref(), Some("a.txt"));
         assert_eq!(parts[1].bytes, b"line1\r\nline2");
-        assert_eq!(boundary("multipart/form-data; boundary=XyZ").as_deref(), Some("XyZ"));
+        assert_eq!(
+            boundary("multipart/form-data; boundary=XyZ").as_deref(),
+            Some("XyZ")
+        );
     }
 }

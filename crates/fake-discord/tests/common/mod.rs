@@ -13,7 +13,11 @@ pub fn install_crypto() {
 
 pub async fn fake() -> FakeDiscord {
     install_crypto();
-    FakeDiscord::start(FakeConfig { heartbeat_interval: Duration::from_millis(500), ..FakeConfig::default() }).await
+    FakeDiscord::start(FakeConfig {
+        heartbeat_interval: Duration::from_millis(500),
+        ..FakeConfig::default()
+    })
+    .await
 }
 
 pub fn twilight(fake: &FakeDiscord) -> twilight_http::Client {
