@@ -57,6 +57,7 @@
 //! silent connection), presences, voice.
 
 mod calls;
+mod faults;
 pub mod gateway;
 mod ids;
 pub mod payloads;
@@ -136,6 +137,7 @@ pub(crate) struct Inner {
     pub(crate) state: Mutex<State>,
     pub(crate) calls: calls::CallLog,
     pub(crate) limits: Mutex<RateLimits>,
+    pub(crate) faults: Mutex<faults::Faults>,
     pub(crate) gateway: Gateway,
     pub(crate) signer: InteractionSigner,
     pub(crate) shutdown: watch::Sender<bool>,
@@ -183,6 +185,7 @@ impl FakeDiscord {
             state: Mutex::new(state),
             calls: calls::CallLog::new(),
             limits: Mutex::new(RateLimits::default()),
+            faults: Mutex::new(faults::Faults::default()),
             gateway: Gateway::new(config.heartbeat_interval.as_millis() as u64),
             signer: InteractionSigner::from_seed(config.signer_seed),
             shutdown: watch::Sender::new(false),
@@ -327,6 +330,7 @@ impl FakeDiscord {
             message_reference: None,
             ephemeral: false,
         };
+        rest::messages::unarchive(inner, &mut state, channel);
         state.insert_message(message.clone());
         rest::messages::announce_create(inner, &state, &message);
         message
@@ -552,6 +556,21 @@ impl FakeDiscord {
     /// honest headers; `None` (the default) reports a nominal limit and never refuses.
     pub fn set_bucket_limit(&self, limit: Option<(u32, Duration)>) {
         lock(&self.inner.limits).set_limit(limit);
+    }
+
+    /// The next `count` calls of `method` (or `"*"`) to paths matching `pattern` answer
+    /// `status` with Discord's error body `{"message", "code"}` and change nothing:
+    /// `inject_error("POST", "/guilds/*/channels", 1, 403, 50013, "Missing Permissions")`.
+    pub fn inject_error(
+        &self,
+        method: &str,
+        pattern: &str,
+        count: u32,
+        status: u16,
+        code: u64,
+        message: &str,
+    ) {
+        lock(&self.inner.faults).inject(method, pattern, count, status, code, message);
     }
 
     // ----- gateway -----

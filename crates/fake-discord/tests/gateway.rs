@@ -365,5 +365,8 @@ async fn dropping_the_fake_ends_its_gateway_connections() {
     let mut raw = Raw::connect(&fake).await;
     raw.recv().await.unwrap();
     drop(fake);
-    assert!(raw.recv().await.is_err(), "the connection ends with the fake");
+    assert!(
+        raw.recv().await.is_err(),
+        "the connection ends with the fake"
+    );
 }

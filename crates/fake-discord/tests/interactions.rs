@@ -281,6 +281,31 @@ async fn the_bot_answers_through_twilights_interaction_client() {
     let callbacks = fake.callbacks();
     assert_eq!(callbacks.iter().map(|c| c.kind).collect::<Vec<_>>(), [5, 7]);
 
+    // `?with_response=true` answers the callback resource.
+    let another = fake.button_interaction(ids.general_channel, ids.bob, panel.id.get(), "claim:42");
+    let reply = InteractionResponse {
+        kind: InteractionResponseType::ChannelMessageWithSource,
+        data: Some(InteractionResponseData {
+            content: Some("Claimed".into()),
+            flags: Some(MessageFlags::EPHEMERAL),
+            ..Default::default()
+        }),
+    };
+    let answered = interactions
+        .create_response(Id::new(another.id), &another.token, &reply)
+        .with_response()
+        .await
+        .unwrap()
+        .model()
+        .await
+        .unwrap();
+    assert_eq!(answered.interaction.id.get(), another.id);
+    assert_eq!(answered.interaction.response_message_ephemeral, Some(true));
+    assert_eq!(
+        answered.resource.unwrap().message.unwrap().content,
+        "Claimed"
+    );
+
     // A modal is recorded with its data.
     let open = fake.button_interaction(ids.general_channel, ids.alice, panel.id.get(), "open");
     let modal: InteractionResponse = serde_json::from_value(json!({
@@ -294,7 +319,7 @@ async fn the_bot_answers_through_twilights_interaction_client() {
         .create_response(Id::new(open.id), &open.token, &modal)
         .await
         .unwrap();
-    assert_eq!(fake.callbacks()[2].data["custom_id"], "new_ticket");
+    assert_eq!(fake.callbacks()[3].data["custom_id"], "new_ticket");
 
     // Unknown tokens are refused.
     let unknown = interactions

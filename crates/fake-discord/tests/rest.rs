@@ -384,3 +384,69 @@ async fn the_binary_serves_on_the_port_it_prints() {
         .unwrap();
     assert_eq!(me["bot"], true);
 }
+
+#[tokio::test]
+async fn injected_errors_answer_without_changing_anything_and_threads_unarchive_on_post() {
+    let fake = fake().await;
+    let ids = fake.ids();
+    let api = fake.api_base();
+    let client = http();
+    fake.inject_error(
+        "POST",
+        "/guilds/*/channels",
+        1,
+        403,
+        50013,
+        "Missing Permissions",
+    );
+    let create = || {
+        client
+            .post(format!("{api}/guilds/{}/channels", ids.guild))
+            .header("Authorization", auth(&fake))
+            .json(&json!({ "name": "ticket-1" }))
+            .send()
+    };
+    let refused = create().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap(),
+        json!({ "message": "Missing Permissions", "code": 50013 })
+    );
+    assert!(
+        !fake
+            .channels()
+            .iter()
+            .any(|c| c.name.as_deref() == Some("ticket-1"))
+    );
+    assert_eq!(create().await.unwrap().status(), 201, "only the next call");
+
+    let thread: Value = client
+        .post(format!("{api}/channels/{}/threads", ids.general_channel))
+        .header("Authorization", auth(&fake))
+        .json(&json!({ "name": "ticket-2", "type": 12, "invitable": false }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(thread["type"], 12);
+    assert_eq!(thread["thread_metadata"]["invitable"], false);
+    let thread_id: u64 = thread["id"].as_str().unwrap().parse().unwrap();
+    let archived = client
+        .patch(format!("{api}/channels/{thread_id}"))
+        .header("Authorization", auth(&fake))
+        .json(&json!({ "archived": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        archived.json::<Value>().await.unwrap()["thread_metadata"]["archived"],
+        true
+    );
+    fake.user_says(thread_id, ids.alice, "still broken", vec![]);
+    assert!(
+        !fake.channel(thread_id).unwrap().archived,
+        "a message unarchives an unlocked thread"
+    );
+}

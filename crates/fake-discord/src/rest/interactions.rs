@@ -169,7 +169,9 @@ pub(super) fn callback(
                 "activity_instance_id": null,
                 "response_message_id": original.map(|id| id.to_string()),
                 "response_message_loading": kind == 5,
-                "response_message_ephemeral": false,
+                "response_message_ephemeral": original
+                    .and_then(|id| state.message(channel, id))
+                    .is_some_and(|m| m.ephemeral),
             },
             "resource": resource,
         }));

@@ -315,9 +315,28 @@ pub(super) fn create(inner: &Inner, channel: &str, req: &Req) -> Result<Reply, A
     check_sendable(&state, channel)?;
     let bot = state.premade.bot_user;
     let message = new_message(inner, &mut state, channel, bot, &req.body, &req.files)?;
+    unarchive(inner, &mut state, channel);
     state.insert_message(message.clone());
     announce_create(inner, &state, &message);
     Reply::ok(render::message(&state, &message))
+}
+
+/// A message in an archived thread that is not locked unarchives it (THREAD_UPDATE).
+pub(crate) fn unarchive(inner: &Inner, state: &mut State, channel: u64) {
+    let Some(thread) = state
+        .channels
+        .get_mut(&channel)
+        .filter(|c| c.archived && !c.locked)
+    else {
+        return;
+    };
+    thread.archived = false;
+    let thread = thread.clone();
+    inner.gateway.dispatch(
+        "THREAD_UPDATE",
+        &render::channel(state, &thread),
+        Audience::GUILDS,
+    );
 }
 
 /// Newest first, at most `limit` (1-100, default 50), paged by `before`, `after` or

@@ -221,6 +221,14 @@ pub(crate) async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> 
         return json_response(StatusCode::TOO_MANY_REQUESTS, &body, &decision.headers);
     }
 
+    if let Some((status, code, message)) = lock(&inner.faults).take(method.as_str(), &api_path) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        call.status = status.as_u16();
+        inner.calls.record(call);
+        let body = json!({ "message": message, "code": code });
+        return json_response(status, &body, &decision.headers);
+    }
+
     let query = query_string.as_deref().map(parse_query).unwrap_or_default();
     let req = Req {
         method: &method,
