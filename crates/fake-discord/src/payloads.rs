@@ -4,6 +4,8 @@
 //! Building one through the fake registers its token, so the adapter's answer
 //! (callback, `@original`, follow-ups) reaches the fake's webhook routes and is
 //! recorded. Post [`Interaction::body`] with [`Interaction::signed_headers`].
+//!
+//! The builders are test helpers: they panic on an unknown channel, member or message.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -212,11 +212,11 @@ pub(crate) async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> 
     if let Some(retry_after) = decision.limited {
         call.status = 429;
         inner.calls.record(call);
+        // Discord's body; `retry_after` in (fractional) seconds.
         let body = json!({
             "message": "You are being rate limited.",
             "retry_after": retry_after,
             "global": decision.global,
-            "code": if decision.global { json!(0) } else { Value::Null },
         });
         return json_response(StatusCode::TOO_MANY_REQUESTS, &body, &decision.headers);
     }
