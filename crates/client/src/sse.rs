@@ -49,10 +49,7 @@ impl SseParser {
     pub fn push(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
         self.buf.extend_from_slice(chunk);
         let mut out = Vec::new();
-        loop {
-            let Some(end) = self.buf.iter().position(|b| *b == b'\n' || *b == b'\r') else {
-                break;
-            };
+        while let Some(end) = self.buf.iter().position(|b| *b == b'\n' || *b == b'\r') {
             // A CR at the end of what arrived may be the first half of a CRLF.
             if self.buf[end] == b'\r' && end + 1 == self.buf.len() {
                 break;

@@ -4,6 +4,7 @@ use docket_api::{
     CommentCreate, CommentOut, CommentPage, DraftReplyOut, EventPage, Priority, SourceChannel,
     TicketCreate, TicketOut, TicketPage, TicketSlaOut, TicketUpdate,
 };
+use futures::TryStreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -74,7 +75,8 @@ pub(crate) fn wire_str<T: Serialize>(v: &T) -> String {
 }
 
 impl TicketQuery {
-    fn split(&self) -> (Vec<(&'static str, String)>, Vec<(String, String)>) {
+    /// The call's query: the declared parameters, and the dynamic filters as given.
+    fn call(&self) -> Call<'static> {
         let mut q: Vec<(&'static str, String)> = Vec::new();
         let mut one = |name: &'static str, v: Option<String>| {
             if let Some(v) = v {
@@ -102,7 +104,11 @@ impl TicketQuery {
         q.extend(self.priority.iter().map(|p| ("priority", wire_str(p))));
         q.extend(self.source.iter().map(|s| ("source", wire_str(s))));
         q.extend(self.tags.iter().map(|t| ("tag", t.clone())));
-        (q, self.filters.clone())
+        Call {
+            query: q,
+            extra_query: self.filters.clone(),
+            ..Call::default()
+        }
     }
 }
 
@@ -231,13 +237,35 @@ impl Client {
 
     /// One page of tickets; pass `next_cursor` back as `cursor` for the next.
     pub async fn list_tickets(&self, query: &TicketQuery) -> Result<TicketPage> {
-        let (query, extra_query) = query.split();
-        let call = Call {
-            query,
-            extra_query,
-            ..Call::default()
-        };
-        self.call(&LIST_TICKETS, call, None).await.map(|v| v.value)
+        self.call(&LIST_TICKETS, query.call(), None)
+            .await
+            .map(|v| v.value)
+    }
+
+    /// Every ticket the query matches, page after page (`query.limit` is the page
+    /// size), fetched as the stream is read. An error ends the stream.
+    pub fn all_tickets(
+        &self,
+        query: TicketQuery,
+    ) -> impl futures::Stream<Item = Result<TicketOut>> + Send + 'static {
+        let client = self.clone();
+        // (query for the next page, or None once the last was read)
+        futures::stream::try_unfold(Some(query), move |next| {
+            let client = client.clone();
+            async move {
+                let Some(query) = next else {
+                    return Ok(None);
+                };
+                let page = client.list_tickets(&query).await?;
+                let next = page.next_cursor.map(|cursor| TicketQuery {
+                    cursor: Some(cursor),
+                    ..query
+                });
+                let items = futures::stream::iter(page.items.into_iter().map(Ok));
+                Ok(Some((items, next)))
+            }
+        })
+        .try_flatten()
     }
 
     /// One page of a ticket's comments, oldest first.
@@ -316,7 +344,11 @@ mod tests {
             filters: vec![("f.device".into(), "laptop".into())],
             ..TicketQuery::default()
         };
-        let (pairs, extra) = q.split();
+        let Call {
+            query: pairs,
+            extra_query: extra,
+            ..
+        } = q.call();
         let text: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(
             text,

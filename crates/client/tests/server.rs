@@ -163,6 +163,30 @@ server_test!(a_ticket_through_its_life, |server| async move {
         .unwrap();
     assert!(by_field.items.is_empty());
 
+    // Paging through everything: three more tickets, read one per page.
+    for title in ["Second", "Third", "Fourth"] {
+        docket.create_ticket(&laptop_ticket(title)).await.unwrap();
+    }
+    let all: Vec<String> = docket
+        .all_tickets(TicketQuery {
+            type_slug: Some("it_support".into()),
+            sort: Some("id".into()),
+            limit: Some(1),
+            ..TicketQuery::default()
+        })
+        .map(|t| t.unwrap().title)
+        .collect()
+        .await;
+    assert_eq!(
+        all,
+        vec![
+            "Laptop will not boot after update",
+            "Second",
+            "Third",
+            "Fourth"
+        ]
+    );
+
     // The requester: found by their Discord id, with a card and notes.
     let found = docket
         .list_requesters(&RequesterQuery {
@@ -173,7 +197,7 @@ server_test!(a_ticket_through_its_life, |server| async move {
         .unwrap();
     assert_eq!(found.items[0].requester.id, requester_id);
     let profile = docket.get_requester(requester_id).await.unwrap();
-    assert_eq!(profile.ticket_count, 1);
+    assert_eq!(profile.ticket_count, 4);
     docket
         .add_note(
             requester_id,
