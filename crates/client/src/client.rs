@@ -531,6 +531,10 @@ mod tests {
         assert_eq!(c.api_base(), "http://127.0.0.1:9/api/v1");
         let c = Client::new("http://127.0.0.1:9/api/v1", "t").unwrap();
         assert_eq!(c.api_base(), "http://127.0.0.1:9/api/v1");
+        // https works (rustls), not other schemes.
+        let c = Client::new("https://docket.example.com", "t").unwrap();
+        assert_eq!(c.api_base(), "https://docket.example.com/api/v1");
+        assert!(Client::new("ftp://docket.example.com", "t").is_err());
         assert!(Client::new("127.0.0.1:9", "t").is_err());
         assert!(Client::new("http://127.0.0.1:9", "bad\ntoken").is_err());
     }
