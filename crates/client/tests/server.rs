@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use docket_client::api::{
-    CommentCreate, CommentKind, GroupBy, NoteInput, Priority, RequesterInput, SourceChannel,
-    TicketCreate, TicketUpdate,
+    CommentCreate, CommentKind, GroupBy, ModerateImageIn, NoteInput, Priority, RequesterInput,
+    SourceChannel, TicketCreate, TicketUpdate,
 };
 use docket_client::{
     Client, ClientError, LiveEvent, PageQuery, RequesterQuery, RetryPolicy, SlaReportQuery,
@@ -244,6 +244,24 @@ server_test!(a_ticket_through_its_life, |server| async move {
         .await
         .unwrap();
     assert_eq!(report.group_by, GroupBy::Type);
+    let users = admin.list_users().await.unwrap();
+    assert!(users.iter().any(|u| u.id == me.user.id));
+    assert_eq!(
+        admin.get_user(me.user.id).await.unwrap().email,
+        me.user.email
+    );
+
+    // The AI calls answer 409 while no AI is configured.
+    let err = docket.draft_reply(&ticket.key).await.unwrap_err();
+    assert!(err.is_conflict(), "{err:?}");
+    let image = ModerateImageIn {
+        url: Some("https://example.com/cat.png".into()),
+        base64: None,
+        mime: None,
+    };
+    let err = docket.moderate_image(&image).await.unwrap_err();
+    assert!(err.is_conflict(), "{err:?}");
+
     let health = docket.health().await.unwrap();
     assert_eq!(health.status, "ok");
 
