@@ -568,9 +568,10 @@ async fn a_server_that_never_answers_times_out() {
     let took = started.elapsed();
     assert!(err.is_retryable(), "{err:?}");
     assert!(err.to_string().contains("timed out"), "{err}");
-    // Two attempts of 300 ms and a short wait: well under a second and a half.
+    // Two attempts of 300 ms and a short wait; the bound leaves room for a loaded machine
+    // and still tells a timeout from a hang (the default would be 30 s per attempt).
     assert!(
-        took >= Duration::from_millis(600) && took < Duration::from_millis(1500),
+        took >= Duration::from_millis(600) && took < Duration::from_secs(5),
         "{took:?}"
     );
     silent.abort();
