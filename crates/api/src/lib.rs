@@ -8,8 +8,7 @@ use utoipa::ToSchema;
 
 use docket_core::evolution::{Change, ColumnState, Safety};
 use docket_core::fields::FieldSpec;
-use docket_core::ticket::{CommentKind, Priority, SourceChannel};
-use docket_core::typedef::{FieldError, TypeDefinition, TypeFileError};
+use docket_core::typedef::{TypeDefinition, TypeFileError};
 
 mod ai;
 mod attachments;
@@ -18,6 +17,10 @@ pub mod routing;
 pub use ai::*;
 pub use attachments::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
+// The enums the bodies above carry, so a client needs no dependency on docket-core.
+pub use docket_core::sla::report::GroupBy;
+pub use docket_core::ticket::{CommentKind, Priority, SourceChannel};
+pub use docket_core::typedef::FieldError;
 pub use requesters::*;
 pub use routing::*;
 

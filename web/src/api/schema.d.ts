@@ -2781,10 +2781,18 @@ export interface operations {
                 /** @description Ticket type slug (required for f.* filters and sorts) */
                 type?: string;
                 status?: string;
+                /** @description new, open, pending, resolved or closed */
+                status_category?: string;
                 /** @description P0-P3; also priority.lte=P1 etc. */
                 priority?: string;
                 /** @description A team's slug; team.null=true for tickets without a team */
                 team?: string;
+                /** @description A user's id; assignee_id.null=true for unassigned tickets */
+                assignee_id?: number;
+                /** @description A requester's id */
+                requester_id?: number;
+                /** @description Where tickets came from: api, web, email, discord, webhook, agent */
+                source?: string;
                 /** @description Tickets with this tag (repeat for all of several) */
                 tag?: string;
                 /** @description Full-text search: every word must match (prefixes match) */

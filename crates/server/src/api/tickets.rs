@@ -548,8 +548,12 @@ fn merge_repeated(filters: Vec<Filter>) -> Vec<Filter> {
     params(
         ("type" = Option<String>, Query, description = "Ticket type slug (required for f.* filters and sorts)"),
         ("status" = Option<String>, Query),
+        ("status_category" = Option<String>, Query, description = "new, open, pending, resolved or closed"),
         ("priority" = Option<String>, Query, description = "P0-P3; also priority.lte=P1 etc."),
         ("team" = Option<String>, Query, description = "A team's slug; team.null=true for tickets without a team"),
+        ("assignee_id" = Option<i64>, Query, description = "A user's id; assignee_id.null=true for unassigned tickets"),
+        ("requester_id" = Option<i64>, Query, description = "A requester's id"),
+        ("source" = Option<String>, Query, description = "Where tickets came from: api, web, email, discord, webhook, agent"),
         ("tag" = Option<String>, Query, description = "Tickets with this tag (repeat for all of several)"),
         ("q" = Option<String>, Query, description = "Full-text search: every word must match (prefixes match)"),
         ("sort" = Option<String>, Query, description = "e.g. -created_at or f.affected_users,-id"),
