@@ -12,10 +12,12 @@ use docket_core::typedef::{TypeDefinition, TypeFileError};
 
 mod ai;
 mod attachments;
+mod discord;
 mod requesters;
 pub mod routing;
 pub use ai::*;
 pub use attachments::*;
+pub use discord::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
 // The enums the bodies above carry, so a client needs no dependency on docket-core.
 pub use docket_core::sla::report::GroupBy;
@@ -273,6 +275,23 @@ pub struct CommentCreate {
     /// carries. A comment may be only files, with an empty body.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<i64>,
+    /// The message's id where it came from (`discord:<message id>`, an email's
+    /// Message-ID). A second comment with the same reference on the ticket is not
+    /// written: the first is answered again (200), so relaying twice never doubles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ref: Option<String>,
+}
+
+/// Edit a comment, or record where it was relayed. Edits keep the earlier text in the
+/// audit trail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Set once: where the comment was relayed (`discord:<message id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ref: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -299,6 +318,14 @@ pub struct CommentOut {
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub attachments: Vec<AttachmentOut>,
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    /// When the text was last edited (the trail keeps every earlier text).
+    #[serde(default)]
+    pub edited_at: Option<DateTime<Utc>>,
+    /// When it was deleted: its text is gone from the thread, kept in the trail.
+    #[serde(default)]
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -61,6 +61,7 @@ server_test!(a_ticket_through_its_life, |server| async move {
             &ticket.key,
             &CommentCreate {
                 attachments: Vec::new(),
+                external_ref: None,
                 kind: CommentKind::Public,
                 body: "Have you tried turning it off and on again?".into(),
                 author: Default::default(),
@@ -392,6 +393,7 @@ server_test!(
         let lossy = client_for(&proxy.base_url(), &server.token);
         let comment = CommentCreate {
             attachments: Vec::new(),
+            external_ref: None,
             kind: CommentKind::Internal,
             body: "Swapped the cable".into(),
             author: Default::default(),
@@ -533,6 +535,7 @@ async fn a_closed_port_is_unavailable_fast() {
             "IT-1",
             &CommentCreate {
                 attachments: Vec::new(),
+                external_ref: None,
                 kind: CommentKind::Public,
                 body: "x".into(),
                 author: Default::default(),

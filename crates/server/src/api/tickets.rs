@@ -119,6 +119,9 @@ fn comment_out(c: docket_store::Comment) -> CommentOut {
             .into_iter()
             .map(super::attachments::attachment_out)
             .collect(),
+        external_ref: None,
+        edited_at: None,
+        deleted_at: None,
     }
 }
 
