@@ -100,6 +100,7 @@ impl ClientBuilder {
             .map_err(|e| ClientError::InvalidInput(format!("HTTP client: {e}")))?;
         Ok(Client {
             http,
+            on_behalf_of: None,
             api_base,
             request_timeout: self.request_timeout,
             stream_idle_timeout: self.stream_idle_timeout,
@@ -113,6 +114,8 @@ impl ClientBuilder {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// `X-Docket-On-Behalf-Of`: a service account acting as a staff user.
+    on_behalf_of: Option<HeaderValue>,
     api_base: String,
     request_timeout: Duration,
     pub(crate) stream_idle_timeout: Duration,
@@ -130,6 +133,8 @@ pub(crate) struct Call<'a> {
     pub extra_query: Vec<(String, String)>,
     /// Declared header parameters.
     pub headers: Vec<(&'static str, String)>,
+    /// The Content-Type of a raw (`Schema::Bytes`) body; octet-stream when None.
+    pub content_type: Option<String>,
 }
 
 /// A final answer from the server, whatever its status.
@@ -170,6 +175,16 @@ impl Client {
 
     pub(crate) fn request_timeout(&self) -> Duration {
         self.request_timeout
+    }
+
+    /// This client acting as the staff user `user_id` (`X-Docket-On-Behalf-Of`): the
+    /// service account's token with that user's role and teams, never admin scope. For
+    /// integrations relaying what a linked staff member did elsewhere.
+    pub fn acting_as(&self, user_id: i64) -> Client {
+        Client {
+            on_behalf_of: Some(HeaderValue::from(user_id)),
+            ..self.clone()
+        }
     }
 
     /// The API root, e.g. `http://127.0.0.1:8080/api/v1`.
@@ -284,6 +299,9 @@ impl Client {
         }
         let url = format!("{}{}", self.api_base, fill_path(endpoint.path, call.path)?);
         let mut req = self.http.request(endpoint.method.http(), url);
+        if let Some(user) = &self.on_behalf_of {
+            req = req.header("X-Docket-On-Behalf-Of", user.clone());
+        }
         if !call.query.is_empty() {
             req = req.query(&call.query);
         }
@@ -314,8 +332,15 @@ impl Client {
             .timeout(self.request_timeout)
             .header(header::ACCEPT, "application/json, application/problem+json");
         if let Some(bytes) = body {
+            let content_type = if (endpoint.request)() == Schema::Bytes {
+                call.content_type
+                    .as_deref()
+                    .unwrap_or("application/octet-stream")
+            } else {
+                "application/json"
+            };
             req = req
-                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_TYPE, content_type)
                 .body(bytes.to_vec());
         }
         let resp = req.send().await.map_err(network_failure)?;

@@ -40,6 +40,15 @@ impl Client {
             .map(|v| v.value)
     }
 
+    /// A type's workflow: its states, their categories and the allowed transitions.
+    pub async fn type_workflow(&self, slug: &str) -> Result<docket_core::workflow::Workflow> {
+        let call = Call {
+            path: &[slug],
+            ..Call::default()
+        };
+        self.call(&TYPE_WORKFLOW, call, None).await.map(|v| v.value)
+    }
+
     /// A type with its JSON Schema and form hints, to validate and render forms.
     pub async fn get_type(&self, slug: &str) -> Result<TypeDetail> {
         let call = Call {

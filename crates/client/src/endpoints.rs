@@ -8,6 +8,7 @@
 use std::marker::PhantomData;
 
 use docket_api::*;
+use docket_core::workflow::Workflow;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,8 @@ pub enum Schema {
     Ref(String),
     /// `{"type": "array", "items": {"$ref": "#/components/schemas/<name>"}}`
     Array(String),
+    /// Raw bytes (`application/octet-stream`): a file upload.
+    Bytes,
 }
 
 /// Which failed attempts may be sent again.
@@ -108,6 +111,10 @@ fn schema_none() -> Schema {
     Schema::None
 }
 
+fn schema_bytes() -> Schema {
+    Schema::Bytes
+}
+
 fn schema_ref<T: ToSchema>() -> Schema {
     Schema::Ref(T::name().into_owned())
 }
@@ -119,6 +126,7 @@ fn schema_array<T: ToSchema>() -> Schema {
 /// `()` is no body, `[T]` a JSON array of `T`, `T` a `T`.
 macro_rules! wire_type {
     (()) => { () };
+    (bytes) => { Vec<u8> };
     ([$t:ty]) => { Vec<$t> };
     ($t:ty) => { $t };
 }
@@ -126,6 +134,9 @@ macro_rules! wire_type {
 macro_rules! wire_schema {
     (()) => {
         schema_none
+    };
+    (bytes) => {
+        schema_bytes
     };
     ([$t:ty]) => {
         schema_array::<$t>
@@ -187,6 +198,10 @@ endpoints! {
         CommentCreate -> 201 CommentOut JSON, Unsent;
     LIST_EVENTS: Get "/tickets/{key}/events" query ["limit", "cursor"] headers []
         () -> 200 EventPage JSON, Always;
+    /// The file is the raw body; a comment then names the attachment. Resent only when
+    /// surely not received: a second copy would be a second file.
+    UPLOAD_ATTACHMENT: Post "/tickets/{key}/attachments" query ["filename"] headers []
+        bytes -> 201 AttachmentOut JSON, Unsent;
     TICKET_SLA: Get "/tickets/{key}/sla" query [] headers [] () -> 200 TicketSlaOut JSON, Always;
     /// The live stream of ticket changes (server-sent events).
     STREAM: Get "/stream" query [] headers ["Last-Event-ID"]
@@ -195,6 +210,8 @@ endpoints! {
     // ---- types ----
     LIST_TYPES: Get "/types" query [] headers [] () -> 200 [TypeSummary] JSON, Always;
     GET_TYPE: Get "/types/{slug}" query [] headers [] () -> 200 TypeDetail JSON, Always;
+    TYPE_WORKFLOW: Get "/types/{slug}/workflow" query [] headers []
+        () -> 200 Workflow JSON, Always;
 
     // ---- requesters ----
     LIST_REQUESTERS: Get "/requesters" query ["q", "organization", "limit", "cursor"] headers []

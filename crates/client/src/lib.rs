@@ -19,6 +19,7 @@
 //! enum, `ClientError`. The operations the client calls are declared in `endpoints`,
 //! which a test checks against the committed OpenAPI document.
 
+mod attachments;
 mod client;
 mod directory;
 pub mod endpoints;
@@ -32,6 +33,8 @@ mod tickets;
 
 /// The wire types, as the server defines them.
 pub use docket_api as api;
+/// Workflows are core's type, served as is.
+pub use docket_core::workflow::{Workflow, WorkflowState, Transition};
 
 pub use client::{Client, ClientBuilder, Created, Versioned};
 pub use error::{ClientError, Result};

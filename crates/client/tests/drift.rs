@@ -20,12 +20,13 @@ fn schema_json(schema: &Schema) -> Option<Value> {
         Schema::None => None,
         Schema::Ref(name) => Some(r(name)),
         Schema::Array(name) => Some(json!({ "type": "array", "items": r(name) })),
+        Schema::Bytes => None,
     }
 }
 
 fn schema_name(schema: &Schema) -> Option<&str> {
     match schema {
-        Schema::None => None,
+        Schema::None | Schema::Bytes => None,
         Schema::Ref(n) | Schema::Array(n) => Some(n),
     }
 }
@@ -99,7 +100,12 @@ fn check(doc: &Value, endpoint: &Endpoint) -> Vec<String> {
     // The request body.
     let request = (endpoint.request)();
     let body = &op["requestBody"]["content"]["application/json"]["schema"];
+    let raw = &op["requestBody"]["content"]["application/octet-stream"];
     match schema_json(&request) {
+        None if request == Schema::Bytes && raw.is_null() => {
+            fail("sends raw bytes, the operation takes no application/octet-stream body".into())
+        }
+        None if request == Schema::Bytes => {}
         None if !op["requestBody"].is_null() && op["requestBody"]["required"] == json!(true) => {
             fail("sends no body, but the operation requires one".into())
         }

@@ -1,0 +1,31 @@
+//! Files on tickets: uploaded as the raw body, then named by a comment or a transcript.
+
+use docket_api::AttachmentOut;
+
+use crate::client::{Call, Client, decode};
+use crate::endpoints::*;
+use crate::error::Result;
+
+impl Client {
+    /// Upload a file to a ticket; `content_type` is the file's own (octet-stream when
+    /// None). Resent only when the server surely did not get it (a resend after a lost
+    /// answer would store a second copy).
+    pub async fn upload_attachment(
+        &self,
+        key: &str,
+        filename: &str,
+        content_type: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Result<AttachmentOut> {
+        let call = Call {
+            path: &[key],
+            query: vec![("filename", filename.to_string())],
+            content_type: content_type.map(str::to_string),
+            ..Call::default()
+        };
+        let answer = self
+            .send(&UPLOAD_ATTACHMENT.endpoint, &call, Some(bytes))
+            .await?;
+        Ok(decode(&UPLOAD_ATTACHMENT.endpoint, answer)?.0.value)
+    }
+}
