@@ -180,7 +180,8 @@ endpoints! {
     // ---- tickets ----
     LIST_TICKETS: Get "/tickets"
         query ["type", "status", "status_category", "priority", "team", "assignee_id",
-               "requester_id", "source", "tag", "q", "sort", "limit", "cursor", "include_deleted"]
+               "requester_id", "source", "source_ref", "tag", "q", "sort", "limit", "cursor",
+               "include_deleted"]
         headers [] () -> 200 TicketPage JSON, Always;
     /// Retried with the same Idempotency-Key, so a lost answer never makes a second ticket.
     CREATE_TICKET: Post "/tickets" query [] headers ["Idempotency-Key"]
@@ -192,10 +193,24 @@ endpoints! {
     DELETE_TICKET: Delete "/tickets/{key}" query [] headers [] () -> 204 () JSON, Always;
     RESTORE_TICKET: Post "/tickets/{key}/restore" query [] headers []
         () -> 200 TicketOut JSON, Always;
-    LIST_COMMENTS: Get "/tickets/{key}/comments" query ["limit", "cursor"] headers []
+    LIST_COMMENTS: Get "/tickets/{key}/comments" query ["limit", "cursor", "external_ref"] headers []
         () -> 200 CommentPage JSON, Always;
     ADD_COMMENT: Post "/tickets/{key}/comments" query [] headers []
         CommentCreate -> 201 CommentOut JSON, Unsent;
+    /// Safe to resend: the same body again changes nothing more.
+    UPDATE_COMMENT: Patch "/tickets/{key}/comments/{id}" query [] headers []
+        CommentUpdate -> 200 CommentOut JSON, Always;
+    DELETE_COMMENT: Delete "/tickets/{key}/comments/{id}" query [] headers []
+        () -> 204 () JSON, Always;
+    GET_TRANSCRIPT: Get "/tickets/{key}/transcript" query [] headers []
+        () -> 200 TranscriptOut JSON, Always;
+    /// Replaces the transcript: a resend writes the same one.
+    PUT_TRANSCRIPT: Put "/tickets/{key}/transcript" query [] headers []
+        TranscriptInput -> 200 TranscriptOut JSON, Always;
+    GET_SURVEY: Get "/tickets/{key}/survey" query [] headers [] () -> 200 SurveyOut JSON, Always;
+    /// A second answer is refused (409), so a resend cannot record two.
+    PUT_SURVEY: Put "/tickets/{key}/survey" query [] headers []
+        SurveyInput -> 200 SurveyOut JSON, Always;
     LIST_EVENTS: Get "/tickets/{key}/events" query ["limit", "cursor"] headers []
         () -> 200 EventPage JSON, Always;
     /// The file is the raw body; a comment then names the attachment. Resent only when
@@ -230,6 +245,25 @@ endpoints! {
     LIST_USERS: Get "/users" query [] headers [] () -> 200 [UserOut] JSON, Always;
     GET_USER: Get "/users/{id}" query [] headers [] () -> 200 UserOut JSON, Always;
     LIST_TEAMS: Get "/teams" query [] headers [] () -> 200 [TeamOut] JSON, Always;
+
+    // ---- Discord ----
+    LIST_PANELS: Get "/discord/panels" query [] headers [] () -> 200 PanelList JSON, Always;
+    GET_PANEL: Get "/discord/panels/{id}" query [] headers [] () -> 200 PanelOut JSON, Always;
+    CREATE_PANEL: Post "/discord/panels" query [] headers []
+        PanelInput -> 201 PanelOut JSON, Unsent;
+    UPDATE_PANEL: Put "/discord/panels/{id}" query [] headers []
+        PanelInput -> 200 PanelOut JSON, Always;
+    DEPLOY_PANEL: Post "/discord/panels/{id}/deploy" query [] headers []
+        () -> 200 PanelOut JSON, Always;
+    PUT_PANEL_DEPLOYMENT: Put "/discord/panels/{id}/deployment" query [] headers []
+        PanelDeployment -> 200 PanelOut JSON, Always;
+    PANEL_ELIGIBILITY: Get "/discord/panels/{id}/eligibility" query ["discord_id"] headers []
+        () -> 200 PanelEligibility JSON, Always;
+    /// Each call makes a new code; a lost answer only leaves an unused one behind.
+    CREATE_LINK_CODE: Post "/discord/link-codes" query [] headers []
+        DiscordLinkRequest -> 201 DiscordLinkCode JSON, Always;
+    DISCORD_ACCOUNT: Get "/discord/accounts/{discord_id}" query [] headers []
+        () -> 200 DiscordAccount JSON, Always;
 
     // ---- AI (both store nothing, so a resend is harmless) ----
     MODERATE_IMAGE: Post "/ai/moderate-image" query [] headers []

@@ -22,6 +22,7 @@
 mod attachments;
 mod client;
 mod directory;
+mod discord;
 pub mod endpoints;
 mod error;
 mod idempotency;
@@ -43,4 +44,4 @@ pub use reports::SlaReportQuery;
 pub use requesters::RequesterQuery;
 pub use retry::RetryPolicy;
 pub use sse::LiveEvent;
-pub use tickets::{PageQuery, TicketQuery};
+pub use tickets::{CommentQuery, PageQuery, TicketQuery};

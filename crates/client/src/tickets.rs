@@ -1,7 +1,7 @@
 //! Tickets, their comments, audit trail and SLA.
 
 use docket_api::{
-    CommentCreate, CommentOut, CommentPage, DraftReplyOut, EventPage, Priority, SourceChannel,
+    CommentCreate, CommentOut, CommentUpdate, CommentPage, DraftReplyOut, EventPage, Priority, SourceChannel,
     TicketCreate, TicketOut, TicketPage, TicketSlaOut, TicketUpdate,
 };
 use futures::TryStreamExt;
@@ -28,6 +28,8 @@ pub struct TicketQuery {
     pub assignee_id: Option<i64>,
     pub requester_id: Option<i64>,
     pub source: Vec<SourceChannel>,
+    /// The ticket's id in its source (a Discord channel id, say).
+    pub source_ref: Option<String>,
     pub tags: Vec<String>,
     /// Full-text search.
     pub q: Option<String>,
@@ -50,6 +52,14 @@ pub struct PageQuery {
     /// 1-200 (the server's default is 50).
     pub limit: Option<u32>,
     pub cursor: Option<String>,
+}
+
+/// The filters of a ticket's comment list.
+#[derive(Debug, Clone, Default)]
+pub struct CommentQuery {
+    pub page: PageQuery,
+    /// Only the comment relayed from this message (`discord:<message id>`).
+    pub external_ref: Option<String>,
 }
 
 impl PageQuery {
@@ -87,6 +97,7 @@ impl TicketQuery {
         one("team", self.team.clone());
         one("assignee_id", self.assignee_id.map(|i| i.to_string()));
         one("requester_id", self.requester_id.map(|i| i.to_string()));
+        one("source_ref", self.source_ref.clone());
         one("q", self.q.clone());
         one("sort", self.sort.clone());
         one("limit", self.limit.map(|l| l.to_string()));
@@ -276,6 +287,47 @@ impl Client {
             ..Call::default()
         };
         self.call(&LIST_COMMENTS, call, None).await.map(|v| v.value)
+    }
+
+    /// One page of a ticket's comments, filtered (by where they were relayed from).
+    pub async fn find_comments(&self, key: &str, query: &CommentQuery) -> Result<CommentPage> {
+        let mut q = query.page.pairs();
+        if let Some(r) = &query.external_ref {
+            q.push(("external_ref", r.clone()));
+        }
+        let call = Call {
+            path: &[key],
+            query: q,
+            ..Call::default()
+        };
+        self.call(&LIST_COMMENTS, call, None).await.map(|v| v.value)
+    }
+
+    /// Edit a comment's text, or record where it was relayed (`external_ref`, set once).
+    pub async fn update_comment(
+        &self,
+        key: &str,
+        id: i64,
+        update: &CommentUpdate,
+    ) -> Result<CommentOut> {
+        let id = id.to_string();
+        let call = Call {
+            path: &[key, &id],
+            ..Call::default()
+        };
+        self.call(&UPDATE_COMMENT, call, Some(update))
+            .await
+            .map(|v| v.value)
+    }
+
+    /// Delete a comment (its text stays in the audit trail).
+    pub async fn delete_comment(&self, key: &str, id: i64) -> Result<()> {
+        let id = id.to_string();
+        let call = Call {
+            path: &[key, &id],
+            ..Call::default()
+        };
+        self.call(&DELETE_COMMENT, call, None).await.map(|v| v.value)
     }
 
     /// Add a public reply or an internal note. The server takes no Idempotency-Key for
