@@ -1,0 +1,432 @@
+//! The adapter between a real Docket server (in-process, fresh SQLite database) and the
+//! fake Discord, as in production: twilight-http and -gateway against the fake, the
+//! interactions endpoint fed with payloads signed by the fake's key.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use docket_client::{Client, RetryPolicy};
+use docket_core::access::{Role, Scope, UserKind};
+use docket_discord::{Adapter, Config};
+use docket_fake_discord::{FakeConfig, FakeDiscord, Interaction};
+use docket_store::identity::{Actor, MasterKey, NewUser};
+use docket_store::testing::TestDb;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    /// The adapter's service account (agent, teams `community` and `it`).
+    pub token: String,
+    pub admin_token: String,
+    /// A member of staff who works in the web UI (agent in `community`).
+    pub agent_id: i64,
+    pub agent_token: String,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+async fn user(db: &TestDb, email: &str, name: &str, role: Role, kind: UserKind) -> i64 {
+    db.store
+        .create_user(
+            NewUser {
+                email: email.into(),
+                display_name: name.into(),
+                role,
+                kind,
+                password: None,
+                skills: vec![],
+                capacity: None,
+            },
+            &Actor::new("test", None),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let db = TestDb::new(docket_store::Backend::Sqlite).await;
+        let types = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ticket-types");
+        let files = docket_server::typefiles::load(&[types]).expect("shipped types load");
+        docket_server::typefiles::apply_safe(&db.store, &files)
+            .await
+            .expect("shipped types apply");
+        let actor = Actor::new("test", None);
+        let bot = user(&db, "discord-bot@example.com", "Discord bot", Role::Agent, UserKind::Service).await;
+        let agent = user(&db, "dana@example.com", "Dana Agent", Role::Agent, UserKind::Person).await;
+        for team in ["it", "community"] {
+            if db.store.team(team).await.is_err() {
+                db.store.create_team(team, team, "", &actor).await.unwrap();
+            }
+            for id in [bot, agent] {
+                db.store.set_team_member(team, id, true, &actor).await.unwrap();
+            }
+        }
+        let token = |id: i64, name: &'static str, scopes: &'static [Scope]| {
+            let store = db.store.clone();
+            let actor = actor.clone();
+            async move {
+                store
+                    .create_token(id, name, scopes, None, id, &actor)
+                    .await
+                    .unwrap()
+                    .0
+            }
+        };
+        let bot_token = token(bot, "discord", &[Scope::Read, Scope::Write]).await;
+        let agent_token = token(agent, "web", &[Scope::Read, Scope::Write]).await;
+        let admin = user(&db, "admin@example.com", "Admin", Role::Admin, UserKind::Service).await;
+        let admin_token = token(admin, "admin", &[Scope::Admin]).await;
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let state =
+            docket_server::api::AppState::new(db.store.clone(), MasterKey::generate(), false);
+        tokio::spawn(async move {
+            docket_server::serve(state, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestServer {
+            addr,
+            token: bot_token,
+            admin_token,
+            agent_id: agent,
+            agent_token,
+            db,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        max_elapsed: Duration::from_secs(3),
+        initial_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(300),
+    }
+}
+
+pub fn client(base_url: &str, token: &str) -> Client {
+    Client::builder(base_url, token)
+        .retry(quick_retries())
+        .request_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// A TCP gate in front of Docket: passes connections through, counts them, and can be
+/// shut (connections refused, open ones cut) and opened again on the same port.
+pub struct Gate {
+    pub addr: SocketAddr,
+    upstream: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+    sent: Arc<AtomicUsize>,
+    open: Arc<AtomicBool>,
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    conns: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Gate {
+    pub async fn start(upstream: SocketAddr) -> Gate {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gate = Gate {
+            addr: listener.local_addr().unwrap(),
+            upstream,
+            accepted: Arc::default(),
+            sent: Arc::default(),
+            open: Arc::new(AtomicBool::new(true)),
+            task: std::sync::Mutex::new(None),
+            conns: Arc::default(),
+        };
+        gate.serve(listener);
+        gate
+    }
+
+    fn serve(&self, listener: TcpListener) {
+        let (accepted, upstream, conns) = (self.accepted.clone(), self.upstream, self.conns.clone());
+        let sent = self.sent.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let _ = &mut client;
+                accepted.fetch_add(1, Ordering::SeqCst);
+                let sent = sent.clone();
+                let conn = tokio::spawn(async move {
+                    let Ok(server) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let (mut client_read, mut client_write) = client.split();
+                    let (mut server_read, mut server_write) = server.into_split();
+                    // Count what callers send: a request on a pooled connection counts too.
+                    let up = async {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            match client_read.read(&mut buf).await {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => {
+                                    sent.fetch_add(n, Ordering::SeqCst);
+                                    if server_write.write_all(&buf[..n]).await.is_err() {
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        let _ = server_write.shutdown().await;
+                    };
+                    let down = tokio::io::copy(&mut server_read, &mut client_write);
+                    let _ = tokio::join!(up, down);
+                });
+                conns.lock().unwrap().push(conn);
+            }
+        });
+        *self.task.lock().unwrap() = Some(task);
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Bytes callers sent to Docket so far.
+    pub fn sent(&self) -> usize {
+        self.sent.load(Ordering::SeqCst)
+    }
+
+    /// Docket goes away: new connections are refused, open ones cut.
+    pub fn shut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        if let Some(t) = self.task.lock().unwrap().take() {
+            t.abort();
+        }
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+
+    /// Docket is back, on the same address.
+    pub async fn reopen(&self) {
+        let listener = loop {
+            match TcpListener::bind(self.addr).await {
+                Ok(l) => break l,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        self.open.store(true, Ordering::SeqCst);
+        self.serve(listener);
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        self.shut();
+    }
+}
+
+pub struct Harness {
+    pub server: TestServer,
+    pub gate: Gate,
+    pub fake: FakeDiscord,
+    /// The adapter's own client (service account), through the gate.
+    pub docket: Client,
+    pub admin: Client,
+    /// Dana, working in the web UI.
+    pub agent: Client,
+    pub http: reqwest::Client,
+    adapter: Option<Running>,
+    tweak: Box<dyn Fn(&mut Config) + Send + Sync>,
+}
+
+struct Running {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        Harness::start_with(|_| {}).await
+    }
+
+    /// With the adapter's configuration adjusted by `tweak`.
+    pub async fn start_with(tweak: impl Fn(&mut Config) + Send + Sync + 'static) -> Harness {
+        docket_discord::install_crypto();
+        let server = TestServer::start().await;
+        let gate = Gate::start(server.addr).await;
+        let fake = FakeDiscord::start(FakeConfig {
+            heartbeat_interval: Duration::from_millis(500),
+            ..FakeConfig::default()
+        })
+        .await;
+        let docket = client(&server.base_url(), &server.token);
+        let admin = client(&server.base_url(), &server.admin_token);
+        let agent = client(&server.base_url(), &server.agent_token);
+        let mut h = Harness {
+            server,
+            gate,
+            fake,
+            docket,
+            admin,
+            agent,
+            http: reqwest::Client::new(),
+            adapter: None,
+            tweak: Box::new(tweak),
+        };
+        h.start_adapter().await;
+        h
+    }
+
+    pub fn config(&self) -> Config {
+        let mut c = Config::new(
+            self.gate.base_url(),
+            self.server.token.clone(),
+            self.fake.bot_token(),
+            self.fake.application_id(),
+            self.fake.signer().public_key_hex(),
+            "127.0.0.1:0".parse().unwrap(),
+        );
+        c.rest_proxy = Some(self.fake.proxy());
+        c.gateway_url = Some(self.fake.gateway_url());
+        c.panel_poll = Duration::from_millis(200);
+        c.sweep_interval = Duration::from_secs(3600);
+        c.docket_retry = quick_retries();
+        c.docket_timeout = Duration::from_secs(10);
+        c.summary_wait = Duration::from_millis(200);
+        (self.tweak)(&mut c);
+        c
+    }
+
+    pub async fn start_adapter(&mut self) {
+        let adapter = Adapter::new(self.config()).await.expect("the adapter starts");
+        let addr = adapter.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            adapter
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        self.adapter = Some(Running { addr, stop, task });
+    }
+
+    pub async fn stop_adapter(&mut self) {
+        if let Some(r) = self.adapter.take() {
+            let _ = r.stop.send(());
+            let _ = r.task.await;
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!(
+            "http://{}/interactions",
+            self.adapter.as_ref().expect("the adapter runs").addr
+        )
+    }
+
+    /// Post raw bytes with the given headers; the status and body.
+    pub async fn post_raw(&self, body: Vec<u8>, headers: &[(&str, String)]) -> (u16, String) {
+        let mut req = self.http.post(self.endpoint()).body(body);
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        req = req.header("content-type", "application/json");
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap())
+    }
+
+    /// Post an interaction as Discord does and hand the adapter's answer to the fake as
+    /// Discord would (the answer to the HTTP request is the interaction's callback).
+    pub async fn interact(&self, i: &Interaction) -> Value {
+        let body = i.body();
+        let headers: Vec<(&str, String)> = i.signed_headers(self.fake.signer()).into_iter().collect();
+        let (status, text) = self.post_raw(body, &headers).await;
+        assert_eq!(status, 200, "{text}");
+        let answer: Value = serde_json::from_str(&text).unwrap();
+        if answer["type"] != 1 {
+            let url = format!(
+                "{}/interactions/{}/{}/callback",
+                self.fake.api_base(),
+                i.id,
+                i.token
+            );
+            let r = self.http.post(url).json(&answer).send().await.unwrap();
+            assert!(r.status().is_success(), "callback: {}", r.text().await.unwrap());
+        }
+        answer
+    }
+
+    /// The deferred answer's final text, once the adapter has written it.
+    pub async fn final_answer(&self, i: &Interaction) -> String {
+        let mut text = String::new();
+        let ok = self
+            .fake
+            .wait_until(WAIT, |f| {
+                match f.original_response(&i.token) {
+                    Some(m) if !m.content.is_empty() => {
+                        text = m.content.clone();
+                        true
+                    }
+                    _ => false,
+                }
+            })
+            .await;
+        assert!(ok, "no answer to interaction {}", i.id);
+        text
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(r) = self.adapter.take() {
+            let _ = r.stop.send(());
+            r.task.abort();
+        }
+    }
+}
+
+/// Poll `f` until it returns Some, or panic after `WAIT` with `what`.
+pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
