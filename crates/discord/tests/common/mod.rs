@@ -430,3 +430,148 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Helpers for the stories.
+impl Harness {
+    /// A text channel in the fake guild (a log channel, say), made as an admin would.
+    pub async fn text_channel(&self, name: &str) -> u64 {
+        let url = format!("{}/guilds/{}/channels", self.fake.api_base(), self.fake.guild_id());
+        let r: Value = self
+            .http
+            .post(url)
+            .header("authorization", format!("Bot {}", self.fake.bot_token()))
+            .json(&serde_json::json!({ "name": name, "type": 0 }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// The panel message the adapter posted in `channel`, once it is there.
+    pub async fn posted_panel(&self, channel: u64, custom_id_prefix: &str) -> docket_fake_discord::Message {
+        eventually("the panel message", || async {
+            self.fake
+                .messages(channel)
+                .into_iter()
+                .find(|m| serde_json::to_string(&m.components).unwrap().contains(custom_id_prefix))
+        })
+        .await
+    }
+}
+
+/// Every custom_id in a message's components.
+pub fn custom_ids(components: &[Value]) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(id) = o.get("custom_id").and_then(Value::as_str) {
+                    out.push(id.to_string());
+                }
+                o.values().for_each(|c| walk(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| walk(c, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    components.iter().for_each(|c| walk(c, &mut out));
+    out
+}
+
+/// `**DSC-1** ... <#123>` → ("DSC-1", 123).
+pub fn key_and_channel(text: &str) -> (String, u64) {
+    let key = text.split("**").nth(1).expect("a key in bold").to_string();
+    let channel = text
+        .split("<#")
+        .nth(1)
+        .and_then(|s| s.split('>').next())
+        .and_then(|s| s.parse().ok())
+        .expect("a channel mention");
+    (key, channel)
+}
+
+/// Link a Discord account to a Docket user, as an admin does in the web UI.
+pub async fn link(h: &Harness, discord_id: u64, user_id: i64) {
+    let r = h
+        .http
+        .put(format!("{}/api/v1/users/{user_id}/discord", h.server.base_url()))
+        .bearer_auth(&h.server.admin_token)
+        .json(&serde_json::json!({ "discord_id": discord_id.to_string(), "discord_name": "bob" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "link: {} {}", r.status(), r.text().await.unwrap());
+}
+
+// ---- panels and tickets, as the stories use them ----
+
+use docket_client::api::{PanelInput, PanelMode, PanelOut, SupportRole};
+
+pub fn panel_input(h: &Harness, log: Option<u64>) -> PanelInput {
+    let ids = h.fake.ids();
+    PanelInput {
+        name: "Support".into(),
+        guild_id: ids.guild.to_string(),
+        channel_id: ids.general_channel.to_string(),
+        title: "Need help?".into(),
+        description: "Open a ticket and our team will answer.".into(),
+        button_label: "Open a ticket".into(),
+        topics: vec![],
+        ticket_type: Some("discord_support".into()),
+        mode: PanelMode::Channel,
+        category_id: Some(ids.tickets_category.to_string()),
+        support_roles: vec![SupportRole {
+            role_id: ids.staff_role.to_string(),
+            team: Some("community".into()),
+        }],
+        ping_role_id: Some(ids.staff_role.to_string()),
+        welcome_message: "Welcome {user}! Your ticket is {ticket}.".into(),
+        log_channel_id: log.map(|l| l.to_string()),
+        max_open_per_member: 1,
+        cooldown_seconds: 0,
+        transcripts: true,
+        ai_summary: true,
+        survey: true,
+        inactivity: None,
+        working_hours: None,
+    }
+}
+
+pub async fn deployed(h: &Harness, input: &PanelInput) -> (PanelOut, docket_fake_discord::Message) {
+    let panel = h.admin.create_panel(input).await.unwrap();
+    h.admin.deploy_panel(panel.id).await.unwrap();
+    let message = h
+        .posted_panel(input.channel_id.parse().unwrap(), &format!("docket:open:{}", panel.id))
+        .await;
+    let panel = eventually("the deployment to be recorded", || async {
+        let p = h.docket.get_panel(panel.id).await.unwrap();
+        p.deployment.is_some().then_some(p)
+    })
+    .await;
+    (panel, message)
+}
+
+/// Open a ticket as `user` from the panel's button (with its modal); the key and channel.
+pub async fn open(h: &Harness, user: u64, panel: &PanelOut, message: u64) -> (String, u64) {
+    let general = h.fake.ids().general_channel;
+    let click = h.fake.button_interaction(general, user, message, &format!("docket:open:{}", panel.id));
+    let answer = h.interact(&click).await;
+    assert_eq!(answer["type"], 9, "discord_support asks its details in a modal: {answer}");
+    let form = answer["data"]["custom_id"].as_str().unwrap().to_string();
+    let inputs = custom_ids(answer["data"]["components"].as_array().unwrap());
+    assert_eq!(inputs, ["details"], "only what Discord cannot fill in itself");
+    let submit = h.fake.modal_submit_interaction(
+        general,
+        user,
+        &form,
+        &[("details", "My printer is on fire, please help")],
+    );
+    let answer = h.interact(&submit).await;
+    assert_eq!(answer["type"], 5, "deferred: {answer}");
+    let text = h.final_answer(&submit).await;
+    key_and_channel(&text)
+}
+
