@@ -119,16 +119,11 @@ async fn run(
         return Ok(());
     };
     let panel = ctx.panel(info.panel).await?;
-    let channel_gone = match ctx.discord.channel(Id::new(info.channel_id)).await {
-        Ok(_) => false,
-        Err(e) if crate::error::discord_not_found(&e) => true,
+    let (channel_gone, channel_name) = match ctx.discord.channel(Id::new(info.channel_id)).await {
+        Ok(r) => (false, r.model().await?.name.unwrap_or_default()),
+        Err(e) if crate::error::discord_not_found(&e) => (true, String::new()),
         Err(e) => return Err(e.into()),
     };
-    let mut channel_name = String::new();
-    if !channel_gone {
-        let channel = ctx.discord.channel(Id::new(info.channel_id)).await?.model().await?;
-        channel_name = channel.name.unwrap_or_default();
-    }
 
     // 1. The transcript, while the channel still exists.
     if !channel_gone && panel.as_ref().is_none_or(|p| p.input.transcripts) {

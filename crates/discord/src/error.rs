@@ -21,7 +21,8 @@ impl Error {
     /// Worth trying again later: Docket down or Discord unreachable, not a refusal.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Docket(e) => e.is_retryable(),
+            // Docket's own rate limit passes too.
+            Error::Docket(e) => e.is_retryable() || e.status() == Some(429),
             Error::Discord(e) => matches!(
                 e.kind(),
                 twilight_http::error::ErrorType::RequestError

@@ -44,10 +44,17 @@ async fn tick(ctx: &Ctx, registered: &mut HashSet<u64>) -> Result<()> {
         if registered.contains(&guild) {
             continue;
         }
-        ctx.interaction()
+        // One guild refusing (the bot was removed) must not stop the deploys.
+        match ctx
+            .interaction()
             .set_guild_commands(Id::new(guild), &commands)
-            .await?;
-        registered.insert(guild);
+            .await
+        {
+            Ok(_) => {
+                registered.insert(guild);
+            }
+            Err(e) => tracing::warn!(error = %e, guild, "cannot register the slash commands"),
+        }
     }
     for p in panels.iter().filter(|p| needs_deploy(p)) {
         if let Err(e) = deploy(ctx, p).await {

@@ -91,7 +91,9 @@ async fn ticket_of(ctx: &Ctx, channel: u64) -> Result<Option<TicketInfo>> {
 async fn handle(ctx: &Ctx, job: &Inbound) -> Result<Outcome> {
     match job {
         Inbound::Create(m) => {
-            if m.author.id == ctx.bot_id || m.webhook_id.is_some() || m.guild_id.is_none() {
+            // Not the bot's own, nor interaction answers (webhooks). DMs never arrive: the
+            // gateway is not asked for them.
+            if m.author.id == ctx.bot_id || m.webhook_id.is_some() {
                 return Ok(Outcome::Done);
             }
             let channel = m.channel_id.get();
@@ -198,16 +200,18 @@ async fn relay_message(ctx: &Ctx, info: &TicketInfo, m: &Message) -> Result<()> 
         body.push_str(&format!("\n[file not copied: {f}]"));
     }
     let requester = info.requester_discord_id.as_deref() == Some(&m.author.id.to_string());
-    let roles: Vec<u64> = m
-        .member
-        .as_ref()
-        .map(|mm| mm.roles.iter().map(|r| r.get()).collect())
-        .unwrap_or_default();
-    let staff = !requester
-        && match ctx.panel(info.panel).await? {
-            Some(p) => is_support(&p, &roles),
-            None => false,
-        };
+    let panel = if requester { None } else { ctx.panel(info.panel).await? };
+    let staff = match &panel {
+        Some(p) => {
+            let roles: Vec<u64> = match &m.member {
+                Some(mm) => mm.roles.iter().map(|r| r.get()).collect(),
+                // Messages read back by the catch-up carry no member: ask Discord.
+                None => member_roles(ctx, p, m.author.id.get()).await,
+            };
+            is_support(p, &roles)
+        }
+        None => false,
+    };
     let mut docket = ctx.docket.clone();
     let mut comment = CommentCreate {
         kind: CommentKind::Public,
@@ -251,6 +255,20 @@ async fn relay_message(ctx: &Ctx, info: &TicketInfo, m: &Message) -> Result<()> 
         let _ = ctx.discord.create_message(m.channel_id).content(&text).await;
     }
     Ok(())
+}
+
+async fn member_roles(ctx: &Ctx, panel: &docket_client::api::PanelOut, user: u64) -> Vec<u64> {
+    let Ok(guild) = panel.input.guild_id.parse::<u64>() else {
+        return Vec::new();
+    };
+    match ctx.discord.guild_member(Id::new(guild), Id::new(user)).await {
+        Ok(r) => r
+            .model()
+            .await
+            .map(|m| m.roles.iter().map(|r| r.get()).collect())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Whether Docket's AI flags the image; false when AI is not configured.
@@ -298,9 +316,7 @@ pub async fn catch_up(ctx: &Ctx) -> Result<()> {
             .filter(|m| !known.contains(&message_ref(m.id.get())))
             .collect();
         missing.sort_by_key(|m| m.id);
-        for mut m in missing {
-            // Listed messages carry no guild id; they are in a guild channel.
-            m.guild_id = m.guild_id.or(Some(Id::new(1)));
+        for m in missing {
             let _ = ctx.relay_tx.send(Inbound::Create(Box::new(m)));
         }
     }
@@ -391,7 +407,7 @@ pub async fn outbound(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
 }
 
 /// Bring every open Discord ticket up to date, and notice ones closed meanwhile.
-async fn sweep(ctx: &Ctx) {
+async fn sweep(ctx: &Arc<Ctx>) {
     let open = match open_discord_tickets(ctx).await {
         Ok(t) => t,
         Err(e) => {
@@ -420,7 +436,7 @@ async fn sweep(ctx: &Ctx) {
 
 /// Relay what the web UI wrote to the ticket's channel; run the close flow if it was
 /// closed there. False when the ticket is no Discord ticket.
-async fn sync(ctx: &Ctx, key: &str) -> Result<bool> {
+async fn sync(ctx: &Arc<Ctx>, key: &str) -> Result<bool> {
     if ctx.is_closing(key) {
         return Ok(true);
     }
@@ -435,7 +451,16 @@ async fn sync(ctx: &Ctx, key: &str) -> Result<bool> {
     let channel = Id::new(info.channel_id);
     if info.closed {
         match ctx.discord.channel(channel).await {
-            Ok(_) => close::close(ctx, key, Closer::Web, None, None).await?,
+            // Closed in the web UI: the close flow may wait for the summary, so it runs
+            // beside the stream rather than holding it.
+            Ok(_) => {
+                let (c, k) = (ctx.clone(), key.to_string());
+                tokio::spawn(async move {
+                    if let Err(e) = close::close(&c, &k, Closer::Web, None, None).await {
+                        tracing::warn!(error = %e, key = %k, "closing after a web close");
+                    }
+                });
+            }
             Err(e) if crate::error::discord_not_found(&e) => {}
             Err(e) => return Err(e.into()),
         }
