@@ -344,3 +344,42 @@ pub fn survey_submitted(ctx: Arc<Ctx>, i: Interaction, key: String, rating: u8) 
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use docket_client::{Transition, WorkflowState};
+    use docket_core::ticket::StatusCategory;
+
+    #[test]
+    fn the_shortest_path_to_a_closed_state() {
+        let w = Workflow::default_workflow();
+        assert_eq!(path_to_closed(&w, "new"), ["closed"]);
+        // A stricter workflow: triage -> working -> done -> archived.
+        let state = |name: &str, category| WorkflowState {
+            name: name.into(),
+            category,
+            label: None,
+        };
+        let t = |from: &str, to: &str| Transition {
+            from: vec![from.into()],
+            to: to.into(),
+        };
+        let strict = Workflow {
+            initial: "triage".into(),
+            states: vec![
+                state("triage", StatusCategory::New),
+                state("working", StatusCategory::Open),
+                state("done", StatusCategory::Solved),
+                state("archived", StatusCategory::Closed),
+            ],
+            transitions: vec![
+                t("triage", "working"),
+                t("working", "done"),
+                t("done", "archived"),
+            ],
+        };
+        assert_eq!(path_to_closed(&strict, "triage"), ["working", "done", "archived"]);
+        assert_eq!(path_to_closed(&strict, "done"), ["archived"]);
+    }
+}
