@@ -210,7 +210,7 @@ endpoints! {
     GET_SURVEY: Get "/tickets/{key}/survey" query [] headers [] () -> 200 SurveyOut JSON, Always;
     /// A second answer is refused (409), so a resend cannot record two.
     PUT_SURVEY: Put "/tickets/{key}/survey" query [] headers []
-        SurveyInput -> 200 SurveyOut JSON, Always;
+        SurveyInput -> 201 SurveyOut JSON, Always;
     LIST_EVENTS: Get "/tickets/{key}/events" query ["limit", "cursor"] headers []
         () -> 200 EventPage JSON, Always;
     /// The file is the raw body; a comment then names the attachment. Resent only when
