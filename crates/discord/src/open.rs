@@ -442,7 +442,7 @@ async fn create_ticket(
         .unwrap_or_else(|| format!("Opened from the Discord panel “{}”.", p.panel.input.name));
     let ticket = TicketCreate {
         type_slug: p.ticket_type.summary.slug.clone(),
-        title: clip(&format!("{label}: {}", i.user_name), 200),
+        title: clip(&format!("{label} ({})", i.user_name), 200),
         body,
         status: None,
         priority: None,
