@@ -19,15 +19,17 @@ function FileRow({ file, users, onRemove }: { file: Attachment; users: User[]; o
     <Group justify="space-between" align="flex-start" wrap="nowrap" gap="xs" role="listitem" data-file-id={file.id}>
       <Stack gap={2} style={{ minWidth: 0 }}>
         {isInlineImage(file.content_type) ? <AttachmentThumbnail attachment={file} /> : <DownloadLink attachment={file} />}
-        <Text size="xs" c="dimmed">
-          {actorName(file.uploaded_by, users)},{" "}
-          <time dateTime={file.created_at}>{new Date(file.created_at).toLocaleString()}</time>
+        <Group gap={6}>
+          <Text size="xs" c="dimmed">
+            {actorName(file.uploaded_by, users)},{" "}
+            <time dateTime={file.created_at}>{new Date(file.created_at).toLocaleString()}</time>
+          </Text>
           {file.comment_id == null && (
-            <Badge ml={6} size="xs" variant="light" color="gray">
+            <Badge size="xs" variant="light" color="gray">
               not on a comment
             </Badge>
           )}
-        </Text>
+        </Group>
       </Stack>
       {onRemove && (
         <ConfirmButton
