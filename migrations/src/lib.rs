@@ -13,6 +13,7 @@ mod m20261205_000007_requester_memory;
 mod m20261205_000008_routing;
 mod m20261205_000009_ai;
 mod m20261206_000010_attachments;
+mod m20261206_000011_discord;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000008_routing::Migration),
             Box::new(m20261205_000009_ai::Migration),
             Box::new(m20261206_000010_attachments::Migration),
+            Box::new(m20261206_000011_discord::Migration),
         ]
     }
 }

@@ -290,3 +290,48 @@ pub struct SurveyOut {
     pub recorded_by: String,
     pub created_at: DateTime<Utc>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flattened inputs keep refusing unknown fields, and still read back what the
+    /// server sends (the outer fields are not passed to them).
+    #[test]
+    fn outputs_read_back_what_the_server_writes() {
+        let input: PanelInput = serde_json::from_value(serde_json::json!({
+            "name": "Support", "guild_id": "1", "channel_id": "2", "title": "Help",
+            "ticket_type": "discord_support"
+        }))
+        .unwrap();
+        let out = PanelOut {
+            id: 1,
+            input,
+            version: 3,
+            deploy_requested_at: None,
+            deployment: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let text = serde_json::to_string(&out).unwrap();
+        assert_eq!(serde_json::from_str::<PanelOut>(&text).unwrap(), out);
+        let typo = serde_json::json!({"name": "S", "guild_id": "1", "channel_id": "2", "title": "H", "colour": 1});
+        assert!(serde_json::from_value::<PanelInput>(typo).is_err());
+
+        let transcript = TranscriptOut {
+            ticket: "DSC-1".into(),
+            transcript: TranscriptInput {
+                channel_id: "9".into(),
+                channel_name: "ticket".into(),
+                messages: vec![],
+            },
+            saved_by: "bot".into(),
+            saved_at: Utc::now(),
+        };
+        let text = serde_json::to_string(&transcript).unwrap();
+        assert_eq!(
+            serde_json::from_str::<TranscriptOut>(&text).unwrap(),
+            transcript
+        );
+    }
+}

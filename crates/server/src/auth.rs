@@ -77,6 +77,66 @@ impl Caller {
     }
 }
 
+/// An integration acting for a staff member (a Discord moderator who claims a ticket):
+/// the user whose id this header names.
+pub const ON_BEHALF_OF_HEADER: &str = "x-docket-on-behalf-of";
+
+fn on_behalf_of(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get(ON_BEHALF_OF_HEADER) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                StatusCode::BAD_REQUEST,
+                "/headers/x-docket-on-behalf-of",
+                "name the user by their numeric id",
+            )
+        })
+}
+
+/// The principal a service account's token acts as for `user_id`: that user's role and
+/// teams, with the token's scopes but never `admin` (an integration relays staff's
+/// ticket work; it does not administer for them). Only service accounts delegate, and
+/// only to active people: a person's own token acts as that person alone.
+async fn delegate(store: &Store, by: Principal, user_id: i64) -> Result<Principal, ApiError> {
+    use docket_core::access::{Scope, UserKind, Via};
+    let forbidden =
+        |detail: &str| ApiError::new(StatusCode::FORBIDDEN, "Forbidden", detail.to_string());
+    let Via::Token { id, scopes } = &by.via else {
+        return Err(forbidden("only API tokens act on behalf of someone"));
+    };
+    let acting = store.user(by.user_id).await?;
+    if acting.kind != UserKind::Service {
+        return Err(forbidden(
+            "only service accounts' tokens act on behalf of someone",
+        ));
+    }
+    let target = match store.user(user_id).await {
+        Ok(u) if u.active && u.kind == UserKind::Person => u,
+        Ok(_) | Err(docket_store::StoreError::NotFound(_)) => {
+            return Err(forbidden(&format!(
+                "user {user_id} is not an active person to act for"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Principal {
+        user_id: target.id,
+        email: target.email,
+        role: target.role,
+        teams: target.teams,
+        via: Via::Token {
+            id: *id,
+            scopes: scopes.iter().map(|s| (*s).min(Scope::Write)).collect(),
+        },
+    })
+}
+
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -126,9 +186,13 @@ impl FromRequestParts<AppState> for Caller {
                 ApiError::unauthenticated_because("use `Authorization: Bearer <token>`")
             })?;
             let principal = app.store.token_principal(&token).await?;
-            caller.principal = Some(principal.ok_or_else(|| {
+            let principal = principal.ok_or_else(|| {
                 ApiError::unauthenticated_because("the token is unknown, revoked or expired")
-            })?);
+            })?;
+            caller.principal = Some(match on_behalf_of(&parts.headers)? {
+                Some(user_id) => delegate(&app.store, principal, user_id).await?,
+                None => principal,
+            });
             caller.bearer_token = Some(token);
             return Ok(caller);
         }

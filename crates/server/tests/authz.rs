@@ -96,6 +96,26 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("GET", "/tickets/{key}/comments"), ReadTicket),
         (("POST", "/tickets/{key}/comments"), WriteTicket),
         (("GET", "/tickets/{key}/events"), ReadTicket),
+        (("PATCH", "/tickets/{key}/comments/{id}"), WriteTicket),
+        (("DELETE", "/tickets/{key}/comments/{id}"), WriteTicket),
+        (("GET", "/tickets/{key}/transcript"), ReadTicket),
+        (("PUT", "/tickets/{key}/transcript"), WriteTicket),
+        (("GET", "/tickets/{key}/survey"), ReadTicket),
+        (("PUT", "/tickets/{key}/survey"), WriteTicket),
+        (("GET", "/discord/panels"), SignedIn),
+        (("POST", "/discord/panels"), Admin),
+        (("GET", "/discord/panels/{id}"), SignedIn),
+        (("PUT", "/discord/panels/{id}"), Admin),
+        (("DELETE", "/discord/panels/{id}"), Admin),
+        (("POST", "/discord/panels/{id}/deploy"), Admin),
+        (("PUT", "/discord/panels/{id}/deployment"), WriteAny),
+        (("GET", "/discord/panels/{id}/eligibility"), WriteAny),
+        (("POST", "/discord/link-codes"), WriteAny),
+        (("GET", "/discord/accounts/{discord_id}"), SignedIn),
+        (("GET", "/auth/me/discord"), SignedIn),
+        (("POST", "/auth/me/discord"), SignedInWrite),
+        (("DELETE", "/auth/me/discord"), SignedInWrite),
+        (("PUT", "/users/{id}/discord"), Admin),
         (("GET", "/tickets/{key}/attachments"), ReadTicket),
         (("POST", "/tickets/{key}/attachments"), WriteTicket),
         (("GET", "/attachments/{id}"), ReadTicket),
@@ -275,6 +295,11 @@ fn unique() -> u32 {
     UNIQUE.fetch_add(1, Ordering::Relaxed)
 }
 
+fn panel_json(n: u32) -> Value {
+    json!({"name": format!("Panel {n}"), "guild_id": "1", "channel_id": "2", "title": "Help",
+        "ticket_type": "discord_support"})
+}
+
 /// Make the call for `(method, path)` as `caller`, with fresh targets where the call
 /// would otherwise change what later calls rely on.
 async fn call(
@@ -349,6 +374,103 @@ async fn call(
             path.replace("{key}", ticket),
             Some(json!({"kind": "internal", "body": "note"})),
         ),
+        (_, "/tickets/{key}/comments/{id}") => {
+            // A comment of the caller's own, so only the rule decides.
+            let (c, _) = store
+                .add_comment(
+                    ticket,
+                    docket_store::NewComment {
+                        kind: docket_core::ticket::CommentKind::Internal,
+                        body: "mine".into(),
+                        author_user_id: caller.user_id,
+                        from_requester: false,
+                        author_name: None,
+                        channel: docket_core::ticket::SourceChannel::Web,
+                        actor: "matrix".into(),
+                        attachments: Vec::new(),
+                        external_ref: None,
+                    },
+                )
+                .await
+                .unwrap();
+            (
+                path.replace("{key}", ticket)
+                    .replace("{id}", &c.id.to_string()),
+                (method == "PATCH").then(|| json!({"body": "edited"})),
+            )
+        }
+        ("PUT", "/tickets/{key}/transcript") => (
+            path.replace("{key}", ticket),
+            Some(json!({"channel_id": "1", "channel_name": "t", "messages": []})),
+        ),
+        ("GET", "/tickets/{key}/transcript") => {
+            store
+                .save_transcript(
+                    ticket,
+                    &json!({"channel_id": "1", "channel_name": "t", "messages": []}),
+                    0,
+                    &[],
+                    "matrix",
+                )
+                .await
+                .unwrap();
+            (path.replace("{key}", ticket), None)
+        }
+        (_, "/tickets/{key}/survey") => {
+            let key = fresh_ticket().await;
+            if method == "GET" {
+                store.record_survey(&key, 4, "", "matrix").await.unwrap();
+            }
+            (
+                path.replace("{key}", &key),
+                (method == "PUT").then(|| json!({"rating": 5})),
+            )
+        }
+        ("POST", "/discord/panels") => (path.into(), Some(panel_json(n))),
+        (_, p) if p.starts_with("/discord/panels/{id}") => {
+            let panel = store
+                .create_panel("matrix", &panel_json(n), &actor)
+                .await
+                .unwrap();
+            let url = p.replace("{id}", &panel.id.to_string());
+            match (method, p) {
+                ("PUT", "/discord/panels/{id}") => (url, Some(panel_json(n))),
+                ("PUT", "/discord/panels/{id}/deployment") => (
+                    url,
+                    Some(json!({"channel_id": "10", "message_id": "11", "version": 1})),
+                ),
+                ("GET", "/discord/panels/{id}/eligibility") => {
+                    (format!("{url}?discord_id=42"), None)
+                }
+                _ => (url, None),
+            }
+        }
+        ("POST", "/discord/link-codes") => (path.into(), Some(json!({"discord_id": "42"}))),
+        ("GET", "/discord/accounts/{discord_id}") => {
+            let target =
+                create_user(store, &format!("linked{n}@example.com"), Role::Agent, &[]).await;
+            let discord_id = format!("77{n}");
+            store
+                .set_discord_account(target, Some((&discord_id, None)), &actor)
+                .await
+                .unwrap();
+            (path.replace("{discord_id}", &discord_id), None)
+        }
+        ("POST", "/auth/me/discord") => {
+            let (code, _) = store
+                .create_link_code(&format!("88{n}"), None)
+                .await
+                .unwrap();
+            (path.into(), Some(json!({"code": code})))
+        }
+        ("PUT", "/users/{id}/discord") => {
+            let target =
+                create_user(store, &format!("target{n}@example.com"), Role::Agent, &[]).await;
+            (
+                path.replace("{id}", &target.to_string()),
+                Some(json!({"discord_id": format!("99{n}")})),
+            )
+        }
         ("POST", "/tickets/{key}/attachments") => (
             format!("/tickets/{ticket}/attachments?filename=matrix.txt"),
             Some(json!({"a": "file"})),

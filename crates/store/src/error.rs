@@ -49,3 +49,11 @@ pub(crate) fn unreachable(e: &DbErr) -> bool {
         _ => false,
     }
 }
+
+/// A unique index refused the row (two writers raced for one name or reference).
+pub(crate) fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

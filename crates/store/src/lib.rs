@@ -7,6 +7,7 @@ pub mod attachments;
 mod clock;
 mod connect;
 mod ddl;
+pub mod discord;
 mod entities;
 mod error;
 mod ext;
@@ -80,7 +81,8 @@ pub use requesters::{
     Topics,
 };
 pub use tickets::{
-    Comment, NewComment, NewTicket, Requester, SummaryWriter, Ticket, TicketEvent, TicketPatch,
+    Comment, CommentEdit, CommentEditor, MAX_SURVEY_COMMENT, NewComment, NewTicket, Requester,
+    SummaryWriter, Survey, Ticket, TicketEvent, TicketPatch, Transcript,
 };
 pub use types::{
     AppliedChange, PlannedChange, RegisteredType, StoredType, TypeOrigin, TypeRegistry, TypeSource,

@@ -31,6 +31,8 @@ pub enum CoreField {
     AssigneeId,
     RequesterId,
     Source,
+    /// The source's own reference (a Discord channel, a Message-ID).
+    SourceRef,
     CreatedAt,
     UpdatedAt,
     Title,
@@ -44,7 +46,7 @@ pub enum CoreField {
 }
 
 impl CoreField {
-    pub const ALL: [CoreField; 15] = [
+    pub const ALL: [CoreField; 16] = [
         CoreField::Id,
         CoreField::Status,
         CoreField::StatusCategory,
@@ -52,6 +54,7 @@ impl CoreField {
         CoreField::AssigneeId,
         CoreField::RequesterId,
         CoreField::Source,
+        CoreField::SourceRef,
         CoreField::CreatedAt,
         CoreField::UpdatedAt,
         CoreField::Title,
@@ -72,6 +75,7 @@ impl CoreField {
             CoreField::AssigneeId => "assignee_id",
             CoreField::RequesterId => "requester_id",
             CoreField::Source => "source",
+            CoreField::SourceRef => "source_ref",
             CoreField::CreatedAt => "created_at",
             CoreField::UpdatedAt => "updated_at",
             CoreField::Title => "title",
@@ -113,6 +117,7 @@ impl CoreField {
             CoreField::AssigneeId
                 | CoreField::RequesterId
                 | CoreField::Team
+                | CoreField::SourceRef
                 | CoreField::FirstResponseDueAt
                 | CoreField::NextResponseDueAt
                 | CoreField::ResolutionDueAt
@@ -661,6 +666,7 @@ fn sort_value(t: &Ticket, target: &Target) -> Value {
                 .map(|r| Value::from(r.id))
                 .unwrap_or(Value::Null),
             CoreField::Source => Value::from(t.source_channel.clone()),
+            CoreField::SourceRef => t.source_ref.clone().map(Value::from).unwrap_or(Value::Null),
             CoreField::CreatedAt => Value::from(t.created_at.to_rfc3339()),
             CoreField::UpdatedAt => Value::from(t.updated_at.to_rfc3339()),
             CoreField::Title => Value::from(t.title.clone()),

@@ -171,11 +171,10 @@ impl Store {
 /// Two saves of one name at the same moment both pass `name_taken`; the unique index
 /// stops the second, which is a conflict like any other, not a server error.
 fn name_clash(e: sea_orm::DbErr, name: &str) -> StoreError {
-    match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            StoreError::Conflict(format!("a view named `{name}` exists"))
-        }
-        _ => e.into(),
+    if crate::error::is_unique_violation(&e) {
+        StoreError::Conflict(format!("a view named `{name}` exists"))
+    } else {
+        e.into()
     }
 }
 

@@ -44,6 +44,7 @@ fn reply(attachments: Vec<i64>) -> NewComment {
         channel: SourceChannel::Web,
         actor: "agent".into(),
         attachments,
+        external_ref: None,
     }
 }
 
@@ -70,7 +71,7 @@ both_backends!(bytes_round_trip_and_comments_take_them, |db| async move {
     assert_eq!(s.attachment_content(a.id).await.unwrap(), data);
     let version = s.get_ticket(&key, false).await.unwrap().version;
 
-    let c = s.add_comment(&key, reply(vec![a.id])).await.unwrap();
+    let (c, _) = s.add_comment(&key, reply(vec![a.id])).await.unwrap();
     assert_eq!(c.attachments.len(), 1);
     assert_eq!(c.attachments[0].comment_id, Some(c.id));
     assert_eq!(

@@ -298,6 +298,7 @@ async fn public_reply(store: &Store, key: &str, from_requester: bool) {
             key,
             docket_store::NewComment {
                 attachments: Vec::new(),
+                external_ref: None,
                 kind: docket_core::ticket::CommentKind::Public,
                 body: "hello".into(),
                 author_user_id: None,

@@ -141,6 +141,7 @@ both_backends!(create_read_update_audit, |db| async move {
             channel: SourceChannel::Web,
             actor: "agent".into(),
             attachments: Vec::new(),
+            external_ref: None,
         },
     )
     .await

@@ -8,6 +8,7 @@ export type Ticket = Schemas["TicketOut"];
 export type Problem = Schemas["Problem"];
 export type FieldError = Schemas["FieldError"];
 export type Me = Schemas["Me"];
+export type Attachment = Schemas["AttachmentOut"];
 
 /** The CSRF token of the web session; set at login and by `GET /auth/me`. */
 let csrfToken: string | null = null;
@@ -26,7 +27,10 @@ const csrf: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: "/api/v1", credentials: "same-origin" });
+/** Where the API is, on the UI's own origin (the session cookie goes with every call). */
+export const API_BASE = "/api/v1";
+
+export const api = createClient<paths>({ baseUrl: API_BASE, credentials: "same-origin" });
 api.use(csrf);
 
 /** An API call that failed, carrying the RFC 9457 problem document. */

@@ -7,6 +7,7 @@ export const keys = {
   ticketComments: (key: string) => ["tickets", "detail", key, "comments"] as const,
   ticketEvents: (key: string) => ["tickets", "detail", key, "events"] as const,
   ticketSla: (key: string) => ["tickets", "detail", key, "sla"] as const,
+  ticketAttachments: (key: string) => ["tickets", "detail", key, "attachments"] as const,
   /** Under "tickets": a requester's profile, card and notes follow their tickets. */
   requester: (id: number) => ["tickets", "requester", id] as const,
   requesterCard: (id: number, exclude: string) => ["tickets", "requester", id, "card", exclude] as const,

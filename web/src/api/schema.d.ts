@@ -111,24 +111,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/tickets/{key}/comments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List a ticket's comments, oldest first */
-        get: operations["list_comments"];
-        put?: never;
-        /** Add a public reply or an internal note */
-        post: operations["add_comment"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/tickets/{key}/events": {
         parameters: {
             query?: never;
@@ -144,6 +126,54 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/tickets/{key}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a ticket's comments, oldest first */
+        get: operations["list_comments"];
+        put?: never;
+        /**
+         * Add a public reply or an internal note
+         * @description With an `external_ref` the ticket already has a comment for, nothing is written and
+         *     that comment is answered with 200.
+         */
+        post: operations["add_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{key}/comments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a comment
+         * @description Its text leaves the thread (the trail keeps it); its files stay on the ticket.
+         */
+        delete: operations["delete_comment"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a comment, or record where it was relayed
+         * @description The text may be changed by its staff author, by whoever wrote it (an integration
+         *     relaying its channel's edits) and by admins; the trail keeps the earlier text.
+         *     `external_ref` is set once, by anyone who may work the ticket.
+         */
+        patch: operations["update_comment"];
         trace?: never;
     };
     "/tickets/{key}/attachments": {
@@ -203,6 +233,227 @@ export interface paths {
          */
         get: operations["attachment_content"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/discord/panels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the Discord panels */
+        get: operations["list_panels"];
+        put?: never;
+        /** Create a panel */
+        post: operations["create_panel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/discord/panels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a panel */
+        get: operations["get_panel"];
+        /**
+         * Replace a panel's settings
+         * @description Optional `If-Match` with the panel's `version` refuses the change if someone else
+         *     changed it since. The posted message changes on the next deploy.
+         */
+        put: operations["replace_panel"];
+        post?: never;
+        /**
+         * Delete a panel
+         * @description Its posted message stays in Discord; its buttons then answer that the panel is gone.
+         */
+        delete: operations["delete_panel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/discord/panels/{id}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deploy a panel
+         * @description The adapter posts the panel in its channel, or edits the message it posted before,
+         *     within a few seconds; `deployment` then says where.
+         */
+        post: operations["deploy_panel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/discord/panels/{id}/deployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Record where a panel was posted (the adapter) */
+        put: operations["record_deployment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/discord/panels/{id}/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether a member may open a ticket from a panel now
+         * @description Checks the panel's limit of open tickets per member, its cooldown and its working
+         *     hours; says when to try again.
+         */
+        get: operations["panel_eligibility"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/discord/link-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A code that links a Discord account to a Docket user (the adapter)
+         * @description The bot gives it to the member who asked (`/docket link`); they enter it in the web
+         *     UI while signed in. It works once, for 15 minutes.
+         */
+        post: operations["create_link_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/discord/accounts/{discord_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Docket user a Discord account is linked to */
+        get: operations["discord_account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/me/discord": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user's linked Discord account */
+        get: operations["my_discord_account"];
+        put?: never;
+        /** Link the signed-in user's Discord account with a code from the bot */
+        post: operations["redeem_link_code"];
+        /** Unlink the signed-in user's Discord account */
+        delete: operations["unlink_my_discord"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{id}/discord": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or clear a user's Discord account (admins) */
+        put: operations["set_user_discord"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{key}/transcript": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A ticket's saved transcript */
+        get: operations["get_transcript"];
+        /**
+         * Save a ticket's transcript
+         * @description The whole conversation of the channel it happened in (a Discord channel is deleted
+         *     on close). Files are copies uploaded to the ticket first (Discord's links expire),
+         *     named by id. Saving again replaces it.
+         */
+        put: operations["save_transcript"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{key}/survey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A ticket's exit survey answer */
+        get: operations["get_survey"];
+        /**
+         * Record the requester's exit survey answer
+         * @description Once per ticket: a second answer is refused with 409.
+         */
+        put: operations["record_survey"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1660,6 +1911,12 @@ export interface components {
              *     carries. A comment may be only files, with an empty body.
              */
             attachments?: number[];
+            /**
+             * @description The message's id where it came from (`discord:<message id>`, an email's
+             *     Message-ID). A second comment with the same reference on the ticket is not
+             *     written: the first is answered again (200), so relaying twice never doubles.
+             */
+            external_ref?: string | null;
         };
         /**
          * @description The kind of a comment on a ticket.
@@ -1683,10 +1940,30 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             attachments?: components["schemas"]["AttachmentOut"][];
+            external_ref?: string | null;
+            /**
+             * Format: date-time
+             * @description When the text was last edited (the trail keeps every earlier text).
+             */
+            edited_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was deleted: its text is gone from the thread, kept in the trail.
+             */
+            deleted_at?: string | null;
         };
         CommentPage: {
             items: components["schemas"]["CommentOut"][];
             next_cursor?: string | null;
+        };
+        /**
+         * @description Edit a comment, or record where it was relayed. Edits keep the earlier text in the
+         *     audit trail.
+         */
+        CommentUpdate: {
+            body?: string | null;
+            /** @description Set once: where the comment was relayed (`discord:<message id>`). */
+            external_ref?: string | null;
         };
         /**
          * @description Which tickets a policy applies to. Every non-empty list must match; an empty list
@@ -1711,6 +1988,39 @@ export interface components {
             name: string;
             /** Format: int64 */
             count: number;
+        };
+        /** @description A Docket user's linked Discord account. */
+        DiscordAccount: {
+            /** Format: int64 */
+            user_id: number;
+            discord_id: string;
+            discord_name?: string | null;
+            /** Format: date-time */
+            linked_at: string;
+        };
+        /** @description Set or clear a user's Discord account (admins). */
+        DiscordAccountUpdate: {
+            /** @description None unlinks. */
+            discord_id?: string | null;
+            discord_name?: string | null;
+        };
+        DiscordLinkCode: {
+            /** @example K7QH-2MXP */
+            code: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        /** @description Redeem a link code for the signed-in user. */
+        DiscordLinkRedeem: {
+            code: string;
+        };
+        /**
+         * @description A code a Discord user gets from the bot and enters in the web UI, proving they are
+         *     both the Discord account and the Docket user.
+         */
+        DiscordLinkRequest: {
+            discord_id: string;
+            discord_name?: string | null;
         };
         DraftReplyOut: {
             /** @description A draft for the agent to edit; nothing is stored or sent. */
@@ -1807,6 +2117,19 @@ export interface components {
             value: string;
             /** @description How it is shown (a Discord member's name beside their id), where known. */
             label?: string | null;
+        };
+        /** @description Close tickets nobody has written in for a while, after a warning. */
+        Inactivity: {
+            /**
+             * Format: int32
+             * @description Warn in the channel after this many hours without a message.
+             */
+            warn_after_hours: number;
+            /**
+             * Format: int32
+             * @description Close this many hours after the warning if still nobody wrote.
+             */
+            close_after_hours: number;
         };
         /** @description A working interval `[start, end)` in local time. */
         IntervalSpec: {
@@ -1964,6 +2287,10 @@ export interface components {
             items: components["schemas"]["NotificationOut"][];
             next_cursor?: string | null;
         };
+        OpenDiscordTicket: {
+            key: string;
+            channel_id?: string | null;
+        };
         /** @description A new organisation (`name` required), or the fields to change. */
         OrganizationInput: {
             name?: string | null;
@@ -1987,6 +2314,133 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description Where a panel was last posted. */
+        PanelDeployment: {
+            channel_id: string;
+            message_id: string;
+            /**
+             * Format: int32
+             * @description The panel version the message shows.
+             */
+            version: number;
+            /** Format: date-time */
+            deployed_at?: string | null;
+        };
+        /** @description Whether a member may open a ticket from a panel now. */
+        PanelEligibility: {
+            allowed: boolean;
+            /** @description Why not: `limit` (too many open tickets), `cooldown` or `closed` (outside hours). */
+            reason?: string | null;
+            /** @description Their open tickets from this panel (key and Discord channel). */
+            open_tickets: components["schemas"]["OpenDiscordTicket"][];
+            /**
+             * Format: date-time
+             * @description When they may try again (cooldown) or when staff return (outside hours).
+             */
+            retry_at?: string | null;
+        };
+        /** @description What an admin writes to create or replace a panel. */
+        PanelInput: {
+            /**
+             * @description The admins' name for it.
+             * @example Support
+             */
+            name: string;
+            guild_id: string;
+            /** @description Where the panel message is posted. */
+            channel_id: string;
+            /** @example Need help? */
+            title: string;
+            description?: string;
+            /** @description The button's label (panels without topics). */
+            button_label?: string;
+            /**
+             * @description None: one button opening `ticket_type`. One: a button for that topic. Two or more:
+             *     a select menu.
+             */
+            topics?: components["schemas"]["PanelTopic"][];
+            /** @description The type opened by a panel without topics. */
+            ticket_type?: string | null;
+            mode?: components["schemas"]["PanelMode"];
+            /** @description The Discord category new ticket channels go under (mode `channel`). */
+            category_id?: string | null;
+            support_roles?: components["schemas"]["SupportRole"][];
+            /** @description Mentioned in each new ticket's first message. */
+            ping_role_id?: string | null;
+            /** @description Posted in each new ticket. `{user}` mentions the member, `{ticket}` is the key. */
+            welcome_message?: string;
+            /** @description Where a closed ticket's log embed goes. */
+            log_channel_id?: string | null;
+            /**
+             * Format: int32
+             * @description Open tickets a member may have from this panel at once (0: no limit).
+             */
+            max_open_per_member?: number;
+            /**
+             * Format: int32
+             * @description Seconds a member waits after opening a ticket before opening another.
+             */
+            cooldown_seconds?: number;
+            /** @description Save the channel's transcript to the ticket when it closes. */
+            transcripts?: boolean;
+            /** @description Ask the AI for a summary on close (when AI is configured). */
+            ai_summary?: boolean;
+            /** @description Ask the member for a 1-5 rating and a comment after close. */
+            survey?: boolean;
+            inactivity?: components["schemas"]["Inactivity"] | null;
+            /**
+             * @description An SLA business calendar: members opening outside its hours are told when staff
+             *     return.
+             */
+            working_hours?: string | null;
+        };
+        PanelList: {
+            items: components["schemas"]["PanelOut"][];
+        };
+        /**
+         * @description Where a ticket's conversation happens.
+         * @enum {string}
+         */
+        PanelMode: "channel" | "thread";
+        /** @description A panel as stored. */
+        PanelOut: components["schemas"]["PanelInput"] & {
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int32
+             * @description Bumped by every change; a deployment names the version it shows.
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @description When an admin last asked for a (re)deploy; the adapter deploys when this is later
+             *     than `deployment.deployed_at`.
+             */
+            deploy_requested_at?: string | null;
+            deployment?: components["schemas"]["PanelDeployment"] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A topic of a panel: one choice of its select menu, opening a ticket of its type. */
+        PanelTopic: {
+            /**
+             * @description Stable id, part of the menu's values (lower case letters, digits, `_` and `-`).
+             * @example billing
+             */
+            id: string;
+            /** @example Billing question */
+            label: string;
+            description?: string | null;
+            /** @description A unicode emoji shown beside the label. */
+            emoji?: string | null;
+            /**
+             * @description The Docket ticket type it opens.
+             * @example discord_support
+             */
+            ticket_type: string;
         };
         /** @description A past ticket on the context card. */
         PastTicketOut: {
@@ -2293,6 +2747,32 @@ export interface components {
             next_best_action?: string;
             topics?: string[];
         };
+        /**
+         * @description A Discord role whose members handle a panel's tickets, and the Docket team it stands
+         *     for (its members see the tickets in the web workspace too).
+         */
+        SupportRole: {
+            role_id: string;
+            team?: string | null;
+        };
+        /** @description A requester's rating of how their ticket went. */
+        SurveyInput: {
+            /**
+             * Format: int32
+             * @description 1 (bad) to 5 (great).
+             */
+            rating: number;
+            comment?: string;
+        };
+        SurveyOut: {
+            ticket: string;
+            /** Format: int32 */
+            rating: number;
+            comment: string;
+            recorded_by: string;
+            /** Format: date-time */
+            created_at: string;
+        };
         /** @description Targets in minutes of business time; absent = no target for that metric. */
         Targets: {
             /**
@@ -2517,6 +2997,38 @@ export interface components {
             tags: components["schemas"]["CountOut"][];
             /** @description Topics of the tickets' summaries. */
             summaries: components["schemas"]["CountOut"][];
+        };
+        /** @description A ticket channel's whole conversation, saved on close. */
+        TranscriptInput: {
+            channel_id: string;
+            channel_name: string;
+            messages: components["schemas"]["TranscriptMessage"][];
+        };
+        /** @description One message of a ticket channel, as it was when the channel closed. */
+        TranscriptMessage: {
+            /** @description The Discord message id. */
+            id: string;
+            author_id: string;
+            author_name: string;
+            /** @description Written by a member of a support role. */
+            staff?: boolean;
+            /** @description Written by a bot (the adapter's own messages included). */
+            bot?: boolean;
+            content?: string;
+            /** @description Titles and texts of the message's embeds, flattened. */
+            embeds?: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            edited_at?: string | null;
+            /** @description Copies of the message's files, uploaded to the ticket (Discord's links expire). */
+            attachments?: number[];
+        };
+        TranscriptOut: components["schemas"]["TranscriptInput"] & {
+            ticket: string;
+            saved_by: string;
+            /** Format: date-time */
+            saved_at: string;
         };
         /** @description Tickets in any state of `from` may move to `to`. */
         Transition: {
@@ -2793,6 +3305,8 @@ export interface operations {
                 requester_id?: number;
                 /** @description Where tickets came from: api, web, email, discord, webhook, agent */
                 source?: string;
+                /** @description The source's own reference (a Discord channel id, an email's Message-ID) */
+                source_ref?: string;
                 /** @description Tickets with this tag (repeat for all of several) */
                 tag?: string;
                 /** @description Full-text search: every word must match (prefixes match) */
@@ -3232,6 +3746,58 @@ export interface operations {
             };
         };
     };
+    list_events: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1-200 (default 50). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_comments: {
         parameters: {
             query?: {
@@ -3239,6 +3805,8 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
+                /** @description Only the comment with this reference (`discord:<message id>`): at most one. */
+                external_ref?: string;
             };
             header?: never;
             path: {
@@ -3299,6 +3867,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A comment with this external_ref exists: it is returned, nothing is written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentOut"];
+                };
+            };
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3343,28 +3920,73 @@ export interface operations {
             };
         };
     };
-    list_events: {
+    delete_comment: {
         parameters: {
-            query?: {
-                /** @description Items per page, 1-200 (default 50). */
-                limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string;
-            };
+            query?: never;
             header?: never;
             path: {
                 key: string;
+                id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentUpdate"];
+            };
+        };
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EventPage"];
+                    "application/json": components["schemas"]["CommentOut"];
                 };
             };
             /** @description Not signed in, or the token is unknown, revoked or expired */
@@ -3376,7 +3998,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in, but not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3386,6 +4007,22 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3651,6 +4288,930 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_panels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelList"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_panel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PanelInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_panel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_panel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The panel's version, quoted */
+                "If-Match"?: string | null;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PanelInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_panel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deploy_panel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_deployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PanelDeployment"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    panel_eligibility: {
+        parameters: {
+            query: {
+                /** @description The member's Discord id. */
+                discord_id: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelEligibility"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_link_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscordLinkRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordLinkCode"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    discord_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                discord_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordAccount"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_discord_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordAccount"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeem_link_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscordLinkRedeem"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordAccount"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlink_my_discord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_user_discord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscordAccountUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordAccount"] | null;
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_transcript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_transcript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TranscriptInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_survey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_survey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -36,6 +36,20 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
+/// A JSON body larger than the usual limit (a transcript of a long conversation): read
+/// up to `limit` bytes, then checked as `Body` is.
+pub async fn read_large(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiError> {
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Unreadable body",
+            format!("the request body is larger than {limit} bytes"),
+        )
+    })?;
+    reject_nul(&bytes)?;
+    Ok(bytes)
+}
+
 /// PostgreSQL cannot store the NUL character in text or JSON, and no field of Docket has
 /// a use for it: a body that carries one is refused before anything reads it, naming
 /// each place it is in (JSON), so it never becomes a database error.

@@ -6,6 +6,9 @@ mod admin;
 mod ai;
 mod attachments;
 pub mod body;
+mod closing;
+mod comments;
+mod discord;
 mod live;
 pub(crate) mod meta;
 mod organizations;
@@ -194,7 +197,10 @@ struct ApiDoc;
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(tickets::router())
+        .merge(comments::router())
         .merge(attachments::router())
+        .merge(discord::router())
+        .merge(closing::router())
         .merge(types::router())
         .merge(account::router())
         .merge(users::router())

@@ -9,8 +9,7 @@ use base64::Engine;
 use docket_api::*;
 use docket_core::ticket::SourceChannel;
 use docket_store::{
-    CoreField, Filter, FilterOp, ListQuery, NewComment, NewTicket, RequesterRef, SortKey, Ticket,
-    TicketPatch,
+    CoreField, Filter, FilterOp, ListQuery, NewTicket, RequesterRef, SortKey, Ticket, TicketPatch,
 };
 use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -27,7 +26,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_ticket, update_ticket, delete_ticket))
         .routes(routes!(restore_ticket))
         .routes(routes!(route_ticket))
-        .routes(routes!(list_comments, add_comment))
         .routes(routes!(list_events))
 }
 
@@ -96,32 +94,6 @@ pub fn ticket_out(t: Ticket) -> TicketOut {
             resolution_due_at: t.resolution_due_at,
             due_at: t.sla_due_at,
         },
-    }
-}
-
-fn comment_out(c: docket_store::Comment) -> CommentOut {
-    CommentOut {
-        id: c.id,
-        ticket: c.ticket_key,
-        kind: c.kind,
-        body: c.body,
-        author: if c.author_requester_id.is_some() {
-            CommentAuthor::Requester
-        } else {
-            CommentAuthor::Staff
-        },
-        author_user_id: c.author_user_id,
-        author_name: c.author_name,
-        channel: c.channel,
-        created_at: c.created_at,
-        attachments: c
-            .attachments
-            .into_iter()
-            .map(super::attachments::attachment_out)
-            .collect(),
-        external_ref: None,
-        edited_at: None,
-        deleted_at: None,
     }
 }
 
@@ -557,6 +529,7 @@ fn merge_repeated(filters: Vec<Filter>) -> Vec<Filter> {
         ("assignee_id" = Option<i64>, Query, description = "A user's id; assignee_id.null=true for unassigned tickets"),
         ("requester_id" = Option<i64>, Query, description = "A requester's id"),
         ("source" = Option<String>, Query, description = "Where tickets came from: api, web, email, discord, webhook, agent"),
+        ("source_ref" = Option<String>, Query, description = "The source's own reference (a Discord channel id, an email's Message-ID)"),
         ("tag" = Option<String>, Query, description = "Tickets with this tag (repeat for all of several)"),
         ("q" = Option<String>, Query, description = "Full-text search: every word must match (prefixes match)"),
         ("sort" = Option<String>, Query, description = "e.g. -created_at or f.affected_users,-id"),
@@ -653,77 +626,6 @@ impl PageParams {
         }
         Ok((after, limit))
     }
-}
-
-/// List a ticket's comments, oldest first
-#[utoipa::path(
-    get, path = "/tickets/{key}/comments", tag = "tickets",
-    params(("key" = String, Path), PageParams),
-    responses((status = 200, body = CommentPage), (status = 404, body = Problem, content_type = "application/problem+json"))
-)]
-async fn list_comments(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<CommentPage>> {
-    let p = caller.need(Need::ReadTickets)?;
-    visible_ticket(&app, p, &key, false).await?;
-    let (after, limit) = PageParams::parse(raw.as_deref())?;
-    let items = app.store.comments(&key, after, limit + 1).await?;
-    let (items, next_cursor) = id_page(items, limit, |c| c.id);
-    Ok(Json(CommentPage {
-        next_cursor,
-        items: items.into_iter().map(comment_out).collect(),
-    }))
-}
-
-/// Add a public reply or an internal note
-#[utoipa::path(
-    post, path = "/tickets/{key}/comments", tag = "tickets",
-    params(("key" = String, Path)),
-    request_body = CommentCreate,
-    responses(
-        (status = 201, body = CommentOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    )
-)]
-async fn add_comment(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    Body(bytes): Body,
-) -> ApiResult<(StatusCode, Json<CommentOut>)> {
-    let p = caller.need(Need::WriteTickets)?;
-    visible_ticket(&app, p, &key, false).await?;
-    require_json(&headers)?;
-    let input: CommentCreate = parse_json(&bytes)?;
-    if input.kind == docket_core::ticket::CommentKind::System {
-        return Err(ApiError::invalid_field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "/kind",
-            "system comments are written by Docket itself; use public or internal",
-        ));
-    }
-    let c = app
-        .store
-        .add_comment(
-            &key,
-            NewComment {
-                kind: input.kind,
-                body: input.body,
-                author_user_id: Some(p.user_id),
-                from_requester: input.author == CommentAuthor::Requester,
-                author_name: input.author_name,
-                channel: input.channel.unwrap_or(SourceChannel::Api),
-                actor: p.actor(),
-                attachments: input.attachments,
-            },
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(comment_out(c))))
 }
 
 /// A ticket's audit trail, oldest first

@@ -13,6 +13,10 @@ pub struct Model {
     pub author_name: Option<String>,
     pub channel: String,
     pub created_at: DateTimeUtc,
+    pub external_ref: Option<String>,
+    pub written_by: Option<String>,
+    pub edited_at: Option<DateTimeUtc>,
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -50,6 +50,19 @@ fn random_token_body() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A short one-time code a person types (`K7QH-2MXP`): letters and digits that cannot be
+/// mistaken for each other, about 40 bits, worth guessing for minutes only.
+pub fn link_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 8];
+    OsRng.fill_bytes(&mut bytes);
+    let chars: String = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
 /// A new random token `<prefix>_<43 characters>`.
 pub fn new_token(prefix: &str) -> String {
     format!("{prefix}_{}", random_token_body())

@@ -9,8 +9,10 @@
 //! - `read.rs`: reading tickets back (hydration), comments and the audit trail.
 //! - `search.rs`: the text full-text search indexes.
 //! - `summary.rs`: the ticket's summary (AI-written or by staff).
+//! - `closing.rs`: a closed conversation's transcript and exit survey.
 
 mod checks;
+mod closing;
 mod comments;
 mod create;
 pub(crate) mod read;
@@ -27,6 +29,8 @@ use serde_json::{Map, Value};
 use crate::idempotency::IdempotencyKey;
 use crate::requesters::RequesterRef;
 
+pub use closing::{MAX_SURVEY_COMMENT, Survey, Transcript};
+pub use comments::{CommentEdit, CommentEditor};
 pub(crate) use create::CreateQueue;
 pub(crate) use search::rebuild_search_text;
 pub use summary::SummaryWriter;
@@ -134,6 +138,9 @@ pub struct Comment {
     pub channel: String,
     pub created_at: DateTime<Utc>,
     pub attachments: Vec<crate::attachments::Attachment>,
+    pub external_ref: Option<String>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +158,8 @@ pub struct NewComment {
     /// Files already uploaded to the ticket (`Store::add_attachment`) that this comment
     /// carries.
     pub attachments: Vec<i64>,
+    /// The message's id where it came from; one comment per reference and ticket.
+    pub external_ref: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

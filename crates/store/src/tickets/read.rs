@@ -225,5 +225,8 @@ pub(super) fn to_comment(
         channel: c.channel,
         created_at: c.created_at,
         attachments,
+        external_ref: c.external_ref,
+        edited_at: c.edited_at,
+        deleted_at: c.deleted_at,
     }
 }

@@ -1,13 +1,18 @@
 // The conversation: public replies and internal notes, oldest first, and the composer.
 // Internal notes are tinted yellow and labelled so nobody mistakes them for what the
-// requester sees.
-import { useState, type FormEvent } from "react";
+// requester sees. A comment's files show under it; the composer uploads files as they
+// are picked, dropped or pasted, and the reply names them.
+import { useState, type DragEvent, type FormEvent } from "react";
 import { DraftReplyButton } from "./DraftReplyButton";
 import { Badge, Button, Group, Kbd, Paper, SegmentedControl, Stack, Text, Textarea, Title } from "@mantine/core";
 import { ErrorAlert } from "../../components/Errors";
 import { Markdown } from "../../components/Markdown";
 import type { User } from "../../api/queries";
+import { canSend, carriesFiles, filesOf, pastedName } from "./attachments";
+import { AttachmentList } from "./AttachmentView";
+import { AttachButton, ComposerFileList } from "./ComposerFiles";
 import { useAddComment, type Comment } from "./queries";
+import { useComposerFiles } from "./useComposerFiles";
 
 type Kind = "public" | "internal";
 
@@ -56,7 +61,8 @@ function CommentItem({ comment, users }: { comment: Comment; users: User[] }) {
           {new Date(comment.created_at).toLocaleString()}
         </Text>
       </Group>
-      <Markdown>{comment.body}</Markdown>
+      {comment.body.trim() !== "" && <Markdown>{comment.body}</Markdown>}
+      <AttachmentList attachments={comment.attachments ?? []} label="Attached files" />
     </Paper>
   );
 }
@@ -64,14 +70,37 @@ function CommentItem({ comment, users }: { comment: Comment; users: User[] }) {
 function Composer({ ticketKey }: { ticketKey: string }) {
   const [kind, setKind] = useState<Kind>("public");
   const [body, setBody] = useState("");
+  const [dragging, setDragging] = useState(false);
   const add = useAddComment(ticketKey);
+  const files = useComposerFiles(ticketKey);
+  const ready = canSend(body, files.files);
 
   const send = () => {
-    if (!body.trim() || add.isPending) return;
+    if (!canSend(body, files.files) || add.isPending) return;
     // The text is cleared only once the server has it (on an error it stays to retry), and
-    // only if it is still what was sent: what was typed meanwhile is kept.
+    // only if it is still what was sent: what was typed meanwhile is kept. The files sent
+    // leave the composer; ones added meanwhile stay.
     const sent = body;
-    add.mutate({ kind, body: sent }, { onSuccess: () => setBody((current) => (current === sent ? "" : current)) });
+    const ids = files.ids;
+    add.mutate(
+      { kind, body: sent, ...(ids.length > 0 ? { attachments: ids } : {}) },
+      {
+        onSuccess: () => {
+          setBody((current) => (current === sent ? "" : current));
+          files.sent(ids);
+        },
+      },
+    );
+  };
+
+  const attach = (picked: File[], named: (f: File) => string = (f) => f.name) =>
+    files.add(picked.map((file) => ({ file, name: named(file) })));
+
+  const dragOver = (e: DragEvent) => {
+    if (!carriesFiles(e.dataTransfer)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+    setDragging(true);
   };
 
   return (
@@ -83,6 +112,24 @@ function Composer({ ticketKey }: { ticketKey: string }) {
         e.preventDefault();
         send();
       }}
+      onDragOver={dragOver}
+      onDragLeave={(e: DragEvent) => {
+        // Leaving for a child is not leaving the composer.
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e: DragEvent) => {
+        setDragging(false);
+        const dropped = filesOf(e.dataTransfer);
+        if (dropped.length === 0) return;
+        e.preventDefault();
+        attach(dropped);
+      }}
+      data-dragging={dragging || undefined}
+      style={
+        dragging
+          ? { outline: "2px dashed var(--mantine-color-blue-5)", outlineOffset: 4, borderRadius: 4 }
+          : undefined
+      }
     >
       <SegmentedControl
         aria-label="Reply kind"
@@ -98,13 +145,25 @@ function Composer({ ticketKey }: { ticketKey: string }) {
       <Textarea
         label="Message"
         description={
-          kind === "internal" ? "Only staff see internal notes." : "The requester sees public replies. Markdown works."
+          dragging
+            ? "Drop the files to attach them."
+            : kind === "internal"
+              ? "Only staff see internal notes. Drop or paste files to attach them."
+              : "The requester sees public replies. Markdown works; drop or paste files to attach them."
         }
         autosize
         minRows={3}
         maxRows={14}
         value={body}
         onChange={(e) => setBody(e.currentTarget.value)}
+        onPaste={(e) => {
+          // A pasted screenshot (or copied files) is attached; pasted text is just text.
+          const pasted = filesOf(e.clipboardData);
+          if (pasted.length === 0) return;
+          e.preventDefault();
+          const now = new Date();
+          attach(pasted, (f) => pastedName(f, now));
+        }}
         onKeyDown={(e) => {
           if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
             e.preventDefault();
@@ -113,13 +172,23 @@ function Composer({ ticketKey }: { ticketKey: string }) {
         }}
         styles={kind === "internal" ? { input: { background: "var(--mantine-color-yellow-0)" } } : undefined}
       />
+      <ComposerFileList files={files.files} onRemove={files.remove} locked={add.isPending} />
       <ErrorAlert error={add.error} title="Not sent; your message is still here" />
       <Group justify="space-between">
-        <DraftReplyButton ticketKey={ticketKey} onDraft={(text) => { setKind("public"); setBody(text); }} />
+        <Group gap="xs">
+          <DraftReplyButton ticketKey={ticketKey} onDraft={(text) => { setKind("public"); setBody(text); }} />
+          <AttachButton onFiles={(picked) => attach(picked)} />
+        </Group>
         <Text size="xs" c="dimmed">
-          <Kbd size="xs">Ctrl</Kbd> + <Kbd size="xs">Enter</Kbd> sends
+          {files.uploading ? (
+            "Send waits for the uploads"
+          ) : (
+            <>
+              <Kbd size="xs">Ctrl</Kbd> + <Kbd size="xs">Enter</Kbd> sends
+            </>
+          )}
         </Text>
-        <Button type="submit" loading={add.isPending} disabled={!body.trim()}>
+        <Button type="submit" loading={add.isPending} disabled={!ready}>
           Send
         </Button>
       </Group>

@@ -1,6 +1,6 @@
 // The ticket screen: properties and the type's fields to edit, the conversation and
-// the audit trail, with the SLA clocks and the requester at the side. Live updates
-// refetch it in place (src/live.ts); a notice says who changed it.
+// the audit trail, with the SLA clocks, the requester and the ticket's files at the
+// side. Live updates refetch it in place (src/live.ts); a notice says who changed it.
 import { useEffect, useState } from "react";
 import { useParams } from "react-router";
 import { Alert, Center, CloseButton, Grid, Group, Loader, Paper, Stack, Text, Title } from "@mantine/core";
@@ -12,6 +12,7 @@ import { Markdown } from "../../components/Markdown";
 import { onTicketChange } from "../../live";
 import { AuditTimeline } from "./AuditTimeline";
 import { FieldsPanel } from "./FieldsPanel";
+import { FilesPanel } from "./FilesPanel";
 import { useComments, useEvents, useTicket, useTicketSla } from "./queries";
 import { RequesterPanel } from "./RequesterPanel";
 import { SlaPanel } from "./SlaPanel";
@@ -120,6 +121,7 @@ export default function TicketPage() {
             ) : (
               type.error && <ErrorAlert error={type.error} title="Could not load the ticket type" />
             )}
+            <FilesPanel ticketKey={t.key} users={userList} />
           </Stack>
         </Grid.Col>
       </Grid>

@@ -138,3 +138,49 @@ export function useClearSummary(key: string) {
     onSuccess: (ticket) => written(ticket),
   });
 }
+
+/** Every file of the ticket, on a comment or not (a transcript's), in upload order. */
+export function useTicketAttachments(key: string) {
+  return useQuery({
+    queryKey: keys.ticketAttachments(key),
+    queryFn: async () => (await unwrap(api.GET("/tickets/{key}/attachments", { params: { path: { key } } }))).items,
+  });
+}
+
+/**
+ * Upload one file to the ticket: the raw bytes as the body, with the file's own type, so
+ * the server stores them as they are (`bodySerializer` keeps the client from JSON-encoding
+ * the Blob). A comment then names it (`attachments` of the reply).
+ */
+export function uploadAttachment(key: string, file: Blob, filename: string) {
+  return unwrap(
+    api.POST("/tickets/{key}/attachments", {
+      params: { path: { key }, query: { filename } },
+      // The schema says "bytes" (number[]); the body is the Blob itself.
+      body: file as unknown as number[],
+      bodySerializer: (body) => body,
+      headers: { "Content-Type": file.type || "application/octet-stream" },
+    }),
+  );
+}
+
+export function removeAttachment(id: number) {
+  return unwrap(api.DELETE("/attachments/{id}", { params: { path: { id } } }));
+}
+
+/** Upload and remove, then refetch the ticket's files, thread and trail (an upload is a change of the ticket). */
+export function useAttachmentWrites(key: string) {
+  const client = useQueryClient();
+  const refetch = () => client.invalidateQueries({ queryKey: keys.ticket(key) });
+  return {
+    upload: async (file: Blob, filename: string) => {
+      const attachment = await uploadAttachment(key, file, filename);
+      void refetch();
+      return attachment;
+    },
+    remove: async (id: number) => {
+      await removeAttachment(id);
+      await refetch();
+    },
+  };
+}

@@ -126,6 +126,8 @@ describe("describeEvent", () => {
     expect(describeEvent(ev("fields.asset_tag", null, "EQ-1"), ctx)).toBe("Ada set Asset tag to EQ-1");
     expect(describeEvent(ev("comment", null, { id: 3, kind: "internal" }), ctx)).toBe("Ada added an internal note");
     expect(describeEvent(ev("created", null, {}), ctx)).toBe("Ada created the ticket");
+    expect(describeEvent(ev("attachment", null, { id: 4, filename: "shot.png", size: 9 }), ctx)).toBe("Ada attached shot.png");
+    expect(describeEvent(ev("attachment", { id: 4, filename: "shot.png", size: 9 }, null), ctx)).toBe("Ada removed the file shot.png");
     expect(describeEvent(ev("routing", null, { rule: "round_robin", team: "desk", assignee_id: 2, reason: "next in turn" }), ctx)).toBe(
       "Routed by round robin (desk) to Bob: next in turn",
     );

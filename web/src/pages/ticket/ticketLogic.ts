@@ -160,6 +160,12 @@ export function describeEvent(e: AuditEvent, ctx: DescribeContext): string {
     const kind = (e.new as { kind?: string } | null)?.kind;
     return kind === "internal" ? `${who} added an internal note` : `${who} replied publicly`;
   }
+  if (e.field === "attachment") {
+    // `new` is the file added, `old` the file removed: { id, filename, size }.
+    const file = (v: unknown) => (v as { filename?: string } | null)?.filename ?? "a file";
+    if (e.new != null) return `${who} attached ${file(e.new)}`;
+    return `${who} removed the file ${file(e.old)}`;
+  }
   if (e.field === "deleted") return e.new === true ? `${who} deleted the ticket` : `${who} restored the ticket`;
   if (e.field === "sla") {
     const v = (e.new ?? {}) as { metric?: string; threshold?: string };

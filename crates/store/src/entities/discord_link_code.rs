@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "discord_link_codes")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub code_hash: String,
+    pub discord_id: String,
+    pub discord_name: Option<String>,
+    pub expires_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
