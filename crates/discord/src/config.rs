@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use docket_client::RetryPolicy;
 
 #[derive(Clone)]
@@ -37,6 +38,8 @@ pub struct Config {
     pub summary_wait: Duration,
     /// Interactions signed longer ago than this are refused as replays.
     pub max_interaction_age: Duration,
+    /// What time the inactivity sweep takes it to be (tests move it hours ahead).
+    pub clock: fn() -> DateTime<Utc>,
 }
 
 impl Config {
@@ -65,6 +68,7 @@ impl Config {
             docket_timeout: Duration::from_secs(30),
             summary_wait: Duration::from_secs(20),
             max_interaction_age: Duration::from_secs(300),
+            clock: Utc::now,
         }
     }
 }

@@ -25,7 +25,7 @@ pub async fn run(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
             _ = stop.wait_for(|s| *s) => return,
             _ = tokio::time::sleep(ctx.config.sweep_interval) => {}
         }
-        if let Err(e) = sweep(&ctx, Utc::now()).await {
+        if let Err(e) = sweep(&ctx, (ctx.config.clock)()).await {
             tracing::warn!(error = %e, "inactivity sweep");
         }
     }

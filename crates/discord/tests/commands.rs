@@ -119,13 +119,22 @@ async fn docket_link_gives_a_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quiet_tickets_are_warned_then_closed() {
-    let h = Harness::start_with(|c| c.sweep_interval = Duration::from_millis(300)).await;
+    // Three hours from now, as the sweep sees it.
+    fn later() -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::hours(3)
+    }
+    let h = Harness::start_with(|c| {
+        c.sweep_interval = Duration::from_millis(300);
+        c.clock = later;
+    })
+    .await;
     let ids = h.fake.ids();
     let mut input = panel_input(&h, None);
-    // Zero hours: the first sweep warns, the next closes.
+    // Three hours on, the first sweep finds the channel quiet and warns; the next finds
+    // the warning unanswered and closes.
     input.inactivity = Some(Inactivity {
-        warn_after_hours: 0,
-        close_after_hours: 0,
+        warn_after_hours: 1,
+        close_after_hours: 2,
     });
     let (panel, message) = deployed(&h, &input).await;
     let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
