@@ -99,7 +99,18 @@ pub fn submitted(
 ) -> InteractionResponse {
     let token = i.token.clone();
     defer(ctx.clone(), token, true, async move {
-        match prepare(&ctx, &i, panel, topic).await {
+        // Deferred already: there is time to wait for Docket to come back.
+        let mut attempt = 0;
+        let prepared = loop {
+            match prepare(&ctx, &i, panel, topic.clone()).await {
+                Err(e) if e.is_retryable() && attempt < 3 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_secs(attempt)).await;
+                }
+                other => break other,
+            }
+        };
+        match prepared {
             Ok(Preparation::Ready(p)) => {
                 let values = field_values(&p.ticket_type, &i.modal_values());
                 open_ticket(&ctx, &i, &p, &values).await

@@ -131,10 +131,18 @@ async fn docket_down_for_a_while_messages_wait_and_tickets_are_not_doubled() {
     );
     let gate = &h.gate;
     let fake = &h.fake;
+    let creates = |f: &docket_fake_discord::FakeDiscord| {
+        f.calls_to("POST", "/guilds/*/channels")
+            .iter()
+            .filter(|c| c.status < 300)
+            .count()
+    };
+    let before = creates(fake);
     let watcher = async {
-        fake.wait_for_call(|c| c.method == "POST" && c.path.ends_with("/channels"), common::WAIT)
-            .await
-            .expect("the channel is created");
+        assert!(
+            fake.wait_until(common::WAIT, |f| creates(f) > before).await,
+            "Erin's channel is created"
+        );
         gate.shut();
         tokio::time::sleep(Duration::from_millis(1500)).await;
         gate.reopen().await;
