@@ -1,0 +1,150 @@
+//! The conversation's finer points: edits and deletions, limits, returning members'
+//! history for staff, unlinked staff, private-thread panels.
+
+mod common;
+
+use common::{Harness, custom_ids, deployed, eventually, open, panel_input};
+use docket_client::api::PanelMode;
+use docket_client::{CommentQuery, PageQuery};
+
+async fn comment_of(h: &Harness, key: &str, message: u64) -> Option<docket_client::api::CommentOut> {
+    h.docket
+        .find_comments(
+            key,
+            &CommentQuery {
+                external_ref: Some(format!("discord:{message}")),
+                ..CommentQuery::default()
+            },
+        )
+        .await
+        .ok()?
+        .items
+        .into_iter()
+        .next()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_and_deletions_follow_the_message() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
+    let said = h.fake.user_says(channel, ids.alice, "my pritner is broken", vec![]);
+    eventually("the comment", || comment_of(&h, &key, said.id)).await;
+    h.fake.user_edits(channel, said.id, "my printer is broken");
+    eventually("the edit", || async {
+        let c = comment_of(&h, &key, said.id).await?;
+        (c.body == "my printer is broken" && c.edited_at.is_some()).then_some(())
+    })
+    .await;
+    h.fake.user_deletes(channel, said.id);
+    eventually("the deletion", || async {
+        let all = h.docket.list_comments(&key, &PageQuery::default()).await.ok()?;
+        let c = all
+            .items
+            .into_iter()
+            .find(|c| c.external_ref.as_deref() == Some(&format!("discord:{}", said.id)))?;
+        c.deleted_at.is_some().then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_refuse_a_second_ticket_and_say_where_the_first_is() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
+    let again = h.fake.button_interaction(
+        ids.general_channel,
+        ids.alice,
+        message.id,
+        &format!("docket:open:{}", panel.id),
+    );
+    let answer = h.interact(&again).await;
+    assert_eq!(answer["type"], 4, "{answer}");
+    assert_eq!(answer["data"]["flags"], 64);
+    let text = answer["data"]["content"].as_str().unwrap();
+    assert!(text.contains(&key) && text.contains(&format!("<#{channel}>")), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returning_member_shows_staff_their_history_and_only_staff() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    let (first, channel) = open(&h, ids.alice, &panel, message.id).await;
+    let welcome = eventually("the welcome message", || async {
+        h.fake.messages(channel).into_iter().find(|m| m.content.contains("Welcome"))
+    })
+    .await;
+    assert!(
+        !custom_ids(&welcome.components).iter().any(|c| c.starts_with("docket:card:")),
+        "no history yet"
+    );
+    let patch = docket_client::api::TicketUpdate {
+        status: Some("closed".into()),
+        ..Default::default()
+    };
+    h.agent.update_ticket(&first, None, &patch).await.unwrap();
+    eventually("the first channel deleted", || async { h.fake.channel(channel).is_none().then_some(()) }).await;
+
+    let (second, channel) = open(&h, ids.alice, &panel, message.id).await;
+    let welcome = eventually("the second welcome", || async {
+        h.fake.messages(channel).into_iter().find(|m| m.content.contains("Welcome"))
+    })
+    .await;
+    let card_id = format!("docket:card:{second}");
+    assert!(custom_ids(&welcome.components).contains(&card_id));
+    // Nothing about the history is posted where Alice can read it.
+    assert!(h.fake.messages(channel).iter().all(|m| !m.content.contains(&first)));
+    let peek = h.fake.button_interaction(channel, ids.alice, welcome.id, &card_id);
+    h.interact(&peek).await;
+    assert!(h.final_answer(&peek).await.contains("Only the support team"));
+    let look = h.fake.button_interaction(channel, ids.bob, welcome.id, &card_id);
+    let answer = h.interact(&look).await;
+    assert_eq!(answer["data"]["flags"], 64, "ephemeral: Bob only");
+    let card = h.final_answer(&look).await;
+    assert!(card.contains(&first), "{card}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlinked_staff_are_told_how_to_link() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
+    let welcome = eventually("the welcome message", || async {
+        h.fake.messages(channel).into_iter().find(|m| m.content.contains("Welcome"))
+    })
+    .await;
+    let claim = h.fake.button_interaction(channel, ids.bob, welcome.id, &format!("docket:claim:{key}"));
+    h.interact(&claim).await;
+    let text = h.final_answer(&claim).await;
+    assert!(text.contains("/docket link"), "{text}");
+    assert_eq!(h.docket.get_ticket(&key).await.unwrap().value.assignee_id, None);
+    // Their messages still count, under their Discord name.
+    let said = h.fake.user_says(channel, ids.bob, "Looking into it", vec![]);
+    let c = eventually("Bob's message", || comment_of(&h, &key, said.id)).await;
+    assert_eq!(c.author, docket_client::api::CommentAuthor::Staff);
+    assert_eq!(c.author_name.as_deref(), Some("bob (Discord)"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thread_panels_open_private_threads_with_the_member_and_staff() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let mut input = panel_input(&h, None);
+    input.mode = PanelMode::Thread;
+    input.category_id = None;
+    let (panel, message) = deployed(&h, &input).await;
+    let (key, thread) = open(&h, ids.alice, &panel, message.id).await;
+    let t = h.fake.channel(thread).expect("the thread exists");
+    assert_eq!(t.kind, docket_fake_discord::channel_type::PRIVATE_THREAD);
+    assert_eq!(t.parent_id, Some(ids.general_channel));
+    assert!(t.thread_members.contains(&ids.alice));
+    assert!(t.thread_members.contains(&ids.bob), "staff are added");
+    assert!(!t.thread_members.contains(&ids.carol), "not staff of this panel");
+    let said = h.fake.user_says(thread, ids.alice, "hello from the thread", vec![]);
+    eventually("the thread message", || comment_of(&h, &key, said.id)).await;
+}
