@@ -93,6 +93,8 @@ impl TestServer {
         let (tx, rx) = oneshot::channel::<()>();
         let state =
             docket_server::api::AppState::new(db.store.clone(), MasterKey::generate(), false);
+        // Summaries on close and moderation, once a test configures AI.
+        docket_server::spawn_ai_worker(&state, Duration::from_millis(100));
         tokio::spawn(async move {
             docket_server::serve(state, listener, async {
                 let _ = rx.await;
@@ -586,3 +588,28 @@ pub async fn open(h: &Harness, user: u64, panel: &PanelOut, message: u64) -> (St
     key_and_channel(&text)
 }
 
+
+/// Configure Docket's AI against a fake OpenAI, as an admin does.
+pub async fn configure_ai(h: &Harness, base_url: &str) {
+    let put = |path: &str, body: Value| {
+        let req = h
+            .http
+            .put(format!("{}/api/v1{path}", h.server.base_url()))
+            .bearer_auth(&h.server.admin_token)
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        }
+    };
+    put(
+        "/ai/settings",
+        serde_json::json!({
+            "enabled": true,
+            "base_url": base_url,
+            "models": {"summary": "fake-summary", "triage": "fake-triage", "reply": "fake-reply", "moderation": "fake-mod"}
+        }),
+    )
+    .await;
+    put("/ai/key", serde_json::json!({"key": "sk-test-key"})).await;
+}
