@@ -10,7 +10,15 @@ use docket_fake_discord::{NewAttachment, permission};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_story_from_panel_deploy_to_channel_deletion() {
-    let h = Harness::start().await;
+    story(Harness::start().await).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_story_on_postgres() {
+    story(Harness::start_on(docket_store::Backend::Postgres, |_| {}).await).await
+}
+
+async fn story(h: Harness) {
     let ids = h.fake.ids();
     let log = h.text_channel("ticket-log").await;
     let (panel, panel_message) = deployed(&h, &panel_input(&h, Some(log))).await;

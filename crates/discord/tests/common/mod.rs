@@ -54,8 +54,8 @@ async fn user(db: &TestDb, email: &str, name: &str, role: Role, kind: UserKind) 
 }
 
 impl TestServer {
-    pub async fn start() -> TestServer {
-        let db = TestDb::new(docket_store::Backend::Sqlite).await;
+    pub async fn start(backend: docket_store::Backend) -> TestServer {
+        let db = TestDb::new(backend).await;
         let types = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ticket-types");
         let files = docket_server::typefiles::load(&[types]).expect("shipped types load");
         docket_server::typefiles::apply_safe(&db.store, &files)
@@ -280,8 +280,16 @@ impl Harness {
 
     /// With the adapter's configuration adjusted by `tweak`.
     pub async fn start_with(tweak: impl Fn(&mut Config) + Send + Sync + 'static) -> Harness {
+        Harness::start_on(docket_store::Backend::Sqlite, tweak).await
+    }
+
+    /// On a backend of choice (SQLite is the default: cheapest on a shared machine).
+    pub async fn start_on(
+        backend: docket_store::Backend,
+        tweak: impl Fn(&mut Config) + Send + Sync + 'static,
+    ) -> Harness {
         docket_discord::install_crypto();
-        let server = TestServer::start().await;
+        let server = TestServer::start(backend).await;
         let gate = Gate::start(server.addr).await;
         let fake = FakeDiscord::start(FakeConfig {
             heartbeat_interval: Duration::from_millis(500),
