@@ -113,7 +113,11 @@ impl Client {
     }
 
     /// Save (or replace) a ticket's transcript.
-    pub async fn put_transcript(&self, key: &str, transcript: &TranscriptInput) -> Result<TranscriptOut> {
+    pub async fn put_transcript(
+        &self,
+        key: &str,
+        transcript: &TranscriptInput,
+    ) -> Result<TranscriptOut> {
         let call = Call {
             path: &[key],
             ..Call::default()

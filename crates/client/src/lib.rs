@@ -35,7 +35,7 @@ mod tickets;
 /// The wire types, as the server defines them.
 pub use docket_api as api;
 /// Workflows are core's type, served as is.
-pub use docket_core::workflow::{Workflow, WorkflowState, Transition};
+pub use docket_core::workflow::{Transition, Workflow, WorkflowState};
 
 pub use client::{Client, ClientBuilder, Created, Versioned};
 pub use error::{ClientError, Result};

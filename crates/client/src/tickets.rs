@@ -1,8 +1,8 @@
 //! Tickets, their comments, audit trail and SLA.
 
 use docket_api::{
-    CommentCreate, CommentOut, CommentUpdate, CommentPage, DraftReplyOut, EventPage, Priority, SourceChannel,
-    TicketCreate, TicketOut, TicketPage, TicketSlaOut, TicketUpdate,
+    CommentCreate, CommentOut, CommentPage, CommentUpdate, DraftReplyOut, EventPage, Priority,
+    SourceChannel, TicketCreate, TicketOut, TicketPage, TicketSlaOut, TicketUpdate,
 };
 use futures::TryStreamExt;
 use serde::Serialize;
@@ -327,7 +327,9 @@ impl Client {
             path: &[key, &id],
             ..Call::default()
         };
-        self.call(&DELETE_COMMENT, call, None).await.map(|v| v.value)
+        self.call(&DELETE_COMMENT, call, None)
+            .await
+            .map(|v| v.value)
     }
 
     /// Add a public reply or an internal note. The server takes no Idempotency-Key for

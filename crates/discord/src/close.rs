@@ -8,8 +8,8 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use docket_client::api::{CommentCreate, CommentKind, SurveyInput, TicketOut, TicketUpdate};
 use docket_client::Workflow;
+use docket_client::api::{CommentCreate, CommentKind, SurveyInput, TicketOut, TicketUpdate};
 use twilight_model::http::interaction::InteractionResponse;
 use twilight_model::id::Id;
 
@@ -45,9 +45,9 @@ pub async fn button(ctx: Arc<Ctx>, i: Interaction, key: String) -> InteractionRe
                 max_length: Some(1000),
             }],
         ),
-        Ok(Ok(Some(false))) => {
-            messages::ephemeral("Only the support team or the member who opened it can close this ticket.")
-        }
+        Ok(Ok(Some(false))) => messages::ephemeral(
+            "Only the support team or the member who opened it can close this ticket.",
+        ),
         Ok(Ok(None)) => messages::ephemeral("This ticket no longer exists."),
         Ok(Err(e)) => messages::ephemeral(&sorry(&e)),
         Err(_) => messages::ephemeral("Docket is slow to answer; please try again in a moment."),
@@ -130,9 +130,7 @@ async fn run(
         let history = transcript::fetch_all(ctx, info.channel_id).await?;
         let staff: HashSet<u64> = history
             .iter()
-            .filter(|m| {
-                !m.author.bot && Some(m.author.id.to_string()) != info.requester_discord_id
-            })
+            .filter(|m| !m.author.bot && Some(m.author.id.to_string()) != info.requester_discord_id)
             .map(|m| m.author.id.get())
             .collect();
         let t = transcript::build(ctx, key, info.channel_id, &channel_name, &history, &staff).await;
@@ -156,7 +154,9 @@ async fn run(
             // Marks it as already on Discord, and makes a retry answer the first.
             external_ref: Some(format!(
                 "discord:close:{}",
-                interaction.map(|i| i.to_string()).unwrap_or_else(|| key.into())
+                interaction
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| key.into())
             )),
         };
         ctx.docket.add_comment(key, &comment).await?;
@@ -179,7 +179,10 @@ async fn run(
 
     // 5. The exit survey.
     if panel.as_ref().is_some_and(|p| p.input.survey)
-        && let Some(member) = info.requester_discord_id.as_deref().and_then(|d| d.parse().ok())
+        && let Some(member) = info
+            .requester_discord_id
+            .as_deref()
+            .and_then(|d| d.parse().ok())
         && let Err(e) = send_survey(ctx, key, member).await
     {
         tracing::warn!(error = %e, key, "cannot send the exit survey");
@@ -187,7 +190,11 @@ async fn run(
 
     // 6. The log, with the summary if Docket's AI writes one.
     if let Some(p) = &panel
-        && let Some(log) = p.input.log_channel_id.as_deref().and_then(|c| c.parse::<u64>().ok())
+        && let Some(log) = p
+            .input
+            .log_channel_id
+            .as_deref()
+            .and_then(|c| c.parse::<u64>().ok())
     {
         let summary = if p.input.ai_summary {
             wait_for_summary(ctx, key, ctx.config.summary_wait).await
@@ -209,7 +216,12 @@ async fn run(
             ticket_url: format!("{}/tickets/{key}", ctx.web_url().trim_end_matches('/')),
         };
         let embeds = [messages::log_embed(&entry)];
-        if let Err(e) = ctx.discord.create_message(Id::new(log)).embeds(&embeds).await {
+        if let Err(e) = ctx
+            .discord
+            .create_message(Id::new(log))
+            .embeds(&embeds)
+            .await
+        {
             tracing::warn!(error = %e, key, "cannot post the log embed");
         }
     }
@@ -319,7 +331,12 @@ pub fn survey_clicked(key: &str, rating: u8) -> InteractionResponse {
     )
 }
 
-pub fn survey_submitted(ctx: Arc<Ctx>, i: Interaction, key: String, rating: u8) -> InteractionResponse {
+pub fn survey_submitted(
+    ctx: Arc<Ctx>,
+    i: Interaction,
+    key: String,
+    rating: u8,
+) -> InteractionResponse {
     let token = i.token.clone();
     let c = ctx.clone();
     defer(ctx, token, true, async move {
@@ -379,7 +396,10 @@ mod tests {
                 t("done", "archived"),
             ],
         };
-        assert_eq!(path_to_closed(&strict, "triage"), ["working", "done", "archived"]);
+        assert_eq!(
+            path_to_closed(&strict, "triage"),
+            ["working", "done", "archived"]
+        );
         assert_eq!(path_to_closed(&strict, "done"), ["archived"]);
     }
 }

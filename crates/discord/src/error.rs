@@ -23,14 +23,16 @@ impl Error {
         match self {
             // Docket's own rate limit passes too.
             Error::Docket(e) => e.is_retryable() || e.status() == Some(429),
-            Error::Discord(e) => matches!(
-                e.kind(),
-                twilight_http::error::ErrorType::RequestError
-                    | twilight_http::error::ErrorType::RequestTimedOut
-            ) || matches!(
-                e.kind(),
-                twilight_http::error::ErrorType::Response { status, .. } if status.get() >= 500
-            ),
+            Error::Discord(e) => {
+                matches!(
+                    e.kind(),
+                    twilight_http::error::ErrorType::RequestError
+                        | twilight_http::error::ErrorType::RequestTimedOut
+                ) || matches!(
+                    e.kind(),
+                    twilight_http::error::ErrorType::Response { status, .. } if status.get() >= 500
+                )
+            }
             Error::Download { .. } => true,
             _ => false,
         }

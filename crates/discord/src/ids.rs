@@ -6,24 +6,48 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomId {
     /// Open a ticket from panel `panel` (with `topic` for a topic's button).
-    Open { panel: i64, topic: Option<String> },
+    Open {
+        panel: i64,
+        topic: Option<String>,
+    },
     /// The panel's topic menu; the chosen value is the topic id.
-    Menu { panel: i64 },
+    Menu {
+        panel: i64,
+    },
     /// The modal of a type's required fields, opening a ticket when submitted.
-    Form { panel: i64, topic: Option<String> },
-    Claim { key: String },
+    Form {
+        panel: i64,
+        topic: Option<String>,
+    },
+    Claim {
+        key: String,
+    },
     /// Close: shows the optional reason modal.
-    Close { key: String },
+    Close {
+        key: String,
+    },
     /// The reason modal, submitted.
-    CloseReason { key: String },
+    CloseReason {
+        key: String,
+    },
     /// The member confirms a staff close request.
-    CloseConfirm { key: String },
+    CloseConfirm {
+        key: String,
+    },
     /// Staff ask for the requester's history card.
-    Card { key: String },
+    Card {
+        key: String,
+    },
     /// A rating from the exit survey DM.
-    Survey { key: String, rating: u8 },
+    Survey {
+        key: String,
+        rating: u8,
+    },
     /// The survey's comment modal, submitted.
-    SurveyComment { key: String, rating: u8 },
+    SurveyComment {
+        key: String,
+        rating: u8,
+    },
 }
 
 const PREFIX: &str = "docket";
@@ -109,12 +133,11 @@ impl CustomId {
 
 impl std::fmt::Display for CustomId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let with_topic = |f: &mut std::fmt::Formatter<'_>, kind, panel, topic: &Option<String>| {
-            match topic {
+        let with_topic =
+            |f: &mut std::fmt::Formatter<'_>, kind, panel, topic: &Option<String>| match topic {
                 Some(t) => write!(f, "{PREFIX}:{kind}:{panel}:{t}"),
                 None => write!(f, "{PREFIX}:{kind}:{panel}"),
-            }
-        };
+            };
         match self {
             CustomId::Open { panel, topic } => with_topic(f, "open", panel, topic),
             CustomId::Menu { panel } => write!(f, "{PREFIX}:menu:{panel}"),
@@ -155,17 +178,42 @@ mod tests {
     #[test]
     fn every_id_round_trips() {
         let all = [
-            CustomId::Open { panel: 3, topic: None },
-            CustomId::Open { panel: 3, topic: Some("billing".into()) },
+            CustomId::Open {
+                panel: 3,
+                topic: None,
+            },
+            CustomId::Open {
+                panel: 3,
+                topic: Some("billing".into()),
+            },
             CustomId::Menu { panel: 12 },
-            CustomId::Form { panel: 12, topic: Some("bug_report".into()) },
-            CustomId::Claim { key: "DSC-7".into() },
-            CustomId::Close { key: "DSC-7".into() },
-            CustomId::CloseReason { key: "DSC-7".into() },
-            CustomId::CloseConfirm { key: "DSC-7".into() },
-            CustomId::Card { key: "DSC-7".into() },
-            CustomId::Survey { key: "DSC-7".into(), rating: 5 },
-            CustomId::SurveyComment { key: "DSC-7".into(), rating: 1 },
+            CustomId::Form {
+                panel: 12,
+                topic: Some("bug_report".into()),
+            },
+            CustomId::Claim {
+                key: "DSC-7".into(),
+            },
+            CustomId::Close {
+                key: "DSC-7".into(),
+            },
+            CustomId::CloseReason {
+                key: "DSC-7".into(),
+            },
+            CustomId::CloseConfirm {
+                key: "DSC-7".into(),
+            },
+            CustomId::Card {
+                key: "DSC-7".into(),
+            },
+            CustomId::Survey {
+                key: "DSC-7".into(),
+                rating: 5,
+            },
+            CustomId::SurveyComment {
+                key: "DSC-7".into(),
+                rating: 1,
+            },
         ];
         for id in all {
             let text = id.to_string();

@@ -8,10 +8,10 @@ use twilight_model::channel::message::component::{
     Button, ButtonStyle, Component, SelectMenuType, TextInput, TextInputStyle,
 };
 use twilight_model::channel::message::{Embed, EmojiReactionType, MessageFlags};
-use twilight_model::http::interaction::{InteractionResponse, InteractionResponseType};
 use twilight_model::http::interaction::InteractionResponseData;
-use twilight_util::builder::interaction_response::{ChannelMessageBuilder, ModalBuilder};
+use twilight_model::http::interaction::{InteractionResponse, InteractionResponseType};
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder};
+use twilight_util::builder::interaction_response::{ChannelMessageBuilder, ModalBuilder};
 use twilight_util::builder::message::{
     ActionRowBuilder, ButtonBuilder, LabelBuilder, SelectMenuBuilder, SelectMenuOptionBuilder,
 };

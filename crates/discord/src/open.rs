@@ -11,9 +11,7 @@ use docket_client::api::{
 use serde_json::{Map, Value};
 use twilight_model::channel::ChannelType;
 use twilight_model::channel::message::AllowedMentions;
-use twilight_model::channel::permission_overwrite::{
-    PermissionOverwrite, PermissionOverwriteType,
-};
+use twilight_model::channel::permission_overwrite::{PermissionOverwrite, PermissionOverwriteType};
 use twilight_model::guild::Permissions;
 use twilight_model::http::interaction::InteractionResponse;
 use twilight_model::id::Id;
@@ -127,7 +125,11 @@ async fn prepare(
     panel_id: i64,
     topic: Option<String>,
 ) -> Result<Preparation> {
-    let gone = || Ok(Preparation::Refused("This button is no longer in use.".into()));
+    let gone = || {
+        Ok(Preparation::Refused(
+            "This button is no longer in use.".into(),
+        ))
+    };
     let Some(panel) = ctx.panel(Some(panel_id)).await? else {
         return gone();
     };
@@ -296,11 +298,21 @@ async fn open_ticket(
                     let problems: Vec<String> = c
                         .field_errors()
                         .iter()
-                        .map(|f| format!("{}: {}", f.pointer.trim_start_matches("/fields/"), f.message))
+                        .map(|f| {
+                            format!(
+                                "{}: {}",
+                                f.pointer.trim_start_matches("/fields/"),
+                                f.message
+                            )
+                        })
                         .collect();
                     format!(
                         "Your ticket could not be opened: {}",
-                        if problems.is_empty() { c.to_string() } else { problems.join("; ") }
+                        if problems.is_empty() {
+                            c.to_string()
+                        } else {
+                            problems.join("; ")
+                        }
                     )
                 }
                 _ => format!("Your ticket could not be opened. {}", sorry(&e)),
@@ -331,9 +343,10 @@ async fn open_ticket(
 }
 
 async fn create_channel(ctx: &Ctx, i: &Interaction, panel: &PanelOut) -> Result<u64> {
-    let guild = Id::new(panel.input.guild_id.parse().map_err(|_| {
-        Error::Config(format!("panel {}: guild id is not a snowflake", panel.id))
-    })?);
+    let guild =
+        Id::new(panel.input.guild_id.parse().map_err(|_| {
+            Error::Config(format!("panel {}: guild id is not a snowflake", panel.id))
+        })?);
     let name = channel_name(&i.user_name);
     let support: Vec<u64> = panel
         .input
@@ -381,7 +394,12 @@ async fn create_channel(ctx: &Ctx, i: &Interaction, panel: &PanelOut) -> Result<
                 .kind(ChannelType::GuildText)
                 .topic(&topic)
                 .permission_overwrites(&overwrites);
-            if let Some(category) = panel.input.category_id.as_deref().and_then(|c| c.parse().ok()) {
+            if let Some(category) = panel
+                .input
+                .category_id
+                .as_deref()
+                .and_then(|c| c.parse().ok())
+            {
                 request = request.parent_id(Id::new(category));
             }
             Ok(request.await?.model().await?.id.get())
@@ -397,10 +415,18 @@ async fn create_channel(ctx: &Ctx, i: &Interaction, panel: &PanelOut) -> Result<
                 .await?
                 .model()
                 .await?;
-            ctx.discord.add_thread_member(thread.id, Id::new(i.user_id)).await?;
+            ctx.discord
+                .add_thread_member(thread.id, Id::new(i.user_id))
+                .await?;
             // Private threads take people, not roles: add the support roles' members.
             if !support.is_empty() {
-                let members = ctx.discord.guild_members(guild).limit(1000).await?.models().await?;
+                let members = ctx
+                    .discord
+                    .guild_members(guild)
+                    .limit(1000)
+                    .await?
+                    .models()
+                    .await?;
                 for m in members {
                     if m.roles.iter().any(|r| support.contains(&r.get())) && !m.user.bot {
                         let _ = ctx.discord.add_thread_member(thread.id, m.user.id).await;
@@ -464,7 +490,12 @@ async fn create_ticket(
             ..RequesterInput::default()
         }),
         assignee_id: None,
-        team: p.panel.input.support_roles.iter().find_map(|r| r.team.clone()),
+        team: p
+            .panel
+            .input
+            .support_roles
+            .iter()
+            .find_map(|r| r.team.clone()),
         source: Some(SourceChannel::Discord),
         source_ref: Some(channel.to_string()),
         tags: vec![ids::panel_tag(p.panel.id)],
@@ -507,7 +538,12 @@ async fn welcome(
         users: vec![Id::new(i.user_id)],
         ..AllowedMentions::default()
     };
-    if let Some(role) = panel.input.ping_role_id.as_deref().and_then(|r| r.parse::<u64>().ok()) {
+    if let Some(role) = panel
+        .input
+        .ping_role_id
+        .as_deref()
+        .and_then(|r| r.parse::<u64>().ok())
+    {
         text = format!("<@&{role}> {text}");
         mentions.roles.push(Id::new(role));
     }

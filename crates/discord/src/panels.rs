@@ -40,7 +40,10 @@ fn needs_deploy(p: &PanelOut) -> bool {
 async fn tick(ctx: &Ctx, registered: &mut HashSet<u64>) -> Result<()> {
     let panels = ctx.docket.list_panels().await?;
     let commands = command_definitions();
-    for guild in panels.iter().filter_map(|p| p.input.guild_id.parse::<u64>().ok()) {
+    for guild in panels
+        .iter()
+        .filter_map(|p| p.input.guild_id.parse::<u64>().ok())
+    {
         if registered.contains(&guild) {
             continue;
         }
@@ -109,7 +112,9 @@ async fn deploy(ctx: &Ctx, p: &PanelOut) -> Result<()> {
             .get(),
     };
     // Never earlier than the request, whatever this machine's clock says.
-    let deployed_at = p.deploy_requested_at.map_or(Utc::now(), |r| r.max(Utc::now()));
+    let deployed_at = p
+        .deploy_requested_at
+        .map_or(Utc::now(), |r| r.max(Utc::now()));
     ctx.docket
         .put_panel_deployment(
             p.id,

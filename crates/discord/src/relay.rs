@@ -200,7 +200,11 @@ async fn relay_message(ctx: &Ctx, info: &TicketInfo, m: &Message) -> Result<()> 
         body.push_str(&format!("\n[file not copied: {f}]"));
     }
     let requester = info.requester_discord_id.as_deref() == Some(&m.author.id.to_string());
-    let panel = if requester { None } else { ctx.panel(info.panel).await? };
+    let panel = if requester {
+        None
+    } else {
+        ctx.panel(info.panel).await?
+    };
     let staff = match &panel {
         Some(p) => {
             let roles: Vec<u64> = match &m.member {
@@ -252,7 +256,11 @@ async fn relay_message(ctx: &Ctx, info: &TicketInfo, m: &Message) -> Result<()> 
             "<@{}>, an image you posted was removed by moderation. Staff can still see it.",
             m.author.id
         );
-        let _ = ctx.discord.create_message(m.channel_id).content(&text).await;
+        let _ = ctx
+            .discord
+            .create_message(m.channel_id)
+            .content(&text)
+            .await;
     }
     Ok(())
 }
@@ -261,7 +269,11 @@ async fn member_roles(ctx: &Ctx, panel: &docket_client::api::PanelOut, user: u64
     let Ok(guild) = panel.input.guild_id.parse::<u64>() else {
         return Vec::new();
     };
-    match ctx.discord.guild_member(Id::new(guild), Id::new(user)).await {
+    match ctx
+        .discord
+        .guild_member(Id::new(guild), Id::new(user))
+        .await
+    {
         Ok(r) => r
             .model()
             .await
@@ -295,7 +307,9 @@ async fn moderate(ctx: &Ctx, bytes: &[u8], mime: Option<&str>) -> Result<bool> {
 pub async fn catch_up(ctx: &Ctx) -> Result<()> {
     let tickets = open_discord_tickets(ctx).await?;
     for t in tickets {
-        let Some(info) = TicketInfo::of(&t) else { continue };
+        let Some(info) = TicketInfo::of(&t) else {
+            continue;
+        };
         ctx.remember(info.clone());
         let messages = match ctx
             .discord
@@ -387,7 +401,9 @@ pub async fn outbound(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
                             not_discord.insert(change.key);
                         }
                         Ok(true) => {}
-                        Err(e) => tracing::warn!(error = %e, key = %change.key, "relay to Discord failed"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, key = %change.key, "relay to Discord failed")
+                        }
                     }
                 }
                 Some(Ok(LiveEvent::Resync)) => sweep(&ctx).await,

@@ -37,7 +37,9 @@ fn snowflake_time(id: u64) -> DateTime<Utc> {
 
 pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<()> {
     for panel in ctx.docket.list_panels().await? {
-        let Some(rule) = panel.input.inactivity else { continue };
+        let Some(rule) = panel.input.inactivity else {
+            continue;
+        };
         let query = TicketQuery {
             source: vec![SourceChannel::Discord],
             status_category: vec!["new".into(), "open".into(), "pending".into()],
@@ -48,7 +50,9 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<()> {
         let tickets: Vec<_> = ctx.docket.all_tickets(query).collect().await;
         for t in tickets {
             let t = t?;
-            let Some(info) = TicketInfo::of(&t) else { continue };
+            let Some(info) = TicketInfo::of(&t) else {
+                continue;
+            };
             let last = ctx
                 .discord
                 .channel_messages(Id::new(info.channel_id))

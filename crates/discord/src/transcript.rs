@@ -19,7 +19,13 @@ pub async fn fetch_all(ctx: &Ctx, channel: u64) -> Result<Vec<Message>> {
     loop {
         let page = match before {
             None => ctx.discord.channel_messages(channel).limit(100).await?,
-            Some(b) => ctx.discord.channel_messages(channel).before(b).limit(100).await?,
+            Some(b) => {
+                ctx.discord
+                    .channel_messages(channel)
+                    .before(b)
+                    .limit(100)
+                    .await?
+            }
         }
         .models()
         .await?;

@@ -21,7 +21,6 @@ pub struct SignatureCheck {
     max_age: Duration,
 }
 
-
 impl SignatureCheck {
     pub fn new(public_key_hex: &str, max_age: Duration) -> Result<SignatureCheck> {
         let bytes = from_hex(public_key_hex.trim())
@@ -86,9 +85,15 @@ mod tests {
     #[test]
     fn accepts_only_fresh_genuine_signatures() {
         let key = SigningKey::from_bytes(&[7; 32]);
-        let check = SignatureCheck::new(&hex(key.verifying_key().as_bytes()), Duration::from_secs(300))
-            .unwrap();
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let check = SignatureCheck::new(
+            &hex(key.verifying_key().as_bytes()),
+            Duration::from_secs(300),
+        )
+        .unwrap();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         let sign = |ts: &str, body: &[u8]| {
             let mut m = ts.as_bytes().to_vec();
             m.extend_from_slice(body);
@@ -107,8 +112,14 @@ mod tests {
             check.check(Some(&sign(&ts, body)), Some(&other), body),
             Err(Rejection::BadSignature)
         );
-        assert_eq!(check.check(Some("zz"), Some(&ts), body), Err(Rejection::BadSignature));
-        assert_eq!(check.check(None, Some(&ts), body), Err(Rejection::MissingHeaders));
+        assert_eq!(
+            check.check(Some("zz"), Some(&ts), body),
+            Err(Rejection::BadSignature)
+        );
+        assert_eq!(
+            check.check(None, Some(&ts), body),
+            Err(Rejection::MissingHeaders)
+        );
         // Genuine but old: a replay.
         let old = (now - 301).to_string();
         assert_eq!(

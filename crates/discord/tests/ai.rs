@@ -25,20 +25,36 @@ async fn flagged_images_leave_the_channel_and_stay_for_staff_and_the_log_has_the
         channel,
         ids.alice,
         "a screenshot",
-        vec![NewAttachment::new("screen.png", "image/png", b"\x89PNG a printer".to_vec())],
+        vec![NewAttachment::new(
+            "screen.png",
+            "image/png",
+            b"\x89PNG a printer".to_vec(),
+        )],
     );
     let bad = h.fake.user_says(
         channel,
         ids.alice,
         "look",
-        vec![NewAttachment::new("bad.png", "image/png", b"\x89PNG ...nsfw...".to_vec())],
+        vec![NewAttachment::new(
+            "bad.png",
+            "image/png",
+            b"\x89PNG ...nsfw...".to_vec(),
+        )],
     );
     eventually("the flagged image removed", || async {
         h.fake.message(channel, bad.id).is_none().then_some(())
     })
     .await;
-    assert!(h.fake.message(channel, fine.id).is_some(), "a fine image stays");
-    let comments = h.docket.list_comments(&key, &PageQuery::default()).await.unwrap().items;
+    assert!(
+        h.fake.message(channel, fine.id).is_some(),
+        "a fine image stays"
+    );
+    let comments = h
+        .docket
+        .list_comments(&key, &PageQuery::default())
+        .await
+        .unwrap()
+        .items;
     let kept = comments
         .iter()
         .find(|c| c.external_ref.as_deref() == Some(&format!("discord:{}", bad.id)))
@@ -63,7 +79,10 @@ async fn flagged_images_leave_the_channel_and_stay_for_staff_and_the_log_has_the
         ..Default::default()
     };
     h.agent.update_ticket(&key, None, &patch).await.unwrap();
-    let logged = eventually("the log embed", || async { h.fake.messages(log).into_iter().next() }).await;
+    let logged = eventually("the log embed", || async {
+        h.fake.messages(log).into_iter().next()
+    })
+    .await;
     let embed = serde_json::to_string(&logged.embeds).unwrap();
     assert!(embed.contains("Summary"), "{embed}");
 }

@@ -17,12 +17,23 @@ async fn ticket_add_and_remove_change_who_sees_the_channel() {
     let friend = h.fake.add_member("frank", &[]);
 
     // Alice is no staff: refused.
-    let cmd = h.fake.ticket_command_interaction(channel, ids.alice, "add", friend);
+    let cmd = h
+        .fake
+        .ticket_command_interaction(channel, ids.alice, "add", friend);
     h.interact(&cmd).await;
     assert!(h.final_answer(&cmd).await.contains("Only the support team"));
-    assert!(h.fake.channel(channel).unwrap().overwrites.iter().all(|o| o.id != friend));
+    assert!(
+        h.fake
+            .channel(channel)
+            .unwrap()
+            .overwrites
+            .iter()
+            .all(|o| o.id != friend)
+    );
 
-    let cmd = h.fake.ticket_command_interaction(channel, ids.bob, "add", friend);
+    let cmd = h
+        .fake
+        .ticket_command_interaction(channel, ids.bob, "add", friend);
     h.interact(&cmd).await;
     assert!(h.final_answer(&cmd).await.contains("was added"));
     let o = h
@@ -35,7 +46,9 @@ async fn ticket_add_and_remove_change_who_sees_the_channel() {
         .expect("an overwrite for Frank");
     assert_ne!(o.allow & permission::VIEW_CHANNEL, 0);
 
-    let cmd = h.fake.ticket_command_interaction(channel, ids.bob, "remove", friend);
+    let cmd = h
+        .fake
+        .ticket_command_interaction(channel, ids.bob, "remove", friend);
     h.interact(&cmd).await;
     assert!(h.final_answer(&cmd).await.contains("was removed"));
     let o = h
@@ -57,7 +70,9 @@ async fn a_close_request_is_confirmed_by_the_member() {
     let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
     let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
     // /ticket close-request, built as Discord sends a subcommand without options.
-    let mut cmd = h.fake.ticket_command_interaction(channel, ids.bob, "add", ids.alice);
+    let mut cmd = h
+        .fake
+        .ticket_command_interaction(channel, ids.bob, "add", ids.alice);
     cmd.json["data"]["options"] = serde_json::json!([{ "name": "close-request", "type": 1 }]);
     h.interact(&cmd).await;
     assert!(h.final_answer(&cmd).await.contains("Close request sent"));
@@ -76,10 +91,26 @@ async fn a_close_request_is_confirmed_by_the_member() {
     );
     let answer = h.interact(&confirm).await;
     assert_eq!(answer["type"], 9);
-    let submit = h.fake.modal_submit_interaction(channel, ids.alice, &format!("docket:close-reason:{key}"), &[]);
+    let submit = h.fake.modal_submit_interaction(
+        channel,
+        ids.alice,
+        &format!("docket:close-reason:{key}"),
+        &[],
+    );
     h.interact(&submit).await;
-    eventually("the channel deleted", || async { h.fake.channel(channel).is_none().then_some(()) }).await;
-    assert_eq!(h.docket.get_ticket(&key).await.unwrap().value.status_category, "closed");
+    eventually("the channel deleted", || async {
+        h.fake.channel(channel).is_none().then_some(())
+    })
+    .await;
+    assert_eq!(
+        h.docket
+            .get_ticket(&key)
+            .await
+            .unwrap()
+            .value
+            .status_category,
+        "closed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,10 +119,18 @@ async fn closing_in_the_web_ui_closes_the_channel_with_its_transcript() {
     let ids = h.fake.ids();
     let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
     let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
-    h.fake.user_says(channel, ids.alice, "thanks, all good now", vec![]);
+    h.fake
+        .user_says(channel, ids.alice, "thanks, all good now", vec![]);
     eventually("Alice's message relayed", || async {
-        let c = h.docket.list_comments(&key, &Default::default()).await.ok()?;
-        c.items.iter().any(|c| c.body == "thanks, all good now").then_some(())
+        let c = h
+            .docket
+            .list_comments(&key, &Default::default())
+            .await
+            .ok()?;
+        c.items
+            .iter()
+            .any(|c| c.body == "thanks, all good now")
+            .then_some(())
     })
     .await;
     let patch = TicketUpdate {
@@ -99,16 +138,26 @@ async fn closing_in_the_web_ui_closes_the_channel_with_its_transcript() {
         ..TicketUpdate::default()
     };
     h.agent.update_ticket(&key, None, &patch).await.unwrap();
-    eventually("the channel deleted", || async { h.fake.channel(channel).is_none().then_some(()) }).await;
+    eventually("the channel deleted", || async {
+        h.fake.channel(channel).is_none().then_some(())
+    })
+    .await;
     let t = h.docket.get_transcript(&key).await.unwrap();
-    assert!(t.transcript.messages.iter().any(|m| m.content == "thanks, all good now"));
+    assert!(
+        t.transcript
+            .messages
+            .iter()
+            .any(|m| m.content == "thanks, all good now")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn docket_link_gives_a_code() {
     let h = Harness::start().await;
     let ids = h.fake.ids();
-    let mut cmd = h.fake.ticket_command_interaction(ids.general_channel, ids.bob, "add", ids.alice);
+    let mut cmd = h
+        .fake
+        .ticket_command_interaction(ids.general_channel, ids.bob, "add", ids.alice);
     cmd.json["data"]["name"] = "docket".into();
     cmd.json["data"]["options"] = serde_json::json!([{ "name": "link", "type": 1 }]);
     let answer = h.interact(&cmd).await;
@@ -139,10 +188,16 @@ async fn quiet_tickets_are_warned_then_closed() {
     let (panel, message) = deployed(&h, &input).await;
     let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
     eventually("the warning", || async {
-        h.fake.messages(channel).into_iter().find(|m| m.content.contains("has been quiet"))
+        h.fake
+            .messages(channel)
+            .into_iter()
+            .find(|m| m.content.contains("has been quiet"))
     })
     .await;
-    eventually("the channel deleted", || async { h.fake.channel(channel).is_none().then_some(()) }).await;
+    eventually("the channel deleted", || async {
+        h.fake.channel(channel).is_none().then_some(())
+    })
+    .await;
     let t = h.docket.get_ticket(&key).await.unwrap().value;
     assert_eq!(t.status_category, "closed");
 }

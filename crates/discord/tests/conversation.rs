@@ -7,7 +7,11 @@ use common::{Harness, custom_ids, deployed, eventually, open, panel_input};
 use docket_client::api::PanelMode;
 use docket_client::{CommentQuery, PageQuery};
 
-async fn comment_of(h: &Harness, key: &str, message: u64) -> Option<docket_client::api::CommentOut> {
+async fn comment_of(
+    h: &Harness,
+    key: &str,
+    message: u64,
+) -> Option<docket_client::api::CommentOut> {
     h.docket
         .find_comments(
             key,
@@ -29,7 +33,9 @@ async fn edits_and_deletions_follow_the_message() {
     let ids = h.fake.ids();
     let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
     let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
-    let said = h.fake.user_says(channel, ids.alice, "my pritner is broken", vec![]);
+    let said = h
+        .fake
+        .user_says(channel, ids.alice, "my pritner is broken", vec![]);
     eventually("the comment", || comment_of(&h, &key, said.id)).await;
     h.fake.user_edits(channel, said.id, "my printer is broken");
     eventually("the edit", || async {
@@ -39,7 +45,11 @@ async fn edits_and_deletions_follow_the_message() {
     .await;
     h.fake.user_deletes(channel, said.id);
     eventually("the deletion", || async {
-        let all = h.docket.list_comments(&key, &PageQuery::default()).await.ok()?;
+        let all = h
+            .docket
+            .list_comments(&key, &PageQuery::default())
+            .await
+            .ok()?;
         let c = all
             .items
             .into_iter()
@@ -65,7 +75,10 @@ async fn limits_refuse_a_second_ticket_and_say_where_the_first_is() {
     assert_eq!(answer["type"], 4, "{answer}");
     assert_eq!(answer["data"]["flags"], 64);
     let text = answer["data"]["content"].as_str().unwrap();
-    assert!(text.contains(&key) && text.contains(&format!("<#{channel}>")), "{text}");
+    assert!(
+        text.contains(&key) && text.contains(&format!("<#{channel}>")),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,11 +88,16 @@ async fn a_returning_member_shows_staff_their_history_and_only_staff() {
     let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
     let (first, channel) = open(&h, ids.alice, &panel, message.id).await;
     let welcome = eventually("the welcome message", || async {
-        h.fake.messages(channel).into_iter().find(|m| m.content.contains("Welcome"))
+        h.fake
+            .messages(channel)
+            .into_iter()
+            .find(|m| m.content.contains("Welcome"))
     })
     .await;
     assert!(
-        !custom_ids(&welcome.components).iter().any(|c| c.starts_with("docket:card:")),
+        !custom_ids(&welcome.components)
+            .iter()
+            .any(|c| c.starts_with("docket:card:")),
         "no history yet"
     );
     let patch = docket_client::api::TicketUpdate {
@@ -87,21 +105,40 @@ async fn a_returning_member_shows_staff_their_history_and_only_staff() {
         ..Default::default()
     };
     h.agent.update_ticket(&first, None, &patch).await.unwrap();
-    eventually("the first channel deleted", || async { h.fake.channel(channel).is_none().then_some(()) }).await;
+    eventually("the first channel deleted", || async {
+        h.fake.channel(channel).is_none().then_some(())
+    })
+    .await;
 
     let (second, channel) = open(&h, ids.alice, &panel, message.id).await;
     let welcome = eventually("the second welcome", || async {
-        h.fake.messages(channel).into_iter().find(|m| m.content.contains("Welcome"))
+        h.fake
+            .messages(channel)
+            .into_iter()
+            .find(|m| m.content.contains("Welcome"))
     })
     .await;
     let card_id = format!("docket:card:{second}");
     assert!(custom_ids(&welcome.components).contains(&card_id));
     // Nothing about the history is posted where Alice can read it.
-    assert!(h.fake.messages(channel).iter().all(|m| !m.content.contains(&first)));
-    let peek = h.fake.button_interaction(channel, ids.alice, welcome.id, &card_id);
+    assert!(
+        h.fake
+            .messages(channel)
+            .iter()
+            .all(|m| !m.content.contains(&first))
+    );
+    let peek = h
+        .fake
+        .button_interaction(channel, ids.alice, welcome.id, &card_id);
     h.interact(&peek).await;
-    assert!(h.final_answer(&peek).await.contains("Only the support team"));
-    let look = h.fake.button_interaction(channel, ids.bob, welcome.id, &card_id);
+    assert!(
+        h.final_answer(&peek)
+            .await
+            .contains("Only the support team")
+    );
+    let look = h
+        .fake
+        .button_interaction(channel, ids.bob, welcome.id, &card_id);
     let answer = h.interact(&look).await;
     assert_eq!(answer["data"]["flags"], 64, "ephemeral: Bob only");
     let card = h.final_answer(&look).await;
@@ -115,16 +152,26 @@ async fn unlinked_staff_are_told_how_to_link() {
     let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
     let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
     let welcome = eventually("the welcome message", || async {
-        h.fake.messages(channel).into_iter().find(|m| m.content.contains("Welcome"))
+        h.fake
+            .messages(channel)
+            .into_iter()
+            .find(|m| m.content.contains("Welcome"))
     })
     .await;
-    let claim = h.fake.button_interaction(channel, ids.bob, welcome.id, &format!("docket:claim:{key}"));
+    let claim =
+        h.fake
+            .button_interaction(channel, ids.bob, welcome.id, &format!("docket:claim:{key}"));
     h.interact(&claim).await;
     let text = h.final_answer(&claim).await;
     assert!(text.contains("/docket link"), "{text}");
-    assert_eq!(h.docket.get_ticket(&key).await.unwrap().value.assignee_id, None);
+    assert_eq!(
+        h.docket.get_ticket(&key).await.unwrap().value.assignee_id,
+        None
+    );
     // Their messages still count, under their Discord name.
-    let said = h.fake.user_says(channel, ids.bob, "Looking into it", vec![]);
+    let said = h
+        .fake
+        .user_says(channel, ids.bob, "Looking into it", vec![]);
     let c = eventually("Bob's message", || comment_of(&h, &key, said.id)).await;
     assert_eq!(c.author, docket_client::api::CommentAuthor::Staff);
     assert_eq!(c.author_name.as_deref(), Some("bob (Discord)"));
@@ -144,7 +191,40 @@ async fn thread_panels_open_private_threads_with_the_member_and_staff() {
     assert_eq!(t.parent_id, Some(ids.general_channel));
     assert!(t.thread_members.contains(&ids.alice));
     assert!(t.thread_members.contains(&ids.bob), "staff are added");
-    assert!(!t.thread_members.contains(&ids.carol), "not staff of this panel");
-    let said = h.fake.user_says(thread, ids.alice, "hello from the thread", vec![]);
+    assert!(
+        !t.thread_members.contains(&ids.carol),
+        "not staff of this panel"
+    );
+    let said = h
+        .fake
+        .user_says(thread, ids.alice, "hello from the thread", vec![]);
     eventually("the thread message", || comment_of(&h, &key, said.id)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cooldown_says_when_the_member_may_open_again() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let mut input = panel_input(&h, None);
+    input.max_open_per_member = 0;
+    input.cooldown_seconds = 3600;
+    let (panel, message) = deployed(&h, &input).await;
+    open(&h, ids.alice, &panel, message.id).await;
+    let again = h.fake.button_interaction(
+        ids.general_channel,
+        ids.alice,
+        message.id,
+        &format!("docket:open:{}", panel.id),
+    );
+    let answer = h.interact(&again).await;
+    let text = answer["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("open another <t:"), "{answer}");
+    // Bob has no cooldown.
+    let other = h.fake.button_interaction(
+        ids.general_channel,
+        ids.bob,
+        message.id,
+        &format!("docket:open:{}", panel.id),
+    );
+    assert_eq!(h.interact(&other).await["type"], 9);
 }

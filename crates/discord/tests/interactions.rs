@@ -10,7 +10,9 @@ async fn forged_signatures_and_stale_timestamps_are_refused_before_any_work() {
     // No background polling during the count.
     let h = Harness::start_with(|c| c.panel_poll = std::time::Duration::from_secs(3600)).await;
     let ids = h.fake.ids();
-    let posted = h.fake.user_says(ids.general_channel, ids.alice, "hi", vec![]);
+    let posted = h
+        .fake
+        .user_says(ids.general_channel, ids.alice, "hi", vec![]);
     // The adapter's start-up traffic settles (bytes sent to Docket stop changing).
     let mut last = usize::MAX;
     while h.gate.sent() != last {
@@ -20,9 +22,12 @@ async fn forged_signatures_and_stale_timestamps_are_refused_before_any_work() {
     let docket_before = h.gate.sent();
     let discord_before = h.fake.calls().len();
 
-    let click = h
-        .fake
-        .button_interaction(ids.general_channel, ids.alice, posted.id, "docket:claim:DSC-1");
+    let click = h.fake.button_interaction(
+        ids.general_channel,
+        ids.alice,
+        posted.id,
+        "docket:claim:DSC-1",
+    );
     let body = click.body();
     let [(_, signature), (_, timestamp)] = click.signed_headers(h.fake.signer());
 
@@ -30,7 +35,13 @@ async fn forged_signatures_and_stale_timestamps_are_refused_before_any_work() {
     let other = docket_fake_discord::InteractionSigner::from_seed([9; 32]);
     let [(_, forged), _] = other.headers_at(&timestamp, &body);
     let (status, _) = h
-        .post_raw(body.clone(), &[(SIGNATURE_HEADER, forged), (TIMESTAMP_HEADER, timestamp.clone())])
+        .post_raw(
+            body.clone(),
+            &[
+                (SIGNATURE_HEADER, forged),
+                (TIMESTAMP_HEADER, timestamp.clone()),
+            ],
+        )
         .await;
     assert_eq!(status, 401);
 
@@ -38,7 +49,13 @@ async fn forged_signatures_and_stale_timestamps_are_refused_before_any_work() {
     let mut tampered = body.clone();
     tampered.extend_from_slice(b" ");
     let (status, _) = h
-        .post_raw(tampered, &[(SIGNATURE_HEADER, signature.clone()), (TIMESTAMP_HEADER, timestamp.clone())])
+        .post_raw(
+            tampered,
+            &[
+                (SIGNATURE_HEADER, signature.clone()),
+                (TIMESTAMP_HEADER, timestamp.clone()),
+            ],
+        )
         .await;
     assert_eq!(status, 401);
 
@@ -50,19 +67,27 @@ async fn forged_signatures_and_stale_timestamps_are_refused_before_any_work() {
     let old = (chrono::Utc::now().timestamp() - 600).to_string();
     let [(_, old_signature), _] = h.fake.signer().headers_at(&old, &body);
     let (status, _) = h
-        .post_raw(body.clone(), &[(SIGNATURE_HEADER, old_signature), (TIMESTAMP_HEADER, old)])
+        .post_raw(
+            body.clone(),
+            &[(SIGNATURE_HEADER, old_signature), (TIMESTAMP_HEADER, old)],
+        )
         .await;
     assert_eq!(status, 401);
 
     let discord_calls: Vec<_> = h.fake.calls().into_iter().skip(discord_before).collect();
     assert!(
-        discord_calls.iter().all(|c| !c.path.contains("/interactions/") && !c.path.contains("/webhooks/")),
+        discord_calls
+            .iter()
+            .all(|c| !c.path.contains("/interactions/") && !c.path.contains("/webhooks/")),
         "Discord was answered: {discord_calls:?}"
     );
     // A genuine click on the same button does reach Docket (so the count can fail).
-    let genuine = h
-        .fake
-        .button_interaction(ids.general_channel, ids.alice, posted.id, "docket:claim:DSC-1");
+    let genuine = h.fake.button_interaction(
+        ids.general_channel,
+        ids.alice,
+        posted.id,
+        "docket:claim:DSC-1",
+    );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(h.gate.sent(), docket_before, "Docket was called");
     h.interact(&genuine).await;
@@ -70,7 +95,11 @@ async fn forged_signatures_and_stale_timestamps_are_refused_before_any_work() {
         (h.gate.sent() > docket_before).then_some(())
     })
     .await;
-    assert_eq!(h.fake.callbacks().len(), 1, "only the genuine click was answered");
+    assert_eq!(
+        h.fake.callbacks().len(),
+        1,
+        "only the genuine click was answered"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,14 +113,24 @@ async fn ping_is_answered_with_pong() {
 async fn unknown_and_old_custom_ids_answer_no_longer_in_use() {
     let h = Harness::start().await;
     let ids = h.fake.ids();
-    let posted = h.fake.user_says(ids.general_channel, ids.alice, "hi", vec![]);
-    for custom_id in ["close:42", "docket:launch:1", "docket:open:not-a-number", "docket:survey:DSC-1:9"] {
+    let posted = h
+        .fake
+        .user_says(ids.general_channel, ids.alice, "hi", vec![]);
+    for custom_id in [
+        "close:42",
+        "docket:launch:1",
+        "docket:open:not-a-number",
+        "docket:survey:DSC-1:9",
+    ] {
         let click = h
             .fake
             .button_interaction(ids.general_channel, ids.alice, posted.id, custom_id);
         let answer = h.interact(&click).await;
         assert_eq!(answer["type"], 4, "{custom_id}: {answer}");
         assert_eq!(answer["data"]["flags"], 64, "ephemeral");
-        assert_eq!(answer["data"]["content"], "This button is no longer in use.");
+        assert_eq!(
+            answer["data"]["content"],
+            "This button is no longer in use."
+        );
     }
 }

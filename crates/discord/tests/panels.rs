@@ -27,7 +27,11 @@ async fn a_panel_deployed_twice_edits_its_message_and_reposts_a_deleted_one() {
         .fake
         .messages(general)
         .into_iter()
-        .filter(|m| custom_ids(&m.components).iter().any(|c| c.starts_with("docket:open:")))
+        .filter(|m| {
+            custom_ids(&m.components)
+                .iter()
+                .any(|c| c.starts_with("docket:open:"))
+        })
         .collect();
     assert_eq!(panels.len(), 1, "not posted twice");
     eventually("the second deployment recorded", || async {
@@ -42,7 +46,10 @@ async fn a_panel_deployed_twice_edits_its_message_and_reposts_a_deleted_one() {
     h.admin.deploy_panel(panel.id).await.unwrap();
     let again = eventually("the panel posted anew", || async {
         h.fake.messages(general).into_iter().find(|m| {
-            m.id != first.id && custom_ids(&m.components).iter().any(|c| c.starts_with("docket:open:"))
+            m.id != first.id
+                && custom_ids(&m.components)
+                    .iter()
+                    .any(|c| c.starts_with("docket:open:"))
         })
     })
     .await;
@@ -78,12 +85,19 @@ async fn topics_make_a_select_menu_that_opens_the_topic() {
     h.admin.deploy_panel(panel.id).await.unwrap();
     let menu_id = format!("docket:menu:{}", panel.id);
     let message = h.posted_panel(ids.general_channel, &menu_id).await;
-    let pick = h
-        .fake
-        .select_interaction(ids.general_channel, ids.alice, message.id, &menu_id, &["billing"]);
+    let pick = h.fake.select_interaction(
+        ids.general_channel,
+        ids.alice,
+        message.id,
+        &menu_id,
+        &["billing"],
+    );
     let answer = h.interact(&pick).await;
     assert_eq!(answer["type"], 9, "{answer}");
-    assert_eq!(answer["data"]["custom_id"], format!("docket:form:{}:billing", panel.id));
+    assert_eq!(
+        answer["data"]["custom_id"],
+        format!("docket:form:{}:billing", panel.id)
+    );
     let submit = h.fake.modal_submit_interaction(
         ids.general_channel,
         ids.alice,
@@ -104,22 +118,34 @@ async fn members_without_a_support_role_cannot_claim_or_close_others_tickets() {
     let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
     let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
     let welcome = eventually("the welcome message", || async {
-        h.fake.messages(channel).into_iter().find(|m| m.content.contains("Welcome"))
+        h.fake
+            .messages(channel)
+            .into_iter()
+            .find(|m| m.content.contains("Welcome"))
     })
     .await;
     // Mallory was added to the channel by staff but is no staff.
     let mallory = h.fake.add_member("mallory", &[]);
-    let close = h
-        .fake
-        .button_interaction(channel, mallory, welcome.id, &format!("docket:close:{key}"));
+    let close =
+        h.fake
+            .button_interaction(channel, mallory, welcome.id, &format!("docket:close:{key}"));
     let answer = h.interact(&close).await;
     assert_eq!(answer["type"], 4, "{answer}");
-    assert!(answer["data"]["content"].as_str().unwrap().contains("Only the support team"));
-    let claim = h
-        .fake
-        .button_interaction(channel, mallory, welcome.id, &format!("docket:claim:{key}"));
+    assert!(
+        answer["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Only the support team")
+    );
+    let claim =
+        h.fake
+            .button_interaction(channel, mallory, welcome.id, &format!("docket:claim:{key}"));
     h.interact(&claim).await;
-    assert!(h.final_answer(&claim).await.contains("Only the support team"));
+    assert!(
+        h.final_answer(&claim)
+            .await
+            .contains("Only the support team")
+    );
     // A replayed reason modal is checked again.
     let forged = h.fake.modal_submit_interaction(
         channel,
@@ -134,9 +160,13 @@ async fn members_without_a_support_role_cannot_claim_or_close_others_tickets() {
     assert_ne!(ticket.status_category, "closed");
     assert_eq!(ticket.assignee_id, None);
     // The history button is staff-only too.
-    let card = h
-        .fake
-        .button_interaction(channel, mallory, welcome.id, &format!("docket:card:{key}"));
+    let card =
+        h.fake
+            .button_interaction(channel, mallory, welcome.id, &format!("docket:card:{key}"));
     h.interact(&card).await;
-    assert!(h.final_answer(&card).await.contains("Only the support team"));
+    assert!(
+        h.final_answer(&card)
+            .await
+            .contains("Only the support team")
+    );
 }

@@ -12,12 +12,22 @@ use docket_client::{PageQuery, TicketQuery};
 /// The comments relayed from Discord messages, oldest first.
 async fn relayed(h: &Harness, key: &str) -> Vec<CommentOut> {
     h.docket
-        .list_comments(key, &PageQuery { limit: Some(200), cursor: None })
+        .list_comments(
+            key,
+            &PageQuery {
+                limit: Some(200),
+                cursor: None,
+            },
+        )
         .await
         .unwrap()
         .items
         .into_iter()
-        .filter(|c| c.external_ref.as_deref().is_some_and(|r| r.starts_with("discord:")))
+        .filter(|c| {
+            c.external_ref
+                .as_deref()
+                .is_some_and(|r| r.starts_with("discord:"))
+        })
         .filter(|c| c.author == docket_client::api::CommentAuthor::Requester)
         .collect()
 }
@@ -37,7 +47,10 @@ async fn the_adapter_restarted_between_open_and_close_misses_nothing() {
     let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
     let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
     let welcome = eventually("the welcome message", || async {
-        h.fake.messages(channel).into_iter().find(|m| m.content.contains("Welcome"))
+        h.fake
+            .messages(channel)
+            .into_iter()
+            .find(|m| m.content.contains("Welcome"))
     })
     .await;
     h.fake.user_says(channel, ids.alice, "first", vec![]);
@@ -45,14 +58,18 @@ async fn the_adapter_restarted_between_open_and_close_misses_nothing() {
 
     h.stop_adapter().await;
     // Written while no adapter listens: no gateway session will replay it.
-    h.fake.user_says(channel, ids.alice, "while you were away", vec![]);
+    h.fake
+        .user_says(channel, ids.alice, "while you were away", vec![]);
     h.start_adapter().await;
     wait_bodies(&h, &key, &["first", "while you were away"]).await;
 
     // The old buttons still work on the new process.
-    let close = h
-        .fake
-        .button_interaction(channel, ids.alice, welcome.id, &format!("docket:close:{key}"));
+    let close = h.fake.button_interaction(
+        channel,
+        ids.alice,
+        welcome.id,
+        &format!("docket:close:{key}"),
+    );
     let answer = h.interact(&close).await;
     assert_eq!(answer["type"], 9, "{answer}");
     let submit = h.fake.modal_submit_interaction(
@@ -62,7 +79,10 @@ async fn the_adapter_restarted_between_open_and_close_misses_nothing() {
         &[],
     );
     h.interact(&submit).await;
-    eventually("the channel deleted", || async { h.fake.channel(channel).is_none().then_some(()) }).await;
+    eventually("the channel deleted", || async {
+        h.fake.channel(channel).is_none().then_some(())
+    })
+    .await;
     let transcript = h.docket.get_transcript(&key).await.unwrap();
     assert!(
         transcript
@@ -83,10 +103,16 @@ async fn a_gateway_disconnect_mid_conversation_loses_and_doubles_nothing() {
     wait_bodies(&h, &key, &["one"]).await;
 
     let resumes = h.fake.resume_count();
-    assert!(h.fake.disconnect(false) > 0, "a gateway session was connected");
+    assert!(
+        h.fake.disconnect(false) > 0,
+        "a gateway session was connected"
+    );
     h.fake.user_says(channel, ids.alice, "two", vec![]);
     h.fake.user_says(channel, ids.alice, "three", vec![]);
-    eventually("a resume", || async { (h.fake.resume_count() > resumes).then_some(()) }).await;
+    eventually("a resume", || async {
+        (h.fake.resume_count() > resumes).then_some(())
+    })
+    .await;
     wait_bodies(&h, &key, &["one", "two", "three"]).await;
 
     // A resumable close with a frame, then a reconnect request: replays again.
@@ -107,7 +133,8 @@ async fn docket_down_for_a_while_messages_wait_and_tickets_are_not_doubled() {
 
     // Docket goes away mid-conversation.
     h.gate.shut();
-    h.fake.user_says(channel, ids.alice, "are you there?", vec![]);
+    h.fake
+        .user_says(channel, ids.alice, "are you there?", vec![]);
     h.fake.user_says(channel, ids.alice, "hello?", vec![]);
     tokio::time::sleep(Duration::from_secs(2)).await;
     h.gate.reopen().await;
@@ -181,8 +208,12 @@ async fn rate_limit_storms_are_waited_out() {
     // Every kind of 429 on the routes an open uses.
     h.fake
         .inject_429("POST", "/guilds/*/channels", 2, Duration::from_millis(300));
-    h.fake
-        .inject_shared_429("POST", "/channels/*/messages", 3, Duration::from_millis(300));
+    h.fake.inject_shared_429(
+        "POST",
+        "/channels/*/messages",
+        3,
+        Duration::from_millis(300),
+    );
     h.fake.inject_global_429(2, Duration::from_millis(200));
     let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
     let welcomes = eventually("the welcome message", || async {
@@ -196,10 +227,17 @@ async fn rate_limit_storms_are_waited_out() {
     })
     .await;
     assert_eq!(welcomes.len(), 1);
-    assert!(h.fake.calls().iter().any(|c| c.status == 429), "the storm happened");
+    assert!(
+        h.fake.calls().iter().any(|c| c.status == 429),
+        "the storm happened"
+    );
     // Web replies still arrive during another storm, once.
-    h.fake
-        .inject_429("POST", "/channels/*/messages", 3, Duration::from_millis(300));
+    h.fake.inject_429(
+        "POST",
+        "/channels/*/messages",
+        3,
+        Duration::from_millis(300),
+    );
     let reply = docket_client::api::CommentCreate {
         kind: docket_client::api::CommentKind::Public,
         body: "We are on it".into(),
@@ -211,7 +249,10 @@ async fn rate_limit_storms_are_waited_out() {
     };
     h.agent.add_comment(&key, &reply).await.unwrap();
     eventually("the reply in the channel", || async {
-        h.fake.messages(channel).into_iter().find(|m| m.content.contains("We are on it"))
+        h.fake
+            .messages(channel)
+            .into_iter()
+            .find(|m| m.content.contains("We are on it"))
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -31,7 +31,8 @@ async fn story(h: Harness) {
             .iter()
             .map(|c| c["name"].as_str().unwrap_or("").to_string())
             .collect();
-        (names.contains(&"ticket".to_string()) && names.contains(&"docket".to_string())).then_some(())
+        (names.contains(&"ticket".to_string()) && names.contains(&"docket".to_string()))
+            .then_some(())
     })
     .await;
 
@@ -46,7 +47,11 @@ async fn story(h: Harness) {
             .cloned()
             .unwrap_or_else(|| panic!("no overwrite for {id} in {:?}", made.overwrites))
     };
-    assert_ne!(ow(ids.everyone_role).deny & permission::VIEW_CHANNEL, 0, "@everyone cannot see it");
+    assert_ne!(
+        ow(ids.everyone_role).deny & permission::VIEW_CHANNEL,
+        0,
+        "@everyone cannot see it"
+    );
     for who in [ids.alice, ids.staff_role] {
         let o = ow(who);
         for p in [
@@ -59,11 +64,17 @@ async fn story(h: Harness) {
         }
     }
     assert_ne!(ow(ids.bot_user).allow & permission::MANAGE_CHANNELS, 0);
-    assert!(made.overwrites.iter().all(|o| o.id != ids.bob), "staff see it through their role");
+    assert!(
+        made.overwrites.iter().all(|o| o.id != ids.bob),
+        "staff see it through their role"
+    );
 
     let ticket = h.docket.get_ticket(&key).await.unwrap().value;
     assert_eq!(ticket.source, "discord");
-    assert_eq!(ticket.source_ref.as_deref(), Some(channel.to_string().as_str()));
+    assert_eq!(
+        ticket.source_ref.as_deref(),
+        Some(channel.to_string().as_str())
+    );
     let requester = ticket.requester.clone().unwrap();
     assert!(
         requester
@@ -72,15 +83,24 @@ async fn story(h: Harness) {
             .any(|i| i.kind == "discord" && i.value == ids.alice.to_string()),
         "{requester:?}"
     );
-    assert_eq!(ticket.fields["details"], "My printer is on fire, please help");
+    assert_eq!(
+        ticket.fields["details"],
+        "My printer is on fire, please help"
+    );
     assert_eq!(ticket.fields["channel_id"], channel.to_string());
 
     let welcome = eventually("the welcome message", || async {
-        h.fake.messages(channel).into_iter().find(|m| m.content.contains("Welcome"))
+        h.fake
+            .messages(channel)
+            .into_iter()
+            .find(|m| m.content.contains("Welcome"))
     })
     .await;
     assert!(welcome.content.contains(&format!("<@{}>", ids.alice)));
-    assert!(welcome.content.contains(&format!("<@&{}>", ids.staff_role)), "the ping role");
+    assert!(
+        welcome.content.contains(&format!("<@&{}>", ids.staff_role)),
+        "the ping role"
+    );
     assert!(welcome.content.contains(&key));
     let buttons = custom_ids(&welcome.components);
     assert!(buttons.contains(&format!("docket:claim:{key}")));
@@ -91,15 +111,22 @@ async fn story(h: Harness) {
         channel,
         ids.alice,
         "It is still burning",
-        vec![NewAttachment::new("fire.txt", "text/plain", b"smoke".to_vec())],
+        vec![NewAttachment::new(
+            "fire.txt",
+            "text/plain",
+            b"smoke".to_vec(),
+        )],
     );
     let comment = eventually("Alice's message in Docket", || async {
         let page = h
             .docket
-            .find_comments(&key, &CommentQuery {
-                external_ref: Some(format!("discord:{}", said.id)),
-                ..CommentQuery::default()
-            })
+            .find_comments(
+                &key,
+                &CommentQuery {
+                    external_ref: Some(format!("discord:{}", said.id)),
+                    ..CommentQuery::default()
+                },
+            )
             .await
             .ok()?;
         page.items.into_iter().next()
@@ -134,13 +161,24 @@ async fn story(h: Harness) {
             .find(|m| m.content.contains("Please unplug it"))
     })
     .await;
-    assert!(relayed.content.contains("Dana Agent"), "{}", relayed.content);
     assert!(
-        h.fake.messages(channel).iter().all(|m| !m.content.contains("stressed")),
+        relayed.content.contains("Dana Agent"),
+        "{}",
+        relayed.content
+    );
+    assert!(
+        h.fake
+            .messages(channel)
+            .iter()
+            .all(|m| !m.content.contains("stressed")),
         "an internal note reached Discord"
     );
     eventually("the reply marked as relayed", || async {
-        let all = h.docket.list_comments(&key, &PageQuery::default()).await.ok()?;
+        let all = h
+            .docket
+            .list_comments(&key, &PageQuery::default())
+            .await
+            .ok()?;
         let c = all.items.into_iter().find(|c| c.id == reply.id)?;
         (c.external_ref == Some(format!("discord:{}", relayed.id))).then_some(())
     })
@@ -156,29 +194,48 @@ async fn story(h: Harness) {
     assert_eq!(copies, 1);
 
     // Alice cannot claim; Bob (staff, linked to Dana) can.
-    let claim = h.fake.button_interaction(channel, ids.alice, welcome.id, &format!("docket:claim:{key}"));
+    let claim = h.fake.button_interaction(
+        channel,
+        ids.alice,
+        welcome.id,
+        &format!("docket:claim:{key}"),
+    );
     h.interact(&claim).await;
-    assert!(h.final_answer(&claim).await.contains("Only the support team"));
+    assert!(
+        h.final_answer(&claim)
+            .await
+            .contains("Only the support team")
+    );
     common::link(&h, ids.bob, h.server.agent_id).await;
-    let claim = h.fake.button_interaction(channel, ids.bob, welcome.id, &format!("docket:claim:{key}"));
+    let claim =
+        h.fake
+            .button_interaction(channel, ids.bob, welcome.id, &format!("docket:claim:{key}"));
     h.interact(&claim).await;
     assert!(h.final_answer(&claim).await.contains("You claimed"));
     let ticket = h.docket.get_ticket(&key).await.unwrap().value;
     assert_eq!(ticket.assignee_id, Some(h.server.agent_id));
     eventually("the claim announced", || async {
-        h.fake.messages(channel).into_iter().find(|m| m.content.contains("has claimed"))
+        h.fake
+            .messages(channel)
+            .into_iter()
+            .find(|m| m.content.contains("has claimed"))
     })
     .await;
 
     // Bob writes in the channel: a staff comment as Dana.
-    let staff_said = h.fake.user_says(channel, ids.bob, "On my way with an extinguisher", vec![]);
+    let staff_said = h
+        .fake
+        .user_says(channel, ids.bob, "On my way with an extinguisher", vec![]);
     let c = eventually("Bob's message in Docket", || async {
         let page = h
             .docket
-            .find_comments(&key, &CommentQuery {
-                external_ref: Some(format!("discord:{}", staff_said.id)),
-                ..CommentQuery::default()
-            })
+            .find_comments(
+                &key,
+                &CommentQuery {
+                    external_ref: Some(format!("discord:{}", staff_said.id)),
+                    ..CommentQuery::default()
+                },
+            )
             .await
             .ok()?;
         page.items.into_iter().next()
@@ -188,7 +245,12 @@ async fn story(h: Harness) {
     assert_eq!(c.author_user_id, Some(h.server.agent_id));
 
     // Alice closes it with a reason.
-    let close = h.fake.button_interaction(channel, ids.alice, welcome.id, &format!("docket:close:{key}"));
+    let close = h.fake.button_interaction(
+        channel,
+        ids.alice,
+        welcome.id,
+        &format!("docket:close:{key}"),
+    );
     let answer = h.interact(&close).await;
     assert_eq!(answer["type"], 9, "the reason modal: {answer}");
     let submit = h.fake.modal_submit_interaction(
@@ -198,10 +260,18 @@ async fn story(h: Harness) {
         &[("reason", "Fire is out")],
     );
     h.interact(&submit).await;
-    eventually("the channel deleted", || async { h.fake.channel(channel).is_none().then_some(()) }).await;
+    eventually("the channel deleted", || async {
+        h.fake.channel(channel).is_none().then_some(())
+    })
+    .await;
 
     let transcript = h.docket.get_transcript(&key).await.unwrap();
-    let texts: Vec<&str> = transcript.transcript.messages.iter().map(|m| m.content.as_str()).collect();
+    let texts: Vec<&str> = transcript
+        .transcript
+        .messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect();
     assert!(texts.contains(&"It is still burning"), "{texts:?}");
     assert!(texts.contains(&"On my way with an extinguisher"));
     let burning = transcript
@@ -213,19 +283,34 @@ async fn story(h: Harness) {
     assert_eq!(burning.attachments.len(), 1, "the file copied into Docket");
     let ticket = h.docket.get_ticket(&key).await.unwrap().value;
     assert_eq!(ticket.status_category, "closed");
-    let all = h.docket.list_comments(&key, &PageQuery::default()).await.unwrap();
+    let all = h
+        .docket
+        .list_comments(&key, &PageQuery::default())
+        .await
+        .unwrap();
     assert!(all.items.iter().any(|c| c.body.contains("Fire is out")));
 
     // The log embed and the survey.
-    let logged = eventually("the log embed", || async { h.fake.messages(log).into_iter().next() }).await;
+    let logged = eventually("the log embed", || async {
+        h.fake.messages(log).into_iter().next()
+    })
+    .await;
     let embed = serde_json::to_string(&logged.embeds).unwrap();
-    assert!(embed.contains(&key) && embed.contains("Fire is out"), "{embed}");
+    assert!(
+        embed.contains(&key) && embed.contains("Fire is out"),
+        "{embed}"
+    );
     assert!(embed.contains("Dana Agent"), "the claimer: {embed}");
     let dm = h.fake.dm_channel(ids.alice);
-    let survey = eventually("the survey DM", || async { h.fake.messages(dm).into_iter().next() }).await;
+    let survey = eventually("the survey DM", || async {
+        h.fake.messages(dm).into_iter().next()
+    })
+    .await;
     let buttons = custom_ids(&survey.components);
     assert_eq!(buttons.len(), 5);
-    let rate = h.fake.button_interaction(dm, ids.alice, survey.id, &buttons[4]);
+    let rate = h
+        .fake
+        .button_interaction(dm, ids.alice, survey.id, &buttons[4]);
     let answer = h.interact(&rate).await;
     assert_eq!(answer["type"], 9);
     let submit = h.fake.modal_submit_interaction(
@@ -237,5 +322,8 @@ async fn story(h: Harness) {
     h.interact(&submit).await;
     assert!(h.final_answer(&submit).await.contains("Thank you"));
     let recorded = h.docket.get_survey(&key).await.unwrap();
-    assert_eq!((recorded.rating, recorded.comment.as_str()), (5, "Quick and kind"));
+    assert_eq!(
+        (recorded.rating, recorded.comment.as_str()),
+        (5, "Quick and kind")
+    );
 }

@@ -25,9 +25,7 @@ async fn staff_check(ctx: &Ctx, i: &Interaction, key: &str) -> Result<Option<boo
         Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let panel = ctx
-        .panel(crate::ids::panel_from_tags(&ticket.tags))
-        .await?;
+    let panel = ctx.panel(crate::ids::panel_from_tags(&ticket.tags)).await?;
     Ok(Some(panel.is_some_and(|p| is_support(&p, &i.roles))))
 }
 
@@ -68,7 +66,10 @@ async fn run_claim(ctx: &Ctx, i: &Interaction, key: &str) -> Result<String> {
         .update_ticket(key, None, &patch)
         .await?;
     if let Some(channel) = i.channel_id {
-        let text = format!("<@{}> has claimed this ticket and will help you.", i.user_id);
+        let text = format!(
+            "<@{}> has claimed this ticket and will help you.",
+            i.user_id
+        );
         let none = AllowedMentions::default();
         if let Err(e) = ctx
             .discord

@@ -19,20 +19,24 @@ use crate::messages;
 
 pub fn command_definitions() -> Vec<Command> {
     vec![
-        CommandBuilder::new("ticket", "Manage this support ticket", CommandType::ChatInput)
-            .option(
-                SubCommandBuilder::new("add", "Add someone to this ticket")
-                    .option(UserBuilder::new("user", "Who to add").required(true)),
-            )
-            .option(
-                SubCommandBuilder::new("remove", "Remove someone from this ticket")
-                    .option(UserBuilder::new("user", "Who to remove").required(true)),
-            )
-            .option(SubCommandBuilder::new(
-                "close-request",
-                "Ask the member to confirm that this ticket can be closed",
-            ))
-            .build(),
+        CommandBuilder::new(
+            "ticket",
+            "Manage this support ticket",
+            CommandType::ChatInput,
+        )
+        .option(
+            SubCommandBuilder::new("add", "Add someone to this ticket")
+                .option(UserBuilder::new("user", "Who to add").required(true)),
+        )
+        .option(
+            SubCommandBuilder::new("remove", "Remove someone from this ticket")
+                .option(UserBuilder::new("user", "Who to remove").required(true)),
+        )
+        .option(SubCommandBuilder::new(
+            "close-request",
+            "Ask the member to confirm that this ticket can be closed",
+        ))
+        .build(),
         CommandBuilder::new("docket", "Docket helpdesk", CommandType::ChatInput)
             .option(SubCommandBuilder::new(
                 "link",
@@ -44,7 +48,10 @@ pub fn command_definitions() -> Vec<Command> {
 
 pub async fn handle(ctx: Arc<Ctx>, i: Interaction) -> InteractionResponse {
     let name = i.data["name"].as_str().unwrap_or("").to_string();
-    let sub = i.data["options"][0]["name"].as_str().unwrap_or("").to_string();
+    let sub = i.data["options"][0]["name"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let target = i.data["options"][0]["options"][0]["value"]
         .as_str()
         .and_then(|v| v.parse::<u64>().ok());
@@ -113,10 +120,14 @@ async fn add_remove(ctx: &Ctx, i: &Interaction, user: u64, add: bool) -> Result<
     let channel = Id::new(info.channel_id);
     match (panel.input.mode, add) {
         (docket_client::api::PanelMode::Thread, true) => {
-            ctx.discord.add_thread_member(channel, Id::new(user)).await?;
+            ctx.discord
+                .add_thread_member(channel, Id::new(user))
+                .await?;
         }
         (docket_client::api::PanelMode::Thread, false) => {
-            ctx.discord.remove_thread_member(channel, Id::new(user)).await?;
+            ctx.discord
+                .remove_thread_member(channel, Id::new(user))
+                .await?;
         }
         (docket_client::api::PanelMode::Channel, true) => {
             let overwrite = PermissionOverwrite {
@@ -125,7 +136,9 @@ async fn add_remove(ctx: &Ctx, i: &Interaction, user: u64, add: bool) -> Result<
                 id: Id::new(user),
                 kind: PermissionOverwriteType::Member,
             };
-            ctx.discord.update_channel_permission(channel, &overwrite).await?;
+            ctx.discord
+                .update_channel_permission(channel, &overwrite)
+                .await?;
         }
         (docket_client::api::PanelMode::Channel, false) => {
             // An explicit deny, so a role they hold cannot let them back in.
@@ -135,7 +148,9 @@ async fn add_remove(ctx: &Ctx, i: &Interaction, user: u64, add: bool) -> Result<
                 id: Id::new(user),
                 kind: PermissionOverwriteType::Member,
             };
-            ctx.discord.update_channel_permission(channel, &overwrite).await?;
+            ctx.discord
+                .update_channel_permission(channel, &overwrite)
+                .await?;
         }
     }
     Ok(if add {

@@ -62,14 +62,31 @@ impl TestServer {
             .await
             .expect("shipped types apply");
         let actor = Actor::new("test", None);
-        let bot = user(&db, "discord-bot@example.com", "Discord bot", Role::Agent, UserKind::Service).await;
-        let agent = user(&db, "dana@example.com", "Dana Agent", Role::Agent, UserKind::Person).await;
+        let bot = user(
+            &db,
+            "discord-bot@example.com",
+            "Discord bot",
+            Role::Agent,
+            UserKind::Service,
+        )
+        .await;
+        let agent = user(
+            &db,
+            "dana@example.com",
+            "Dana Agent",
+            Role::Agent,
+            UserKind::Person,
+        )
+        .await;
         for team in ["it", "community"] {
             if db.store.team(team).await.is_err() {
                 db.store.create_team(team, team, "", &actor).await.unwrap();
             }
             for id in [bot, agent] {
-                db.store.set_team_member(team, id, true, &actor).await.unwrap();
+                db.store
+                    .set_team_member(team, id, true, &actor)
+                    .await
+                    .unwrap();
             }
         }
         let token = |id: i64, name: &'static str, scopes: &'static [Scope]| {
@@ -85,7 +102,14 @@ impl TestServer {
         };
         let bot_token = token(bot, "discord", &[Scope::Read, Scope::Write]).await;
         let agent_token = token(agent, "web", &[Scope::Read, Scope::Write]).await;
-        let admin = user(&db, "admin@example.com", "Admin", Role::Admin, UserKind::Service).await;
+        let admin = user(
+            &db,
+            "admin@example.com",
+            "Admin",
+            Role::Admin,
+            UserKind::Service,
+        )
+        .await;
         let admin_token = token(admin, "admin", &[Scope::Admin]).await;
 
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -172,7 +196,8 @@ impl Gate {
     }
 
     fn serve(&self, listener: TcpListener) {
-        let (accepted, upstream, conns) = (self.accepted.clone(), self.upstream, self.conns.clone());
+        let (accepted, upstream, conns) =
+            (self.accepted.clone(), self.upstream, self.conns.clone());
         let sent = self.sent.clone();
         let task = tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
@@ -335,7 +360,9 @@ impl Harness {
     }
 
     pub async fn start_adapter(&mut self) {
-        let adapter = Adapter::new(self.config()).await.expect("the adapter starts");
+        let adapter = Adapter::new(self.config())
+            .await
+            .expect("the adapter starts");
         let addr = adapter.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -379,7 +406,8 @@ impl Harness {
     /// Discord would (the answer to the HTTP request is the interaction's callback).
     pub async fn interact(&self, i: &Interaction) -> Value {
         let body = i.body();
-        let headers: Vec<(&str, String)> = i.signed_headers(self.fake.signer()).into_iter().collect();
+        let headers: Vec<(&str, String)> =
+            i.signed_headers(self.fake.signer()).into_iter().collect();
         let (status, text) = self.post_raw(body, &headers).await;
         assert_eq!(status, 200, "{text}");
         let answer: Value = serde_json::from_str(&text).unwrap();
@@ -400,7 +428,11 @@ impl Harness {
                     tokio::time::sleep(Duration::from_secs_f64(wait)).await;
                     continue;
                 }
-                assert!(r.status().is_success(), "callback: {}", r.text().await.unwrap());
+                assert!(
+                    r.status().is_success(),
+                    "callback: {}",
+                    r.text().await.unwrap()
+                );
                 break;
             }
         }
@@ -412,14 +444,12 @@ impl Harness {
         let mut text = String::new();
         let ok = self
             .fake
-            .wait_until(WAIT, |f| {
-                match f.original_response(&i.token) {
-                    Some(m) if !m.content.is_empty() => {
-                        text = m.content.clone();
-                        true
-                    }
-                    _ => false,
+            .wait_until(WAIT, |f| match f.original_response(&i.token) {
+                Some(m) if !m.content.is_empty() => {
+                    text = m.content.clone();
+                    true
                 }
+                _ => false,
             })
             .await;
         assert!(ok, "no answer to interaction {}", i.id);
@@ -447,7 +477,10 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -456,7 +489,11 @@ where
 impl Harness {
     /// A text channel in the fake guild (a log channel, say), made as an admin would.
     pub async fn text_channel(&self, name: &str) -> u64 {
-        let url = format!("{}/guilds/{}/channels", self.fake.api_base(), self.fake.guild_id());
+        let url = format!(
+            "{}/guilds/{}/channels",
+            self.fake.api_base(),
+            self.fake.guild_id()
+        );
         let r: Value = self
             .http
             .post(url)
@@ -472,12 +509,17 @@ impl Harness {
     }
 
     /// The panel message the adapter posted in `channel`, once it is there.
-    pub async fn posted_panel(&self, channel: u64, custom_id_prefix: &str) -> docket_fake_discord::Message {
+    pub async fn posted_panel(
+        &self,
+        channel: u64,
+        custom_id_prefix: &str,
+    ) -> docket_fake_discord::Message {
         eventually("the panel message", || async {
-            self.fake
-                .messages(channel)
-                .into_iter()
-                .find(|m| serde_json::to_string(&m.components).unwrap().contains(custom_id_prefix))
+            self.fake.messages(channel).into_iter().find(|m| {
+                serde_json::to_string(&m.components)
+                    .unwrap()
+                    .contains(custom_id_prefix)
+            })
         })
         .await
     }
@@ -518,13 +560,21 @@ pub fn key_and_channel(text: &str) -> (String, u64) {
 pub async fn link(h: &Harness, discord_id: u64, user_id: i64) {
     let r = h
         .http
-        .put(format!("{}/api/v1/users/{user_id}/discord", h.server.base_url()))
+        .put(format!(
+            "{}/api/v1/users/{user_id}/discord",
+            h.server.base_url()
+        ))
         .bearer_auth(&h.server.admin_token)
         .json(&serde_json::json!({ "discord_id": discord_id.to_string(), "discord_name": "bob" }))
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success(), "link: {} {}", r.status(), r.text().await.unwrap());
+    assert!(
+        r.status().is_success(),
+        "link: {} {}",
+        r.status(),
+        r.text().await.unwrap()
+    );
 }
 
 // ---- panels and tickets, as the stories use them ----
@@ -565,7 +615,10 @@ pub async fn deployed(h: &Harness, input: &PanelInput) -> (PanelOut, docket_fake
     let panel = h.admin.create_panel(input).await.unwrap();
     h.admin.deploy_panel(panel.id).await.unwrap();
     let message = h
-        .posted_panel(input.channel_id.parse().unwrap(), &format!("docket:open:{}", panel.id))
+        .posted_panel(
+            input.channel_id.parse().unwrap(),
+            &format!("docket:open:{}", panel.id),
+        )
         .await;
     let panel = eventually("the deployment to be recorded", || async {
         let p = h.docket.get_panel(panel.id).await.unwrap();
@@ -578,12 +631,21 @@ pub async fn deployed(h: &Harness, input: &PanelInput) -> (PanelOut, docket_fake
 /// Open a ticket as `user` from the panel's button (with its modal); the key and channel.
 pub async fn open(h: &Harness, user: u64, panel: &PanelOut, message: u64) -> (String, u64) {
     let general = h.fake.ids().general_channel;
-    let click = h.fake.button_interaction(general, user, message, &format!("docket:open:{}", panel.id));
+    let click =
+        h.fake
+            .button_interaction(general, user, message, &format!("docket:open:{}", panel.id));
     let answer = h.interact(&click).await;
-    assert_eq!(answer["type"], 9, "discord_support asks its details in a modal: {answer}");
+    assert_eq!(
+        answer["type"], 9,
+        "discord_support asks its details in a modal: {answer}"
+    );
     let form = answer["data"]["custom_id"].as_str().unwrap().to_string();
     let inputs = custom_ids(answer["data"]["components"].as_array().unwrap());
-    assert_eq!(inputs, ["details"], "only what Discord cannot fill in itself");
+    assert_eq!(
+        inputs,
+        ["details"],
+        "only what Discord cannot fill in itself"
+    );
     let submit = h.fake.modal_submit_interaction(
         general,
         user,
@@ -595,7 +657,6 @@ pub async fn open(h: &Harness, user: u64, panel: &PanelOut, message: u64) -> (St
     let text = h.final_answer(&submit).await;
     key_and_channel(&text)
 }
-
 
 /// Configure Docket's AI against a fake OpenAI, as an admin does.
 pub async fn configure_ai(h: &Harness, base_url: &str) {
