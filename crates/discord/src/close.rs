@@ -43,6 +43,7 @@ pub async fn button(ctx: Arc<Ctx>, i: Interaction, key: String) -> InteractionRe
                 required: false,
                 min_length: None,
                 max_length: Some(1000),
+                choices: vec![],
             }],
         ),
         Ok(Ok(Some(false))) => messages::ephemeral(
@@ -327,6 +328,7 @@ pub fn survey_clicked(key: &str, rating: u8) -> InteractionResponse {
             required: false,
             min_length: None,
             max_length: Some(1000),
+            choices: vec![],
         }],
     )
 }

@@ -147,26 +147,42 @@ pub struct Input {
     pub required: bool,
     pub min_length: Option<u16>,
     pub max_length: Option<u16>,
+    /// A schema enum: a select menu of these values instead of free text.
+    pub choices: Vec<String>,
 }
 
 #[allow(deprecated)] // TextInput::label: the Label component carries it now.
 fn text_input(input: &Input) -> Component {
-    let field = TextInput {
-        custom_id: input.custom_id.clone(),
-        id: None,
-        label: None,
-        max_length: input.max_length,
-        min_length: input.min_length,
-        placeholder: None,
-        required: Some(input.required),
-        style: if input.paragraph {
-            TextInputStyle::Paragraph
-        } else {
-            TextInputStyle::Short
-        },
-        value: None,
+    let field = if input.choices.is_empty() {
+        Component::TextInput(TextInput {
+            custom_id: input.custom_id.clone(),
+            id: None,
+            label: None,
+            max_length: input.max_length,
+            min_length: input.min_length,
+            placeholder: None,
+            required: Some(input.required),
+            style: if input.paragraph {
+                TextInputStyle::Paragraph
+            } else {
+                TextInputStyle::Short
+            },
+            value: None,
+        })
+    } else {
+        let mut menu = SelectMenuBuilder::new(input.custom_id.clone(), SelectMenuType::Text);
+        for choice in input.choices.iter().take(25) {
+            let shown = choice.replace('_', " ");
+            menu = menu
+                .option(SelectMenuOptionBuilder::new(clip(&shown, 100), choice.clone()).build());
+        }
+        let mut menu = menu.build();
+        menu.min_values = Some(1);
+        menu.max_values = Some(1);
+        menu.required = Some(input.required);
+        Component::SelectMenu(menu)
     };
-    let mut label = LabelBuilder::new(clip(&input.label, 45), Component::TextInput(field));
+    let mut label = LabelBuilder::new(clip(&input.label, 45), field);
     if let Some(d) = &input.description {
         label = label.description(clip(d, 100));
     }

@@ -214,10 +214,20 @@ fn modal_inputs(t: &TypeDetail) -> Vec<Input> {
     for name in required {
         let prop = &schema["properties"][name];
         let kind = prop["type"].as_str().unwrap_or("string");
+        let choices: Vec<String> = prop["enum"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        // A select menu holds 25 options; a longer list is left for staff.
         if CONTEXT_FIELDS.contains(&name)
             || prop.get("default").is_some()
             || !matches!(kind, "string" | "integer" | "number")
-            || prop.get("enum").is_some()
+            || (prop.get("enum").is_some() && (choices.is_empty() || choices.len() > 25))
         {
             continue;
         }
@@ -230,6 +240,7 @@ fn modal_inputs(t: &TypeDetail) -> Vec<Input> {
             required: true,
             min_length: prop["minLength"].as_u64().map(|m| m.min(4000) as u16),
             max_length: max,
+            choices,
         });
         if inputs.len() == messages::MAX_MODAL_INPUTS {
             break;

@@ -228,3 +228,74 @@ async fn a_cooldown_says_when_the_member_may_open_again() {
     );
     assert_eq!(h.interact(&other).await["type"], 9);
 }
+
+/// A modal answer with a select menu inside a label, as Discord sends it.
+fn with_select(
+    mut i: docket_fake_discord::Interaction,
+    field: &str,
+    value: &str,
+) -> docket_fake_discord::Interaction {
+    i.json["data"]["components"] = serde_json::json!([{
+        "type": 18, "id": 1,
+        "component": { "type": 3, "id": 2, "custom_id": field, "values": [value] }
+    }]);
+    i
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn required_choices_are_a_select_menu_and_a_refused_ticket_leaves_no_channel() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let mut input = panel_input(&h, None);
+    input.ticket_type = Some("it_support".into());
+    input.support_roles[0].team = Some("it".into());
+    let (panel, message) = deployed(&h, &input).await;
+    let click = |user| {
+        h.fake.button_interaction(
+            ids.general_channel,
+            user,
+            message.id,
+            &format!("docket:open:{}", panel.id),
+        )
+    };
+    let answer = h.interact(&click(ids.alice)).await;
+    assert_eq!(answer["type"], 9, "{answer}");
+    let label = &answer["data"]["components"][0];
+    assert_eq!(label["type"], 18, "a label: {label}");
+    assert_eq!(label["component"]["type"], 3, "holding a select menu");
+    assert_eq!(label["component"]["custom_id"], "category");
+    let form = answer["data"]["custom_id"].as_str().unwrap().to_string();
+
+    // A value the type refuses: the channel made for it goes again, the member is told.
+    let channels_before = h.fake.channels().len();
+    let submit = with_select(
+        h.fake
+            .modal_submit_interaction(ids.general_channel, ids.alice, &form, &[]),
+        "category",
+        "bogus",
+    );
+    h.interact(&submit).await;
+    let text = h.final_answer(&submit).await;
+    assert!(
+        text.contains("could not be opened") && text.contains("category"),
+        "{text}"
+    );
+    assert_eq!(
+        h.fake.channels().len(),
+        channels_before,
+        "no channel left behind"
+    );
+    assert!(!h.fake.calls_to("DELETE", "/channels/*").is_empty());
+
+    let submit = with_select(
+        h.fake
+            .modal_submit_interaction(ids.general_channel, ids.alice, &form, &[]),
+        "category",
+        "printing",
+    );
+    h.interact(&submit).await;
+    let (key, _) = common::key_and_channel(&h.final_answer(&submit).await);
+    let t = h.docket.get_ticket(&key).await.unwrap().value;
+    assert_eq!(t.fields["category"], "printing");
+    assert_eq!(t.team.as_deref(), Some("it"));
+}

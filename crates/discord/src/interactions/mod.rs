@@ -113,10 +113,15 @@ impl Interaction {
         fn walk(v: &Value, out: &mut Vec<(String, String)>) {
             match v {
                 Value::Object(o) => {
-                    if let (Some(id), Some(value)) = (
-                        o.get("custom_id").and_then(Value::as_str),
-                        o.get("value").and_then(Value::as_str),
-                    ) {
+                    // A text input's `value`, or a select menu's first of `values`.
+                    let value = o.get("value").and_then(Value::as_str).or_else(|| {
+                        o.get("values")
+                            .and_then(|v| v.get(0))
+                            .and_then(Value::as_str)
+                    });
+                    if let (Some(id), Some(value)) =
+                        (o.get("custom_id").and_then(Value::as_str), value)
+                    {
                         out.push((id.to_string(), value.to_string()));
                     }
                     for key in ["components", "component"] {
