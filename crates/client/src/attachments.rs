@@ -2,7 +2,7 @@
 
 use docket_api::AttachmentOut;
 
-use crate::client::{Call, Client, decode};
+use crate::client::{Call, Client, answer_error, decode};
 use crate::endpoints::*;
 use crate::error::Result;
 
@@ -27,5 +27,24 @@ impl Client {
             .send(&UPLOAD_ATTACHMENT.endpoint, &call, Some(bytes))
             .await?;
         Ok(decode(&UPLOAD_ATTACHMENT.endpoint, answer)?.0.value)
+    }
+
+    /// A file's bytes and Content-Type.
+    pub async fn attachment_content(&self, id: i64) -> Result<(Vec<u8>, Option<String>)> {
+        let id = id.to_string();
+        let call = Call {
+            path: &[&id],
+            ..Call::default()
+        };
+        let answer = self.send(&ATTACHMENT_CONTENT.endpoint, &call, None).await?;
+        if answer.status != ATTACHMENT_CONTENT.endpoint.status {
+            return Err(answer_error(&answer));
+        }
+        let content_type = answer
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Ok((answer.body, content_type))
     }
 }

@@ -217,6 +217,9 @@ endpoints! {
     /// surely not received: a second copy would be a second file.
     UPLOAD_ATTACHMENT: Post "/tickets/{key}/attachments" query ["filename"] headers []
         bytes -> 201 AttachmentOut JSON, Unsent;
+    /// A file's bytes (the answer's Content-Type is the file's own).
+    ATTACHMENT_CONTENT: Get "/attachments/{id}/content" query [] headers []
+        () -> 200 bytes "application/octet-stream", Always;
     TICKET_SLA: Get "/tickets/{key}/sla" query [] headers [] () -> 200 TicketSlaOut JSON, Always;
     /// The live stream of ticket changes (server-sent events).
     STREAM: Get "/stream" query [] headers ["Last-Event-ID"]

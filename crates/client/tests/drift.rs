@@ -126,6 +126,11 @@ fn check(doc: &Value, endpoint: &Endpoint) -> Vec<String> {
         Some(r) => {
             let got = &r["content"][endpoint.content_type]["schema"];
             match schema_json(&response) {
+                None if response == Schema::Bytes && got.is_null() => fail(format!(
+                    "reads raw bytes as {} from {status}, the document sends {}",
+                    endpoint.content_type, r["content"]
+                )),
+                None if response == Schema::Bytes => {}
                 None if r["content"].as_object().is_some_and(|c| !c.is_empty()) => fail(format!(
                     "reads no body from {status}, the document sends {}",
                     r["content"]

@@ -25,6 +25,7 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 use twilight_model::channel::Message;
 use twilight_model::channel::message::AllowedMentions;
+use twilight_model::http::attachment::Attachment;
 use twilight_model::id::Id;
 
 use crate::close::{self, Closer};
@@ -32,6 +33,9 @@ use crate::context::{Ctx, TicketInfo, is_support};
 use crate::error::Result;
 use crate::ids::message_ref;
 use crate::messages::{self, clip};
+
+/// The largest file relayed to Discord (its default upload limit is 10 MiB).
+const MAX_FILE: i64 = 8 * 1024 * 1024;
 
 /// What the gateway hands the relay.
 #[derive(Debug)]
@@ -502,8 +506,20 @@ async fn sync(ctx: &Arc<Ctx>, key: &str) -> Result<bool> {
             _ => "Support".into(),
         };
         let mut text = format!("**{name}** (support): {}", c.body);
+        // The files go along (Discord takes up to 10 of 8 MiB by default); the rest are
+        // named, to be found in Docket.
+        let mut files = Vec::new();
         for a in &c.attachments {
-            text.push_str(&format!("\n📎 {} (in Docket)", a.filename));
+            if files.len() < 10 && a.size <= MAX_FILE {
+                let (bytes, _) = ctx.docket.attachment_content(a.id).await?;
+                files.push(Attachment::from_bytes(
+                    a.filename.clone(),
+                    bytes,
+                    files.len() as u64,
+                ));
+            } else {
+                text.push_str(&format!("\n📎 {} (in Docket)", a.filename));
+            }
         }
         let text = clip(&text, messages::MAX_CONTENT);
         let none = AllowedMentions::default();
@@ -511,6 +527,7 @@ async fn sync(ctx: &Arc<Ctx>, key: &str) -> Result<bool> {
             .discord
             .create_message(channel)
             .content(&text)
+            .attachments(&files)
             .allowed_mentions(Some(&none))
             .await
         {

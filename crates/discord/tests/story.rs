@@ -148,9 +148,20 @@ async fn story(h: Harness) {
         external_ref: None,
     };
     h.agent.add_comment(&key, &note).await.unwrap();
+    let guide = h
+        .agent
+        .upload_attachment(
+            &key,
+            "safety.txt",
+            Some("text/plain"),
+            b"step 1: unplug".to_vec(),
+        )
+        .await
+        .unwrap();
     let reply = CommentCreate {
         kind: CommentKind::Public,
         body: "Please unplug it and step away.".into(),
+        attachments: vec![guide.id],
         ..note.clone()
     };
     let reply = h.agent.add_comment(&key, &reply).await.unwrap();
@@ -165,6 +176,12 @@ async fn story(h: Harness) {
         relayed.content.contains("Dana Agent"),
         "{}",
         relayed.content
+    );
+    assert_eq!(relayed.attachments.len(), 1, "the file goes along");
+    assert_eq!(relayed.attachments[0].filename, "safety.txt");
+    assert_eq!(
+        h.fake.attachment_bytes(relayed.attachments[0].id).unwrap(),
+        b"step 1: unplug"
     );
     assert!(
         h.fake
