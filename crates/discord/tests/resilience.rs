@@ -264,3 +264,58 @@ async fn rate_limit_storms_are_waited_out() {
         .count();
     assert_eq!(copies, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_delivered_twice_is_one_comment_with_one_copy_of_its_file() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
+    let said = h.fake.user_says(
+        channel,
+        ids.alice,
+        "see attached",
+        vec![docket_fake_discord::NewAttachment::new(
+            "log.txt",
+            "text/plain",
+            b"error 42".to_vec(),
+        )],
+    );
+    wait_bodies(&h, &key, &["see attached"]).await;
+
+    // The same MESSAGE_CREATE again, as a replaying gateway would send it.
+    let url = format!(
+        "{}/channels/{channel}/messages/{}",
+        h.fake.api_base(),
+        said.id
+    );
+    let mut payload: serde_json::Value = h
+        .http
+        .get(url)
+        .header("authorization", format!("Bot {}", h.fake.bot_token()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    payload["guild_id"] = ids.guild.to_string().into();
+    h.fake.dispatch_event("MESSAGE_CREATE", payload);
+    // The relay is in order: once a later message is in, the replay was handled.
+    h.fake.user_says(channel, ids.alice, "after", vec![]);
+    wait_bodies(&h, &key, &["see attached", "after"]).await;
+    let files: serde_json::Value = h
+        .http
+        .get(format!(
+            "{}/api/v1/tickets/{key}/attachments",
+            h.server.base_url()
+        ))
+        .bearer_auth(&h.server.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(files["items"].as_array().unwrap().len(), 1, "{files}");
+}

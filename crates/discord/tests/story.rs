@@ -338,6 +338,18 @@ async fn story(h: Harness) {
     );
     h.interact(&submit).await;
     assert!(h.final_answer(&submit).await.contains("Thank you"));
+    let again = h
+        .fake
+        .button_interaction(dm, ids.alice, survey.id, &buttons[0]);
+    h.interact(&again).await;
+    let submit = h.fake.modal_submit_interaction(
+        dm,
+        ids.alice,
+        &format!("docket:survey-comment:{key}:1"),
+        &[],
+    );
+    h.interact(&submit).await;
+    assert!(h.final_answer(&submit).await.contains("already rated"));
     let recorded = h.docket.get_survey(&key).await.unwrap();
     assert_eq!(
         (recorded.rating, recorded.comment.as_str()),
