@@ -341,7 +341,7 @@ pub async fn catch_up(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-async fn all_comments(ctx: &Ctx, key: &str) -> Result<Vec<CommentOut>> {
+pub async fn all_comments(ctx: &Ctx, key: &str) -> Result<Vec<CommentOut>> {
     let mut out = Vec::new();
     let mut cursor = None;
     loop {

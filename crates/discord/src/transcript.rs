@@ -1,7 +1,7 @@
 //! A ticket channel's whole conversation, read from Discord (paged, oldest first) with
 //! its files copied into Docket, since Discord's attachment links expire.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use docket_client::api::{TranscriptInput, TranscriptMessage};
@@ -10,6 +10,7 @@ use twilight_model::id::Id;
 
 use crate::context::Ctx;
 use crate::error::Result;
+use crate::ids::message_ref;
 
 /// Every message of `channel`, oldest first.
 pub async fn fetch_all(ctx: &Ctx, channel: u64) -> Result<Vec<Message>> {
@@ -54,8 +55,30 @@ pub async fn build(
     messages: &[Message],
     staff: &HashSet<u64>,
 ) -> TranscriptInput {
+    // Files relayed with their message are in Docket already (and Discord's links may
+    // have expired since): reuse those copies.
+    let relayed: HashMap<String, Vec<i64>> = match crate::relay::all_comments(ctx, key).await {
+        Ok(comments) => comments
+            .into_iter()
+            .filter_map(|c| {
+                let ids: Vec<i64> = c.attachments.iter().map(|a| a.id).collect();
+                Some((c.external_ref?, ids))
+            })
+            .filter(|(_, ids)| !ids.is_empty())
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, key, "cannot list comments; copying every file");
+            HashMap::new()
+        }
+    };
     let mut out = Vec::with_capacity(messages.len());
     for m in messages {
+        if let Some(ids) = relayed.get(&message_ref(m.id.get()))
+            && ids.len() == m.attachments.len()
+        {
+            out.push(entry(m, staff, ids.clone()));
+            continue;
+        }
         let mut attachments = Vec::new();
         for a in &m.attachments {
             // One lost file must not lose the transcript: record what could be copied.
@@ -64,32 +87,36 @@ pub async fn build(
                 Err(e) => tracing::warn!(error = %e, file = %a.filename, "cannot copy a file"),
             }
         }
-        out.push(TranscriptMessage {
-            id: m.id.to_string(),
-            author_id: m.author.id.to_string(),
-            author_name: m
-                .author
-                .global_name
-                .clone()
-                .unwrap_or_else(|| m.author.name.clone()),
-            staff: staff.contains(&m.author.id.get()),
-            bot: m.author.bot,
-            content: m.content.clone(),
-            embeds: m
-                .embeds
-                .iter()
-                .flat_map(|e| [e.title.clone(), e.description.clone()])
-                .flatten()
-                .collect(),
-            created_at: time(m.timestamp),
-            edited_at: m.edited_timestamp.map(time),
-            attachments,
-        });
+        out.push(entry(m, staff, attachments));
     }
     TranscriptInput {
         channel_id: channel.to_string(),
         channel_name: channel_name.to_string(),
         messages: out,
+    }
+}
+
+fn entry(m: &Message, staff: &HashSet<u64>, attachments: Vec<i64>) -> TranscriptMessage {
+    TranscriptMessage {
+        id: m.id.to_string(),
+        author_id: m.author.id.to_string(),
+        author_name: m
+            .author
+            .global_name
+            .clone()
+            .unwrap_or_else(|| m.author.name.clone()),
+        staff: staff.contains(&m.author.id.get()),
+        bot: m.author.bot,
+        content: m.content.clone(),
+        embeds: m
+            .embeds
+            .iter()
+            .flat_map(|e| [e.title.clone(), e.description.clone()])
+            .flatten()
+            .collect(),
+        created_at: time(m.timestamp),
+        edited_at: m.edited_timestamp.map(time),
+        attachments,
     }
 }
 
