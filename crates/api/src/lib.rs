@@ -760,6 +760,9 @@ pub struct SlaReportOut {
     pub group_by: docket_core::sla::report::GroupBy,
     pub rows: Vec<docket_core::sla::report::ReportRow>,
     pub total: docket_core::sla::report::ReportRow,
+    /// Exit survey answers given in the period, by the same grouping.
+    pub satisfaction: Vec<docket_core::sla::report::SatisfactionRow>,
+    pub satisfaction_total: docket_core::sla::report::SatisfactionRow,
 }
 
 /// A notification from the outbox (SLA warnings, breaches...).

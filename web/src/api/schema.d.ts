@@ -2655,6 +2655,24 @@ export interface components {
         RoutingRule: "manual" | "round_robin" | "least_open" | "skills";
         /** @enum {string} */
         Safety: "safe" | "destructive" | "refused";
+        /** @description Requesters' satisfaction in one group: how many answered and how. */
+        SatisfactionRow: {
+            group: string;
+            /** Format: int64 */
+            responses: number;
+            /**
+             * Format: double
+             * @description Mean rating, 1 to 5, to two decimals; null without answers.
+             */
+            average?: number | null;
+            /**
+             * Format: double
+             * @description Answers rated 4 or 5, over all answers (the usual CSAT score); null without answers.
+             */
+            satisfied_rate?: number | null;
+            /** @description How many answered 1, 2, 3, 4 and 5. */
+            ratings: number[];
+        };
         /**
          * @description What an API token may be used for, on top of its owner's role.
          * @enum {string}
@@ -2707,6 +2725,9 @@ export interface components {
             group_by: components["schemas"]["GroupBy"];
             rows: components["schemas"]["ReportRow"][];
             total: components["schemas"]["ReportRow"];
+            /** @description Exit survey answers given in the period, by the same grouping. */
+            satisfaction: components["schemas"]["SatisfactionRow"][];
+            satisfaction_total: components["schemas"]["SatisfactionRow"];
         };
         /**
          * @description Where a ticket came from.

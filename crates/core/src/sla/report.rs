@@ -138,6 +138,69 @@ impl Tally {
     }
 }
 
+/// One exit survey answer, labelled by the report's grouping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyRecord {
+    pub group: String,
+    /// 1 to 5.
+    pub rating: u8,
+}
+
+/// Requesters' satisfaction in one group: how many answered and how.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SatisfactionRow {
+    pub group: String,
+    pub responses: u64,
+    /// Mean rating, 1 to 5, to two decimals; null without answers.
+    pub average: Option<f64>,
+    /// Answers rated 4 or 5, over all answers (the usual CSAT score); null without answers.
+    pub satisfied_rate: Option<f64>,
+    /// How many answered 1, 2, 3, 4 and 5.
+    pub ratings: [u64; 5],
+}
+
+impl SatisfactionRow {
+    fn new(group: String, records: &[&SurveyRecord]) -> SatisfactionRow {
+        let mut ratings = [0u64; 5];
+        for r in records {
+            if (1..=5).contains(&r.rating) {
+                ratings[usize::from(r.rating - 1)] += 1;
+            }
+        }
+        let responses: u64 = ratings.iter().sum();
+        let sum: u64 = ratings
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u64 + 1) * n)
+            .sum();
+        let rate = |n: u64| (responses > 0).then(|| n as f64 / responses as f64);
+        SatisfactionRow {
+            group,
+            responses,
+            average: rate(sum).map(|a| (a * 100.0).round() / 100.0),
+            satisfied_rate: rate(ratings[3] + ratings[4]),
+            ratings,
+        }
+    }
+}
+
+/// One satisfaction row per group with answers, sorted by group.
+pub fn satisfaction(records: &[SurveyRecord]) -> Vec<SatisfactionRow> {
+    let mut groups: BTreeMap<&str, Vec<&SurveyRecord>> = BTreeMap::new();
+    for r in records {
+        groups.entry(r.group.as_str()).or_default().push(r);
+    }
+    groups
+        .into_iter()
+        .map(|(g, rs)| SatisfactionRow::new(g.to_string(), &rs))
+        .collect()
+}
+
+/// All answers as one row, named "total".
+pub fn satisfaction_total(records: &[SurveyRecord]) -> SatisfactionRow {
+    SatisfactionRow::new("total".into(), &records.iter().collect::<Vec<_>>())
+}
+
 /// Rounded to the millisecond: hides floating-point noise (222.00000000000003).
 fn to_millis(seconds: f64) -> f64 {
     (seconds * 1000.0).round() / 1000.0
@@ -273,6 +336,30 @@ mod tests {
             finished: seconds.is_some(),
             business_seconds: seconds,
         }
+    }
+
+    #[test]
+    fn satisfaction_counts_averages_and_csat() {
+        let answer = |group: &str, rating| SurveyRecord {
+            group: group.into(),
+            rating,
+        };
+        let records = [
+            answer("P1", 5),
+            answer("P1", 4),
+            answer("P1", 1),
+            answer("P2", 3),
+        ];
+        let rows = satisfaction(&records);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].responses, 3);
+        assert_eq!(rows[0].average, Some(3.33));
+        assert_eq!(rows[0].satisfied_rate, Some(2.0 / 3.0));
+        assert_eq!(rows[0].ratings, [1, 0, 0, 1, 1]);
+        let total = satisfaction_total(&records);
+        assert_eq!(total.responses, 4);
+        assert_eq!(total.average, Some(3.25));
+        assert_eq!(satisfaction_total(&[]).average, None);
     }
 
     #[test]

@@ -472,6 +472,7 @@ async fn sla_report(
     }
     let records = app.store.sla_clock_records(from, to, q.group_by).await?;
     let rows = report::aggregate(&records);
+    let surveys = app.store.survey_records(from, to, q.group_by).await?;
     if q.csv {
         let body = report::to_csv(&rows, q.group_by);
         let mut resp = body.into_response();
@@ -491,6 +492,8 @@ async fn sla_report(
         group_by: q.group_by,
         total: report::totals(&records),
         rows,
+        satisfaction: report::satisfaction(&surveys),
+        satisfaction_total: report::satisfaction_total(&surveys),
     })
     .into_response())
 }

@@ -9,7 +9,7 @@ pub mod outbox;
 use chrono::{DateTime, Utc};
 use docket_core::sla::clock::{ClockEventKind, Phase, Replay};
 use docket_core::sla::policy::{Metric, Threshold};
-use docket_core::sla::report::{ClockRecord, GroupBy};
+use docket_core::sla::report::{ClockRecord, GroupBy, SurveyRecord};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub(crate) use clocks::{NewClocks, Policies, Subject, Trigger, forget, store_new, sync};
@@ -233,21 +233,7 @@ impl Store {
                 tickets.insert(t.id, t);
             }
         }
-        let teams: std::collections::HashMap<i64, String> = team::Entity::find()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.slug))
-            .collect();
-        let users: std::collections::HashMap<i64, String> = match group_by {
-            GroupBy::Assignee => user::Entity::find()
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u.email))
-                .collect(),
-            _ => Default::default(),
-        };
+        let groups = Grouping::load(&self.db, group_by).await?;
         let mut out = Vec::with_capacity(clocks.len());
         for c in clocks {
             let (Some(t), Some(metric), Some(phase)) = (
@@ -257,18 +243,7 @@ impl Store {
             ) else {
                 continue;
             };
-            let group = match group_by {
-                GroupBy::Priority => t.priority.clone(),
-                GroupBy::Type => t.type_slug.clone(),
-                GroupBy::Team => t
-                    .team_id
-                    .and_then(|id| teams.get(&id).cloned())
-                    .unwrap_or_else(|| "(no team)".into()),
-                GroupBy::Assignee => t
-                    .assignee_id
-                    .and_then(|id| users.get(&id).cloned())
-                    .unwrap_or_else(|| "(unassigned)".into()),
-            };
+            let group = groups.of(t);
             // A running clock past its due time has breached even if nothing recorded
             // it yet.
             let breached =
@@ -283,6 +258,93 @@ impl Store {
             });
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// The exit survey answers given in `[from, to)`, labelled by `group_by`, for the
+    /// report's satisfaction figures.
+    pub async fn survey_records(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        group_by: GroupBy,
+    ) -> Result<Vec<SurveyRecord>> {
+        let answers = crate::entities::ticket_survey::Entity::find()
+            .filter(crate::entities::ticket_survey::Column::CreatedAt.gte(from))
+            .filter(crate::entities::ticket_survey::Column::CreatedAt.lt(to))
+            .all(&self.db)
+            .await?;
+        let groups = Grouping::load(&self.db, group_by).await?;
+        let mut out = Vec::with_capacity(answers.len());
+        for chunk in answers.chunks(500) {
+            let ids: Vec<i64> = chunk.iter().map(|a| a.ticket_id).collect();
+            let tickets: std::collections::HashMap<i64, ticket_row::Model> =
+                ticket_row::Entity::find()
+                    .filter(ticket_row::Column::Id.is_in(ids))
+                    .filter(ticket_row::Column::DeletedAt.is_null())
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(|t| (t.id, t))
+                    .collect();
+            for a in chunk {
+                if let Some(t) = tickets.get(&a.ticket_id) {
+                    out.push(SurveyRecord {
+                        group: groups.of(t),
+                        rating: u8::try_from(a.rating).unwrap_or(0),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What a report's group is called for a ticket: its priority, type, team or assignee.
+struct Grouping {
+    group_by: GroupBy,
+    teams: std::collections::HashMap<i64, String>,
+    users: std::collections::HashMap<i64, String>,
+}
+
+impl Grouping {
+    async fn load<C: ConnectionTrait>(conn: &C, group_by: GroupBy) -> Result<Grouping> {
+        let teams = team::Entity::find()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.slug))
+            .collect();
+        let users = match group_by {
+            GroupBy::Assignee => user::Entity::find()
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.email))
+                .collect(),
+            _ => Default::default(),
+        };
+        Ok(Grouping {
+            group_by,
+            teams,
+            users,
+        })
+    }
+
+    fn of(&self, t: &ticket_row::Model) -> String {
+        match self.group_by {
+            GroupBy::Priority => t.priority.clone(),
+            GroupBy::Type => t.type_slug.clone(),
+            GroupBy::Team => t
+                .team_id
+                .and_then(|id| self.teams.get(&id).cloned())
+                .unwrap_or_else(|| "(no team)".into()),
+            GroupBy::Assignee => t
+                .assignee_id
+                .and_then(|id| self.users.get(&id).cloned())
+                .unwrap_or_else(|| "(unassigned)".into()),
+        }
     }
 }
 
