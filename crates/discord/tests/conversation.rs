@@ -299,3 +299,58 @@ async fn required_choices_are_a_select_menu_and_a_refused_ticket_leaves_no_chann
     assert_eq!(t.fields["category"], "printing");
     assert_eq!(t.team.as_deref(), Some("it"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_working_hours_members_are_told_when_staff_return() {
+    use chrono::Datelike;
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    // Staff work one hour a week, on a day that is not today.
+    let days = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let today = chrono::Utc::now().weekday().num_days_from_monday() as usize;
+    let other = days[(today + 3) % 7];
+    let r = h
+        .http
+        .put(format!(
+            "{}/api/v1/sla/calendars/weekly-hour",
+            h.server.base_url()
+        ))
+        .bearer_auth(&h.server.admin_token)
+        .json(&serde_json::json!({
+            "time_zone": "UTC",
+            "week": { other: [{"start": "09:00", "end": "10:00"}] },
+            "holidays": []
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let mut input = panel_input(&h, None);
+    input.working_hours = Some("weekly-hour".into());
+    let (panel, message) = deployed(&h, &input).await;
+    let click = h.fake.button_interaction(
+        ids.general_channel,
+        ids.alice,
+        message.id,
+        &format!("docket:open:{}", panel.id),
+    );
+    let answer = h.interact(&click).await;
+    assert_eq!(answer["data"]["flags"], 64, "{answer}");
+    let text = answer["data"]["content"].as_str().unwrap();
+    assert!(
+        text.contains("away right now") && text.contains(":F>"),
+        "{text}"
+    );
+    assert!(
+        h.fake.calls_to("POST", "/guilds/*/channels").is_empty(),
+        "no channel made"
+    );
+}

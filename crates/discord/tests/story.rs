@@ -262,7 +262,8 @@ async fn story(h: Harness) {
     assert_eq!(c.author_user_id, Some(h.server.agent_id));
 
     // Discord's file links expire; the transcript must not need them.
-    h.fake.set_attachment_url_ttl(Some(std::time::Duration::from_millis(1)));
+    h.fake
+        .set_attachment_url_ttl(Some(std::time::Duration::from_millis(1)));
     // Alice closes it with a reason.
     let close = h.fake.button_interaction(
         channel,
