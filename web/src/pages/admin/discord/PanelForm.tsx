@@ -2,7 +2,7 @@
 // menu of topics each opening its ticket type), who handles its tickets and how they
 // close. The server checks everything Discord would refuse later; its messages (JSON
 // pointers) show beside the field they are about.
-import { useState } from "react";
+import { useRef, useState } from "react";
 import {
   ActionIcon,
   Button,
@@ -213,7 +213,11 @@ export function PanelForm({ panel, onDone }: { panel?: Panel; onDone(): void }) 
       await refresh();
       onDone();
     },
+    // The drawer is long: bring the first field the server refused into view.
+    onError: () =>
+      requestAnimationFrame(() => root.current?.querySelector('[aria-invalid="true"]')?.scrollIntoView({ block: "center" })),
   });
+  const root = useRef<HTMLDivElement>(null);
   const errors = fieldErrorsOf(save.error);
   const typeOptions = (types.data ?? []).map((t) => ({ value: t.slug, label: t.name }));
   const teamOptions = (teams.data ?? []).map((t) => ({ value: t.slug, label: t.name }));
@@ -226,7 +230,7 @@ export function PanelForm({ panel, onDone }: { panel?: Panel; onDone(): void }) 
 
   return (
     <SubmitForm onSubmit={() => save.mutate()}>
-      <Stack>
+      <Stack ref={root}>
         {save.error && <ErrorAlert error={unplacedError(save.error, isPlacedPointer)} title="The panel was not saved" />}
         <TextInput label="Name" description="What admins call it" required {...text("name")} />
 
