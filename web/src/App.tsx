@@ -29,6 +29,7 @@ const AdminUsersPage = lazy(() => import("./pages/admin/people/UsersPage"));
 const AdminTeamsPage = lazy(() => import("./pages/admin/people/TeamsPage"));
 const AdminTokensPage = lazy(() => import("./pages/admin/people/TokensPage"));
 const AdminAiPage = lazy(() => import("./pages/admin/ai/AiPage"));
+const AdminDiscordPage = lazy(() => import("./pages/admin/discord/DiscordPage"));
 
 function Loading() {
   return (
@@ -86,6 +87,7 @@ function SignedIn() {
           <Route path="/admin/teams" element={<AdminOnly><AdminTeamsPage /></AdminOnly>} />
           <Route path="/admin/organizations" element={<AdminOnly><AdminOrganizationsPage /></AdminOnly>} />
           <Route path="/admin/ai" element={<AdminOnly><AdminAiPage /></AdminOnly>} />
+          <Route path="/admin/discord" element={<AdminOnly><AdminDiscordPage /></AdminOnly>} />
           <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Routes>

@@ -65,3 +65,18 @@ export async function unwrap<T>(
   }
   return data as T;
 }
+
+/**
+ * `unwrap` for a thing that may not exist: null on 404 (a ticket without a transcript,
+ * a user without a linked account), the data otherwise; other errors are thrown.
+ */
+export async function unwrapOrNull<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T | null> {
+  try {
+    return await unwrap(call);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}

@@ -8,6 +8,9 @@ export const keys = {
   ticketEvents: (key: string) => ["tickets", "detail", key, "events"] as const,
   ticketSla: (key: string) => ["tickets", "detail", key, "sla"] as const,
   ticketAttachments: (key: string) => ["tickets", "detail", key, "attachments"] as const,
+  /** A closed Discord conversation's transcript and exit survey, under the ticket's key. */
+  ticketTranscript: (key: string) => ["tickets", "detail", key, "transcript"] as const,
+  ticketSurvey: (key: string) => ["tickets", "detail", key, "survey"] as const,
   /** Under "tickets": a requester's profile, card and notes follow their tickets. */
   requester: (id: number) => ["tickets", "requester", id] as const,
   requesterCard: (id: number, exclude: string) => ["tickets", "requester", id, "card", exclude] as const,
@@ -27,4 +30,7 @@ export const keys = {
   calendars: ["sla", "calendars"] as const,
   policies: ["sla", "policies"] as const,
   report: (query: string) => ["sla", "report", query] as const,
+  discordPanels: ["discord", "panels"] as const,
+  /** The signed-in user's linked Discord account. */
+  myDiscord: ["discord", "me"] as const,
 };

@@ -34,6 +34,7 @@ const ADMIN: NavItem[] = [
   { to: "/admin/organizations", label: "Organisations" },
   { to: "/admin/tokens", label: "API tokens" },
   { to: "/admin/ai", label: "AI" },
+  { to: "/admin/discord", label: "Discord" },
 ];
 
 function LiveIndicator() {

@@ -22,3 +22,6 @@ globalThis.ResizeObserver ??= class {
 if (!("fonts" in document)) {
   Object.defineProperty(document, "fonts", { value: { addEventListener() {}, removeEventListener() {} } });
 }
+
+// Forms bring the first refused field into view; jsdom does no layout.
+Element.prototype.scrollIntoView ??= function scrollIntoView() {};

@@ -1,9 +1,11 @@
-// The signed-in user's own page (every role): profile, password, API tokens, sign out.
+// The signed-in user's own page (every role): profile, password, Discord account, API
+// tokens, sign out.
 import { Badge, Button, Group, Paper, Stack, Text, Title } from "@mantine/core";
 import { useNavigate } from "react-router";
 import { useAuth, useMe } from "../../auth";
 import { DisplayNameForm, PasswordForm } from "./ProfileForms";
 import { MyTokens } from "./MyTokens";
+import { DiscordAccountSection } from "./DiscordAccount";
 
 export default function AccountPage() {
   const me = useMe();
@@ -47,6 +49,12 @@ export default function AccountPage() {
           )}
         </Paper>
       </Group>
+      <Paper withBorder p="md" component="section" aria-labelledby="account-discord">
+        <Title order={3} size="h4" mb="sm" id="account-discord">
+          Discord account
+        </Title>
+        <DiscordAccountSection />
+      </Paper>
       <Paper withBorder p="md" component="section" aria-labelledby="account-tokens">
         <Title order={3} size="h4" mb="sm" id="account-tokens">
           My API tokens

@@ -1,17 +1,23 @@
 // The conversation: public replies and internal notes, oldest first, and the composer.
 // Internal notes are tinted yellow and labelled so nobody mistakes them for what the
 // requester sees. A comment's files show under it; the composer uploads files as they
-// are picked, dropped or pasted, and the reply names them.
+// are picked, dropped or pasted, and the reply names them. Staff edit and delete their own
+// comments (admins any): an edited one says when, a deleted one reads "message deleted";
+// comments relayed from a Discord ticket channel carry a Discord badge.
 import { useState, type DragEvent, type FormEvent } from "react";
 import { DraftReplyButton } from "./DraftReplyButton";
-import { Badge, Button, Group, Kbd, Paper, SegmentedControl, Stack, Text, Textarea, Title } from "@mantine/core";
+import { Badge, Button, Group, Kbd, Paper, SegmentedControl, Stack, Text, Textarea, Title, Tooltip } from "@mantine/core";
+import { useMe } from "../../auth";
+import { ConfirmButton } from "../../components/ConfirmButton";
 import { ErrorAlert } from "../../components/Errors";
 import { Markdown } from "../../components/Markdown";
 import type { User } from "../../api/queries";
 import { canSend, carriesFiles, filesOf, pastedName } from "./attachments";
 import { AttachmentList } from "./AttachmentView";
 import { AttachButton, ComposerFileList } from "./ComposerFiles";
-import { useAddComment, type Comment } from "./queries";
+import { commentActions, isFromDiscord, when } from "./conversation";
+import { DiscordBadge } from "./DiscordBadge";
+import { useAddComment, useDeleteComment, useEditComment, type Comment } from "./queries";
 import { useComposerFiles } from "./useComposerFiles";
 
 type Kind = "public" | "internal";
@@ -21,22 +27,79 @@ function authorOf(c: Comment, users: User[]): string {
   return c.author_name || staff?.display_name || (c.author === "requester" ? "Requester" : "Staff");
 }
 
-function CommentItem({ comment, users }: { comment: Comment; users: User[] }) {
+/** The comment's text in place, with Save and Cancel; a refusal (403) shows the server's reason. */
+function CommentEditor({ ticketKey, comment, onDone }: { ticketKey: string; comment: Comment; onDone(): void }) {
+  const [body, setBody] = useState(comment.body);
+  const edit = useEditComment(ticketKey);
+  const save = () => {
+    if (!body.trim() || edit.isPending) return;
+    if (body === comment.body) return onDone();
+    edit.mutate({ id: comment.id, body }, { onSuccess: onDone });
+  };
+  return (
+    <Stack
+      gap="xs"
+      component="form"
+      aria-label="Edit comment"
+      onSubmit={(e: FormEvent) => {
+        e.preventDefault();
+        save();
+      }}
+    >
+      <Textarea
+        aria-label="Comment text"
+        autosize
+        minRows={2}
+        maxRows={14}
+        value={body}
+        onChange={(e) => setBody(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            save();
+          } else if (e.key === "Escape") {
+            onDone();
+          }
+        }}
+      />
+      <ErrorAlert error={edit.error} title="Not saved" />
+      <Group justify="flex-end" gap="xs">
+        <Button variant="default" size="xs" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button type="submit" size="xs" loading={edit.isPending} disabled={!body.trim()}>
+          Save
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+function CommentItem({ ticketKey, comment, users }: { ticketKey: string; comment: Comment; users: User[] }) {
+  const me = useMe();
+  const [editing, setEditing] = useState(false);
+  const remove = useDeleteComment(ticketKey);
   const internal = comment.kind === "internal";
   const system = comment.kind === "system";
+  const deleted = !!comment.deleted_at;
+  const actions = commentActions(comment, me);
+  const author = authorOf(comment, users);
   return (
     <Paper
       withBorder
       p="sm"
       component="article"
+      aria-label={`${author}, ${when(comment.created_at)}`}
+      data-comment-id={comment.id}
       data-comment-kind={comment.kind}
+      data-deleted={deleted || undefined}
       bg={internal ? "yellow.0" : system ? "gray.0" : undefined}
       style={internal ? { borderColor: "var(--mantine-color-yellow-4)" } : undefined}
     >
-      <Group justify="space-between" mb={4} wrap="nowrap">
+      <Group justify="space-between" mb={4} wrap="nowrap" align="flex-start">
         <Group gap="xs">
           <Text fw={600} size="sm">
-            {authorOf(comment, users)}
+            {author}
           </Text>
           {internal ? (
             <Badge color="yellow" variant="filled" size="sm">
@@ -56,13 +119,51 @@ function CommentItem({ comment, users }: { comment: Comment; users: User[] }) {
               from requester
             </Badge>
           )}
+          {isFromDiscord(comment) && <DiscordBadge />}
         </Group>
-        <Text size="xs" c="dimmed" component="time" dateTime={comment.created_at}>
-          {new Date(comment.created_at).toLocaleString()}
-        </Text>
+        <Group gap={6} wrap="nowrap">
+          {comment.edited_at && !deleted && (
+            <Tooltip label={`Edited ${when(comment.edited_at)}`}>
+              <Text size="xs" c="dimmed" fs="italic" data-edited-at={comment.edited_at}>
+                edited <time dateTime={comment.edited_at}>{when(comment.edited_at)}</time>
+              </Text>
+            </Tooltip>
+          )}
+          <Text size="xs" c="dimmed" component="time" dateTime={comment.created_at}>
+            {when(comment.created_at)}
+          </Text>
+        </Group>
       </Group>
-      {comment.body.trim() !== "" && <Markdown>{comment.body}</Markdown>}
+      {deleted ? (
+        <Text size="sm" c="dimmed" fs="italic">
+          message deleted
+        </Text>
+      ) : editing ? (
+        <CommentEditor ticketKey={ticketKey} comment={comment} onDone={() => setEditing(false)} />
+      ) : (
+        comment.body.trim() !== "" && <Markdown>{comment.body}</Markdown>
+      )}
       <AttachmentList attachments={comment.attachments ?? []} label="Attached files" />
+      {(actions.edit || actions.remove) && !editing && (
+        <Group gap={4} justify="flex-end" mt={4}>
+          {actions.edit && (
+            <Button size="compact-xs" variant="subtle" aria-label={`Edit comment by ${author}`} onClick={() => setEditing(true)}>
+              Edit
+            </Button>
+          )}
+          {actions.remove && (
+            <ConfirmButton
+              label={`Delete comment by ${author}`}
+              title="Delete this comment?"
+              message="Its text leaves the conversation (the activity trail keeps it); its files stay on the ticket."
+              confirmLabel="Delete"
+              onConfirm={() => remove.mutateAsync(comment.id)}
+            >
+              Delete
+            </ConfirmButton>
+          )}
+        </Group>
+      )}
     </Paper>
   );
 }
@@ -209,7 +310,7 @@ export function Thread({ ticketKey, comments, users }: { ticketKey: string; comm
           </Text>
         )}
         {comments.map((c) => (
-          <CommentItem key={c.id} comment={c} users={users} />
+          <CommentItem key={c.id} ticketKey={ticketKey} comment={c} users={users} />
         ))}
         <Composer ticketKey={ticketKey} />
       </Stack>

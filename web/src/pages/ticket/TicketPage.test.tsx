@@ -89,6 +89,7 @@ vi.mock("../../api/client", async (importOriginal) => {
         if (path === "/tickets/{key}/comments" || path === "/tickets/{key}/events") return respond(200, { items: [], next_cursor: null });
         if (path === "/tickets/{key}/sla") return respond(200, { clocks: [], escalations: [] });
         if (path === "/tickets/{key}/attachments") return respond(200, { items: [] });
+        if (path === "/tickets/{key}/transcript" || path === "/tickets/{key}/survey") return respond(404, { status: 404 });
         if (path === "/tickets") return respond(200, { items: [], next_cursor: null });
         if (path === "/types/{slug}") return respond(200, TYPE);
         if (path === "/types/{slug}/workflow")

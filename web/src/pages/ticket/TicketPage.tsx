@@ -1,6 +1,7 @@
 // The ticket screen: properties and the type's fields to edit, the conversation and
 // the audit trail, with the SLA clocks, the requester and the ticket's files at the
-// side. Live updates refetch it in place (src/live.ts); a notice says who changed it.
+// side; a closed Discord conversation's transcript and exit survey. Live updates
+// refetch it in place (src/live.ts); a notice says who changed it.
 import { useEffect, useState } from "react";
 import { useParams } from "react-router";
 import { Alert, Center, CloseButton, Grid, Group, Loader, Paper, Stack, Text, Title } from "@mantine/core";
@@ -13,6 +14,7 @@ import { onTicketChange } from "../../live";
 import { AuditTimeline } from "./AuditTimeline";
 import { FieldsPanel } from "./FieldsPanel";
 import { FilesPanel } from "./FilesPanel";
+import { SurveyPanel, TranscriptPanel } from "./DiscordPanels";
 import { useComments, useEvents, useTicket, useTicketSla } from "./queries";
 import { RequesterPanel } from "./RequesterPanel";
 import { SlaPanel } from "./SlaPanel";
@@ -101,6 +103,7 @@ export default function TicketPage() {
             ) : (
               <Thread ticketKey={t.key} comments={comments.data ?? []} users={userList} />
             )}
+            <TranscriptPanel ticketKey={t.key} />
             <AuditTimeline
               events={events.data ?? []}
               users={userList}
@@ -121,6 +124,7 @@ export default function TicketPage() {
             ) : (
               type.error && <ErrorAlert error={type.error} title="Could not load the ticket type" />
             )}
+            <SurveyPanel ticketKey={t.key} />
             <FilesPanel ticketKey={t.key} users={userList} />
           </Stack>
         </Grid.Col>

@@ -2,13 +2,16 @@
 // people and teams are shared: src/api/queries.ts). Every ticket key starts with
 // "tickets", so live updates refetch them when others change the ticket.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, unwrap, type Schemas, type Ticket } from "../../api/client";
+import { api, ApiError, unwrap, unwrapOrNull, type Schemas, type Ticket } from "../../api/client";
 import { keys } from "../../api/keys";
 
 export type Comment = Schemas["CommentOut"];
 export type AuditEvent = Schemas["EventOut"];
 export type TicketSla = Schemas["TicketSlaOut"];
 export type TicketUpdate = Schemas["TicketUpdate"];
+export type Transcript = Schemas["TranscriptOut"];
+export type TranscriptMessage = Schemas["TranscriptMessage"];
+export type Survey = Schemas["SurveyOut"];
 
 /** Follow `next_cursor` until the end: a ticket's thread and trail are short. */
 async function allPages<T>(fetchPage: (cursor?: string) => Promise<{ items: T[]; next_cursor?: string | null }>) {
@@ -112,6 +115,41 @@ export function useAddComment(key: string) {
     mutationFn: (body: Schemas["CommentCreate"]) =>
       unwrap(api.POST("/tickets/{key}/comments", { params: { path: { key } }, body })),
     onSuccess: () => written(),
+  });
+}
+
+/** Change a comment's text (its author, or an admin); the trail keeps the earlier text. */
+export function useEditComment(key: string) {
+  const written = useTicketWritten(key);
+  return useMutation({
+    mutationFn: ({ id, body }: { id: number; body: string }) =>
+      unwrap(api.PATCH("/tickets/{key}/comments/{id}", { params: { path: { key, id } }, body: { body } })),
+    onSuccess: () => written(),
+  });
+}
+
+/** Delete a comment: its text leaves the thread (the trail keeps it), its files stay. */
+export function useDeleteComment(key: string) {
+  const written = useTicketWritten(key);
+  return useMutation({
+    mutationFn: (id: number) => unwrap(api.DELETE("/tickets/{key}/comments/{id}", { params: { path: { key, id } } })),
+    onSuccess: () => written(),
+  });
+}
+
+/** The saved transcript of the ticket's Discord channel, or null when it has none. */
+export function useTranscript(key: string) {
+  return useQuery({
+    queryKey: keys.ticketTranscript(key),
+    queryFn: () => unwrapOrNull(api.GET("/tickets/{key}/transcript", { params: { path: { key } } })),
+  });
+}
+
+/** The requester's exit survey answer, or null when there is none. */
+export function useSurvey(key: string) {
+  return useQuery({
+    queryKey: keys.ticketSurvey(key),
+    queryFn: () => unwrapOrNull(api.GET("/tickets/{key}/survey", { params: { path: { key } } })),
   });
 }
 

@@ -116,6 +116,15 @@ describe("describeEvent", () => {
     at: "2026-01-01T00:00:00Z",
   });
 
+  it("tells the Discord side's events", () => {
+    expect(describeEvent(ev("comment_edited", { id: 3, body: "a" }, { id: 3, body: "b" }), ctx)).toBe("Ada edited a comment");
+    expect(describeEvent(ev("comment_deleted", { id: 3, body: "a" }, null), ctx)).toBe("Ada deleted a comment");
+    expect(describeEvent(ev("comment_relayed", null, { id: 3, external_ref: "discord:1" }), ctx)).toBe("Ada relayed a comment to Discord");
+    expect(describeEvent(ev("transcript", null, { messages: 3, replaced: false }), ctx)).toBe("Ada saved the Discord transcript (3 messages)");
+    expect(describeEvent(ev("transcript", null, { messages: 1, replaced: true }), ctx)).toBe("Ada replaced the Discord transcript (1 message)");
+    expect(describeEvent(ev("survey", null, { rating: 4 }), ctx)).toBe("Ada recorded the exit survey: 4 of 5");
+  });
+
   it("reads like a sentence", () => {
     expect(describeEvent(ev("status", "new", "in_repair"), ctx)).toBe("Ada changed status from new to In repair");
     expect(describeEvent(ev("assignee_id", null, 2), ctx)).toBe("Ada assigned the ticket to Bob");

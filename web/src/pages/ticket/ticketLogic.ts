@@ -160,6 +160,18 @@ export function describeEvent(e: AuditEvent, ctx: DescribeContext): string {
     const kind = (e.new as { kind?: string } | null)?.kind;
     return kind === "internal" ? `${who} added an internal note` : `${who} replied publicly`;
   }
+  if (e.field === "comment_edited") return `${who} edited a comment`;
+  if (e.field === "comment_deleted") return `${who} deleted a comment`;
+  if (e.field === "comment_relayed") return `${who} relayed a comment to Discord`;
+  if (e.field === "transcript") {
+    const v = (e.new ?? {}) as { messages?: number; replaced?: boolean };
+    const n = typeof v.messages === "number" ? ` (${v.messages === 1 ? "1 message" : `${v.messages} messages`})` : "";
+    return `${who} ${v.replaced ? "replaced" : "saved"} the Discord transcript${n}`;
+  }
+  if (e.field === "survey") {
+    const rating = (e.new as { rating?: number } | null)?.rating;
+    return `${who} recorded the exit survey${typeof rating === "number" ? `: ${rating} of 5` : ""}`;
+  }
   if (e.field === "attachment") {
     // `new` is the file added, `old` the file removed: { id, filename, size }.
     const file = (v: unknown) => (v as { filename?: string } | null)?.filename ?? "a file";

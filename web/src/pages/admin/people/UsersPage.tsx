@@ -1,5 +1,5 @@
 // Everyone who can work in Docket (people and service accounts), created and changed here.
-import { Badge, Button, Group, Stack, Table, Text } from "@mantine/core";
+import { Badge, Button, Divider, Group, Stack, Table, Text } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { api, unwrap } from "../../../api/client";
 import { keys } from "../../../api/keys";
@@ -13,6 +13,7 @@ import { TableHead } from "../../../components/TableHead";
 import { useDrawer } from "../../../lib/useDrawer";
 import { UserCreateForm } from "./UserCreateForm";
 import { UserEditForm } from "./UserEditForm";
+import { UserDiscordForm } from "./UserDiscordForm";
 import { formatWhen } from "./when";
 
 type Editing = { kind: "new" } | { kind: "edit"; user: User };
@@ -90,7 +91,17 @@ export default function UsersPage() {
 
       <FormDrawer drawer={drawer} size="md" title={editing?.kind === "edit" ? `Edit user ${editing.user.email}` : "New user"}>
         {editing?.kind === "new" && <UserCreateForm key={drawer.seq} onDone={() => drawer.close()} />}
-        {editing?.kind === "edit" && <UserEditForm key={drawer.seq} user={editing.user} onDone={() => drawer.close()} />}
+        {editing?.kind === "edit" && (
+          <Stack key={drawer.seq}>
+            <UserEditForm user={editing.user} onDone={() => drawer.close()} />
+            {editing.user.kind === "person" && (
+              <>
+                <Divider label="Discord account" labelPosition="left" mt="md" />
+                <UserDiscordForm user={editing.user} />
+              </>
+            )}
+          </Stack>
+        )}
       </FormDrawer>
     </Stack>
   );
