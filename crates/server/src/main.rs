@@ -34,6 +34,14 @@ enum Command {
         /// Address to listen on (env DOCKET_BIND). Default: 127.0.0.1:8080
         #[arg(long)]
         bind: Option<String>,
+        /// The Discord adapter, run beside the server when its bot token is set.
+        #[command(flatten)]
+        discord: cli::discord::DiscordArgs,
+    },
+    /// Run the Discord adapter against a Docket server (docs/discord.md).
+    Discord {
+        #[command(flatten)]
+        discord: cli::discord::DiscordArgs,
     },
     /// Create or upgrade the core tables.
     Migrate,
@@ -101,7 +109,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", docket_server::api::openapi_json());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { bind } => cli::serve::serve(args, bind).await,
+        Command::Serve { bind, discord } => cli::serve::serve(args, bind, &discord).await,
+        Command::Discord { discord } => cli::discord::run(&discord).await,
         Command::Migrate => cli::serve::migrate(args).await,
         Command::Types { command } => cli::types::run(command, args).await,
         Command::Admin { command } => cli::admin::run(command, args).await,

@@ -254,3 +254,21 @@ fn admin_users_teams_tokens_and_key_rotation_from_the_command_line() {
     assert_ne!(std::fs::read_to_string(&key_path).unwrap(), first);
     let _ = std::fs::remove_dir_all(data);
 }
+
+#[test]
+fn the_discord_adapter_names_every_missing_setting() {
+    let out = docket()
+        .arg("discord")
+        .env_remove("DOCKET_DISCORD_BOT_TOKEN")
+        .env_remove("DOCKET_DISCORD_DOCKET_TOKEN")
+        .env("DOCKET_DISCORD_APPLICATION_ID", "1234")
+        .env_remove("DOCKET_DISCORD_PUBLIC_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("DOCKET_DISCORD_BOT_TOKEN"), "{err}");
+    assert!(err.contains("DOCKET_DISCORD_PUBLIC_KEY"), "{err}");
+    assert!(err.contains("DOCKET_DISCORD_DOCKET_TOKEN"), "{err}");
+    assert!(!err.contains("DOCKET_DISCORD_APPLICATION_ID"), "{err}");
+}

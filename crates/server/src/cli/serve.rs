@@ -18,7 +18,11 @@ pub async fn migrate(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
 
 /// Migrate, apply the safe changes of the types directory (refusing to start on unsafe
 /// ones), then serve until Ctrl-C or SIGTERM.
-pub async fn serve(args: &ConfigArgs, bind: Option<String>) -> anyhow::Result<ExitCode> {
+pub async fn serve(
+    args: &ConfigArgs,
+    bind: Option<String>,
+    discord: &super::discord::DiscordArgs,
+) -> anyhow::Result<ExitCode> {
     let config = Config::load(args, bind)?;
     let store = open(&config).await?;
     if config.types_dir.exists() {
@@ -77,13 +81,22 @@ pub async fn serve(args: &ConfigArgs, bind: Option<String>) -> anyhow::Result<Ex
         .with_web_dir(config.web_dir.clone())
         .with_attachments(config.attachments.clone());
     let ai_worker = docket_server::spawn_ai_worker(&state, docket_server::ai::WORKER_INTERVAL);
+    let discord = if discord.configured() {
+        super::discord::spawn_beside_server(discord, &config.bind).await
+    } else {
+        None
+    };
     docket_server::serve(state, listener, shutdown_signal()).await?;
+    if let Some(adapter) = discord {
+        // It saw the same signal; give it a moment to finish what it was relaying.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), adapter).await;
+    }
     sweeper.abort();
     ai_worker.abort();
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
