@@ -182,15 +182,19 @@ async fn check_panel(app: &AppState, p: &PanelInput) -> ApiResult<()> {
             message: format!("no business calendar `{name}` (see /sla/calendars)"),
         });
     }
+    refuse(errors, "the panel has invalid settings")
+}
+
+/// 422 naming every failing field, or nothing when none failed.
+fn refuse(errors: Vec<FieldError>, detail: &str) -> ApiResult<()> {
     if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            detail: "the panel has invalid settings".into(),
-            errors,
-        })
+        return Ok(());
     }
+    Err(ApiError::Invalid {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        detail: detail.into(),
+        errors,
+    })
 }
 
 /// The ticket types a panel opens.
@@ -363,13 +367,7 @@ async fn record_deployment(
     let mut errors = Vec::new();
     snowflake(&input.channel_id, "/channel_id", &mut errors);
     snowflake(&input.message_id, "/message_id", &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            detail: "not a Discord message".into(),
-            errors,
-        });
-    }
+    refuse(errors, "not a Discord message")?;
     input.deployed_at = Some(app.store.clock().now());
     let value = serde_json::to_value(&input).map_err(|e| internal(e.to_string()))?;
     Ok(Json(panel_out(
@@ -412,13 +410,7 @@ async fn panel_eligibility(
         .unwrap_or_default();
     let mut errors = Vec::new();
     snowflake(&discord_id, "/query/discord_id", &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            detail: "name the member by their Discord id".into(),
-            errors,
-        });
-    }
+    refuse(errors, "name the member by their Discord id")?;
     let panel = panel_out(app.store.panel(id).await?)?.input;
     let types = panel_types(&panel);
     let now = app.store.clock().now();
@@ -491,13 +483,7 @@ async fn create_link_code(
     let input: DiscordLinkRequest = parse_json(&bytes)?;
     let mut errors = Vec::new();
     snowflake(&input.discord_id, "/discord_id", &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            detail: "not a Discord id".into(),
-            errors,
-        });
-    }
+    refuse(errors, "not a Discord id")?;
     let (code, expires_at) = app
         .store
         .create_link_code(&input.discord_id, input.discord_name.as_deref())
@@ -604,13 +590,7 @@ async fn set_user_discord(
     if let Some(discord_id) = &input.discord_id {
         let mut errors = Vec::new();
         snowflake(discord_id, "/discord_id", &mut errors);
-        if !errors.is_empty() {
-            return Err(ApiError::Invalid {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                detail: "not a Discord id".into(),
-                errors,
-            });
-        }
+        refuse(errors, "not a Discord id")?;
     }
     let account = app
         .store
