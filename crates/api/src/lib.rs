@@ -794,6 +794,10 @@ pub struct TicketChange {
     pub key: String,
     #[serde(rename = "type")]
     pub type_slug: String,
+    /// Where the ticket came from (`discord`, `email`...), so an integration skips the
+    /// others without reading them.
+    #[serde(default)]
+    pub source: String,
     /// The fields that changed, as in the audit trail (`status`, `comment`, `created`...).
     pub changes: Vec<String>,
     pub actor: String,

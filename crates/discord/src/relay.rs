@@ -397,7 +397,10 @@ pub async fn outbound(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
             };
             match item {
                 Some(Ok(LiveEvent::Ticket(change))) => {
-                    if not_discord.contains(&change.key) {
+                    // Other channels' tickets are none of the relay's business; an empty
+                    // source is a server from before the stream named it.
+                    let other_source = !change.source.is_empty() && change.source != "discord";
+                    if other_source || not_discord.contains(&change.key) {
                         continue;
                     }
                     match sync(&ctx, &change.key).await {

@@ -134,6 +134,7 @@ api_test!(changes_by_others_arrive_as_events, |app| async move {
     let created = stream.next_for(key).await;
     assert_eq!(created.event, "ticket");
     assert_eq!(created.data["type"], "it_support");
+    assert_eq!(created.data["source"], "api");
     assert!(
         created.data["changes"]
             .as_array()

@@ -17,6 +17,7 @@ pub struct ChangeRow {
     pub ticket_id: i64,
     pub key: String,
     pub type_slug: String,
+    pub source: String,
     pub field: String,
     pub actor: String,
     pub at: DateTime<Utc>,
@@ -57,6 +58,10 @@ impl Store {
             .expr_as(e("ticket_id"), Alias::new("ticket_id"))
             .column((Alias::new("t"), Alias::new("key")))
             .column((Alias::new("t"), Alias::new("type_slug")))
+            .expr_as(
+                Expr::col((Alias::new("t"), Alias::new("source_channel"))),
+                Alias::new("source"),
+            )
             .expr_as(e("field"), Alias::new("field"))
             .expr_as(e("actor"), Alias::new("actor"))
             .expr_as(e("created_at"), Alias::new("at"))
@@ -80,6 +85,7 @@ impl Store {
                 ticket_id: row.try_get("", "ticket_id")?,
                 key: row.try_get("", "key")?,
                 type_slug: row.try_get("", "type_slug")?,
+                source: row.try_get("", "source")?,
                 field: row.try_get("", "field")?,
                 actor: row.try_get("", "actor")?,
                 at: row.try_get("", "at")?,

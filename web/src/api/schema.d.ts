@@ -2852,6 +2852,11 @@ export interface components {
             ticket_id: number;
             key: string;
             type: string;
+            /**
+             * @description Where the ticket came from (`discord`, `email`...), so an integration skips the
+             *     others without reading them.
+             */
+            source?: string;
             /** @description The fields that changed, as in the audit trail (`status`, `comment`, `created`...). */
             changes: string[];
             actor: string;
