@@ -1,5 +1,5 @@
 // The SLA report: met and breached clocks per group over a period, as a chart, a table
-// and a CSV download of the same query.
+// and a CSV download of the same query; beside it, the exit survey answers of the period.
 import { useState } from "react";
 import { BarChart } from "@mantine/charts";
 import { Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
@@ -114,6 +114,66 @@ function ReportTable({ rows, total, groupLabel }: { rows: ReportRow[]; total: Re
             {REPORT_METRICS.map((m) => (
               <StatsCells key={m} s={total[m]} />
             ))}
+          </Table.Tr>
+        </Table.Tfoot>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+type SatisfactionRow = Schemas["SatisfactionRow"];
+
+/** Exit survey answers beside the SLA figures: how many answered and how. */
+export function SatisfactionTable({
+  rows,
+  total,
+  groupLabel,
+}: {
+  rows: SatisfactionRow[];
+  total: SatisfactionRow;
+  groupLabel: string;
+}) {
+  if (total.responses === 0) {
+    return <Text c="dimmed">No exit survey was answered in this period.</Text>;
+  }
+  const cells = (r: SatisfactionRow) => (
+    <>
+      <Table.Td>{r.responses}</Table.Td>
+      <Table.Td>{r.average == null ? "—" : r.average.toFixed(2)}</Table.Td>
+      <Table.Td>{formatRate(r.satisfied_rate)}</Table.Td>
+      {r.ratings.map((n, i) => (
+        <Table.Td key={i}>{n}</Table.Td>
+      ))}
+    </>
+  );
+  return (
+    <Table.ScrollContainer minWidth={600}>
+      <Table aria-label="Satisfaction" withTableBorder withColumnBorders striped>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">{groupLabel}</Table.Th>
+            <Table.Th scope="col">Answers</Table.Th>
+            <Table.Th scope="col">Average (1-5)</Table.Th>
+            <Table.Th scope="col">Rated 4 or 5</Table.Th>
+            {[1, 2, 3, 4, 5].map((n) => (
+              <Table.Th key={n} scope="col">
+                {n}★
+              </Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((r) => (
+            <Table.Tr key={r.group}>
+              <Table.Th scope="row">{r.group}</Table.Th>
+              {cells(r)}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+        <Table.Tfoot>
+          <Table.Tr fw={700}>
+            <Table.Th scope="row">Total</Table.Th>
+            {cells(total)}
           </Table.Tr>
         </Table.Tfoot>
       </Table>
@@ -260,6 +320,10 @@ export default function ReportPage() {
             {dayjs(data.to).format("YYYY-MM-DD HH:mm")}. Median and p90 are business time of the finished clocks.
           </Text>
           <ReportTable rows={data.rows} total={data.total} groupLabel={groupLabel} />
+          <Title order={3} size="h4">
+            Requesters' satisfaction
+          </Title>
+          <SatisfactionTable rows={data.satisfaction} total={data.satisfaction_total} groupLabel={groupLabel} />
         </>
       )}
     </Stack>
