@@ -57,8 +57,8 @@ fn convert_value(value: &Value, from: ColumnKind, to: ColumnKind) -> Option<Valu
         Boolean => match value {
             Value::Bool(b) => Some(Value::Bool(*b)),
             Value::Number(n) => match n.as_f64() {
-                Some(f) if f == 0.0 => Some(Value::Bool(false)),
-                Some(f) if f == 1.0 => Some(Value::Bool(true)),
+                Some(0.0) => Some(Value::Bool(false)),
+                Some(1.0) => Some(Value::Bool(true)),
                 _ => None,
             },
             Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
