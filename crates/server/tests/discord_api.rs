@@ -614,6 +614,19 @@ api_test!(
             json_of(app.get(&format!("/tickets/{key}/survey")).await, 200).await["comment"],
             "quick, thanks"
         );
+        // The answer counts in the SLA report, as JSON and as CSV.
+        let report = json_of(app.get("/sla/report?group_by=type").await, 200).await;
+        assert_eq!(report["satisfaction_total"]["responses"], 1, "{report}");
+        let csv = app
+            .get("/sla/report?group_by=type&format=csv")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            csv.lines().any(|l| l.ends_with(",1,4.00,1.0000,0,0,0,1,0")),
+            "{csv}"
+        );
         // Another team sees neither.
         let it = Side::new(&app, "it2@example.com", Role::Agent, "it").await;
         problem(

@@ -1261,10 +1261,13 @@ api_test!(the_report_adds_up, |app| async move {
              next_response_total,next_response_met,next_response_breached,\
              next_response_met_rate,next_response_median_seconds,next_response_p90_seconds,\
              resolution_total,resolution_met,resolution_breached,resolution_met_rate,\
-             resolution_median_seconds,resolution_p90_seconds",
-            "P0,1,0,1,0.0000,,,0,0,0,,,,1,0,1,0.0000,,",
-            "P1,3,2,1,0.6667,2700,4860,1,1,0,1.0000,1200,1200,3,2,1,0.6667,21600,33120",
-            "P2,1,1,0,1.0000,3600,3600,0,0,0,,,,0,0,0,,,",
+             resolution_median_seconds,resolution_p90_seconds,\
+             satisfaction_responses,satisfaction_average,satisfaction_satisfied_rate,\
+             satisfaction_rated_1,satisfaction_rated_2,satisfaction_rated_3,\
+             satisfaction_rated_4,satisfaction_rated_5",
+            "P0,1,0,1,0.0000,,,0,0,0,,,,1,0,1,0.0000,,,,,,,,,,",
+            "P1,3,2,1,0.6667,2700,4860,1,1,0,1.0000,1200,1200,3,2,1,0.6667,21600,33120,,,,,,,,",
+            "P2,1,1,0,1.0000,3600,3600,0,0,0,,,,0,0,0,,,,,,,,,,,",
             "",
         ]
     );

@@ -258,38 +258,73 @@ pub fn totals(records: &[ClockRecord]) -> ReportRow {
 
 /// The rows as CSV (RFC 4180, CRLF line ends): a header, then one line per row. Rates
 /// have four decimals, seconds up to three; an absent figure is an empty cell.
-pub fn to_csv(rows: &[ReportRow], group_by: GroupBy) -> String {
+/// The report as CSV: one line per group, the SLA figures then the exit survey's
+/// (responses, average, rated 4 or 5, the five counts). A group with answers but no
+/// SLA clock gets empty SLA cells, and the other way round.
+pub fn to_csv(rows: &[ReportRow], satisfaction: &[SatisfactionRow], group_by: GroupBy) -> String {
+    const SLA_COLUMNS: [&str; 6] = [
+        "total",
+        "met",
+        "breached",
+        "met_rate",
+        "median_seconds",
+        "p90_seconds",
+    ];
     let mut out = String::new();
     let mut header = vec![group_by.as_str().to_string()];
     for m in Metric::ALL {
-        for col in [
-            "total",
-            "met",
-            "breached",
-            "met_rate",
-            "median_seconds",
-            "p90_seconds",
-        ] {
+        for col in SLA_COLUMNS {
             header.push(format!("{}_{col}", m.as_str()));
         }
     }
+    header.extend(
+        ["responses", "average", "satisfied_rate"]
+            .iter()
+            .map(|c| format!("satisfaction_{c}")),
+    );
+    header.extend((1..=5).map(|n| format!("satisfaction_rated_{n}")));
     out.push_str(&header.join(","));
     out.push_str("\r\n");
-    for row in rows {
-        out.push_str(&csv_field(&row.group));
-        for s in [&row.first_response, &row.next_response, &row.resolution] {
-            let cells = [
-                s.total.to_string(),
-                s.met.to_string(),
-                s.breached.to_string(),
-                s.met_rate.map(|r| format!("{r:.4}")).unwrap_or_default(),
-                s.median_seconds.map(seconds_cell).unwrap_or_default(),
-                s.p90_seconds.map(seconds_cell).unwrap_or_default(),
-            ];
-            for c in cells {
-                out.push(',');
-                out.push_str(&c);
+    let mut groups: Vec<&str> = rows.iter().map(|r| r.group.as_str()).collect();
+    for s in satisfaction {
+        if !groups.contains(&s.group.as_str()) {
+            groups.push(&s.group);
+        }
+    }
+    for group in groups {
+        out.push_str(&csv_field(group));
+        let mut cells: Vec<String> = Vec::new();
+        match rows.iter().find(|r| r.group == group) {
+            Some(row) => {
+                for s in [&row.first_response, &row.next_response, &row.resolution] {
+                    cells.extend([
+                        s.total.to_string(),
+                        s.met.to_string(),
+                        s.breached.to_string(),
+                        s.met_rate.map(|r| format!("{r:.4}")).unwrap_or_default(),
+                        s.median_seconds.map(seconds_cell).unwrap_or_default(),
+                        s.p90_seconds.map(seconds_cell).unwrap_or_default(),
+                    ]);
+                }
             }
+            None => cells.extend(std::iter::repeat_n(String::new(), 3 * SLA_COLUMNS.len())),
+        }
+        match satisfaction.iter().find(|s| s.group == group) {
+            Some(s) => {
+                cells.extend([
+                    s.responses.to_string(),
+                    s.average.map(|a| format!("{a:.2}")).unwrap_or_default(),
+                    s.satisfied_rate
+                        .map(|r| format!("{r:.4}"))
+                        .unwrap_or_default(),
+                ]);
+                cells.extend(s.ratings.iter().map(u64::to_string));
+            }
+            None => cells.extend(std::iter::repeat_n(String::new(), 8)),
+        }
+        for c in cells {
+            out.push(',');
+            out.push_str(&c);
         }
         out.push_str("\r\n");
     }
@@ -445,7 +480,21 @@ mod tests {
             rec("Ops, \"Tier 2\"", FirstResponse, false, Some(180)),
             rec("ada", Resolution, false, Some(3600)),
         ];
-        let csv = to_csv(&aggregate(&records), GroupBy::Team);
+        let surveys = vec![
+            SurveyRecord {
+                group: "ada".into(),
+                rating: 5,
+            },
+            SurveyRecord {
+                group: "ada".into(),
+                rating: 2,
+            },
+            SurveyRecord {
+                group: "=bob".into(),
+                rating: 4,
+            },
+        ];
+        let csv = to_csv(&aggregate(&records), &satisfaction(&surveys), GroupBy::Team);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(
             lines[0],
@@ -454,18 +503,26 @@ mod tests {
              next_response_total,next_response_met,next_response_breached,\
              next_response_met_rate,next_response_median_seconds,next_response_p90_seconds,\
              resolution_total,resolution_met,resolution_breached,resolution_met_rate,\
-             resolution_median_seconds,resolution_p90_seconds"
+             resolution_median_seconds,resolution_p90_seconds,\
+             satisfaction_responses,satisfaction_average,satisfaction_satisfied_rate,\
+             satisfaction_rated_1,satisfaction_rated_2,satisfaction_rated_3,\
+             satisfaction_rated_4,satisfaction_rated_5"
         );
         // p90 of 60, 121, 180: 121 + 0.8 × 59 = 168.2.
         assert_eq!(
             lines[1],
-            "\"Ops, \"\"Tier 2\"\"\",3,2,1,0.6667,121,168.2,0,0,0,,,,0,0,0,,,"
+            "\"Ops, \"\"Tier 2\"\"\",3,2,1,0.6667,121,168.2,0,0,0,,,,0,0,0,,,,,,,,,,,"
         );
-        assert_eq!(lines[2], "ada,0,0,0,,,,0,0,0,,,,1,1,0,1.0000,3600,3600");
-        assert_eq!(lines[3], "", "the last line ends with CRLF too");
-        assert_eq!(lines.len(), 4);
         assert_eq!(
-            to_csv(&[], GroupBy::Assignee).split(',').next(),
+            lines[2],
+            "ada,0,0,0,,,,0,0,0,,,,1,1,0,1.0000,3600,3600,2,3.50,0.5000,0,1,0,0,1"
+        );
+        // Answers without SLA figures still get their line (the name neutralised).
+        assert_eq!(lines[3], "'=bob,,,,,,,,,,,,,,,,,,,1,4.00,1.0000,0,0,0,1,0");
+        assert_eq!(lines[4], "", "the last line ends with CRLF too");
+        assert_eq!(lines.len(), 5);
+        assert_eq!(
+            to_csv(&[], &[], GroupBy::Assignee).split(',').next(),
             Some("assignee")
         );
         assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");

@@ -474,7 +474,7 @@ async fn sla_report(
     let rows = report::aggregate(&records);
     let surveys = app.store.survey_records(from, to, q.group_by).await?;
     if q.csv {
-        let body = report::to_csv(&rows, q.group_by);
+        let body = report::to_csv(&rows, &report::satisfaction(&surveys), q.group_by);
         let mut resp = body.into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
