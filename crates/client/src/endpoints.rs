@@ -213,10 +213,10 @@ endpoints! {
         SurveyInput -> 201 SurveyOut JSON, Always;
     LIST_EVENTS: Get "/tickets/{key}/events" query ["limit", "cursor"] headers []
         () -> 200 EventPage JSON, Always;
-    /// The file is the raw body; a comment then names the attachment. Resent only when
-    /// surely not received: a second copy would be a second file.
-    UPLOAD_ATTACHMENT: Post "/tickets/{key}/attachments" query ["filename"] headers []
-        bytes -> 201 AttachmentOut JSON, Unsent;
+    /// The file is the raw body; a comment then names the attachment. Retried with the
+    /// same Idempotency-Key, so a lost answer never stores a second copy.
+    UPLOAD_ATTACHMENT: Post "/tickets/{key}/attachments" query ["filename"] headers ["Idempotency-Key"]
+        bytes -> 201 AttachmentOut JSON, Always;
     /// A file's bytes (the answer's Content-Type is the file's own).
     ATTACHMENT_CONTENT: Get "/attachments/{id}/content" query [] headers []
         () -> 200 bytes "application/octet-stream", Always;

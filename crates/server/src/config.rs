@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use docket_store::attachments::AttachmentPolicy;
+use docket_store::Store;
+use docket_store::attachments::{AttachmentPolicy, ObjectStore, S3Settings};
 use docket_store::identity::MasterKey;
 use serde::Deserialize;
 
@@ -13,7 +14,8 @@ use serde::Deserialize;
 pub struct ConfigArgs {
     /// Config file (TOML); read if it exists. Keys: database_url, bind, data_dir, types_dir,
     /// secure_cookies, sla_sweep_seconds, job_lease_seconds, web_dir, attachment_max_bytes,
-    /// attachment_types.
+    /// attachment_types, attachment_storage, s3_endpoint, s3_bucket, s3_region,
+    /// s3_access_key_id, s3_prefix, s3_path_style.
     #[arg(long, env = "DOCKET_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://path/to/docket.db or postgres://user@host/db.
@@ -51,6 +53,28 @@ pub struct ConfigArgs {
         value_delimiter = ','
     )]
     pub attachment_types: Option<Vec<String>>,
+    /// Where new attachments' bytes go: `database` (default) or `s3` (an S3-compatible
+    /// bucket; the s3_* settings say which, and the sealed secret `s3_secret_access_key`
+    /// holds its key: `docket secrets set s3_secret_access_key`).
+    #[arg(long, env = "DOCKET_ATTACHMENT_STORAGE", global = true)]
+    pub attachment_storage: Option<String>,
+    /// The S3-compatible service's URL (`https://s3.eu-west-1.amazonaws.com`, `http://minio:9000`).
+    #[arg(long, env = "DOCKET_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+    #[arg(long, env = "DOCKET_S3_BUCKET", global = true)]
+    pub s3_bucket: Option<String>,
+    /// Default: us-east-1
+    #[arg(long, env = "DOCKET_S3_REGION", global = true)]
+    pub s3_region: Option<String>,
+    #[arg(long, env = "DOCKET_S3_ACCESS_KEY_ID", global = true)]
+    pub s3_access_key_id: Option<String>,
+    /// Prepended to every object key (`docket/`). Default: none
+    #[arg(long, env = "DOCKET_S3_PREFIX", global = true)]
+    pub s3_prefix: Option<String>,
+    /// Address the bucket as `endpoint/bucket/key` (true, the default: MinIO, Ceph,
+    /// Garage) or `bucket.endpoint/key` (false: AWS's preferred form).
+    #[arg(long, env = "DOCKET_S3_PATH_STYLE", global = true)]
+    pub s3_path_style: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,6 +90,13 @@ struct FileConfig {
     web_dir: Option<PathBuf>,
     attachment_max_bytes: Option<u64>,
     attachment_types: Option<Vec<String>>,
+    attachment_storage: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_bucket: Option<String>,
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_prefix: Option<String>,
+    s3_path_style: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +110,56 @@ pub struct Config {
     pub job_lease_seconds: u64,
     pub web_dir: PathBuf,
     pub attachments: AttachmentPolicy,
+    /// Set when attachments go to an S3-compatible bucket.
+    pub object_storage: Option<ObjectStorageConfig>,
+}
+
+/// The bucket attachments go to, but its secret (sealed in the database).
+#[derive(Debug, Clone)]
+pub struct ObjectStorageConfig {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub prefix: String,
+    pub path_style: bool,
+}
+
+/// The sealed secret holding the bucket's secret access key.
+pub const S3_SECRET: &str = "s3_secret_access_key";
+
+impl ObjectStorageConfig {
+    /// Open the bucket with the sealed secret and check that it answers, so a wrong
+    /// setting stops the server at start instead of failing the first upload.
+    pub async fn connect(
+        &self,
+        store: &Store,
+        master_key: &MasterKey,
+    ) -> anyhow::Result<ObjectStore> {
+        let secret = store.reveal_secret(master_key, S3_SECRET).await?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "attachment_storage is s3 but the secret `{S3_SECRET}` is not set: run `docket secrets set {S3_SECRET}`"
+            )
+        })?;
+        let objects = ObjectStore::new(S3Settings {
+            endpoint: self.endpoint.clone(),
+            bucket: self.bucket.clone(),
+            region: self.region.clone(),
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: secret,
+            prefix: self.prefix.clone(),
+            path_style: self.path_style,
+        })
+        .map_err(|e| anyhow::anyhow!("object storage: {e}"))?;
+        objects.check().await.map_err(|e| {
+            anyhow::anyhow!(
+                "object storage at {} (bucket {}): {e}",
+                self.endpoint,
+                self.bucket
+            )
+        })?;
+        Ok(objects)
+    }
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -92,6 +173,7 @@ impl Config {
             None => None,
         }
         .unwrap_or_default();
+        let object_storage = object_storage(args, &file)?;
         let data_dir = args
             .data_dir
             .clone()
@@ -144,10 +226,52 @@ impl Config {
                         .unwrap_or(defaults.allowed_types),
                 }
             },
+            object_storage,
             data_dir,
             types_dir,
         })
     }
+}
+
+fn object_storage(
+    args: &ConfigArgs,
+    file: &FileConfig,
+) -> anyhow::Result<Option<ObjectStorageConfig>> {
+    let storage = args
+        .attachment_storage
+        .clone()
+        .or(file.attachment_storage.clone());
+    match storage.as_deref() {
+        None | Some("database") => return Ok(None),
+        Some("s3") => {}
+        Some(other) => anyhow::bail!("attachment_storage `{other}`: use database or s3"),
+    }
+    let required = |flag: &Option<String>, key: &Option<String>, name: &str| {
+        flag.clone()
+            .or(key.clone())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("attachment_storage is s3, so {name} is needed"))
+    };
+    Ok(Some(ObjectStorageConfig {
+        endpoint: required(&args.s3_endpoint, &file.s3_endpoint, "s3_endpoint")?,
+        bucket: required(&args.s3_bucket, &file.s3_bucket, "s3_bucket")?,
+        access_key_id: required(
+            &args.s3_access_key_id,
+            &file.s3_access_key_id,
+            "s3_access_key_id",
+        )?,
+        region: args
+            .s3_region
+            .clone()
+            .or(file.s3_region.clone())
+            .unwrap_or_else(|| "us-east-1".into()),
+        prefix: args
+            .s3_prefix
+            .clone()
+            .or(file.s3_prefix.clone())
+            .unwrap_or_default(),
+        path_style: args.s3_path_style.or(file.s3_path_style).unwrap_or(true),
+    }))
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {

@@ -235,6 +235,10 @@ impl From<StoreError> for ApiError {
             StoreError::Internal(e) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", e)
             }
+            StoreError::Unavailable(detail) => ApiError::Unavailable {
+                detail,
+                retry_after: 5,
+            },
         }
     }
 }

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use docket_server::config::ConfigArgs;
 
 use cli::admin::AdminCommand;
+use cli::attachments::AttachmentsCommand;
 use cli::secrets::SecretsCommand;
 use cli::teams::TeamsCommand;
 use cli::tokens::TokensCommand;
@@ -77,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// Attachment storage.
+    Attachments {
+        #[command(subcommand)]
+        command: AttachmentsCommand,
+    },
 }
 
 fn init_tracing() {
@@ -118,5 +124,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Teams { command } => cli::teams::run(command, args).await,
         Command::Tokens { command } => cli::tokens::run(command, args).await,
         Command::Secrets { command } => cli::secrets::run(command, args).await,
+        Command::Attachments { command } => cli::attachments::run(command, args).await,
     }
 }

@@ -360,3 +360,40 @@ api_test!(
         );
     }
 );
+
+api_test!(
+    a_retried_upload_with_its_key_stores_one_file,
+    |app| async move {
+        let ticket = app.create(it_ticket()).await;
+        let key = ticket["key"].as_str().unwrap();
+        let send = |data: &'static [u8], idempotency: &'static str| {
+            app.client
+                .post(app.url(&format!("/tickets/{key}/attachments")))
+                .query(&[("filename", "log.txt")])
+                .header("content-type", "text/plain")
+                .header("idempotency-key", idempotency)
+                .body(data)
+                .send()
+        };
+        let first = json_of(send(b"boot log", "upload-1").await.unwrap(), 201).await;
+        let again = json_of(send(b"boot log", "upload-1").await.unwrap(), 201).await;
+        assert_eq!(first["id"], again["id"]);
+        let other = send(b"another log", "upload-1").await.unwrap();
+        assert_eq!(problem(other, 409).await["status"], 409);
+        let second = json_of(send(b"another log", "upload-2").await.unwrap(), 201).await;
+        assert_ne!(first["id"], second["id"]);
+        let list = json_of(app.get(&format!("/tickets/{key}/attachments")).await, 200).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+
+        // A removed file is not brought back by a late retry.
+        let gone = app
+            .client
+            .delete(app.url(&format!("/attachments/{}", first["id"])))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gone.status(), 204);
+        let late = send(b"boot log", "upload-1").await.unwrap();
+        assert_eq!(late.status(), 404);
+    }
+);

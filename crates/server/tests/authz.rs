@@ -485,6 +485,7 @@ async fn call(
                         content_type: Some("text/plain".into()),
                         data: b"matrix".to_vec(),
                         actor: "matrix".into(),
+                        idempotency: None,
                     },
                     &Default::default(),
                 )

@@ -114,6 +114,7 @@ impl Store {
             clock: Clock::default(),
             creates: Arc::new(GroupCommit::new(CREATE_WRITERS)),
             principals: Arc::default(),
+            objects: None,
         })
     }
 

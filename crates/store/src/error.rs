@@ -22,6 +22,10 @@ pub enum StoreError {
     Db(#[from] DbErr),
     #[error("{0}")]
     Internal(String),
+    /// A service the store depends on beside the database (object storage) is down or
+    /// refusing; the request may succeed later.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl StoreError {

@@ -100,6 +100,8 @@ pub struct Store {
     creates: Arc<tickets::CreateQueue>,
     /// Who API tokens belong to, kept between requests (`identity/principals.rs`).
     principals: Arc<identity::Principals>,
+    /// Where new attachments' bytes go when not in the database (`attachments/objects.rs`).
+    objects: Option<Arc<attachments::ObjectStore>>,
 }
 
 impl Store {
@@ -118,6 +120,12 @@ impl Store {
     /// The time tickets, comments and SLA clocks are stamped with.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Keep new attachments' bytes in this bucket rather than in the database.
+    pub fn with_object_store(mut self, objects: attachments::ObjectStore) -> Store {
+        self.objects = Some(Arc::new(objects));
+        self
     }
 
     pub async fn close(self) {

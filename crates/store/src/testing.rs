@@ -7,6 +7,8 @@ use sea_orm::{ConnectionTrait, Database};
 
 use crate::{Backend, Store};
 
+pub mod s3;
+
 /// The PostgreSQL server tests use; `DOCKET_TEST_POSTGRES_URL` overrides it.
 pub fn postgres_url() -> String {
     std::env::var("DOCKET_TEST_POSTGRES_URL")

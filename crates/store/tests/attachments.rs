@@ -31,6 +31,7 @@ fn file(name: &str, kind: Option<&str>, data: &[u8]) -> NewAttachment {
         content_type: kind.map(str::to_string),
         data: data.to_vec(),
         actor: "agent".into(),
+        idempotency: None,
     }
 }
 

@@ -189,7 +189,8 @@ export interface paths {
         /**
          * Upload a file to a ticket
          * @description The request body is the file itself, with its own Content-Type; `filename` names it.
-         *     A comment then carries it (`attachments` of `POST /tickets/{key}/comments`).
+         *     A comment then carries it (`attachments` of `POST /tickets/{key}/comments`). Send an
+         *     `Idempotency-Key` header to make retries safe: a repeat answers the first file.
          */
         post: operations["upload_attachment"];
         delete?: never;
@@ -4111,7 +4112,10 @@ export interface operations {
                 /** @description The file's name; its path, control characters and quotes are dropped. */
                 filename: string;
             };
-            header?: never;
+            header?: {
+                /** @description Makes retries of this upload safe (at most 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 key: string;
             };
@@ -4158,6 +4162,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Idempotency-Key reused with a different file */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4167,6 +4180,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object storage is unreachable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4314,6 +4336,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object storage is unreachable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use docket_api::{AttachmentList, AttachmentOut, AttachmentUpload, Problem};
 use docket_core::access::{Need, Principal};
 use docket_store::attachments::{Attachment, NewAttachment, is_inline_image};
+use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::AppState;
-use super::tickets::visible_ticket;
+use super::tickets::{idempotency_key, visible_ticket};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 
@@ -42,16 +43,23 @@ pub fn attachment_out(a: Attachment) -> AttachmentOut {
 /// Upload a file to a ticket
 ///
 /// The request body is the file itself, with its own Content-Type; `filename` names it.
-/// A comment then carries it (`attachments` of `POST /tickets/{key}/comments`).
+/// A comment then carries it (`attachments` of `POST /tickets/{key}/comments`). Send an
+/// `Idempotency-Key` header to make retries safe: a repeat answers the first file.
 #[utoipa::path(
     post, path = "/tickets/{key}/attachments", tag = "attachments",
-    params(("key" = String, Path), AttachmentUpload),
+    params(
+        ("key" = String, Path),
+        AttachmentUpload,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries of this upload safe (at most 200 characters)"),
+    ),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
     responses(
         (status = 201, body = AttachmentOut),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency-Key reused with a different file", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The object storage is unreachable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn upload_attachment(
@@ -90,6 +98,15 @@ async fn upload_attachment(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    // The same key for another ticket, name, type or content is another request.
+    let fingerprint = [
+        key.as_bytes(),
+        filename.as_bytes(),
+        content_type.as_deref().unwrap_or("").as_bytes(),
+        &Sha256::digest(&data)[..],
+    ]
+    .join(&0u8);
+    let idempotency = idempotency_key(&headers, p, &fingerprint)?;
     let a = app
         .store
         .add_attachment(
@@ -99,6 +116,7 @@ async fn upload_attachment(
                 content_type,
                 data: data.to_vec(),
                 actor: p.actor(),
+                idempotency,
             },
             &app.attachments,
         )
@@ -152,6 +170,7 @@ async fn get_attachment(
         (status = 200, description = "The file's bytes, with its type and name", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The object storage is unreachable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn attachment_content(

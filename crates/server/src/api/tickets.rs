@@ -147,27 +147,7 @@ async fn create_ticket(
     require_json(&headers)?;
     let input: TicketCreate = parse_json(&bytes)?;
 
-    let idempotency = match headers.get("idempotency-key") {
-        Some(v) => {
-            let key = v
-                .to_str()
-                .ok()
-                .filter(|k| !k.is_empty() && k.len() <= 200)
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "Idempotency-Key must be 1 to 200 visible ASCII characters",
-                    )
-                })?;
-            Some(docket_store::IdempotencyKey {
-                // Keys are per caller: two integrations may pick the same key.
-                scope: format!("user:{}", p.user_id),
-                key: key.to_string(),
-                request_hash: base64::engine::general_purpose::STANDARD
-                    .encode(Sha256::digest(&bytes)),
-            })
-        }
-        None => None,
-    };
+    let idempotency = idempotency_key(&headers, p, &bytes)?;
     let new = NewTicket {
         type_slug: input.type_slug,
         title: input.title,
@@ -660,5 +640,30 @@ async fn list_events(
                 at: e.created_at,
             })
             .collect(),
+    }))
+}
+
+/// The request's `Idempotency-Key`, scoped to the caller, with a hash of what makes the
+/// request itself (`fingerprint`): the same key with another request is a conflict.
+pub(super) fn idempotency_key(
+    headers: &HeaderMap,
+    p: &Principal,
+    fingerprint: &[u8],
+) -> ApiResult<Option<docket_store::IdempotencyKey>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .ok_or_else(|| {
+            ApiError::bad_request("Idempotency-Key must be 1 to 200 visible ASCII characters")
+        })?;
+    Ok(Some(docket_store::IdempotencyKey {
+        // Keys are per caller: two integrations may pick the same key.
+        scope: format!("user:{}", p.user_id),
+        key: key.to_string(),
+        request_hash: base64::engine::general_purpose::STANDARD.encode(Sha256::digest(fingerprint)),
     }))
 }

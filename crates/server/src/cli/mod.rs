@@ -1,6 +1,7 @@
 //! The `docket` subcommands, one module per concern; the helpers they share are here.
 
 pub mod admin;
+pub mod attachments;
 pub mod discord;
 pub mod secrets;
 pub mod serve;

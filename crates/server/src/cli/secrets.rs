@@ -7,18 +7,35 @@ use docket_server::config::{Config, ConfigArgs};
 use docket_server::config::{load_master_key, master_key_path, write_key_file};
 use docket_store::identity::MasterKey;
 
-use super::{cli_actor, open};
+use super::{cli_actor, open, read_password};
 
 #[derive(Subcommand)]
 pub enum SecretsCommand {
     /// Re-seal every secret with a new master key and replace the key file (or print the
     /// new key when DOCKET_MASTER_KEY supplies it).
     RotateKey,
+    /// Seal a secret (an object storage key, an SMTP password...): the value comes from
+    /// the environment variable DOCKET_SECRET_VALUE, else the first line of standard input.
+    Set {
+        /// Its name: lower-case letters, digits, `_`, `.` and `-` (`s3_secret_access_key`).
+        name: String,
+    },
 }
 
 pub async fn run(command: SecretsCommand, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
-    let SecretsCommand::RotateKey = command;
     let config = Config::load(args, None)?;
+    if let SecretsCommand::Set { name } = command {
+        let store = open(&config).await?;
+        let value = read_password("DOCKET_SECRET_VALUE")?;
+        if value.is_empty() {
+            anyhow::bail!("the value is empty");
+        }
+        let info = store
+            .set_secret(&load_master_key(&config)?, &name, &value, &cli_actor())
+            .await?;
+        println!("sealed `{}`", info.name);
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = open(&config).await?;
     let old = load_master_key(&config)?;
     let new = MasterKey::generate();

@@ -55,6 +55,14 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %docket_store::redacted_url(&config.database_url), "serving Docket at http://{addr}/ (API: http://{addr}/api/v1, reference: http://{addr}/api/v1/docs)");
     let master_key = load_master_key(&config)?;
+    let store = match &config.object_storage {
+        Some(bucket) => {
+            let objects = bucket.connect(&store, &master_key).await?;
+            tracing::info!(endpoint = %bucket.endpoint, bucket = %bucket.bucket, "new attachments go to object storage");
+            store.with_object_store(objects)
+        }
+        None => store,
+    };
     if store.active_admin_count().await? == 0 {
         let token = store
             .create_setup_token(chrono::Duration::hours(24))

@@ -5,23 +5,51 @@
 //! read them.
 //!
 //! - `media.rs`: file names and media types, parsed once at upload.
+//! - `objects.rs`: bytes in an S3-compatible bucket instead (`sigv4.rs` signs).
 
 mod media;
+mod objects;
+mod sigv4;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::entities::{attachment, attachment_content, ticket as ticket_row};
+use crate::idempotency::{self, IdempotencyKey, IdempotencyOutcome, StoredResponse};
 use crate::tickets::write::Change;
 use crate::{Result, Store, StoreError, sha256_hex};
 
 pub use media::{MAX_FILENAME, clean_filename, is_inline_image, media_type};
+pub use objects::{ObjectStore, S3Settings};
 
-/// Where a file's bytes are kept.
+/// Where a file's bytes are kept (the row's `storage`).
 const IN_DATABASE: &str = "database";
+const IN_BUCKET: &str = "s3";
+
+/// How an upload's Idempotency-Key names the file it stored.
+const UPLOAD_RESOURCE: &str = "attachment:";
+
+/// A checked upload, ready to record.
+struct Upload<'a> {
+    filename: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+    content: Content,
+    actor: &'a str,
+    idempotency: Option<&'a IdempotencyKey>,
+}
+
+/// A new file's bytes, or where they went.
+enum Content {
+    InDatabase(Vec<u8>),
+    /// Already uploaded under this object key.
+    InBucket(String),
+}
 
 /// A file on a ticket, without its bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +73,8 @@ pub struct NewAttachment {
     pub content_type: Option<String>,
     pub data: Vec<u8>,
     pub actor: String,
+    /// Makes a retried upload answer the first one's file instead of storing a second.
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 /// What an installation accepts, from its configuration.
@@ -107,13 +137,100 @@ impl Store {
                 format!("files of type {content_type} are not accepted here"),
             ));
         }
+        if let Some(earlier) = self.replayed_upload(new.idempotency.as_ref()).await? {
+            return Ok(earlier);
+        }
         let filename = clean_filename(&new.filename);
         let sha256 = sha256_hex(&new.data);
         let size = new.data.len() as i64;
+        // The upload happens before the transaction, so no database connection waits on
+        // the network; an object whose row never commits is removed again.
+        let content = match &self.objects {
+            Some(objects) => {
+                let row = Self::find_row(&self.db, key, false).await?;
+                let object_key = objects.new_key(row.id);
+                objects
+                    .put(&object_key, new.data, &sha256, &content_type)
+                    .await?;
+                Content::InBucket(object_key)
+            }
+            None => Content::InDatabase(new.data),
+        };
+        let object_key = match &content {
+            Content::InBucket(k) => Some(k.clone()),
+            Content::InDatabase(_) => None,
+        };
+        let recorded = self
+            .record_attachment(
+                key,
+                Upload {
+                    filename,
+                    content_type,
+                    size,
+                    sha256,
+                    content,
+                    actor: &new.actor,
+                    idempotency: new.idempotency.as_ref(),
+                },
+            )
+            .await;
+        let recorded_ok = matches!(recorded, Ok(Some(_)));
+        if let (false, Some(object_key), Some(objects)) = (recorded_ok, object_key, &self.objects)
+            && let Err(e) = objects.delete(&object_key).await
+        {
+            tracing::warn!(error = %e, object_key, "could not remove the object of a file that was not recorded");
+        }
+        match recorded? {
+            Some(a) => Ok(a),
+            // A concurrent retry with the same key recorded first: answer its file.
+            None => self
+                .replayed_upload(new.idempotency.as_ref())
+                .await?
+                .ok_or_else(|| StoreError::Internal("an idempotent upload vanished".into())),
+        }
+    }
 
+    /// The file an earlier upload with this Idempotency-Key stored, if any (and still
+    /// there: a removed file is not brought back).
+    async fn replayed_upload(&self, key: Option<&IdempotencyKey>) -> Result<Option<Attachment>> {
+        let Some(key) = key else { return Ok(None) };
+        match idempotency::check(&self.db, key).await? {
+            IdempotencyOutcome::Fresh => Ok(None),
+            IdempotencyOutcome::Replay(earlier) => {
+                let id = earlier
+                    .resource
+                    .strip_prefix(UPLOAD_RESOURCE)
+                    .and_then(|id| id.parse().ok())
+                    .ok_or_else(|| {
+                        StoreError::Conflict(format!(
+                            "Idempotency-Key `{}` was already used for another kind of request",
+                            key.key
+                        ))
+                    })?;
+                self.attachment(id).await.map(Some)
+            }
+        }
+    }
+
+    /// The row, its bytes when they stay in the database, the event and the
+    /// Idempotency-Key, in one transaction; None when the key was taken meanwhile.
+    async fn record_attachment(&self, key: &str, upload: Upload<'_>) -> Result<Option<Attachment>> {
+        let Upload {
+            filename,
+            content_type,
+            size,
+            sha256,
+            content,
+            actor,
+            idempotency,
+        } = upload;
         let txn = self.begin_write().await?;
         let row = Self::find_row(&txn, key, false).await?;
         let at = self.clock.now();
+        let (storage, storage_key, inline) = match content {
+            Content::InDatabase(data) => (IN_DATABASE, None, Some(data)),
+            Content::InBucket(object_key) => (IN_BUCKET, Some(object_key), None),
+        };
         let inserted = attachment::Entity::insert(attachment::ActiveModel {
             ticket_id: Set(row.id),
             comment_id: Set(None),
@@ -121,25 +238,36 @@ impl Store {
             content_type: Set(content_type),
             size: Set(size),
             sha256: Set(sha256),
-            storage: Set(IN_DATABASE.to_string()),
-            storage_key: Set(None),
-            uploaded_by: Set(new.actor.clone()),
+            storage: Set(storage.to_string()),
+            storage_key: Set(storage_key),
+            uploaded_by: Set(actor.to_string()),
             created_at: Set(at),
             ..Default::default()
         })
         .exec_with_returning(&txn)
         .await?;
-        attachment_content::Entity::insert(attachment_content::ActiveModel {
-            attachment_id: Set(inserted.id),
-            data: Set(new.data),
-        })
-        .exec_without_returning(&txn)
-        .await?;
-        let mut change = Change::new(row.id, &new.actor, at);
+        if let Some(data) = inline {
+            attachment_content::Entity::insert(attachment_content::ActiveModel {
+                attachment_id: Set(inserted.id),
+                data: Set(data),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        if let Some(k) = idempotency {
+            let claim = StoredResponse {
+                resource: format!("{UPLOAD_RESOURCE}{}", inserted.id),
+            };
+            if !idempotency::record_all(&txn, &[(k, claim)], at).await? {
+                txn.rollback().await?;
+                return Ok(None);
+            }
+        }
+        let mut change = Change::new(row.id, actor, at);
         change.event("attachment", None, Some(summary(&inserted)));
         change.commit(&txn).await?;
         txn.commit().await?;
-        Ok(to_attachment(inserted, key))
+        Ok(Some(to_attachment(inserted, key)))
     }
 
     /// A ticket's files in upload order.
@@ -174,16 +302,22 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("attachment {id}")))?;
-        let content = attachment_content::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| StoreError::Internal(format!("attachment {id} has no content")))?;
-        if sha256_hex(&content.data) != meta.sha256 {
+        let data = match (meta.storage.as_str(), &meta.storage_key) {
+            (IN_BUCKET, Some(object_key)) => self.bucket(id)?.get(object_key).await?,
+            _ => {
+                attachment_content::Entity::find_by_id(id)
+                    .one(&self.db)
+                    .await?
+                    .ok_or_else(|| StoreError::Internal(format!("attachment {id} has no content")))?
+                    .data
+            }
+        };
+        if sha256_hex(&data) != meta.sha256 {
             return Err(StoreError::Internal(format!(
                 "attachment {id} does not match the hash taken at upload"
             )));
         }
-        Ok(content.data)
+        Ok(data)
     }
 
     /// Remove a file (sent by mistake, or holding what must not be kept); the trail
@@ -200,7 +334,64 @@ impl Store {
         change.event("attachment", Some(summary(&a)), None);
         change.commit(&txn).await?;
         txn.commit().await?;
+        // After the commit: a failed delete leaves an object nobody points at, never a
+        // row whose bytes are gone.
+        if let (IN_BUCKET, Some(object_key)) = (a.storage.as_str(), &a.storage_key)
+            && let Err(e) = self.bucket(id)?.delete(object_key).await
+        {
+            tracing::warn!(error = %e, object_key, "could not remove a deleted file's object");
+        }
         Ok(())
+    }
+
+    /// Move files kept in the database into the configured bucket, `batch` at a time;
+    /// answers how many moved. Each file is uploaded, then its row points at the object
+    /// and its database copy goes, in one transaction, so a failure halfway leaves every
+    /// file readable.
+    pub async fn move_attachments_to_bucket(&self, batch: u64) -> Result<u64> {
+        let objects = self
+            .objects
+            .clone()
+            .ok_or_else(|| StoreError::Internal("no object storage is configured".into()))?;
+        let mut moved = 0;
+        loop {
+            let rows = attachment::Entity::find()
+                .filter(attachment::Column::Storage.eq(IN_DATABASE))
+                .order_by_asc(attachment::Column::Id)
+                .limit(std::cmp::max(batch, 1))
+                .all(&self.db)
+                .await?;
+            if rows.is_empty() {
+                return Ok(moved);
+            }
+            for row in rows {
+                let data = self.attachment_content(row.id).await?;
+                let object_key = objects.new_key(row.ticket_id);
+                objects
+                    .put(&object_key, data, &row.sha256, &row.content_type)
+                    .await?;
+                let txn = self.begin_write().await?;
+                attachment::Entity::update_many()
+                    .col_expr(attachment::Column::Storage, Expr::value(IN_BUCKET))
+                    .col_expr(attachment::Column::StorageKey, Expr::value(object_key))
+                    .filter(attachment::Column::Id.eq(row.id))
+                    .exec(&txn)
+                    .await?;
+                attachment_content::Entity::delete_by_id(row.id)
+                    .exec(&txn)
+                    .await?;
+                txn.commit().await?;
+                moved += 1;
+            }
+        }
+    }
+
+    fn bucket(&self, id: i64) -> Result<&ObjectStore> {
+        self.objects.as_deref().ok_or_else(|| {
+            StoreError::Unavailable(format!(
+                "attachment {id} is kept in object storage, which this server is not configured to reach"
+            ))
+        })
     }
 }
 
