@@ -1,8 +1,9 @@
 //! Closing a ticket, from the Close button (support roles or the opener; optional
-//! reason), the member's confirmation of a staff close request, the inactivity sweep, or
-//! the web UI (seen on Docket's live stream). One flow: transcript with copied files,
-//! the reason as a comment, a closed state of the type's workflow, the channel deleted,
-//! the exit survey by DM, and the log embed with the summary when Docket's AI wrote one.
+//! reason), the member's confirmation of a staff close request, the inactivity sweep,
+//! the web UI (seen on Docket's live stream), or a moderator deleting the channel in
+//! Discord. One flow: transcript with copied files, the reason as a comment, a closed
+//! state of the type's workflow, the channel deleted, the exit survey by DM, and the log
+//! embed with the summary when Docket's AI wrote one.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use twilight_model::id::Id;
 
 use crate::context::{Ctx, TicketInfo, is_support};
 use crate::error::Result;
-use crate::ids::CustomId;
+use crate::ids::{self, CustomId};
 use crate::interactions::{Interaction, defer, sorry};
 use crate::messages::{self, Input, LogEntry};
 use crate::transcript;
@@ -23,9 +24,14 @@ use crate::transcript;
 /// Who closed it, as the log tells.
 #[derive(Debug, Clone)]
 pub enum Closer {
-    Discord { user_id: u64 },
+    Discord {
+        user_id: u64,
+    },
     Web,
     Inactivity,
+    /// Someone deleted the ticket's channel or thread in Discord: its messages are gone,
+    /// so there is no transcript, nothing to delete and nobody to ask for a rating.
+    ChannelDeleted,
 }
 
 /// The Close or Confirm button: check who asks, then the optional reason modal.
@@ -92,6 +98,23 @@ pub fn reason_submitted(ctx: Arc<Ctx>, i: Interaction, key: String) -> Interacti
     })
 }
 
+/// Run the close flow of `key` beside the caller unless it already runs. It counts as
+/// running from this call on, so whoever looks next (the live stream reporting the
+/// flow's own writes, a sweep) does not start a second one before the task begins.
+pub fn spawn(ctx: Arc<Ctx>, key: &str, closer: Closer) {
+    if !ctx.begin_close(key) {
+        return;
+    }
+    let key = key.to_string();
+    tokio::spawn(async move {
+        let result = run(&ctx, &key, &closer, None, None).await;
+        ctx.end_close(&key);
+        if let Err(e) = result {
+            tracing::warn!(error = %e, key, "close flow");
+        }
+    });
+}
+
 /// Run the close flow of `key` unless it already runs.
 pub async fn close(
     ctx: &Ctx,
@@ -120,10 +143,16 @@ async fn run(
         return Ok(());
     };
     let panel = ctx.panel(info.panel).await?;
-    let (channel_gone, channel_name) = match ctx.discord.channel(Id::new(info.channel_id)).await {
-        Ok(r) => (false, r.model().await?.name.unwrap_or_default()),
-        Err(e) if crate::error::discord_not_found(&e) => (true, String::new()),
-        Err(e) => return Err(e.into()),
+    let deleted_in_discord = matches!(closer, Closer::ChannelDeleted);
+    let (channel_gone, channel_name) = if deleted_in_discord {
+        // Known gone: not even asked about.
+        (true, String::new())
+    } else {
+        match ctx.discord.channel(Id::new(info.channel_id)).await {
+            Ok(r) => (false, r.model().await?.name.unwrap_or_default()),
+            Err(e) if crate::error::discord_not_found(&e) => (true, String::new()),
+            Err(e) => return Err(e.into()),
+        }
     };
 
     // 1. The transcript, while the channel still exists.
@@ -143,7 +172,25 @@ async fn run(
         Closer::Discord { user_id } => format!("<@{user_id}>"),
         Closer::Web => "Docket".into(),
         Closer::Inactivity => "inactivity".into(),
+        Closer::ChannelDeleted => "channel deleted in Discord".into(),
     };
+    if deleted_in_discord {
+        // Staff find the ticket closed with no transcript: this says why.
+        let note = CommentCreate {
+            kind: CommentKind::Public,
+            body: "Closed because its channel was deleted in Discord. No transcript could be \
+                   saved: the messages went with the channel; those relayed before are the \
+                   comments of this ticket."
+                .into(),
+            author: docket_client::api::CommentAuthor::Staff,
+            author_name: None,
+            channel: Some(docket_client::api::SourceChannel::Discord),
+            attachments: vec![],
+            // Not for the (gone) channel; a replayed deletion answers this same note.
+            external_ref: Some(ids::channel_deleted_ref(info.channel_id)),
+        };
+        ctx.docket.add_comment(key, &note).await?;
+    }
     if let Some(reason) = reason {
         let comment = CommentCreate {
             kind: CommentKind::Public,
@@ -178,8 +225,9 @@ async fn run(
     }
     ctx.forget_channel(info.channel_id);
 
-    // 5. The exit survey.
-    if panel.as_ref().is_some_and(|p| p.input.survey)
+    // 5. The exit survey (not after a deletion: the conversation was cut, not finished).
+    if !deleted_in_discord
+        && panel.as_ref().is_some_and(|p| p.input.survey)
         && let Some(member) = info
             .requester_discord_id
             .as_deref()

@@ -36,6 +36,12 @@ pub struct Config {
     pub docket_timeout: Duration,
     /// How long the close flow waits for Docket's AI summary before posting the log.
     pub summary_wait: Duration,
+    /// How far back the start-up sweep looks for tickets closed in Docket whose channel
+    /// may still exist (closed while the adapter was down).
+    pub closed_lookback: Duration,
+    /// The longest wait before Docket's live stream is asked for again after it was
+    /// refused or ended (the wait doubles from a second up to this).
+    pub live_retry_max: Duration,
     /// Interactions signed longer ago than this are refused as replays.
     pub max_interaction_age: Duration,
     /// What time the inactivity sweep takes it to be (tests move it hours ahead).
@@ -67,6 +73,8 @@ impl Config {
             docket_retry: RetryPolicy::default(),
             docket_timeout: Duration::from_secs(30),
             summary_wait: Duration::from_secs(20),
+            closed_lookback: Duration::from_secs(7 * 24 * 3600),
+            live_retry_max: Duration::from_secs(60),
             max_interaction_age: Duration::from_secs(300),
             clock: Utc::now,
         }

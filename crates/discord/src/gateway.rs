@@ -2,12 +2,14 @@
 //! the developer portal). twilight reconnects and resumes; a resumed session's replayed
 //! MESSAGE_CREATEs are harmless because each comment is keyed on its message id. A new
 //! session (not a resume) missed whatever happened in between, so it triggers a catch-up.
+//! A ticket channel deleted by someone closes its ticket (`channel_deleted`).
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
 use twilight_gateway::{ConfigBuilder, Event, EventTypeFlags, Intents, Shard, ShardId, StreamExt};
 
+use crate::channel_deleted;
 use crate::context::Ctx;
 use crate::relay::{self, Inbound};
 
@@ -65,8 +67,8 @@ pub async fn run(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
                     id: m.id.get(),
                 });
             }
-            Event::ChannelDelete(c) => ctx.forget_channel(c.id.get()),
-            Event::ThreadDelete(t) => ctx.forget_channel(t.id.get()),
+            Event::ChannelDelete(c) => channel_deleted::spawn(ctx.clone(), c.id.get()),
+            Event::ThreadDelete(t) => channel_deleted::spawn(ctx.clone(), t.id.get()),
             _ => {}
         }
     }

@@ -171,6 +171,19 @@ pub fn message_ref(message_id: u64) -> String {
     format!("discord:{message_id}")
 }
 
+/// The nonce of the message a web reply (comment `comment_id`) is posted as: the same
+/// on every try, so Discord makes one message however often it is sent (at most 25
+/// characters, as Discord allows).
+pub fn reply_nonce(comment_id: i64) -> String {
+    format!("dkt-c{comment_id}")
+}
+
+/// The note that a ticket's channel was deleted in Discord: one per channel, however
+/// often the deletion is seen (a gateway replay, the catch-up).
+pub fn channel_deleted_ref(channel_id: u64) -> String {
+    format!("discord:channel-deleted:{channel_id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

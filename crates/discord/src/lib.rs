@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+mod channel_deleted;
 mod close;
 mod config;
 mod context;
@@ -28,6 +29,7 @@ mod interactions;
 mod messages;
 mod open;
 mod panels;
+mod posting;
 mod relay;
 mod sweeps;
 mod transcript;

@@ -44,7 +44,15 @@ enum Preparation {
     Ready(Box<Prepared>),
     /// Tell the member why not.
     Refused(String),
+    /// The panel was deleted in Docket: its message is a dead end.
+    PanelGone,
 }
+
+/// What a member reads when Docket answered too slowly to show the type's form.
+const TOO_SLOW_FOR_THE_FORM: &str = "Docket took a moment too long to answer, so the ticket form could not be shown. Please press the button again.";
+
+/// What a member pressing a deleted panel's button reads.
+const PANEL_GONE: &str = "This panel has been removed, so it no longer opens tickets. Please ask the server's staff where to get help now.";
 
 /// A click on a panel's button or menu.
 pub async fn start(
@@ -58,6 +66,10 @@ pub async fn start(
     let budget = Duration::from_millis(2200);
     match tokio::time::timeout(budget, prepare(&ctx, &i, panel, topic.clone())).await {
         Ok(Ok(Preparation::Refused(text))) => messages::ephemeral(&text),
+        Ok(Ok(Preparation::PanelGone)) => {
+            remove_dead_panel(&ctx, &i);
+            messages::ephemeral(PANEL_GONE)
+        }
         Ok(Err(e)) => messages::ephemeral(&sorry(&e)),
         Ok(Ok(Preparation::Ready(p))) => {
             let inputs = modal_inputs(&p.ticket_type);
@@ -79,8 +91,17 @@ pub async fn start(
             let token = i.token.clone();
             defer(ctx.clone(), token, true, async move {
                 match prepare(&ctx, &i, panel, topic).await {
+                    // Too late for the form: a modal must be the first answer, and
+                    // opening without the fields would only be refused.
+                    Ok(Preparation::Ready(p)) if !modal_inputs(&p.ticket_type).is_empty() => {
+                        TOO_SLOW_FOR_THE_FORM.into()
+                    }
                     Ok(Preparation::Ready(p)) => open_ticket(&ctx, &i, &p, &Map::new()).await,
                     Ok(Preparation::Refused(text)) => text,
+                    Ok(Preparation::PanelGone) => {
+                        remove_dead_panel(&ctx, &i);
+                        PANEL_GONE.into()
+                    }
                     Err(e) => sorry(&e),
                 }
             })
@@ -114,9 +135,22 @@ pub fn submitted(
                 open_ticket(&ctx, &i, &p, &values).await
             }
             Ok(Preparation::Refused(text)) => text,
+            // A modal's message is the panel's only when Discord says so: leave it.
+            Ok(Preparation::PanelGone) => PANEL_GONE.into(),
             Err(e) => sorry(&e),
         }
     })
+}
+
+/// The panel message whose button was pressed, deleted in Discord: Docket no longer
+/// knows where it was posted (the panel is gone), but the click says.
+fn remove_dead_panel(ctx: &Arc<Ctx>, i: &Interaction) {
+    if let (Some(channel), Some(message)) = (i.channel_id, i.message_id) {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            crate::panels::remove_message(&ctx, channel, message).await;
+        });
+    }
 }
 
 async fn prepare(
@@ -131,7 +165,7 @@ async fn prepare(
         ))
     };
     let Some(panel) = ctx.panel(Some(panel_id)).await? else {
-        return gone();
+        return Ok(Preparation::PanelGone);
     };
     let topic = match (&topic, panel.input.topics.is_empty()) {
         (None, true) => None,

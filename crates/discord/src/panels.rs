@@ -1,9 +1,12 @@
 //! Panel deploys: Docket records an admin's request (`deploy_requested_at`); this loop
 //! notices it, posts the panel (or edits the message it posted before, if that still
 //! exists) and records where (`PUT /discord/panels/{id}/deployment`). It also keeps the
-//! slash commands registered in every guild a panel is in.
+//! slash commands registered in every guild a panel is in. A panel deleted in Docket
+//! takes its posted message with it: the loop remembers where the panels it saw were
+//! posted and deletes the message of one that is no longer listed. (One deleted while
+//! the adapter was away is found when its button is pressed: `open`.)
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -16,10 +19,14 @@ use crate::error::{Error, Result};
 use crate::interactions::command_definitions;
 use crate::messages;
 
+/// Where each panel seen is posted: (channel, message).
+type Posted = HashMap<i64, (u64, u64)>;
+
 pub async fn run(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
     let mut registered: HashSet<u64> = HashSet::new();
+    let mut posted = Posted::new();
     loop {
-        if let Err(e) = tick(&ctx, &mut registered).await {
+        if let Err(e) = tick(&ctx, &mut registered, &mut posted).await {
             tracing::warn!(error = %e, "panels");
         }
         tokio::select! {
@@ -37,8 +44,9 @@ fn needs_deploy(p: &PanelOut) -> bool {
     }
 }
 
-async fn tick(ctx: &Ctx, registered: &mut HashSet<u64>) -> Result<()> {
+async fn tick(ctx: &Ctx, registered: &mut HashSet<u64>, posted: &mut Posted) -> Result<()> {
     let panels = ctx.docket.list_panels().await?;
+    forget_deleted(ctx, &panels, posted).await;
     let commands = command_definitions();
     for guild in panels
         .iter()
@@ -60,14 +68,57 @@ async fn tick(ctx: &Ctx, registered: &mut HashSet<u64>) -> Result<()> {
         }
     }
     for p in panels.iter().filter(|p| needs_deploy(p)) {
-        if let Err(e) = deploy(ctx, p).await {
-            tracing::warn!(error = %e, panel = p.id, "cannot deploy the panel");
+        match deploy(ctx, p).await {
+            // Known at once: a delete right after the deploy finds it.
+            Ok(at) => {
+                posted.insert(p.id, at);
+            }
+            Err(e) => tracing::warn!(error = %e, panel = p.id, "cannot deploy the panel"),
         }
     }
     Ok(())
 }
 
-async fn deploy(ctx: &Ctx, p: &PanelOut) -> Result<()> {
+/// Delete the messages of panels no longer listed, then note where the listed ones are.
+async fn forget_deleted(ctx: &Ctx, panels: &[PanelOut], posted: &mut Posted) {
+    let listed: HashSet<i64> = panels.iter().map(|p| p.id).collect();
+    let gone: Vec<i64> = posted
+        .keys()
+        .filter(|id| !listed.contains(id))
+        .copied()
+        .collect();
+    for id in gone {
+        if let Some((channel, message)) = posted.remove(&id) {
+            tracing::info!(panel = id, "panel deleted in Docket; removing its message");
+            remove_message(ctx, channel, message).await;
+        }
+    }
+    for p in panels {
+        if let Some(d) = &p.deployment
+            && let (Ok(c), Ok(m)) = (d.channel_id.parse::<u64>(), d.message_id.parse::<u64>())
+        {
+            posted.insert(p.id, (c, m));
+        }
+    }
+}
+
+/// Delete a deleted panel's message; already gone is as good.
+pub async fn remove_message(ctx: &Ctx, channel: u64, message: u64) {
+    match ctx
+        .discord
+        .delete_message(Id::new(channel), Id::new(message))
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if crate::error::discord_not_found(&e) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, channel, message, "cannot delete a deleted panel's message")
+        }
+    }
+}
+
+/// Post or edit the panel's message: where it is, (channel, message).
+async fn deploy(ctx: &Ctx, p: &PanelOut) -> Result<(u64, u64)> {
     let channel: u64 = p
         .input
         .channel_id
@@ -126,5 +177,5 @@ async fn deploy(ctx: &Ctx, p: &PanelOut) -> Result<()> {
             },
         )
         .await?;
-    Ok(())
+    Ok((channel, message_id))
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use docket_client::api::{
     CommentAuthor, CommentCreate, CommentKind, CommentOut, CommentUpdate, ModerateImageIn,
     SourceChannel,
@@ -24,7 +25,6 @@ use docket_client::{CommentQuery, LiveEvent, PageQuery, TicketQuery};
 use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 use twilight_model::channel::Message;
-use twilight_model::channel::message::AllowedMentions;
 use twilight_model::http::attachment::Attachment;
 use twilight_model::id::Id;
 
@@ -33,6 +33,7 @@ use crate::context::{Ctx, TicketInfo, is_support};
 use crate::error::Result;
 use crate::ids::message_ref;
 use crate::messages::{self, clip};
+use crate::posting;
 
 /// The largest file relayed to Discord (its default upload limit is 10 MiB).
 const MAX_FILE: i64 = 8 * 1024 * 1024;
@@ -308,7 +309,7 @@ async fn moderate(ctx: &Ctx, bytes: &[u8], mime: Option<&str>) -> Result<bool> {
 
 /// Messages posted while the adapter was away (no gateway to replay them): relay every
 /// message of open ticket channels that has no comment yet.
-pub async fn catch_up(ctx: &Ctx) -> Result<()> {
+pub async fn catch_up(ctx: &Arc<Ctx>) -> Result<()> {
     let tickets = open_discord_tickets(ctx).await?;
     for t in tickets {
         let Some(info) = TicketInfo::of(&t) else {
@@ -322,6 +323,11 @@ pub async fn catch_up(ctx: &Ctx) -> Result<()> {
             .await
         {
             Ok(r) => r.models().await?,
+            // Deleted while nobody listened for CHANNEL_DELETE.
+            Err(e) if crate::error::discord_not_found(&e) => {
+                crate::channel_deleted::spawn(ctx.clone(), info.channel_id);
+                continue;
+            }
             Err(e) => {
                 tracing::debug!(error = %e, key = %info.key, "cannot read the channel");
                 continue;
@@ -382,54 +388,128 @@ async fn open_discord_tickets(ctx: &Ctx) -> Result<Vec<docket_client::api::Ticke
     Ok(tickets.into_iter().collect::<std::result::Result<_, _>>()?)
 }
 
-/// Follow Docket's live stream for as long as the adapter runs.
+/// Discord tickets closed or solved within `closed_lookback`, newest change first. Each
+/// costs the sweep a Discord call (is its channel still there?), so older ones, whose
+/// close was surely seen, are not read.
+async fn recently_closed_tickets(ctx: &Ctx) -> Result<Vec<docket_client::api::TicketOut>> {
+    let lookback =
+        chrono::Duration::from_std(ctx.config.closed_lookback).unwrap_or(chrono::Duration::MAX);
+    let since = Utc::now()
+        .checked_sub_signed(lookback)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let query = TicketQuery {
+        source: vec![SourceChannel::Discord],
+        status_category: vec!["solved".into(), "closed".into()],
+        sort: Some("-updated_at".into()),
+        limit: Some(100),
+        ..TicketQuery::default()
+    };
+    let tickets: Vec<_> = ctx
+        .docket
+        .all_tickets(query)
+        .take_while(|t| futures::future::ready(t.as_ref().map_or(true, |t| t.updated_at >= since)))
+        .collect()
+        .await;
+    Ok(tickets.into_iter().collect::<std::result::Result<_, _>>()?)
+}
+
+/// The first wait before a failed relay to Discord is tried again (doubling from there).
+const SYNC_RETRY: Duration = Duration::from_millis(500);
+/// The first wait before the live stream is asked for again after it was refused.
+const STREAM_RETRY: Duration = Duration::from_secs(1);
+
+/// Follow Docket's live stream for as long as the adapter runs. A ticket whose relay
+/// failed for a reason that passes (Docket down or rate-limiting, Discord failing) is
+/// tried again by itself, without waiting for its next change. A refused or ended
+/// stream is asked for again after a wait that doubles up to `live_retry_max`, so a
+/// revoked token does not become a loop of refusals.
 pub async fn outbound(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
     let mut not_discord: HashSet<String> = HashSet::new();
+    let mut failed: HashSet<String> = HashSet::new();
+    let mut retry_wait = SYNC_RETRY;
+    let mut stream_wait = STREAM_RETRY;
     loop {
         let stream = ctx.docket.live(None);
         futures::pin_mut!(stream);
         // Whatever happened while nobody listened.
         sweep(&ctx).await;
+        let mut retry_at: Option<tokio::time::Instant> = None;
         loop {
+            let due = retry_at.unwrap_or_else(tokio::time::Instant::now);
             let item = tokio::select! {
                 _ = stop.wait_for(|s| *s) => return,
-                item = stream.next() => item,
+                _ = tokio::time::sleep_until(due), if retry_at.is_some() => None,
+                item = stream.next() => Some(item),
+            };
+            let Some(item) = item else {
+                for key in std::mem::take(&mut failed) {
+                    relay_ticket(&ctx, key, &mut not_discord, &mut failed).await;
+                }
+                retry_wait = if failed.is_empty() {
+                    SYNC_RETRY
+                } else {
+                    (retry_wait * 2).min(Duration::from_secs(30))
+                };
+                retry_at = (!failed.is_empty()).then(|| tokio::time::Instant::now() + retry_wait);
+                continue;
             };
             match item {
                 Some(Ok(LiveEvent::Ticket(change))) => {
+                    stream_wait = STREAM_RETRY;
                     // Other channels' tickets are none of the relay's business; an empty
                     // source is a server from before the stream named it.
                     let other_source = !change.source.is_empty() && change.source != "discord";
                     if other_source || not_discord.contains(&change.key) {
                         continue;
                     }
-                    match sync(&ctx, &change.key).await {
-                        Ok(false) => {
-                            not_discord.insert(change.key);
-                        }
-                        Ok(true) => {}
-                        Err(e) => {
-                            tracing::warn!(error = %e, key = %change.key, "relay to Discord failed")
-                        }
-                    }
+                    relay_ticket(&ctx, change.key, &mut not_discord, &mut failed).await;
                 }
-                Some(Ok(LiveEvent::Resync)) => sweep(&ctx).await,
+                Some(Ok(LiveEvent::Resync)) => {
+                    stream_wait = STREAM_RETRY;
+                    sweep(&ctx).await;
+                }
                 Some(Err(e)) if e.status().is_some_and(|s| s == 401 || s == 403) => {
-                    tracing::error!(error = %e, "Docket refused the live stream; retrying in a minute");
+                    tracing::error!(error = %e, wait = ?stream_wait, "Docket refused the live stream (token revoked or lacking the read scope?); asking again later");
                     break;
                 }
                 Some(Err(e)) => tracing::warn!(error = %e, "live stream"),
                 None => break,
             }
+            if retry_at.is_none() && !failed.is_empty() {
+                retry_at = Some(tokio::time::Instant::now() + retry_wait);
+            }
         }
         tokio::select! {
             _ = stop.wait_for(|s| *s) => return,
-            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = tokio::time::sleep(stream_wait) => {}
         }
+        stream_wait = (stream_wait * 2).min(ctx.config.live_retry_max);
     }
 }
 
-/// Bring every open Discord ticket up to date, and notice ones closed meanwhile.
+/// Relay one ticket's changes; remember it for a retry when the failure may pass.
+async fn relay_ticket(
+    ctx: &Arc<Ctx>,
+    key: String,
+    not_discord: &mut HashSet<String>,
+    failed: &mut HashSet<String>,
+) {
+    match sync(ctx, &key).await {
+        Ok(false) => {
+            not_discord.insert(key);
+        }
+        Ok(true) => {}
+        Err(e) if e.is_retryable() => {
+            tracing::warn!(error = %e, key = %key, "relay to Discord failed; will retry");
+            failed.insert(key);
+        }
+        Err(e) => tracing::warn!(error = %e, key = %key, "relay to Discord failed"),
+    }
+}
+
+/// Bring every open Discord ticket up to date, and finish the close of tickets closed
+/// in Docket while nobody listened (at start-up, and when the stream says it dropped
+/// changes).
 async fn sweep(ctx: &Arc<Ctx>) {
     let open = match open_discord_tickets(ctx).await {
         Ok(t) => t,
@@ -438,18 +518,13 @@ async fn sweep(ctx: &Arc<Ctx>) {
             return;
         }
     };
-    let recently_closed = ctx
-        .docket
-        .list_tickets(&TicketQuery {
-            source: vec![SourceChannel::Discord],
-            status_category: vec!["solved".into(), "closed".into()],
-            sort: Some("-updated_at".into()),
-            limit: Some(50),
-            ..TicketQuery::default()
-        })
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default();
+    let recently_closed = match recently_closed_tickets(ctx).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = %e, "sweep: cannot list closed tickets");
+            Vec::new()
+        }
+    };
     for t in open.iter().chain(&recently_closed) {
         if let Err(e) = sync(ctx, &t.key).await {
             tracing::warn!(error = %e, key = %t.key, "sweep");
@@ -474,16 +549,11 @@ async fn sync(ctx: &Arc<Ctx>, key: &str) -> Result<bool> {
     let channel = Id::new(info.channel_id);
     if info.closed {
         match ctx.discord.channel(channel).await {
-            // Closed in the web UI: the close flow may wait for the summary, so it runs
-            // beside the stream rather than holding it.
-            Ok(_) => {
-                let (c, k) = (ctx.clone(), key.to_string());
-                tokio::spawn(async move {
-                    if let Err(e) = close::close(&c, &k, Closer::Web, None, None).await {
-                        tracing::warn!(error = %e, key = %k, "closing after a web close");
-                    }
-                });
-            }
+            // Closed in the web UI (now, or while the adapter was away): the close flow
+            // may wait for the summary, so it runs beside the stream rather than holding
+            // it. Its last steps come after the channel is deleted, so once they ran the
+            // channel is gone and nothing runs them twice.
+            Ok(_) => close::spawn(ctx.clone(), key, Closer::Web),
             Err(e) if crate::error::discord_not_found(&e) => {}
             Err(e) => return Err(e.into()),
         }
@@ -525,18 +595,9 @@ async fn sync(ctx: &Arc<Ctx>, key: &str) -> Result<bool> {
             }
         }
         let text = clip(&text, messages::MAX_CONTENT);
-        let none = AllowedMentions::default();
-        let posted = match ctx
-            .discord
-            .create_message(channel)
-            .content(&text)
-            .attachments(&files)
-            .allowed_mentions(Some(&none))
-            .await
-        {
-            Ok(r) => r.model().await?,
-            Err(e) if crate::error::discord_not_found(&e) => return Ok(true),
-            Err(e) => return Err(e.into()),
+        let Some(posted) = posting::post_reply(ctx, info.channel_id, c.id, &text, &files).await?
+        else {
+            return Ok(true);
         };
         let update = CommentUpdate {
             body: None,

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Harness, custom_ids, deployed, eventually, open, panel_input};
-use docket_client::api::{Inactivity, TicketUpdate};
+use docket_client::api::{Inactivity, PanelMode, TicketUpdate};
 use docket_fake_discord::permission;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,6 +61,45 @@ async fn ticket_add_and_remove_change_who_sees_the_channel() {
         .unwrap();
     assert_eq!(o.allow & permission::VIEW_CHANNEL, 0);
     assert_ne!(o.deny & permission::VIEW_CHANNEL, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_add_and_remove_in_a_private_thread_change_its_members() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let mut input = panel_input(&h, None);
+    input.mode = PanelMode::Thread;
+    input.category_id = None;
+    let (panel, message) = deployed(&h, &input).await;
+    let (_key, thread) = open(&h, ids.alice, &panel, message.id).await;
+    let friend = h.fake.add_member("frank", &[]);
+    let members = || h.fake.channel(thread).unwrap().thread_members;
+    assert!(!members().contains(&friend));
+
+    // Alice is no staff: refused.
+    let cmd = h
+        .fake
+        .ticket_command_interaction(thread, ids.alice, "add", friend);
+    h.interact(&cmd).await;
+    assert!(h.final_answer(&cmd).await.contains("Only the support team"));
+    assert!(!members().contains(&friend));
+
+    let cmd = h
+        .fake
+        .ticket_command_interaction(thread, ids.bob, "add", friend);
+    h.interact(&cmd).await;
+    assert!(h.final_answer(&cmd).await.contains("was added"));
+    assert!(members().contains(&friend), "{:?}", members());
+    // A thread has no overwrites: members are how access works.
+    assert!(h.fake.channel(thread).unwrap().overwrites.is_empty());
+
+    let cmd = h
+        .fake
+        .ticket_command_interaction(thread, ids.bob, "remove", friend);
+    h.interact(&cmd).await;
+    assert!(h.final_answer(&cmd).await.contains("was removed"));
+    assert!(!members().contains(&friend), "{:?}", members());
+    assert!(members().contains(&ids.alice), "the member stays");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

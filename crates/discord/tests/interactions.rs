@@ -134,3 +134,52 @@ async fn unknown_and_old_custom_ids_answer_no_longer_in_use() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_docket_answers_slowly_is_deferred_then_answered() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = common::deployed(&h, &common::panel_input(&h, None)).await;
+    // Past Discord's 3 s for the first answer.
+    h.gate.delay(
+        std::time::Duration::from_millis(3500),
+        &format!("/api/v1/discord/panels/{}/eligibility", panel.id),
+        1,
+    );
+    let click = h.fake.button_interaction(
+        ids.general_channel,
+        ids.alice,
+        message.id,
+        &format!("docket:open:{}", panel.id),
+    );
+    let started = std::time::Instant::now();
+    let answer = h.interact(&click).await;
+    assert_eq!(answer["type"], 5, "deferred: {answer}");
+    assert_eq!(answer["data"]["flags"], 64, "only Alice sees it");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(3500),
+        "answered before Docket did"
+    );
+    // The deferred answer is edited once Docket has answered; a form cannot follow a
+    // deferral, so Alice is asked to press again rather than told of a failed open.
+    let text = h.final_answer(&click).await;
+    assert!(text.contains("press the button again"), "{text}");
+    assert!(
+        h.fake
+            .channels()
+            .iter()
+            .all(|c| !c.name.as_deref().unwrap_or("").starts_with("ticket-")),
+        "no channel was made for a ticket that cannot open"
+    );
+    let again = h.fake.button_interaction(
+        ids.general_channel,
+        ids.alice,
+        message.id,
+        &format!("docket:open:{}", panel.id),
+    );
+    let answer = h.interact(&again).await;
+    assert_eq!(
+        answer["type"], 9,
+        "the form, Docket being quick again: {answer}"
+    );
+}

@@ -170,3 +170,78 @@ async fn members_without_a_support_role_cannot_claim_or_close_others_tickets() {
             .contains("Only the support team")
     );
 }
+
+/// An admin deletes the panel in Docket (docket-client has no call for it).
+async fn delete_panel(h: &Harness, id: i64) {
+    let r = h
+        .http
+        .delete(format!(
+            "{}/api/v1/discord/panels/{id}",
+            h.server.base_url()
+        ))
+        .bearer_auth(&h.server.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panel_deleted_in_docket_takes_its_message_with_it() {
+    let h = Harness::start().await;
+    let general = h.fake.ids().general_channel;
+    let (kept, kept_message) = deployed(&h, &panel_input(&h, None)).await;
+    let mut input = panel_input(&h, None);
+    input.name = "Billing".into();
+    let (panel, message) = deployed(&h, &input).await;
+    delete_panel(&h, panel.id).await;
+    eventually("the panel message deleted", || async {
+        h.fake.message(general, message.id).is_none().then_some(())
+    })
+    .await;
+    assert!(
+        h.fake.message(general, kept_message.id).is_some(),
+        "the other panel {} stays",
+        kept.id
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_button_of_a_panel_deleted_while_the_adapter_was_away_says_so_and_goes() {
+    let mut h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    h.stop_adapter().await;
+    delete_panel(&h, panel.id).await;
+    h.start_adapter().await;
+    assert!(
+        h.fake.message(ids.general_channel, message.id).is_some(),
+        "nobody knows where it was until it is used"
+    );
+
+    let click = h.fake.button_interaction(
+        ids.general_channel,
+        ids.alice,
+        message.id,
+        &format!("docket:open:{}", panel.id),
+    );
+    let answer = h.interact(&click).await;
+    assert_eq!(answer["type"], 4, "{answer}");
+    assert_eq!(answer["data"]["flags"], 64, "ephemeral");
+    let text = answer["data"]["content"].as_str().unwrap();
+    assert!(text.contains("panel has been removed"), "{text}");
+    eventually("the dead panel's message deleted", || async {
+        h.fake
+            .message(ids.general_channel, message.id)
+            .is_none()
+            .then_some(())
+    })
+    .await;
+    assert!(
+        h.fake
+            .channels()
+            .iter()
+            .all(|c| !c.name.as_deref().unwrap_or("").starts_with("ticket-")),
+        "no ticket channel was made"
+    );
+}

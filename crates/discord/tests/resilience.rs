@@ -319,3 +319,218 @@ async fn a_message_delivered_twice_is_one_comment_with_one_copy_of_its_file() {
         .unwrap();
     assert_eq!(files["items"].as_array().unwrap().len(), 1, "{files}");
 }
+
+fn web_reply(body: &str) -> docket_client::api::CommentCreate {
+    docket_client::api::CommentCreate {
+        kind: docket_client::api::CommentKind::Public,
+        body: body.into(),
+        author: docket_client::api::CommentAuthor::Staff,
+        author_name: None,
+        channel: None,
+        attachments: vec![],
+        external_ref: None,
+    }
+}
+
+/// Comment `id` of `key`, as Docket has it now.
+async fn comment(h: &Harness, key: &str, id: i64) -> CommentOut {
+    h.docket
+        .list_comments(
+            key,
+            &PageQuery {
+                limit: Some(200),
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|c| c.id == id)
+        .expect("the comment exists")
+}
+
+/// The channel's messages whose text contains `text`.
+fn copies(h: &Harness, channel: u64, text: &str) -> Vec<docket_fake_discord::Message> {
+    h.fake
+        .messages(channel)
+        .into_iter()
+        .filter(|m| m.content.contains(text))
+        .collect()
+}
+
+async fn welcomed(h: &Harness, channel: u64) {
+    eventually("the welcome message", || async {
+        (!copies(h, channel, "Welcome").is_empty()).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_reply_posted_just_before_a_crash_is_not_posted_again() {
+    let mut h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
+    welcomed(&h, channel).await;
+
+    // Discord makes the message, but its answer comes too late for this adapter: it
+    // stops (crashes, is redeployed) before it can record which message it became.
+    h.fake.delay_answers(
+        "POST",
+        &format!("/channels/{channel}/messages"),
+        1,
+        Duration::from_secs(120),
+    );
+    let reply = h
+        .agent
+        .add_comment(&key, &web_reply("We are looking into it"))
+        .await
+        .unwrap();
+    let posted = eventually("the reply in the channel", || async {
+        copies(&h, channel, "We are looking into it")
+            .into_iter()
+            .next()
+    })
+    .await;
+    h.stop_adapter().await;
+    assert_eq!(
+        comment(&h, &key, reply.id).await.external_ref,
+        None,
+        "the crash came before the message was recorded"
+    );
+
+    // The next adapter finds the reply unrelayed and posts it again: Discord knows the
+    // nonce and answers the message it made.
+    h.start_adapter().await;
+    let recorded = eventually("the reply recorded as relayed", || async {
+        comment(&h, &key, reply.id).await.external_ref
+    })
+    .await;
+    // The first answer never arrived: the id came from Discord's answer to the second
+    // post, which was the first message.
+    assert_eq!(recorded, docket_discord::ids::message_ref(posted.id));
+    assert_eq!(copies(&h, channel, "We are looking into it").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_failing_a_web_reply_is_retried_and_posts_it_once() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
+    welcomed(&h, channel).await;
+
+    let route = format!("/channels/{channel}/messages");
+    // A 500 that did nothing, then two 502s after the message was made.
+    h.fake
+        .inject_error("POST", &route, 1, 500, 0, "500: Internal Server Error");
+    h.fake
+        .inject_error_after_effect("POST", &route, 2, 502, "Bad Gateway");
+    let reply = h
+        .agent
+        .add_comment(&key, &web_reply("Fixed on our side"))
+        .await
+        .unwrap();
+    let recorded = eventually("the reply recorded as relayed", || async {
+        comment(&h, &key, reply.id).await.external_ref
+    })
+    .await;
+    let posted = copies(&h, channel, "Fixed on our side");
+    assert_eq!(posted.len(), 1, "one message: {posted:?}");
+    assert_eq!(recorded, docket_discord::ids::message_ref(posted[0].id));
+    let statuses: Vec<u16> = h
+        .fake
+        .calls_to("POST", &route)
+        .iter()
+        .filter(|c| {
+            c.body["content"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Fixed on our side")
+        })
+        .map(|c| c.status)
+        .collect();
+    assert_eq!(statuses, [500, 502, 502, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docket_answering_429_is_waited_out_both_ways_and_nothing_doubles() {
+    let h = Harness::start().await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
+    welcomed(&h, channel).await;
+    let ticket_path = format!("/api/v1/tickets/{key}");
+
+    // Discord → Docket: the comment is refused three times, then written once.
+    h.gate.answer(429, &format!("{ticket_path}/comments"), 3);
+    h.fake
+        .user_says(channel, ids.alice, "is anyone there?", vec![]);
+    wait_bodies(&h, &key, &["is anyone there?"]).await;
+    let (_, refused) = h.gate.requests_to(&format!("{ticket_path}/comments"));
+    assert_eq!(refused, 3, "Docket's 429s happened");
+    h.gate.stop_answering();
+
+    // Docket → Discord: reading the ticket for a web reply is refused twice; the relay
+    // tries again by itself and posts it once.
+    h.gate.answer(429, &ticket_path, 2);
+    let reply = h
+        .agent
+        .add_comment(&key, &web_reply("Yes, reading your ticket now"))
+        .await
+        .unwrap();
+    let recorded = eventually("the reply recorded as relayed", || async {
+        comment(&h, &key, reply.id).await.external_ref
+    })
+    .await;
+    let (_, refused) = h.gate.requests_to(&ticket_path);
+    assert!(
+        refused >= 5,
+        "the second round of 429s happened ({refused})"
+    );
+    let posted = copies(&h, channel, "Yes, reading your ticket now");
+    assert_eq!(posted.len(), 1);
+    assert_eq!(recorded, docket_discord::ids::message_ref(posted[0].id));
+    wait_bodies(&h, &key, &["is anyone there?"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_stream_refused_with_401_is_asked_for_again_with_backoff() {
+    let mut h = Harness::start_with(|c| c.live_retry_max = Duration::from_secs(2)).await;
+    let ids = h.fake.ids();
+    let (panel, message) = deployed(&h, &panel_input(&h, None)).await;
+    let (key, channel) = open(&h, ids.alice, &panel, message.id).await;
+    welcomed(&h, channel).await;
+
+    // The stream is refused (a revoked token, a proxy's auth) from the adapter's start.
+    h.stop_adapter().await;
+    h.gate.answer(401, "/api/v1/stream", u32::MAX);
+    h.start_adapter().await;
+    eventually("the stream refused twice", || async {
+        (h.gate.requests_to("/api/v1/stream").1 >= 2).then_some(())
+    })
+    .await;
+    let (before, _) = h.gate.requests_to("/api/v1/stream");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (after, _) = h.gate.requests_to("/api/v1/stream");
+    // Waits of at least a second, growing: a hot loop would ask hundreds of times.
+    assert!(
+        after - before <= 5,
+        "{} stream requests in 4 s",
+        after - before
+    );
+
+    // Allowed again: the relay picks up where it is, within the longest wait.
+    h.gate.stop_answering();
+    let reply = h
+        .agent
+        .add_comment(&key, &web_reply("Back online"))
+        .await
+        .unwrap();
+    eventually("the reply relayed", || async {
+        comment(&h, &key, reply.id).await.external_ref
+    })
+    .await;
+    assert_eq!(copies(&h, channel, "Back online").len(), 1);
+}

@@ -30,7 +30,8 @@
 //!   `GET /channels/{thread}/thread-members`, `PUT|DELETE /channels/{thread}/thread-members/{user}`
 //! - `POST /channels/{channel}/typing`
 //! - `GET|POST /channels/{channel}/messages` (JSON, or multipart `payload_json` + `files[n]`;
-//!   paging by `limit`, `before`, `after`, `around`),
+//!   paging by `limit`, `before`, `after`, `around`; `nonce` with `enforce_nonce`: the
+//!   same nonce from the same author within 5 minutes answers the existing message),
 //!   `GET|PATCH|DELETE /channels/{channel}/messages/{message}`
 //! - `POST /interactions/{id}/{token}/callback` (types 1, 4, 5, 6, 7, 8, 9; `?with_response=true`)
 //! - `POST /webhooks/{app}/{token}` (follow-up),
@@ -43,7 +44,10 @@
 //! bodies answer 400 with code 50035 and Discord's nested `errors`. Every answer carries
 //! `X-RateLimit-*` headers; 429s are injected by tests ([`FakeDiscord::inject_429`],
 //! [`FakeDiscord::inject_global_429`]) or come from a real per-bucket limit
-//! ([`FakeDiscord::set_bucket_limit`]).
+//! ([`FakeDiscord::set_bucket_limit`]). Other failures are scripted per route: an error
+//! instead of the work ([`FakeDiscord::inject_error`]), an error after it
+//! ([`FakeDiscord::inject_error_after_effect`]), a late answer
+//! ([`FakeDiscord::delay_answers`]).
 //!
 //! # Gateway
 //! `ws://127.0.0.1:PORT/?v=10&encoding=json`, with `&compress=zlib-stream` honoured
@@ -570,7 +574,45 @@ impl FakeDiscord {
         code: u64,
         message: &str,
     ) {
-        lock(&self.inner.faults).inject(method, pattern, count, status, code, message);
+        lock(&self.inner.faults).inject(
+            method,
+            pattern,
+            count,
+            status,
+            code,
+            message,
+            faults::Effect::None,
+        );
+    }
+
+    /// The next `count` calls of `method` (or `"*"`) to paths matching `pattern` are
+    /// carried out (the message is made, the channel deleted...) but answered `status`
+    /// with Discord's error body, as when the answer is lost past Discord's edge (a 502
+    /// or 504 after the work was done). A caller that retries must not do it twice.
+    pub fn inject_error_after_effect(
+        &self,
+        method: &str,
+        pattern: &str,
+        count: u32,
+        status: u16,
+        message: &str,
+    ) {
+        lock(&self.inner.faults).inject(
+            method,
+            pattern,
+            count,
+            status,
+            0,
+            message,
+            faults::Effect::Done,
+        );
+    }
+
+    /// The next `count` calls of `method` (or `"*"`) to paths matching `pattern` are
+    /// carried out at once but answered only after `delay`: a slow Discord, or, with a
+    /// delay past the caller's patience, a caller that stops before hearing the answer.
+    pub fn delay_answers(&self, method: &str, pattern: &str, count: u32, delay: Duration) {
+        lock(&self.inner.faults).delay(method, pattern, count, delay);
     }
 
     // ----- gateway -----

@@ -217,6 +217,8 @@ pub(crate) struct State {
     pub guild_commands: Vec<Value>,
     pub interactions: HashMap<String, IssuedInteraction>,
     pub callbacks: Vec<InteractionCallback>,
+    /// Messages created with `enforce_nonce`: (author, nonce) → (channel, message, when).
+    pub nonces: HashMap<(u64, String), (u64, u64, std::time::Instant)>,
 }
 
 impl State {
@@ -251,6 +253,7 @@ impl State {
             guild_commands: Vec::new(),
             interactions: HashMap::new(),
             callbacks: Vec::new(),
+            nonces: HashMap::new(),
         };
         use permission::*;
         let everyone = VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | ATTACH_FILES;

@@ -450,3 +450,103 @@ async fn injected_errors_answer_without_changing_anything_and_threads_unarchive_
         "a message unarchives an unlocked thread"
     );
 }
+
+#[tokio::test]
+async fn an_enforced_nonce_answers_the_first_message_instead_of_a_second() {
+    let fake = fake().await;
+    let ids = fake.ids();
+    let api = fake.api_base();
+    let client = http();
+    let post = |body: Value| {
+        client
+            .post(format!("{api}/channels/{}/messages", ids.general_channel))
+            .header("Authorization", auth(&fake))
+            .json(&body)
+            .send()
+    };
+    let first: Value = post(json!({ "content": "once", "nonce": "dkt-c7", "enforce_nonce": true }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["nonce"], "dkt-c7");
+    let again = post(json!({ "content": "once", "nonce": "dkt-c7", "enforce_nonce": true }))
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"], "the existing message");
+    let once = |f: &docket_fake_discord::FakeDiscord| {
+        f.messages(ids.general_channel)
+            .iter()
+            .filter(|m| m.content == "once")
+            .count()
+    };
+    assert_eq!(once(&fake), 1);
+    // Without enforce_nonce a nonce is only echoed, as on Discord.
+    post(json!({ "content": "once", "nonce": "dkt-c7" }))
+        .await
+        .unwrap();
+    assert_eq!(once(&fake), 2);
+    // Another nonce is another message.
+    post(json!({ "content": "once", "nonce": "dkt-c8", "enforce_nonce": true }))
+        .await
+        .unwrap();
+    assert_eq!(once(&fake), 3);
+    let too_long = post(json!({ "content": "x", "nonce": "a".repeat(26), "enforce_nonce": true }))
+        .await
+        .unwrap();
+    assert_eq!(too_long.status(), 400);
+    assert_eq!(too_long.json::<Value>().await.unwrap()["code"], 50035);
+}
+
+#[tokio::test]
+async fn errors_after_the_effect_and_late_answers_do_the_work() {
+    let fake = fake().await;
+    let ids = fake.ids();
+    let api = fake.api_base();
+    let client = http();
+    let url = format!("{api}/channels/{}/messages", ids.general_channel);
+    fake.inject_error_after_effect("POST", "/channels/*/messages", 1, 502, "Bad Gateway");
+    let lost = client
+        .post(&url)
+        .header("Authorization", auth(&fake))
+        .json(&json!({ "content": "made anyway" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lost.status(), 502);
+    assert!(
+        fake.messages(ids.general_channel)
+            .iter()
+            .any(|m| m.content == "made anyway"),
+        "the message was made"
+    );
+    assert_eq!(fake.calls().last().unwrap().status, 502);
+
+    fake.delay_answers("POST", "/channels/*/messages", 1, Duration::from_secs(30));
+    let slow = client
+        .post(&url)
+        .header("Authorization", auth(&fake))
+        .json(&json!({ "content": "answered late" }))
+        .timeout(Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(slow.is_err(), "no answer within the caller's patience");
+    assert!(
+        fake.messages(ids.general_channel)
+            .iter()
+            .any(|m| m.content == "answered late"),
+        "the message was made before the answer"
+    );
+    let quick = client
+        .post(&url)
+        .header("Authorization", auth(&fake))
+        .json(&json!({ "content": "on time" }))
+        .timeout(WAIT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(quick.status(), 200, "only the next call was late");
+}

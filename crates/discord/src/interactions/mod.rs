@@ -63,6 +63,8 @@ pub struct Interaction {
     pub token: String,
     pub kind: u64,
     pub channel_id: Option<u64>,
+    /// The message whose component was used (a panel's, a ticket's welcome...).
+    pub message_id: Option<u64>,
     pub user_id: u64,
     pub user_name: String,
     /// The member's roles (empty in DMs).
@@ -86,6 +88,7 @@ impl Interaction {
             kind: json["type"].as_u64()?,
             channel_id: snowflake(&json["channel_id"])
                 .or_else(|| json.get("channel").and_then(|c| snowflake(&c["id"]))),
+            message_id: json.get("message").and_then(|m| snowflake(&m["id"])),
             user_id: user.and_then(|u| snowflake(&u["id"])).unwrap_or(0),
             user_name: user
                 .map(|u| {

@@ -167,16 +167,92 @@ pub fn client(base_url: &str, token: &str) -> Client {
         .unwrap()
 }
 
-/// A TCP gate in front of Docket: passes connections through, counts them, and can be
-/// shut (connections refused, open ones cut) and opened again on the same port.
+/// A gate in front of Docket: passes connections through, counts them and what callers
+/// send, can be shut (connections refused, open ones cut) and opened again on the same
+/// port, and can answer requests itself (a proxy's 429, a 401) instead of Docket. It
+/// reads each request's head (HTTP/1.1 with Content-Length bodies, as the client sends
+/// them) to know which request it is; the bytes pass unchanged.
 pub struct Gate {
     pub addr: SocketAddr,
     upstream: SocketAddr,
     accepted: Arc<AtomicUsize>,
     sent: Arc<AtomicUsize>,
     open: Arc<AtomicBool>,
+    rules: Arc<std::sync::Mutex<Vec<Rule>>>,
+    /// The path of every request seen, in order, and whether the gate answered it.
+    seen: Arc<std::sync::Mutex<Vec<(String, bool)>>>,
     task: std::sync::Mutex<Option<JoinHandle<()>>>,
     conns: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+}
+
+/// What the gate does with the next `remaining` requests whose path starts with `prefix`.
+struct Rule {
+    prefix: String,
+    action: Action,
+    remaining: u32,
+}
+
+#[derive(Clone, Copy)]
+enum Action {
+    /// Answer this status itself; Docket never sees the request.
+    Answer(u16),
+    /// Hold the request this long, then pass it on (a slow Docket).
+    Delay(Duration),
+}
+
+/// What the gate's answer says, as Docket's problem documents do.
+fn canned_answer(status: u16) -> Vec<u8> {
+    let title = match status {
+        401 => "Unauthorized",
+        429 => "Too Many Requests",
+        503 => "Service Unavailable",
+        _ => "Error",
+    };
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": "answered by the test gate",
+    })
+    .to_string();
+    format!(
+        "HTTP/1.1 {status} {title}\r\ncontent-type: application/problem+json\r\n\
+         content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The request line's path (without the query) and the body's length, from a head.
+fn read_head(head: &[u8]) -> (String, Option<usize>) {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.split("\r\n");
+    let path = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .map(|p| p.split('?').next().unwrap_or(p).to_string())
+        .unwrap_or_default();
+    let mut length = Some(0);
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = name.trim().to_ascii_lowercase();
+        if name == "content-length" {
+            length = value.trim().parse().ok();
+        } else if name == "transfer-encoding" {
+            // Chunked: not followed request by request; the rest passes as bytes.
+            length = None;
+        }
+    }
+    (path, length)
+}
+
+enum Ended {
+    /// The caller finished sending: let Docket's last answer through.
+    Closed,
+    /// The gate answered: the connection is over.
+    Answered,
 }
 
 impl Gate {
@@ -188,6 +264,8 @@ impl Gate {
             accepted: Arc::default(),
             sent: Arc::default(),
             open: Arc::new(AtomicBool::new(true)),
+            rules: Arc::default(),
+            seen: Arc::default(),
             task: std::sync::Mutex::new(None),
             conns: Arc::default(),
         };
@@ -198,41 +276,146 @@ impl Gate {
     fn serve(&self, listener: TcpListener) {
         let (accepted, upstream, conns) =
             (self.accepted.clone(), self.upstream, self.conns.clone());
-        let sent = self.sent.clone();
+        let (sent, rules, seen) = (self.sent.clone(), self.rules.clone(), self.seen.clone());
         let task = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let _ = &mut client;
+            while let Ok((client, _)) = listener.accept().await {
                 accepted.fetch_add(1, Ordering::SeqCst);
-                let sent = sent.clone();
+                let (sent, rules, seen) = (sent.clone(), rules.clone(), seen.clone());
                 let conn = tokio::spawn(async move {
                     let Ok(server) = TcpStream::connect(upstream).await else {
                         return;
                     };
-                    let (mut client_read, mut client_write) = client.split();
-                    let (mut server_read, mut server_write) = server.into_split();
-                    // Count what callers send: a request on a pooled connection counts too.
-                    let up = async {
+                    let (client_read, client_write) = client.into_split();
+                    let client_write = Arc::new(tokio::sync::Mutex::new(client_write));
+                    let (server_read, server_write) = server.into_split();
+                    let up = Gate::requests(
+                        client_read,
+                        server_write,
+                        client_write.clone(),
+                        sent,
+                        rules,
+                        seen,
+                    );
+                    let down = async {
+                        let mut server_read = server_read;
                         let mut buf = vec![0u8; 16 * 1024];
                         loop {
-                            match client_read.read(&mut buf).await {
+                            match server_read.read(&mut buf).await {
                                 Ok(0) | Err(_) => break,
                                 Ok(n) => {
-                                    sent.fetch_add(n, Ordering::SeqCst);
-                                    if server_write.write_all(&buf[..n]).await.is_err() {
+                                    let mut w = client_write.lock().await;
+                                    if w.write_all(&buf[..n]).await.is_err() {
                                         break;
                                     }
                                 }
                             }
                         }
-                        let _ = server_write.shutdown().await;
+                        let _ = client_write.lock().await.shutdown().await;
                     };
-                    let down = tokio::io::copy(&mut server_read, &mut client_write);
-                    let _ = tokio::join!(up, down);
+                    tokio::pin!(up, down);
+                    tokio::select! {
+                        ended = &mut up => {
+                            if matches!(ended, Ended::Closed) {
+                                down.await;
+                            }
+                        }
+                        _ = &mut down => {}
+                    }
                 });
                 conns.lock().unwrap().push(conn);
             }
         });
         *self.task.lock().unwrap() = Some(task);
+    }
+
+    /// Caller → Docket, request by request: each is passed on, or answered by a rule.
+    async fn requests(
+        mut client_read: tokio::net::tcp::OwnedReadHalf,
+        mut server_write: tokio::net::tcp::OwnedWriteHalf,
+        client_write: Arc<tokio::sync::Mutex<tokio::net::tcp::OwnedWriteHalf>>,
+        sent: Arc<AtomicUsize>,
+        rules: Arc<std::sync::Mutex<Vec<Rule>>>,
+        seen: Arc<std::sync::Mutex<Vec<(String, bool)>>>,
+    ) -> Ended {
+        let mut pending: Vec<u8> = Vec::new();
+        let mut chunk = vec![0u8; 16 * 1024];
+        let mut read = async |pending: &mut Vec<u8>| -> bool {
+            match client_read.read(&mut chunk).await {
+                Ok(0) | Err(_) => false,
+                Ok(n) => {
+                    pending.extend_from_slice(&chunk[..n]);
+                    true
+                }
+            }
+        };
+        loop {
+            let head_end = loop {
+                if let Some(i) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break Some(i + 4);
+                }
+                if !read(&mut pending).await {
+                    break None;
+                }
+            };
+            let Some(head_end) = head_end else {
+                let _ = server_write.shutdown().await;
+                return Ended::Closed;
+            };
+            let (path, length) = read_head(&pending[..head_end]);
+            let action = {
+                let mut rules = rules.lock().unwrap();
+                let hit = rules
+                    .iter_mut()
+                    .find(|r| r.remaining > 0 && path.starts_with(&r.prefix));
+                hit.map(|r| {
+                    r.remaining -= 1;
+                    r.action
+                })
+            };
+            let answer = match action {
+                Some(Action::Answer(status)) => Some(status),
+                Some(Action::Delay(wait)) => {
+                    tokio::time::sleep(wait).await;
+                    None
+                }
+                None => None,
+            };
+            seen.lock().unwrap().push((path, answer.is_some()));
+            let Some(length) = length else {
+                // A body not framed by length: pass everything on as it comes.
+                loop {
+                    sent.fetch_add(pending.len(), Ordering::SeqCst);
+                    if server_write.write_all(&pending).await.is_err() {
+                        return Ended::Closed;
+                    }
+                    pending.clear();
+                    if !read(&mut pending).await {
+                        let _ = server_write.shutdown().await;
+                        return Ended::Closed;
+                    }
+                }
+            };
+            let total = head_end + length;
+            while pending.len() < total {
+                if !read(&mut pending).await {
+                    break;
+                }
+            }
+            let total = total.min(pending.len());
+            if let Some(status) = answer {
+                // The whole request was read, so closing does not reset the connection
+                // before the caller reads the answer.
+                let mut w = client_write.lock().await;
+                let _ = w.write_all(&canned_answer(status)).await;
+                let _ = w.shutdown().await;
+                return Ended::Answered;
+            }
+            sent.fetch_add(total, Ordering::SeqCst);
+            if server_write.write_all(&pending[..total]).await.is_err() {
+                return Ended::Closed;
+            }
+            pending.drain(..total);
+        }
     }
 
     pub fn base_url(&self) -> String {
@@ -246,6 +429,39 @@ impl Gate {
     /// Bytes callers sent to Docket so far.
     pub fn sent(&self) -> usize {
         self.sent.load(Ordering::SeqCst)
+    }
+
+    /// The next `count` requests whose path starts with `prefix` (`/api/v1/stream`) are
+    /// answered `status` by the gate (a problem document, `Retry-After: 1`), not Docket.
+    pub fn answer(&self, status: u16, prefix: &str, count: u32) {
+        self.rules.lock().unwrap().push(Rule {
+            prefix: prefix.to_string(),
+            action: Action::Answer(status),
+            remaining: count,
+        });
+    }
+
+    /// The next `count` requests whose path starts with `prefix` reach Docket `wait`
+    /// late.
+    pub fn delay(&self, wait: Duration, prefix: &str, count: u32) {
+        self.rules.lock().unwrap().push(Rule {
+            prefix: prefix.to_string(),
+            action: Action::Delay(wait),
+            remaining: count,
+        });
+    }
+
+    /// Requests reach Docket again.
+    pub fn stop_answering(&self) {
+        self.rules.lock().unwrap().clear();
+    }
+
+    /// Requests seen whose path starts with `prefix`: (all, answered by the gate).
+    pub fn requests_to(&self, prefix: &str) -> (usize, usize) {
+        let seen = self.seen.lock().unwrap();
+        let matching = seen.iter().filter(|(p, _)| p.starts_with(prefix));
+        let answered = matching.clone().filter(|(_, a)| *a).count();
+        (matching.count(), answered)
     }
 
     /// Docket goes away: new connections are refused, open ones cut.

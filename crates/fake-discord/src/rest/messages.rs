@@ -314,11 +314,56 @@ pub(super) fn create(inner: &Inner, channel: &str, req: &Req) -> Result<Reply, A
     let channel = find(&state, channel)?.id;
     check_sendable(&state, channel)?;
     let bot = state.premade.bot_user;
+    let nonce = nonce(&req.body)?;
+    let enforced = nonce
+        .clone()
+        .filter(|_| req.body["enforce_nonce"].as_bool() == Some(true));
+    // Discord: with `enforce_nonce`, the same nonce from the same author within a few
+    // minutes answers the message already created, and creates nothing.
+    if let Some(nonce) = &enforced
+        && let Some((c, m, at)) = state.nonces.get(&(bot, nonce.clone())).copied()
+        && at.elapsed() < NONCE_WINDOW
+        && let Some(existing) = state.message(c, m)
+    {
+        return Reply::ok(render::message(&state, existing));
+    }
     let message = new_message(inner, &mut state, channel, bot, &req.body, &req.files)?;
     unarchive(inner, &mut state, channel);
     state.insert_message(message.clone());
+    if let Some(nonce) = enforced {
+        let now = std::time::Instant::now();
+        state
+            .nonces
+            .insert((bot, nonce), (channel, message.id, now));
+    }
     announce_create(inner, &state, &message);
-    Reply::ok(render::message(&state, &message))
+    let mut rendered = render::message(&state, &message);
+    if let Some(nonce) = nonce {
+        rendered["nonce"] = json!(nonce);
+    }
+    Reply::ok(rendered)
+}
+
+/// How long an enforced nonce is remembered ("the past few minutes", Discord says).
+const NONCE_WINDOW: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// A message's `nonce`: an integer or a string of at most 25 characters, as text.
+fn nonce(body: &Value) -> Result<Option<String>, ApiError> {
+    match body.get("nonce") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Ok(Some(n.to_string())),
+        Some(Value::String(s)) if s.chars().count() <= 25 => Ok(Some(s.clone())),
+        Some(Value::String(_)) => Err(ApiError::invalid_field(
+            "nonce",
+            "BASE_TYPE_MAX_LENGTH",
+            "Must be 25 or fewer in length.",
+        )),
+        Some(_) => Err(ApiError::invalid_field(
+            "nonce",
+            "BASE_TYPE_BAD_TYPE",
+            "Must be a string or an integer.",
+        )),
+    }
 }
 
 /// A message in an archived thread that is not locked unarchives it (THREAD_UPDATE).

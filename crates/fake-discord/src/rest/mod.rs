@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::calls::Call;
+use crate::faults::{Effect, Taken};
 use crate::{Inner, lock};
 
 /// Larger bodies are refused (Discord's upload limit for unboosted guilds is 10 MiB).
@@ -221,13 +222,11 @@ pub(crate) async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> 
         return json_response(StatusCode::TOO_MANY_REQUESTS, &body, &decision.headers);
     }
 
-    if let Some((status, code, message)) = lock(&inner.faults).take(method.as_str(), &api_path) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        call.status = status.as_u16();
-        inner.calls.record(call);
-        let body = json!({ "message": message, "code": code });
-        return json_response(status, &body, &decision.headers);
+    let fault = lock(&inner.faults).take(method.as_str(), &api_path);
+    if let Some(f) = fault.as_ref().filter(|f| f.effect == Effect::None) {
+        return scripted_error(&inner, call, f, &decision.headers);
     }
+    let delay = lock(&inner.faults).take_delay(method.as_str(), &api_path);
 
     let query = query_string.as_deref().map(parse_query).unwrap_or_default();
     let req = Req {
@@ -238,6 +237,13 @@ pub(crate) async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> 
         files,
     };
     let result = route(&inner, &req);
+    // Done, but the caller hears otherwise, or late (the state lock is not held).
+    if let Some(wait) = delay {
+        tokio::time::sleep(wait).await;
+    }
+    if let Some(f) = &fault {
+        return scripted_error(&inner, call, f, &decision.headers);
+    }
     let response = match result {
         Ok(Reply::Json(status, value)) => {
             call.status = status.as_u16();
@@ -256,6 +262,19 @@ pub(crate) async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> 
     };
     inner.calls.record(call);
     response
+}
+
+fn scripted_error(
+    inner: &Inner,
+    mut call: Call,
+    fault: &Taken,
+    headers: &[(&'static str, String)],
+) -> Response {
+    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    call.status = status.as_u16();
+    inner.calls.record(call);
+    let body = json!({ "message": fault.message, "code": fault.code });
+    json_response(status, &body, headers)
 }
 
 fn route(inner: &Inner, req: &Req) -> Result<Reply, ApiError> {
