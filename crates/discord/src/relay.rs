@@ -188,9 +188,17 @@ async fn relay_message(ctx: &Ctx, info: &TicketInfo, m: &Message) -> Result<()> 
         if is_image(a) && !flagged {
             flagged = moderate(ctx, &bytes, a.content_type.as_deref()).await?;
         }
+        // Keyed by Discord's attachment id: a message relayed again after a restart
+        // answers the file stored the first time instead of storing a second.
         let uploaded = ctx
             .docket
-            .upload_attachment(&info.key, &a.filename, a.content_type.as_deref(), bytes)
+            .upload_attachment_with_key(
+                &info.key,
+                &a.filename,
+                a.content_type.as_deref(),
+                bytes,
+                &format!("discord-attachment-{}", a.id),
+            )
             .await?;
         files.push(uploaded.id);
     }

@@ -277,7 +277,8 @@ export interface paths {
         post?: never;
         /**
          * Delete a panel
-         * @description Its posted message stays in Discord; its buttons then answer that the panel is gone.
+         * @description The adapter removes its posted message when it sees the panel gone (or, when it was
+         *     stopped meanwhile, at the first press of one of its buttons).
          */
         delete: operations["delete_panel"];
         options?: never;

@@ -307,7 +307,8 @@ async fn replace_panel(
 
 /// Delete a panel
 ///
-/// Its posted message stays in Discord; its buttons then answer that the panel is gone.
+/// The adapter removes its posted message when it sees the panel gone (or, when it was
+/// stopped meanwhile, at the first press of one of its buttons).
 #[utoipa::path(
     delete, path = "/discord/panels/{id}", tag = "discord",
     params(("id" = i64, Path)),
