@@ -22,6 +22,10 @@ pub enum LiveEvent {
     /// Changes were missed (too many to replay, or the client fell behind); refetch
     /// everything you show.
     Resync,
+    /// A connection was opened (the first, or after a drop): every change from now on
+    /// arrives as an event, so this is the moment to read the current state once (read
+    /// before it, a change made meanwhile could reach neither the read nor the stream).
+    Connected,
 }
 
 /// One dispatched server-sent event.
@@ -201,6 +205,7 @@ impl Live {
                     ..SseParser::default()
                 };
                 self.body = Some(body);
+                self.queue.push_back(Ok(LiveEvent::Connected));
             }
             Err(e) if e.is_retryable() => self.failures = self.failures.saturating_add(1),
             Err(e) => {

@@ -418,6 +418,13 @@ server_test!(the_stream_yields_changes_and_resumes, |server| async move {
     let docket = server.client();
     let via_proxy = client_for(&proxy.base_url(), &server.token);
     let mut live = Box::pin(via_proxy.live(None));
+    // The first item says the stream is open: from then on no change is missed.
+    let opened = tokio::time::timeout(Duration::from_secs(20), live.next())
+        .await
+        .expect("the stream opens")
+        .expect("an item")
+        .expect("no error");
+    assert_eq!(opened, LiveEvent::Connected);
 
     async fn next_change(
         live: &mut (impl futures::Stream<Item = docket_client::Result<LiveEvent>> + Unpin),

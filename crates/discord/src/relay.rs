@@ -439,8 +439,6 @@ pub async fn outbound(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
     loop {
         let stream = ctx.docket.live(None);
         futures::pin_mut!(stream);
-        // Whatever happened while nobody listened.
-        sweep(&ctx).await;
         let mut retry_at: Option<tokio::time::Instant> = None;
         loop {
             let due = retry_at.unwrap_or_else(tokio::time::Instant::now);
@@ -472,7 +470,9 @@ pub async fn outbound(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
                     }
                     relay_ticket(&ctx, change.key, &mut not_discord, &mut failed).await;
                 }
-                Some(Ok(LiveEvent::Resync)) => {
+                // Whatever happened while nobody listened: read once the stream is
+                // open, so a change made during the sweep still arrives as an event.
+                Some(Ok(LiveEvent::Connected)) | Some(Ok(LiveEvent::Resync)) => {
                     stream_wait = STREAM_RETRY;
                     sweep(&ctx).await;
                 }
