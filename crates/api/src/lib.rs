@@ -13,12 +13,14 @@ use docket_core::typedef::{TypeDefinition, TypeFileError};
 mod ai;
 mod attachments;
 mod comments;
+mod delivery;
 mod discord;
 mod requesters;
 pub mod routing;
 pub use ai::*;
 pub use attachments::*;
 pub use comments::*;
+pub use delivery::*;
 pub use discord::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
 // The enums the bodies above carry, so a client needs no dependency on docket-core.

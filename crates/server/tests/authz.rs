@@ -116,6 +116,20 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("POST", "/auth/me/discord"), SignedInWrite),
         (("DELETE", "/auth/me/discord"), SignedInWrite),
         (("PUT", "/users/{id}/discord"), Admin),
+        (("GET", "/webhook-subscriptions"), Admin),
+        (("POST", "/webhook-subscriptions"), Admin),
+        (("GET", "/webhook-subscriptions/{id}"), Admin),
+        (("PATCH", "/webhook-subscriptions/{id}"), Admin),
+        (("DELETE", "/webhook-subscriptions/{id}"), Admin),
+        (("POST", "/webhook-subscriptions/{id}/rotate-secret"), Admin),
+        (("POST", "/webhook-subscriptions/{id}/ping"), Admin),
+        (("GET", "/deliveries"), Admin),
+        (("GET", "/deliveries/{id}"), Admin),
+        (("POST", "/deliveries/{id}/retry"), Admin),
+        (("GET", "/auth/me/notifications"), SignedIn),
+        (("POST", "/auth/me/notifications/read"), SignedInWrite),
+        (("GET", "/auth/me/notification-preferences"), SignedIn),
+        (("PUT", "/auth/me/notification-preferences"), SignedInWrite),
         (("GET", "/tickets/{key}/attachments"), ReadTicket),
         (("POST", "/tickets/{key}/attachments"), WriteTicket),
         (("GET", "/attachments/{id}"), ReadTicket),
@@ -471,6 +485,45 @@ async fn call(
                 Some(json!({"discord_id": format!("99{n}")})),
             )
         }
+        ("POST", "/webhook-subscriptions") => (
+            path.into(),
+            Some(json!({"name": "matrix", "url": "http://127.0.0.1:9/hook", "events": ["*"]})),
+        ),
+        (_, p)
+            if p.starts_with("/webhook-subscriptions/{id}")
+                || p.starts_with("/deliveries/{id}") =>
+        {
+            let (subscription, _) = store
+                .create_subscription(
+                    &test_master_key(),
+                    docket_store::delivery::NewSubscription {
+                        name: "matrix".into(),
+                        url: "http://127.0.0.1:9/hook".into(),
+                        events: vec!["*".into()],
+                        types: None,
+                        enabled: true,
+                    },
+                    &actor,
+                )
+                .await
+                .unwrap();
+            let id = if p.starts_with("/deliveries") {
+                store
+                    .ping_subscription(subscription.id, "matrix")
+                    .await
+                    .unwrap()
+                    .id
+            } else {
+                subscription.id
+            };
+            let url = p.replace("{id}", &id.to_string());
+            match (method, p) {
+                ("PATCH", _) => (url, Some(json!({"name": "renamed"}))),
+                _ => (url, None),
+            }
+        }
+        ("POST", "/auth/me/notifications/read") => (path.into(), Some(json!({}))),
+        ("PUT", "/auth/me/notification-preferences") => (path.into(), Some(json!({"items": []}))),
         ("POST", "/tickets/{key}/attachments") => (
             format!("/tickets/{ticket}/attachments?filename=matrix.txt"),
             Some(json!({"a": "file"})),

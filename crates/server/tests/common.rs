@@ -27,9 +27,16 @@ pub fn shipped_types_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ticket-types")
 }
 
+/// The key every test server seals secrets with, so a test can open them too (a
+/// delivery worker it runs itself, say).
+pub fn test_master_key() -> MasterKey {
+    MasterKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").expect("a test key")
+}
+
 /// Serve `store` on a free port; the returned sender stops it.
+/// It seals secrets with a key of its own, as a misconfigured second instance would.
 pub async fn serve(store: Store) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    serve_with(store, false).await
+    serve_with(store, false, MasterKey::generate()).await
 }
 
 /// `serve`, with the AI worker running every 100 ms when `ai_worker` (as `docket serve`
@@ -37,11 +44,12 @@ pub async fn serve(store: Store) -> (SocketAddr, tokio::sync::oneshot::Sender<()
 pub async fn serve_with(
     store: Store,
     ai_worker: bool,
+    master_key: MasterKey,
 ) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = docket_server::api::AppState::new(store, MasterKey::generate(), false);
+    let state = docket_server::api::AppState::new(store, master_key, false);
     if ai_worker {
         docket_server::spawn_ai_worker(&state, std::time::Duration::from_millis(100));
     }
@@ -74,7 +82,7 @@ impl TestApp {
             .expect("shipped types apply");
         let admin_id = create_user(&db.store, "admin@example.com", Role::Admin, &[]).await;
         let token = token_for(&db.store, admin_id, &[Scope::Admin]).await;
-        let (addr, tx) = serve_with(db.store.clone(), ai_worker).await;
+        let (addr, tx) = serve_with(db.store.clone(), ai_worker, test_master_key()).await;
         TestApp {
             addr,
             client: client_with_token(&token),

@@ -7,6 +7,7 @@ pub mod attachments;
 mod clock;
 mod connect;
 mod ddl;
+pub mod delivery;
 pub mod discord;
 mod entities;
 mod error;

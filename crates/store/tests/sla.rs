@@ -150,7 +150,7 @@ both_backends!(
             (Metric::FirstResponse, Threshold::Warning)
         );
         assert_eq!(sla.escalations[0].reached_at, t0() + Duration::minutes(12));
-        let outbox = a.outbox(None, 100, None).await.unwrap();
+        let outbox = a.sla_notifications(None, 100, None).await.unwrap();
         let topics: Vec<&str> = outbox.iter().map(|e| e.topic.as_str()).collect();
         assert_eq!(topics, vec!["sla.warning"]);
         assert_eq!(outbox[0].ticket_key.as_deref(), Some(key.as_str()));
@@ -172,7 +172,7 @@ both_backends!(
             ]
         );
         let topics: Vec<String> = a
-            .outbox(None, 100, None)
+            .sla_notifications(None, 100, None)
             .await
             .unwrap()
             .into_iter()
@@ -213,7 +213,7 @@ both_backends!(a_late_sweep_skips_only_the_warning, |db| async move {
     );
     // The warning's notification is skipped; the breach's and the reminder's are sent.
     let topics: Vec<String> = s
-        .outbox(None, 100, None)
+        .sla_notifications(None, 100, None)
         .await
         .unwrap()
         .into_iter()

@@ -8,6 +8,7 @@ mod attachments;
 pub mod body;
 mod closing;
 mod comments;
+mod delivery;
 mod discord;
 mod live;
 pub(crate) mod meta;
@@ -188,6 +189,7 @@ impl Modify for SecuritySchemes {
         (name = "admin", description = "Secrets and the audit log"),
         (name = "ai", description = "AI settings, key, health and usage; draft replies, image moderation, triage"),
         (name = "sla", description = "SLA calendars, policies, clocks, reports and notifications"),
+        (name = "webhooks", description = "Webhook subscriptions (ticket events POSTed, signed) and the delivery log"),
         (name = "meta", description = "Health and API description")
     )
 )]
@@ -199,6 +201,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(tickets::router())
         .merge(comments::router())
         .merge(attachments::router())
+        .merge(delivery::router())
         .merge(discord::router())
         .merge(closing::router())
         .merge(types::router())

@@ -516,7 +516,10 @@ async fn list_notifications(
     let p = caller.need(Need::ReadTickets)?;
     let (after, limit) = PageParams::parse(raw.as_deref())?;
     let types = visible_types(&app, p);
-    let items = app.store.outbox(after, limit + 1, types.as_deref()).await?;
+    let items = app
+        .store
+        .sla_notifications(after, limit + 1, types.as_deref())
+        .await?;
     let (items, next_cursor) = id_page(items, limit, |e| e.id);
     Ok(Json(NotificationPage {
         next_cursor,

@@ -571,7 +571,7 @@ async fn list_tickets(
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
-pub(super) struct PageParams {
+pub(crate) struct PageParams {
     /// Items per page, 1-200 (default 50).
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
@@ -580,7 +580,7 @@ pub(super) struct PageParams {
 
 impl PageParams {
     /// `(after_id, limit)`; unknown parameters are errors here too.
-    pub(super) fn parse(raw: Option<&str>) -> ApiResult<(Option<i64>, u64)> {
+    pub(crate) fn parse(raw: Option<&str>) -> ApiResult<(Option<i64>, u64)> {
         let bad = |param: &str, message: &str| {
             ApiError::invalid_field(StatusCode::BAD_REQUEST, &format!("/query/{param}"), message)
         };

@@ -89,6 +89,14 @@ pub async fn serve(
         .with_web_dir(config.web_dir.clone())
         .with_attachments(config.attachments.clone());
     let ai_worker = docket_server::spawn_ai_worker(&state, docket_server::ai::WORKER_INTERVAL);
+    let delivery_worker = docket_server::delivery::spawn(
+        docket_server::delivery::Worker::new(
+            state.store.clone(),
+            (*state.master_key).clone(),
+            docket_server::instance_name(),
+        ),
+        docket_server::delivery::INTERVAL,
+    );
     let discord = if discord.configured() {
         super::discord::spawn_beside_server(discord, &config.bind).await
     } else {
@@ -101,6 +109,7 @@ pub async fn serve(
     }
     sweeper.abort();
     ai_worker.abort();
+    delivery_worker.abort();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,6 @@
-//! The notification outbox: events written in the same transaction as what caused them,
-//! for delivery channels (email, webhooks, Discord) to pick up; until those exist, read
-//! through the API.
+//! The notification outbox: news written in the same transaction as what caused it (a
+//! ticket change's topics, an SLA firing), for the dispatcher (`dispatch.rs`) to fan out
+//! to webhooks, email and the bell.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -44,15 +44,29 @@ pub(crate) async fn push_many<C: ConnectionTrait>(
 }
 
 impl Store {
-    /// Outbox entries after the id `after`, oldest first; with `types`, only those about
-    /// tickets of these types.
-    pub async fn outbox(
+    /// Forget dispatched entries older than `before`, but the SLA's (`GET /notifications`
+    /// lists those); their deliveries and notifications keep what they need. Answers how
+    /// many went.
+    pub async fn prune_outbox(&self, before: DateTime<Utc>) -> Result<u64> {
+        Ok(outbox_entry::Entity::delete_many()
+            .filter(outbox_entry::Column::DispatchedAt.lt(before))
+            .filter(outbox_entry::Column::Topic.not_like("sla.%"))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+
+    /// The SLA's outbox entries (`sla.*`) after the id `after`, oldest first; with
+    /// `types`, only those about tickets of these types. (The other topics reach people
+    /// through their bell and integrations through webhooks.)
+    pub async fn sla_notifications(
         &self,
         after: Option<i64>,
         limit: u64,
         types: Option<&[String]>,
     ) -> Result<Vec<OutboxEntry>> {
-        let mut q = outbox_entry::Entity::find();
+        let mut q =
+            outbox_entry::Entity::find().filter(outbox_entry::Column::Topic.starts_with("sla."));
         if let Some(a) = after {
             q = q.filter(outbox_entry::Column::Id.gt(a));
         }

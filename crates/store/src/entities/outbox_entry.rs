@@ -9,6 +9,8 @@ pub struct Model {
     pub ticket_id: Option<i64>,
     pub payload: String,
     pub created_at: DateTimeUtc,
+    /// When the dispatcher turned it into deliveries; None until then.
+    pub dispatched_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,7 @@ pub use login::{
 pub(crate) use principals::Principals;
 pub use secrets::SecretInfo;
 pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
+pub(crate) use users::active_admin_ids;
 
 /// How often last-seen and last-used times are written (not on every request).
 const TOUCH_EVERY: Duration = Duration::minutes(1);

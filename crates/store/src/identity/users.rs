@@ -7,7 +7,7 @@ use docket_core::typedef::FieldError;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::Value;
 
@@ -368,4 +368,16 @@ impl Store {
         txn.commit().await?;
         self.user(id).await
     }
+}
+
+/// The ids of the active admins (those told when something needs an admin).
+pub(crate) async fn active_admin_ids<C: ConnectionTrait>(conn: &C) -> Result<Vec<i64>> {
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Role.eq("admin"))
+        .filter(user::Column::Active.eq(true))
+        .into_tuple::<i64>()
+        .all(conn)
+        .await?)
 }

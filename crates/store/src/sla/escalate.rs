@@ -27,7 +27,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::clocks::{self, ClockState, Fired, Governing, History, Policies, Subject, Trigger};
-use super::outbox::{self, NewEntry};
+use crate::delivery::outbox::{self, NewEntry};
 use crate::entities::{team, team_member, ticket as ticket_row, user};
 use crate::jobs::{self, ClaimedJob};
 use crate::routing::{OPEN_CATEGORIES, Routing};

@@ -120,7 +120,7 @@ async fn sla_events(store: &Store, ticket_id: i64) -> Vec<String> {
 /// The outbox topics about a ticket, in order.
 async fn notified(store: &Store, key: &str) -> Vec<String> {
     store
-        .outbox(None, 1000, None)
+        .sla_notifications(None, 1000, None)
         .await
         .unwrap()
         .into_iter()
@@ -289,7 +289,7 @@ both_backends!(actions_that_change_a_ticket_inside_a_set, |db| async move {
         .map(|e| e.field)
         .collect();
     assert_eq!(events, ["created", "sla", "sla", "priority", "team"]);
-    let outbox = a.outbox(None, 100, None).await.unwrap();
+    let outbox = a.sla_notifications(None, 100, None).await.unwrap();
     let breach: Vec<_> = outbox
         .iter()
         .filter(|e| e.ticket_key.as_deref() == Some(vip_key.as_str()))

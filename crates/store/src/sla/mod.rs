@@ -1,10 +1,9 @@
-//! SLA: policies and calendars, the clocks of each ticket, the escalation sweep, the
-//! outbox it notifies through, and reports.
+//! SLA: policies and calendars, the clocks of each ticket, the escalation sweep (which
+//! notifies through the outbox, `delivery/outbox.rs`), and reports.
 
 mod clocks;
 pub mod config;
 pub mod escalate;
-pub mod outbox;
 
 use chrono::{DateTime, Utc};
 use docket_core::sla::clock::{ClockEventKind, Phase, Replay};

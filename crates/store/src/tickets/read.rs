@@ -57,7 +57,7 @@ impl Store {
     }
 
     /// `hydrate` on a given connection (a transaction reads its own writes).
-    pub(super) async fn hydrate_on<C: ConnectionTrait>(
+    pub(crate) async fn hydrate_on<C: ConnectionTrait>(
         &self,
         conn: &C,
         rows: Vec<ticket_row::Model>,

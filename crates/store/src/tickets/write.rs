@@ -14,6 +14,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use serde_json::Value;
 
+use crate::delivery::{outbox, topics};
 use crate::entities::ticket_event;
 use crate::{Result, StoreError};
 
@@ -195,7 +196,9 @@ pub(super) async fn record_events<C: ConnectionTrait>(
         .iter()
         .map(|e| event_row(ticket_id, actor, e, at))
         .collect();
-    crate::insert_in_chunks(conn, rows).await
+    crate::insert_in_chunks(conn, rows).await?;
+    // The news for notifications, in the same transaction as what it tells of.
+    outbox::push_many(conn, &topics::entries_of(ticket_id, actor, events), at).await
 }
 
 /// Events of several tickets (ticket id, actor, event): a batch of creates.
@@ -208,7 +211,14 @@ pub(super) async fn record_events_of<C: ConnectionTrait>(
         .iter()
         .map(|(ticket_id, actor, e)| event_row(*ticket_id, actor, e, at))
         .collect();
-    crate::insert_in_chunks(conn, rows).await
+    crate::insert_in_chunks(conn, rows).await?;
+    let entries: Vec<_> = events
+        .iter()
+        .flat_map(|(ticket_id, actor, e)| {
+            topics::entries_of(*ticket_id, actor, std::slice::from_ref(e))
+        })
+        .collect();
+    outbox::push_many(conn, &entries, at).await
 }
 
 fn event_row(
