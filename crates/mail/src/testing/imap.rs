@@ -1,0 +1,69 @@
+//! An IMAP server: pymap with its in-memory backend (`dict`), one user
+//! (`demouser` / `demopass`) with an empty INBOX. Supports IDLE, MOVE and UIDPLUS.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::{free_port, venv_program, wait_for_greeting};
+use crate::imap::{ImapSecurity, ImapSettings, append};
+
+pub struct ImapServer {
+    /// Settings that reach INBOX: plain IMAP, a 5 s timeout, polling every 500 ms.
+    pub settings: ImapSettings,
+    child: Child,
+}
+
+impl ImapServer {
+    pub async fn start() -> ImapServer {
+        let pymap = venv_program("pymap");
+        let port = free_port();
+        let mut child = Command::new(&pymap)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--no-tls",
+                "dict",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", pymap.display()));
+        wait_for_greeting(port, "* OK", &mut child, "pymap").await;
+        let mut settings = ImapSettings::new(
+            "127.0.0.1",
+            port,
+            ImapSecurity::None,
+            "demouser",
+            "demopass",
+        );
+        settings.timeout = Duration::from_secs(5);
+        settings.poll_interval = Duration::from_millis(500);
+        ImapServer { settings, child }
+    }
+
+    /// Put a message into the settings' folder (IMAP APPEND on a session of its own).
+    pub async fn append(&self, raw: &[u8]) {
+        self.append_to(&self.settings.folder, raw).await;
+    }
+
+    /// Put a message into `folder`.
+    pub async fn append_to(&self, folder: &str, raw: &[u8]) {
+        append(&self.settings, folder, raw)
+            .await
+            .expect("APPEND to the test server");
+    }
+
+    /// Stop the server (an outage).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ImapServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,141 @@
+//! An SMTP receiver: aiosmtpd with a small handler (`smtp_receiver.py`) that keeps
+//! every message and refuses some recipients on purpose.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{TempDir, free_port, venv_program, wait_for_greeting};
+use crate::smtp::{SmtpSecurity, SmtpSettings};
+
+const HANDLER: &str = include_str!("smtp_receiver.py");
+
+/// One message as the receiver got it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMail {
+    /// MAIL FROM (empty for the null sender).
+    pub mail_from: String,
+    /// RCPT TO, the accepted recipients.
+    pub rcpt_to: Vec<String>,
+    /// The message as it came over DATA.
+    pub raw: Vec<u8>,
+}
+
+impl ReceivedMail {
+    /// The message parsed as inbound mail would be.
+    pub fn parsed(&self) -> crate::InboundMessage {
+        crate::parse(&self.raw).expect("the receiver got a parsable message")
+    }
+}
+
+/// An SMTP server on loopback that accepts everything except recipients whose local
+/// part starts with `reject` (550, permanent) or `later` (451, transient).
+pub struct SmtpReceiver {
+    /// Settings that reach it: plain SMTP, a 5 s timeout, with the credentials when
+    /// started with `start_with_login`.
+    pub settings: SmtpSettings,
+    child: Child,
+    dir: TempDir,
+}
+
+impl SmtpReceiver {
+    pub async fn start() -> SmtpReceiver {
+        SmtpReceiver::spawn(None).await
+    }
+
+    /// A receiver that requires AUTH with these credentials.
+    pub async fn start_with_login(username: &str, password: &str) -> SmtpReceiver {
+        SmtpReceiver::spawn(Some((username, password))).await
+    }
+
+    async fn spawn(login: Option<(&str, &str)>) -> SmtpReceiver {
+        let python = venv_program("python");
+        let dir = TempDir::new("docket-smtp");
+        let script = dir.0.join("smtp_receiver.py");
+        std::fs::write(&script, HANDLER).expect("write the SMTP handler");
+        let mail = dir.0.join("mail");
+        std::fs::create_dir_all(&mail).expect("a mail directory");
+        let port = free_port();
+        let mut command = Command::new(&python);
+        command
+            .arg(&script)
+            .args(["--port", &port.to_string()])
+            .arg("--dir")
+            .arg(&mail)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some((user, password)) = login {
+            command.args(["--user", user, "--password", password]);
+        }
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
+        wait_for_greeting(port, "220", &mut child, "the SMTP receiver").await;
+        let mut settings = SmtpSettings::new("127.0.0.1", port, SmtpSecurity::None);
+        settings.timeout = Duration::from_secs(5);
+        settings.hello_name = Some("docket.test".into());
+        if let Some((user, password)) = login {
+            settings.username = Some(user.into());
+            settings.password = Some(password.into());
+        }
+        SmtpReceiver {
+            settings,
+            child,
+            dir,
+        }
+    }
+
+    /// Every message received so far, in order of arrival.
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        let mail = self.dir.0.join("mail");
+        let mut names: Vec<_> = std::fs::read_dir(&mail)
+            .expect("the mail directory")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|eml| {
+                let raw = std::fs::read(&eml).expect("a received message");
+                let envelope =
+                    std::fs::read_to_string(eml.with_extension("envelope")).unwrap_or_default();
+                let mut lines = envelope.lines().map(str::to_string);
+                ReceivedMail {
+                    mail_from: lines.next().unwrap_or_default(),
+                    rcpt_to: lines.collect(),
+                    raw,
+                }
+            })
+            .collect()
+    }
+
+    /// Wait (up to 10 s) until at least `count` messages arrived; return them all.
+    pub async fn wait_for(&self, count: usize) -> Vec<ReceivedMail> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let received = self.received();
+            if received.len() >= count {
+                return received;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected {count} messages, the receiver has {}",
+                received.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stop the server (an outage); its port refuses connections from then on.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for SmtpReceiver {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
