@@ -6,10 +6,12 @@
 //!
 //! Nothing is fetched twice or skipped across reconnects because the caller persists
 //! a `UidState` (the folder's UIDVALIDITY and the last UID it stored) and passes it to
-//! `fetch_new`. UIDs only grow within one UIDVALIDITY; when the server changes
-//! UIDVALIDITY (the folder was rebuilt) the stored UID means nothing, and the fetch
-//! falls back to "everything not yet processed" (unseen mail, or the whole folder when
-//! processed mail is moved out). The store's Message-ID check catches the rest.
+//! `fetch_new`: everything above its UID is new, seen or not. UIDs only grow within
+//! one UIDVALIDITY; when the server changes UIDVALIDITY (the folder was rebuilt) the
+//! stored UID means nothing, and the fetch falls back to "everything not yet
+//! processed" (unseen mail, or the whole folder when processed mail is moved out).
+//! A message stored whose state was not persisted comes again: the store's
+//! Message-ID check catches it.
 //!
 //! async-imap has no timeouts of its own: every command here runs under
 //! `tokio::time::timeout`.
@@ -230,9 +232,11 @@ impl ImapMailbox {
         if since.is_some() && last_uid.is_none() {
             tracing::warn!(folder = %self.settings.folder, uid_validity, "UIDVALIDITY changed; fetching every unprocessed message");
         }
+        // With a state the UID range alone decides, so mail a person opened in their
+        // own client before we fetched it is not skipped. Without one, unprocessed is
+        // all we can go by.
         let query = match (last_uid, move_out) {
-            (Some(last), true) => format!("UID {}:*", last.saturating_add(1)),
-            (Some(last), false) => format!("UID {}:* UNSEEN", last.saturating_add(1)),
+            (Some(last), _) => format!("UID {}:*", last.saturating_add(1)),
             (None, true) => "ALL".to_string(),
             (None, false) => "UNSEEN".to_string(),
         };
@@ -580,11 +584,17 @@ impl AsyncWrite for ImapStream {
 }
 
 /// Append a raw message to a folder with a fresh session: for tests and tools that
-/// put mail into a mailbox (the IMAP test server's `append`).
-pub async fn append(settings: &ImapSettings, folder: &str, raw: &[u8]) -> Result<(), MailError> {
+/// put mail into a mailbox (the IMAP test server's `append`). `flags` as IMAP
+/// writes them, e.g. `(\Seen)`.
+pub async fn append(
+    settings: &ImapSettings,
+    folder: &str,
+    flags: Option<&str>,
+    raw: &[u8],
+) -> Result<(), MailError> {
     let mut session = open_session(settings).await?;
     let limit = settings.timeout;
-    timed(limit, "APPEND", session.append(folder, None, None, raw)).await?;
+    timed(limit, "APPEND", session.append(folder, flags, None, raw)).await?;
     let _ = tokio::time::timeout(limit, session.logout()).await;
     Ok(())
 }

@@ -9,8 +9,9 @@
 //!   and its "From: ... Sent: ..." header block; forwarded-message separators;
 //! - the signature delimiter `-- ` and mobile footers ("Sent from my iPhone").
 //!
-//! Above the cut, `>` quoted lines (inline quoting) are dropped. When nothing is left
-//! (a forward without a comment) the full text is the answer.
+//! Above the cut, `>` quoted lines (inline quoting) are dropped. When nothing is
+//! above an attribution, the answer is below the quote (bottom-posting). When nothing
+//! is left at all (a forward without a comment) the full text is the answer.
 
 use std::sync::LazyLock;
 
@@ -59,47 +60,81 @@ static MOBILE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
 pub fn extract_reply(full_text: &str) -> String {
     let text = full_text.replace("\r\n", "\n");
     let lines: Vec<&str> = text.lines().collect();
-    let cut = (0..lines.len())
-        .find(|&i| starts_history(&lines, i))
-        .unwrap_or(lines.len());
-
-    let mut kept: Vec<&str> = Vec::new();
-    for line in &lines[..cut] {
-        if line.trim_start().starts_with('>') {
-            continue;
+    let cut = next_cut(&lines, 0);
+    let reply = unquoted(&lines[..cut]);
+    if !reply.is_empty() {
+        return reply;
+    }
+    // Bottom-posting: nothing above the attribution, the answer below the quote.
+    if cut < lines.len() && is_attribution(&lines, cut) {
+        // One line, or two when the client wrapped it.
+        let start = if ATTRIBUTION.is_match(lines[cut]) {
+            cut + 1
+        } else {
+            cut + 2
+        };
+        let start = start.min(lines.len());
+        let below = unquoted(&lines[start..next_cut(&lines, start).max(start)]);
+        if !below.is_empty() {
+            return below;
         }
-        kept.push(line.trim_end());
     }
-    let reply = collapse_blank_lines(&kept);
-    if reply.is_empty() {
-        text.trim().to_string()
-    } else {
-        reply
+    text.trim().to_string()
+}
+
+/// The first line at or after `from` that starts history or a signature, or the end.
+fn next_cut(lines: &[&str], from: usize) -> usize {
+    (from..lines.len())
+        .find(|&i| starts_history(lines, i))
+        .unwrap_or(lines.len())
+}
+
+/// The lines without `>` quoted ones, blank runs collapsed.
+fn unquoted(lines: &[&str]) -> String {
+    let kept: Vec<&str> = lines
+        .iter()
+        .filter(|line| !line.trim_start().starts_with('>'))
+        .map(|line| line.trim_end())
+        .collect();
+    collapse_blank_lines(&kept)
+}
+
+fn is_attribution(lines: &[&str], i: usize) -> bool {
+    let line = lines[i];
+    if line.trim_start().starts_with('>') {
+        return false;
     }
+    if ATTRIBUTION.is_match(line) {
+        return true;
+    }
+    // Gmail wraps a long attribution over two lines.
+    let Some(next) = lines.get(i + 1) else {
+        return false;
+    };
+    let lower = line.trim_start().to_lowercase();
+    let starts_like_one = lower.len() > 3
+        && ["on ", "am ", "le ", "el ", "op "]
+            .iter()
+            .any(|p| lower.starts_with(p));
+    starts_like_one
+        && !line.trim_end().ends_with(':')
+        && ATTRIBUTION.is_match(&format!("{} {}", line.trim(), next.trim()))
+}
+
+/// "Sent from my iPhone" and kin: a short line of its own, not a sentence that
+/// happens to start that way.
+fn is_mobile_footer(line: &str) -> bool {
+    let line = line.trim();
+    line.chars().count() <= 60 && !line.contains(". ") && MOBILE_FOOTER.is_match(line)
 }
 
 fn starts_history(lines: &[&str], i: usize) -> bool {
     let line = lines[i];
-    let trimmed = line.trim_end();
-    if trimmed == "--" || line == "-- " {
+    if line.trim_end() == "--" || line == "-- " {
         return true;
     }
-    if SEPARATOR.is_match(line) || MOBILE_FOOTER.is_match(line) {
+    if SEPARATOR.is_match(line) || is_mobile_footer(line) || is_attribution(lines, i) {
         return true;
-    }
-    if ATTRIBUTION.is_match(line) && !line.trim_start().starts_with('>') {
-        return true;
-    }
-    // Gmail wraps a long attribution over two lines.
-    if let Some(next) = lines.get(i + 1) {
-        let joined = format!("{} {}", line.trim(), next.trim());
-        let starts_like_one = line.trim_start().len() > 3
-            && ["on ", "am ", "le ", "el ", "op "]
-                .iter()
-                .any(|p| line.trim_start().to_lowercase().starts_with(p));
-        if starts_like_one && !line.trim_end().ends_with(':') && ATTRIBUTION.is_match(&joined) {
-            return true;
-        }
     }
     // Outlook: "From: name" followed closely by "Sent:"/"Date:"/"To:"/"Subject:".
     if HEADER_FROM.is_match(line) {
@@ -187,6 +222,20 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(extract_reply(text), expected, "for {text:?}");
         }
+    }
+
+    #[test]
+    fn bottom_posted_answers_are_found_below_the_quote() {
+        let text = "On Mon, Jan 6, 2025 at 5:02 PM Support <help@example.com> wrote:\n> Try again\n> please\n\nDid that, still broken.\n\n-- \nJane";
+        assert_eq!(extract_reply(text), "Did that, still broken.");
+        let wrapped = "On Mon, Jan 6, 2025 at 5:02 PM Support Team <\nhelp@example.com> wrote:\n> Try again\n\nDone.";
+        assert_eq!(extract_reply(wrapped), "Done.");
+    }
+
+    #[test]
+    fn sentences_that_start_like_footers_stay() {
+        let text = "Sent from my laptop at home. The VPN drops every hour.\nThanks";
+        assert_eq!(extract_reply(text), text);
     }
 
     #[test]

@@ -50,7 +50,15 @@ impl ImapServer {
 
     /// Put a message into `folder`.
     pub async fn append_to(&self, folder: &str, raw: &[u8]) {
-        append(&self.settings, folder, raw)
+        append(&self.settings, folder, None, raw)
+            .await
+            .expect("APPEND to the test server");
+    }
+
+    /// Put a message into the settings' folder as already read (a person opened it in
+    /// their own mail client first).
+    pub async fn append_seen(&self, raw: &[u8]) {
+        append(&self.settings, &self.settings.folder, Some(r"(\Seen)"), raw)
             .await
             .expect("APPEND to the test server");
     }

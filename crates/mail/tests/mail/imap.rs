@@ -57,6 +57,17 @@ async fn fetch_mark_and_fetch_again() {
     let fourth = mailbox.fetch_new(Some(first.state)).await.expect("fetches");
     assert_eq!(subjects(&fourth), vec!["Request 4"]);
     assert!(fourth.state.last_uid > first.state.last_uid);
+
+    // Read by a person before we came: new all the same, by its UID.
+    server.append_seen(&message(5)).await;
+    let fifth = mailbox
+        .fetch_new(Some(fourth.state))
+        .await
+        .expect("fetches");
+    assert_eq!(subjects(&fifth), vec!["Request 5"]);
+    // Without a state only unseen mail counts: 4 was not marked, 5 was read.
+    let unseen = mailbox.fetch_new(None).await.expect("fetches");
+    assert_eq!(subjects(&unseen), vec!["Request 4"]);
     mailbox.logout().await;
 }
 
@@ -170,7 +181,7 @@ async fn idle_wakes_on_new_mail_and_times_out_without() {
     let settings = server.settings.clone();
     let appender = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        docket_mail::imap::append(&settings, "INBOX", &message(9))
+        docket_mail::imap::append(&settings, "INBOX", None, &message(9))
             .await
             .expect("appends");
     });
