@@ -72,6 +72,9 @@ pub struct ImapSettings {
     /// Use IDLE when the server offers it. Off polls instead: for servers or proxies
     /// that drop idle connections without a word.
     pub use_idle: bool,
+    /// PEM certificates trusted besides the public roots: a company CA, or a test
+    /// server's own certificate.
+    pub trusted_certificates_pem: Option<String>,
 }
 
 impl ImapSettings {
@@ -96,6 +99,7 @@ impl ImapSettings {
             poll_interval: Duration::from_secs(60),
             batch_size: 20,
             use_idle: true,
+            trusted_certificates_pem: None,
         }
     }
 }
@@ -115,6 +119,10 @@ impl fmt::Debug for ImapSettings {
             .field("poll_interval", &self.poll_interval)
             .field("batch_size", &self.batch_size)
             .field("use_idle", &self.use_idle)
+            .field(
+                "trusted_certificates_pem",
+                &self.trusted_certificates_pem.is_some(),
+            )
             .finish()
     }
 }
@@ -463,7 +471,7 @@ async fn open_session(settings: &ImapSettings) -> Result<Session<ImapStream>, Ma
         })?
         .map_err(|e| connection(format!("{host}:{}: {e}", settings.port)))?;
     let stream = match settings.security {
-        ImapSecurity::Tls => ImapStream::Tls(Box::new(tls_handshake(host, tcp, limit).await?)),
+        ImapSecurity::Tls => ImapStream::Tls(Box::new(tls_handshake(settings, tcp).await?)),
         ImapSecurity::None | ImapSecurity::StartTls => ImapStream::Plain(tcp),
     };
     let mut client = async_imap::Client::new(stream);
@@ -489,7 +497,7 @@ async fn open_session(settings: &ImapSettings) -> Result<Session<ImapStream>, Ma
             return Err(connection("STARTTLS on a TLS connection".into()));
         };
         client = async_imap::Client::new(ImapStream::Tls(Box::new(
-            tls_handshake(host, tcp, limit).await?,
+            tls_handshake(settings, tcp).await?,
         )));
     }
     match tokio::time::timeout(limit, client.login(&settings.username, &settings.password)).await {
@@ -506,14 +514,26 @@ async fn open_session(settings: &ImapSettings) -> Result<Session<ImapStream>, Ma
 }
 
 async fn tls_handshake(
-    host: &str,
+    settings: &ImapSettings,
     tcp: TcpStream,
-    limit: Duration,
 ) -> Result<TlsStream<TcpStream>, MailError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let host = settings.host.trim();
+    let limit = settings.timeout;
     let connection = |detail: String| MailError::ImapConnection { detail };
-    let roots = rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    if let Some(pem) = &settings.trusted_certificates_pem {
+        let config = |detail: String| MailError::Config { detail };
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            let cert = cert.map_err(|e| config(format!("trusted certificates: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| config(format!("trusted certificates: {e}")))?;
+        }
+    }
     // ring explicitly: no process-wide provider needs installing first.
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -38,6 +38,9 @@ pub struct SmtpSettings {
     pub timeout: Duration,
     /// The EHLO name; the machine's host name when `None`.
     pub hello_name: Option<String>,
+    /// PEM certificates trusted besides the public roots: a company CA, or a test
+    /// server's own certificate.
+    pub trusted_certificates_pem: Option<String>,
 }
 
 impl SmtpSettings {
@@ -51,6 +54,7 @@ impl SmtpSettings {
             password: None,
             timeout: Duration::from_secs(10),
             hello_name: None,
+            trusted_certificates_pem: None,
         }
     }
 }
@@ -66,6 +70,10 @@ impl fmt::Debug for SmtpSettings {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("timeout", &self.timeout)
             .field("hello_name", &self.hello_name)
+            .field(
+                "trusted_certificates_pem",
+                &self.trusted_certificates_pem.is_some(),
+            )
             .finish()
     }
 }
@@ -85,7 +93,15 @@ impl SmtpSender {
             return Err(config("the SMTP host is empty".into()));
         }
         let tls_parameters = || {
-            TlsParameters::new(host.to_string()).map_err(|e| config(format!("TLS for {host}: {e}")))
+            let mut builder = TlsParameters::builder(host.to_string());
+            if let Some(pem) = &settings.trusted_certificates_pem {
+                let certificate = Certificate::from_pem(pem.as_bytes())
+                    .map_err(|e| config(format!("trusted certificates: {e}")))?;
+                builder = builder.add_root_certificate(certificate);
+            }
+            builder
+                .build_rustls()
+                .map_err(|e| config(format!("TLS for {host}: {e}")))
         };
         let tls = match settings.security {
             SmtpSecurity::StartTls => Tls::Required(tls_parameters()?),

@@ -4,43 +4,64 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::{free_port, venv_program, wait_for_greeting};
+use super::{
+    TEST_CERTIFICATE_PEM, TempDir, free_port, venv_program, wait_for_greeting, write_certificate,
+};
 use crate::imap::{ImapSecurity, ImapSettings, append};
 
 pub struct ImapServer {
     /// Settings that reach INBOX: plain IMAP, a 5 s timeout, polling every 500 ms.
     pub settings: ImapSettings,
     child: Child,
+    _dir: TempDir,
 }
 
 impl ImapServer {
     pub async fn start() -> ImapServer {
+        ImapServer::spawn(false).await
+    }
+
+    /// A server that offers STARTTLS with the test certificate; the settings use
+    /// STARTTLS and trust that certificate.
+    pub async fn start_starttls() -> ImapServer {
+        ImapServer::spawn(true).await
+    }
+
+    async fn spawn(starttls: bool) -> ImapServer {
         let pymap = venv_program("pymap");
+        let dir = TempDir::new("docket-imap");
         let port = free_port();
-        let mut child = Command::new(&pymap)
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--no-tls",
-                "dict",
-            ])
+        let mut command = Command::new(&pymap);
+        command.args(["--host", "127.0.0.1", "--port", &port.to_string()]);
+        if starttls {
+            let (cert, key) = write_certificate(&dir.0);
+            command.arg("--cert").arg(cert).arg("--key").arg(key);
+        } else {
+            command.arg("--no-tls");
+        }
+        let mut child = command
+            .arg("dict")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", pymap.display()));
         wait_for_greeting(port, "* OK", &mut child, "pymap").await;
-        let mut settings = ImapSettings::new(
-            "127.0.0.1",
-            port,
-            ImapSecurity::None,
-            "demouser",
-            "demopass",
-        );
+        let security = if starttls {
+            ImapSecurity::StartTls
+        } else {
+            ImapSecurity::None
+        };
+        let mut settings = ImapSettings::new("127.0.0.1", port, security, "demouser", "demopass");
         settings.timeout = Duration::from_secs(5);
         settings.poll_interval = Duration::from_millis(500);
-        ImapServer { settings, child }
+        if starttls {
+            settings.trusted_certificates_pem = Some(TEST_CERTIFICATE_PEM.to_string());
+        }
+        ImapServer {
+            settings,
+            child,
+            _dir: dir,
+        }
     }
 
     /// Put a message into the settings' folder (IMAP APPEND on a session of its own).

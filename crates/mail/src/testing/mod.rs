@@ -16,6 +16,20 @@ mod smtp;
 pub use imap::ImapServer;
 pub use smtp::{ReceivedMail, SmtpReceiver};
 
+/// The test servers' TLS certificate (self-signed for `localhost` and `127.0.0.1`,
+/// valid until 2126), for `trusted_certificates_pem`.
+pub const TEST_CERTIFICATE_PEM: &str = include_str!("tls/localhost.crt");
+const TEST_KEY_PEM: &str = include_str!("tls/localhost.key");
+
+/// Write the test certificate and key into `dir`; their paths.
+fn write_certificate(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let cert = dir.join("localhost.crt");
+    let key = dir.join("localhost.key");
+    std::fs::write(&cert, TEST_CERTIFICATE_PEM).expect("write the test certificate");
+    std::fs::write(&key, TEST_KEY_PEM).expect("write the test key");
+    (cert, key)
+}
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -4,7 +4,9 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{TempDir, free_port, venv_program, wait_for_greeting};
+use super::{
+    TEST_CERTIFICATE_PEM, TempDir, free_port, venv_program, wait_for_greeting, write_certificate,
+};
 use crate::smtp::{SmtpSecurity, SmtpSettings};
 
 const HANDLER: &str = include_str!("smtp_receiver.py");
@@ -39,15 +41,21 @@ pub struct SmtpReceiver {
 
 impl SmtpReceiver {
     pub async fn start() -> SmtpReceiver {
-        SmtpReceiver::spawn(None).await
+        SmtpReceiver::spawn(None, false).await
     }
 
     /// A receiver that requires AUTH with these credentials.
     pub async fn start_with_login(username: &str, password: &str) -> SmtpReceiver {
-        SmtpReceiver::spawn(Some((username, password))).await
+        SmtpReceiver::spawn(Some((username, password)), false).await
     }
 
-    async fn spawn(login: Option<(&str, &str)>) -> SmtpReceiver {
+    /// A receiver that requires STARTTLS with the test certificate; the settings use
+    /// STARTTLS and trust that certificate.
+    pub async fn start_starttls() -> SmtpReceiver {
+        SmtpReceiver::spawn(None, true).await
+    }
+
+    async fn spawn(login: Option<(&str, &str)>, starttls: bool) -> SmtpReceiver {
         let python = venv_program("python");
         let dir = TempDir::new("docket-smtp");
         let script = dir.0.join("smtp_receiver.py");
@@ -66,11 +74,23 @@ impl SmtpReceiver {
         if let Some((user, password)) = login {
             command.args(["--user", user, "--password", password]);
         }
+        if starttls {
+            let (cert, key) = write_certificate(&dir.0);
+            command.arg("--cert").arg(cert).arg("--key").arg(key);
+        }
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
         wait_for_greeting(port, "220", &mut child, "the SMTP receiver").await;
-        let mut settings = SmtpSettings::new("127.0.0.1", port, SmtpSecurity::None);
+        let security = if starttls {
+            SmtpSecurity::StartTls
+        } else {
+            SmtpSecurity::None
+        };
+        let mut settings = SmtpSettings::new("127.0.0.1", port, security);
+        if starttls {
+            settings.trusted_certificates_pem = Some(TEST_CERTIFICATE_PEM.to_string());
+        }
         settings.timeout = Duration::from_secs(5);
         settings.hello_name = Some("docket.test".into());
         if let Some((user, password)) = login {

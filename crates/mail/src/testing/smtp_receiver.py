@@ -4,12 +4,14 @@ Stores each message in --dir as NNNNNN.eml (the raw bytes as received) beside
 NNNNNN.envelope (MAIL FROM, then one RCPT TO per line); the .eml appears last, so a
 reader that sees it sees both. Recipients whose local part starts with "reject" are
 refused with 550 (a permanent failure), "later" with 451 (a transient one). With
---user and --password, AUTH (PLAIN or LOGIN, allowed without TLS) is required.
+--user and --password, AUTH (PLAIN or LOGIN, allowed without TLS) is required; with
+--cert and --key, STARTTLS is required.
 """
 
 import argparse
 import asyncio
 import os
+import ssl
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -45,6 +47,8 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     args = parser.parse_args()
 
     options = {}
@@ -59,6 +63,11 @@ def main():
             return AuthResult(success=ok, handled=False)
 
         options = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+
+    if args.cert is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+        options.update(tls_context=context, require_starttls=True)
 
     handler = Handler(args.dir)
     loop = asyncio.new_event_loop()

@@ -265,3 +265,26 @@ async fn errors_say_whether_to_reconnect() {
     );
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+#[tokio::test]
+async fn starttls_with_a_trusted_certificate_and_not_without() {
+    let server = ImapServer::start_starttls().await;
+    server.append(&message(1)).await;
+    let mut mailbox = ImapMailbox::connect(server.settings.clone())
+        .await
+        .expect("connects over STARTTLS");
+    assert_eq!(
+        subjects(&mailbox.fetch_new(None).await.expect("fetches")),
+        vec!["Request 1"]
+    );
+
+    let mut untrusted = server.settings.clone();
+    untrusted.trusted_certificates_pem = None;
+    let error = ImapMailbox::connect(untrusted)
+        .await
+        .expect_err("an unknown certificate");
+    assert!(
+        matches!(&error, MailError::ImapConnection { detail } if detail.contains("certificate")),
+        "{error:?}"
+    );
+}

@@ -316,3 +316,39 @@ fn invalid_messages_are_refused_before_sending() {
         Err(MailError::Config { .. })
     ));
 }
+
+#[tokio::test]
+async fn starttls_with_a_trusted_certificate_and_not_without() {
+    let receiver = SmtpReceiver::start_starttls().await;
+    let ids = MessageIds::new("example.com").expect("domain");
+    let message = notification(&ids).build().expect("builds");
+    SmtpSender::new(&receiver.settings)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect("sends over STARTTLS");
+    assert_eq!(receiver.wait_for(1).await.len(), 1);
+
+    let mut untrusted = receiver.settings.clone();
+    untrusted.trusted_certificates_pem = None;
+    let error = SmtpSender::new(&untrusted)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect_err("an unknown certificate");
+    assert!(
+        matches!(error, MailError::SmtpTransient { code: None, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("certificate"), "{error}");
+
+    // A plain client to a server that requires STARTTLS is refused, not hung.
+    let mut plain = receiver.settings.clone();
+    plain.security = SmtpSecurity::None;
+    let error = SmtpSender::new(&plain)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect_err("refused");
+    assert!(error.smtp_code().is_some_and(|c| c >= 500), "{error:?}");
+}
