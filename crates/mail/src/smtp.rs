@@ -1,8 +1,10 @@
 //! Sending through an SMTP relay (lettre, pooled connections, rustls with ring).
 //!
-//! Never hangs: lettre applies `timeout` to the connection and to every command, and
-//! the whole send has a deadline on top (a server that answers each command just in
-//! time cannot hold a worker forever). Errors say whether a retry can help.
+//! Never hangs. lettre's async transport applies its timeout to the TCP connect only
+//! (not to the TLS handshake, the greeting or any command), so each send runs under a
+//! deadline of its own: three `timeout`s for the conversation (a silent server is
+//! given up on after that) plus a second per 256 KiB of message for the upload.
+//! Errors say whether a retry can help.
 
 use std::fmt;
 use std::time::Duration;
@@ -82,7 +84,7 @@ impl fmt::Debug for SmtpSettings {
 #[derive(Clone)]
 pub struct SmtpSender {
     transport: AsyncSmtpTransport<Tokio1Executor>,
-    deadline: Duration,
+    timeout: Duration,
 }
 
 impl SmtpSender {
@@ -140,15 +142,15 @@ impl SmtpSender {
         }
         Ok(SmtpSender {
             transport: builder.build(),
-            // Connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA and the body: each may
-            // take up to `timeout`, the whole send no more than ten of them.
-            deadline: settings.timeout.saturating_mul(10),
+            timeout: settings.timeout,
         })
     }
 
     /// Send one message to its envelope recipients (From, To, Cc, Bcc).
     pub async fn send(&self, message: &Message) -> Result<(), MailError> {
-        match tokio::time::timeout(self.deadline, self.transport.send(message.clone())).await {
+        let upload = Duration::from_secs((message.formatted().len() / (256 * 1024)) as u64);
+        let deadline = self.conversation_deadline() + upload;
+        match tokio::time::timeout(deadline, self.transport.send(message.clone())).await {
             Ok(Ok(response)) => {
                 tracing::debug!(code = %response.code(), "SMTP relay accepted the message");
                 Ok(())
@@ -160,9 +162,16 @@ impl SmtpSender {
         }
     }
 
+    /// Connect, greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT and DATA take milliseconds
+    /// each on a working relay; three timeouts for them all leaves room for a slow one.
+    fn conversation_deadline(&self) -> Duration {
+        self.timeout.saturating_mul(3)
+    }
+
     /// Connect, greet and log in without sending: for an admin's "test settings".
     pub async fn check_connection(&self) -> Result<(), MailError> {
-        match tokio::time::timeout(self.deadline, self.transport.test_connection()).await {
+        let deadline = self.conversation_deadline();
+        match tokio::time::timeout(deadline, self.transport.test_connection()).await {
             Ok(Ok(true)) => Ok(()),
             Ok(Ok(false)) => Err(MailError::SmtpTransient {
                 code: None,

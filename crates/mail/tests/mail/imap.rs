@@ -288,3 +288,36 @@ async fn starttls_with_a_trusted_certificate_and_not_without() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_silent_server_times_out() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let _silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut settings = docket_mail::ImapSettings::new(
+        "127.0.0.1",
+        port,
+        docket_mail::ImapSecurity::None,
+        "u",
+        "p",
+    );
+    settings.timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    let error = ImapMailbox::connect(settings)
+        .await
+        .expect_err("no greeting");
+    assert!(matches!(error, MailError::Timeout { .. }), "{error:?}");
+    assert!(error.needs_reconnect());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+}
