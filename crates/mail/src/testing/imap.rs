@@ -4,6 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::tls::TlsTerminator;
 use super::{
     TEST_CERTIFICATE_PEM, TempDir, free_port, venv_program, wait_for_greeting, write_certificate,
 };
@@ -14,11 +15,24 @@ pub struct ImapServer {
     pub settings: ImapSettings,
     child: Child,
     _dir: TempDir,
+    _tls: Option<TlsTerminator>,
 }
 
 impl ImapServer {
     pub async fn start() -> ImapServer {
         ImapServer::spawn(false).await
+    }
+
+    /// A server reached over implicit TLS (as on port 993) with the test certificate;
+    /// the settings use TLS and trust that certificate.
+    pub async fn start_tls() -> ImapServer {
+        let mut server = ImapServer::spawn(false).await;
+        let terminator = TlsTerminator::start(server.settings.port).await;
+        server.settings.port = terminator.port;
+        server.settings.security = ImapSecurity::Tls;
+        server.settings.trusted_certificates_pem = Some(TEST_CERTIFICATE_PEM.to_string());
+        server._tls = Some(terminator);
+        server
     }
 
     /// A server that offers STARTTLS with the test certificate; the settings use
@@ -61,6 +75,7 @@ impl ImapServer {
             settings,
             child,
             _dir: dir,
+            _tls: None,
         }
     }
 

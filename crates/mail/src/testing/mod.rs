@@ -12,6 +12,7 @@
 
 mod imap;
 mod smtp;
+mod tls;
 
 pub use imap::ImapServer;
 pub use smtp::{ReceivedMail, SmtpReceiver};

@@ -4,6 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::tls::TlsTerminator;
 use super::{
     TEST_CERTIFICATE_PEM, TempDir, free_port, venv_program, wait_for_greeting, write_certificate,
 };
@@ -37,6 +38,7 @@ pub struct SmtpReceiver {
     pub settings: SmtpSettings,
     child: Child,
     dir: TempDir,
+    _tls: Option<TlsTerminator>,
 }
 
 impl SmtpReceiver {
@@ -53,6 +55,18 @@ impl SmtpReceiver {
     /// STARTTLS and trust that certificate.
     pub async fn start_starttls() -> SmtpReceiver {
         SmtpReceiver::spawn(None, true).await
+    }
+
+    /// A receiver reached over implicit TLS (as on port 465) with the test
+    /// certificate; the settings use TLS and trust that certificate.
+    pub async fn start_tls() -> SmtpReceiver {
+        let mut receiver = SmtpReceiver::spawn(None, false).await;
+        let terminator = TlsTerminator::start(receiver.settings.port).await;
+        receiver.settings.port = terminator.port;
+        receiver.settings.security = SmtpSecurity::Tls;
+        receiver.settings.trusted_certificates_pem = Some(TEST_CERTIFICATE_PEM.to_string());
+        receiver._tls = Some(terminator);
+        receiver
     }
 
     async fn spawn(login: Option<(&str, &str)>, starttls: bool) -> SmtpReceiver {
@@ -101,6 +115,7 @@ impl SmtpReceiver {
             settings,
             child,
             dir,
+            _tls: None,
         }
     }
 

@@ -321,3 +321,16 @@ async fn a_silent_server_times_out() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn implicit_tls() {
+    let server = ImapServer::start_tls().await;
+    server.append(&message(1)).await;
+    let mut mailbox = ImapMailbox::connect(server.settings.clone())
+        .await
+        .expect("connects over TLS");
+    assert_eq!(
+        subjects(&mailbox.fetch_new(None).await.expect("fetches")),
+        vec!["Request 1"]
+    );
+}

@@ -352,3 +352,16 @@ async fn starttls_with_a_trusted_certificate_and_not_without() {
         .expect_err("refused");
     assert!(error.smtp_code().is_some_and(|c| c >= 500), "{error:?}");
 }
+
+#[tokio::test]
+async fn implicit_tls() {
+    let receiver = SmtpReceiver::start_tls().await;
+    let ids = MessageIds::new("example.com").expect("domain");
+    let message = notification(&ids).build().expect("builds");
+    SmtpSender::new(&receiver.settings)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect("sends over TLS");
+    assert_eq!(receiver.wait_for(1).await.len(), 1);
+}
