@@ -159,7 +159,11 @@ pub fn parse(raw: &[u8]) -> Result<InboundMessage, MailError> {
         .to_ascii_lowercase();
 
     Ok(InboundMessage {
-        from: addresses(message.from()).into_iter().next(),
+        // Sender stands in for a missing From (some list software, some scanners).
+        from: addresses(message.from())
+            .into_iter()
+            .next()
+            .or_else(|| addresses(message.sender()).into_iter().next()),
         to: addresses(message.to()),
         cc: addresses(message.cc()),
         reply_to: addresses(message.reply_to()),

@@ -9,6 +9,9 @@
 //! let imap = ImapServer::start().await;        // imap.settings → ImapMailbox::connect
 //! imap.append(b"From: ...").await;             // put mail into the folder
 //! ```
+//!
+//! `start_starttls` and `start_tls` give the same servers behind STARTTLS or implicit
+//! TLS, with settings that trust `TEST_CERTIFICATE_PEM`.
 
 mod imap;
 mod smtp;
