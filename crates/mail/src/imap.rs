@@ -181,6 +181,7 @@ pub struct ImapMailbox {
     uid_validity: u32,
     can_idle: bool,
     can_move: bool,
+    can_uid_expunge: bool,
 }
 
 impl fmt::Debug for ImapMailbox {
@@ -203,6 +204,7 @@ impl ImapMailbox {
         let capabilities = timed(limit, "CAPABILITY", session.capabilities()).await?;
         let can_idle = settings.use_idle && capabilities.has_str("IDLE");
         let can_move = capabilities.has_str("MOVE");
+        let can_uid_expunge = capabilities.has_str("UIDPLUS");
         if let ProcessedAction::MoveTo(target) = &settings.processed {
             // CREATE answers NO when the folder exists; that is fine.
             let _ = timed(limit, "CREATE", session.create(target)).await;
@@ -214,6 +216,7 @@ impl ImapMailbox {
             session: Some(session),
             can_idle,
             can_move,
+            can_uid_expunge,
         })
     }
 
@@ -325,6 +328,7 @@ impl ImapMailbox {
         let set = uid.to_string();
         let processed = self.settings.processed.clone();
         let can_move = self.can_move;
+        let can_uid_expunge = self.can_uid_expunge;
         let session = self.session()?;
         match processed {
             ProcessedAction::MarkSeen => {
@@ -336,8 +340,15 @@ impl ImapMailbox {
             ProcessedAction::MoveTo(folder) => {
                 timed(limit, "UID COPY", session.uid_copy(&set, &folder)).await?;
                 store_flags(session, &set, "+FLAGS.SILENT (\\Seen \\Deleted)", limit).await?;
-                let expunged = timed(limit, "EXPUNGE", session.expunge()).await?;
-                let drained = tokio::time::timeout(limit, expunged.count()).await;
+                // UID EXPUNGE removes only this message; plain EXPUNGE also removes
+                // whatever a person marked deleted in the folder.
+                let drained = if can_uid_expunge {
+                    let expunged = timed(limit, "UID EXPUNGE", session.uid_expunge(&set)).await?;
+                    tokio::time::timeout(limit, expunged.count()).await
+                } else {
+                    let expunged = timed(limit, "EXPUNGE", session.expunge()).await?;
+                    tokio::time::timeout(limit, expunged.count()).await
+                };
                 drained.map(|_| ()).map_err(|_| MailError::Timeout {
                     operation: "EXPUNGE".into(),
                 })
