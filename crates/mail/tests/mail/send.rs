@@ -1,0 +1,367 @@
+//! Building and sending through a real SMTP server (aiosmtpd) on loopback.
+
+use std::time::{Duration, Instant};
+
+use docket_mail::testing::SmtpReceiver;
+use docket_mail::{
+    AutoSubmitted, EmailAddress, MailError, MessageIds, OutgoingAttachment, OutgoingMessage,
+    SmtpSecurity, SmtpSender, SmtpSettings, parse,
+};
+
+fn notification(ids: &MessageIds) -> OutgoingMessage {
+    OutgoingMessage {
+        from: EmailAddress::named("ACME Support", "support@example.com"),
+        to: vec![EmailAddress::named(
+            "Jürgen Müller",
+            "j.mueller@contoso.example",
+        )],
+        cc: vec![EmailAddress::new("bob@example.org")],
+        reply_to: Some(EmailAddress::new("support+IT-42@example.com")),
+        subject: "Printer on floor 2".into(),
+        ticket_key: Some("IT-42".into()),
+        message_id: ids.generate("IT-42"),
+        in_reply_to: Some("<CAJ8x+reply1@mail.gmail.com>".into()),
+        references: vec![
+            "first@mail.gmail.com".into(),
+            "CAJ8x+reply1@mail.gmail.com".into(),
+        ],
+        auto_submitted: Some(AutoSubmitted::AutoReplied),
+        text: "We received your request.\nGrüße".into(),
+        html: Some(
+            "<p>We received your request.</p><p>Grüße</p><img src=\"cid:logo@example.com\">".into(),
+        ),
+        attachments: vec![
+            OutgoingAttachment {
+                filename: "report.pdf".into(),
+                content_type: "application/pdf".into(),
+                content: b"%PDF-1.4 fake".to_vec(),
+                content_id: None,
+            },
+            OutgoingAttachment {
+                filename: "logo.png".into(),
+                content_type: "image/png".into(),
+                content: vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255],
+                content_id: Some("logo@example.com".into()),
+            },
+        ],
+    }
+}
+
+#[tokio::test]
+async fn a_notification_arrives_with_every_header_and_part() {
+    let receiver = SmtpReceiver::start().await;
+    let ids = MessageIds::new("example.com").expect("domain");
+    let outgoing = notification(&ids);
+    let sender = SmtpSender::new(&receiver.settings).expect("settings");
+    sender
+        .send(&outgoing.build().expect("builds"))
+        .await
+        .expect("sends");
+
+    let received = receiver.wait_for(1).await;
+    assert_eq!(received.len(), 1);
+    let envelope = &received[0];
+    assert_eq!(envelope.mail_from, "support@example.com");
+    assert_eq!(
+        envelope.rcpt_to,
+        vec!["j.mueller@contoso.example", "bob@example.org"]
+    );
+    let raw = String::from_utf8_lossy(&envelope.raw);
+    assert!(raw.contains("Auto-Submitted: auto-replied"), "{raw}");
+    assert!(raw.contains("X-Auto-Response-Suppress: All"), "{raw}");
+
+    let mail = parse(&envelope.raw).expect("parses");
+    assert_eq!(
+        mail.message_id.as_deref(),
+        Some(outgoing.message_id.as_str())
+    );
+    assert_eq!(
+        ids.ticket_key(mail.message_id.as_deref().unwrap_or("")),
+        Some("IT-42".into())
+    );
+    assert_eq!(mail.in_reply_to, vec!["CAJ8x+reply1@mail.gmail.com"]);
+    assert_eq!(
+        mail.references,
+        vec!["first@mail.gmail.com", "CAJ8x+reply1@mail.gmail.com"]
+    );
+    assert_eq!(mail.subject, "[IT-42] Printer on floor 2");
+    assert_eq!(
+        mail.from,
+        Some(EmailAddress::named("ACME Support", "support@example.com"))
+    );
+    assert_eq!(mail.to, outgoing.to);
+    assert_eq!(
+        mail.reply_to,
+        vec![EmailAddress::new("support+IT-42@example.com")]
+    );
+    assert!(mail.date.is_some());
+    assert_eq!(mail.text, "We received your request.\nGrüße");
+    let html = mail.html.as_deref().expect("the HTML alternative");
+    assert!(
+        html.contains("<p>Grüße</p>") && html.contains("cid:logo@example.com"),
+        "{html}"
+    );
+    assert_eq!(mail.attachments.len(), 2, "{:?}", mail.attachments);
+    let pdf = mail
+        .attachments
+        .iter()
+        .find(|a| a.filename.as_deref() == Some("report.pdf"))
+        .expect("the PDF");
+    assert_eq!(
+        (
+            pdf.content_type.as_str(),
+            pdf.content.as_slice(),
+            pdf.inline
+        ),
+        ("application/pdf", &b"%PDF-1.4 fake"[..], false)
+    );
+    let logo = mail
+        .attachments
+        .iter()
+        .find(|a| a.content_id.is_some())
+        .expect("the inline logo");
+    assert_eq!(logo.content_id.as_deref(), Some("logo@example.com"));
+    assert_eq!(logo.content, outgoing.attachments[1].content);
+    assert!(logo.inline);
+}
+
+#[tokio::test]
+async fn subject_tag_once_and_plain_text_only() {
+    let receiver = SmtpReceiver::start().await;
+    let ids = MessageIds::new("example.com").expect("domain");
+    let mut outgoing = notification(&ids);
+    outgoing.subject = "Re: [it-42] Printer on floor 2".into();
+    outgoing.html = None;
+    outgoing.attachments.clear();
+    outgoing.auto_submitted = Some(AutoSubmitted::AutoGenerated);
+    outgoing.in_reply_to = None;
+    outgoing.references.clear();
+    let sender = SmtpSender::new(&receiver.settings).expect("settings");
+    sender
+        .send(&outgoing.build().expect("builds"))
+        .await
+        .expect("sends");
+    let received = receiver.wait_for(1).await;
+    let raw = String::from_utf8_lossy(&received[0].raw).into_owned();
+    assert!(raw.contains("Auto-Submitted: auto-generated"), "{raw}");
+    assert!(
+        !raw.contains("In-Reply-To") && !raw.contains("References"),
+        "{raw}"
+    );
+    assert!(!raw.contains("multipart"), "{raw}");
+    let mail = parse(&received[0].raw).expect("parses");
+    assert_eq!(mail.subject, "Re: [it-42] Printer on floor 2");
+    assert!(mail.html.is_none());
+}
+
+#[tokio::test]
+async fn login_is_used_when_configured() {
+    let receiver = SmtpReceiver::start_with_login("docket", "s3cret").await;
+    let ids = MessageIds::new("example.com").expect("domain");
+    let message = notification(&ids).build().expect("builds");
+    SmtpSender::new(&receiver.settings)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect("sends with AUTH");
+    assert_eq!(receiver.wait_for(1).await.len(), 1);
+
+    let mut wrong = receiver.settings.clone();
+    wrong.password = Some("wrong".into());
+    let error = SmtpSender::new(&wrong)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect_err("refused");
+    // Not the recipient's fault: a login error, retried once the settings are fixed.
+    assert!(
+        matches!(
+            error,
+            MailError::SmtpLogin {
+                code: Some(535),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn unknown_recipient_is_permanent_and_busy_is_transient() {
+    let receiver = SmtpReceiver::start().await;
+    let ids = MessageIds::new("example.com").expect("domain");
+    let sender = SmtpSender::new(&receiver.settings).expect("settings");
+
+    let mut refused = notification(&ids);
+    refused.to = vec![EmailAddress::new("reject-me@example.org")];
+    refused.cc.clear();
+    let error = sender
+        .send(&refused.build().expect("builds"))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            error,
+            MailError::SmtpPermanent {
+                code: Some(550),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+
+    let mut busy = notification(&ids);
+    busy.to = vec![EmailAddress::new("later@example.org")];
+    busy.cc.clear();
+    let error = sender
+        .send(&busy.build().expect("builds"))
+        .await
+        .expect_err("deferred");
+    assert!(
+        matches!(
+            error,
+            MailError::SmtpTransient {
+                code: Some(451),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert!(receiver.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_server_that_is_down_fails_fast_and_transiently() {
+    let mut receiver = SmtpReceiver::start().await;
+    let settings = receiver.settings.clone();
+    receiver.stop();
+    let ids = MessageIds::new("example.com").expect("domain");
+    let sender = SmtpSender::new(&settings).expect("settings");
+    let started = Instant::now();
+    let error = sender
+        .send(&notification(&ids).build().expect("builds"))
+        .await
+        .expect_err("refused");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(error, MailError::SmtpTransient { code: None, .. }),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out() {
+    // Accepts connections and never greets.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let _silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut settings = SmtpSettings::new("127.0.0.1", port, SmtpSecurity::None);
+    settings.timeout = Duration::from_millis(500);
+    let ids = MessageIds::new("example.com").expect("domain");
+    let started = Instant::now();
+    let error = SmtpSender::new(&settings)
+        .expect("settings")
+        .send(&notification(&ids).build().expect("builds"))
+        .await
+        .expect_err("times out");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(error.is_retryable(), "{error:?}");
+}
+
+#[test]
+fn invalid_messages_are_refused_before_sending() {
+    let ids = MessageIds::new("example.com").expect("domain");
+    let mut no_id = notification(&ids);
+    no_id.message_id = String::new();
+    assert!(matches!(
+        no_id.build(),
+        Err(MailError::InvalidMessage { .. })
+    ));
+    let mut no_recipient = notification(&ids);
+    no_recipient.to.clear();
+    no_recipient.cc.clear();
+    assert!(matches!(
+        no_recipient.build(),
+        Err(MailError::InvalidMessage { .. })
+    ));
+    let mut bad_address = notification(&ids);
+    bad_address.to = vec![EmailAddress::new("not an address")];
+    assert!(matches!(
+        bad_address.build(),
+        Err(MailError::InvalidMessage { .. })
+    ));
+    let mut half_login = SmtpSettings::new("127.0.0.1", 25, SmtpSecurity::None);
+    half_login.username = Some("u".into());
+    assert!(matches!(
+        SmtpSender::new(&half_login),
+        Err(MailError::Config { .. })
+    ));
+}
+
+#[tokio::test]
+async fn starttls_with_a_trusted_certificate_and_not_without() {
+    let receiver = SmtpReceiver::start_starttls().await;
+    let ids = MessageIds::new("example.com").expect("domain");
+    let message = notification(&ids).build().expect("builds");
+    SmtpSender::new(&receiver.settings)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect("sends over STARTTLS");
+    assert_eq!(receiver.wait_for(1).await.len(), 1);
+
+    let mut untrusted = receiver.settings.clone();
+    untrusted.trusted_certificates_pem = None;
+    let error = SmtpSender::new(&untrusted)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect_err("an unknown certificate");
+    assert!(
+        matches!(error, MailError::SmtpTransient { code: None, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("certificate"), "{error}");
+
+    // A plain client to a server that requires STARTTLS is refused, not hung.
+    let mut plain = receiver.settings.clone();
+    plain.security = SmtpSecurity::None;
+    let error = SmtpSender::new(&plain)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect_err("refused");
+    assert!(error.smtp_code().is_some_and(|c| c >= 500), "{error:?}");
+}
+
+#[tokio::test]
+async fn implicit_tls() {
+    let receiver = SmtpReceiver::start_tls().await;
+    let ids = MessageIds::new("example.com").expect("domain");
+    let message = notification(&ids).build().expect("builds");
+    SmtpSender::new(&receiver.settings)
+        .expect("settings")
+        .send(&message)
+        .await
+        .expect("sends over TLS");
+    assert_eq!(receiver.wait_for(1).await.len(), 1);
+}
