@@ -282,11 +282,10 @@ async fn list_deliveries(
 ) -> ApiResult<Json<DeliveryPage>> {
     caller.need(Need::Admin)?;
     let mut filter = DeliveryFilter::default();
-    let mut paging = Vec::new();
-    for (name, value) in form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
-        match name.as_ref() {
+    let (before, limit) = PageParams::parse_with(raw.as_deref(), |name, value| {
+        match name {
             "status" => {
-                filter.status = Some(DeliveryStatus::parse(&value).ok_or_else(|| {
+                filter.status = Some(DeliveryStatus::parse(value).ok_or_else(|| {
                     ApiError::invalid_field(
                         StatusCode::BAD_REQUEST,
                         "/query/status",
@@ -294,16 +293,13 @@ async fn list_deliveries(
                     )
                 })?)
             }
-            "channel" => filter.channel = Some(value.into_owned()),
-            "target" => filter.target = Some(value.into_owned()),
-            "ticket" => filter.ticket_key = Some(value.into_owned()),
-            _ => paging.push((name.into_owned(), value.into_owned())),
+            "channel" => filter.channel = Some(value.to_string()),
+            "target" => filter.target = Some(value.to_string()),
+            "ticket" => filter.ticket_key = Some(value.to_string()),
+            _ => return Ok(false),
         }
-    }
-    let paging = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(paging)
-        .finish();
-    let (before, limit) = PageParams::parse(Some(&paging))?;
+        Ok(true)
+    })?;
     let items = app.store.deliveries(&filter, before, limit + 1).await?;
     let (items, next_cursor) = id_page(items, limit, |d| d.id);
     Ok(Json(DeliveryPage {
@@ -386,25 +382,19 @@ async fn my_notifications(
 ) -> ApiResult<Json<UserNotificationPage>> {
     let p = caller.need(Need::SignedIn)?;
     let mut unread_only = false;
-    let mut paging = Vec::new();
-    for (name, value) in form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
-        match name.as_ref() {
-            "unread" => {
-                unread_only = value.parse().map_err(|_| {
-                    ApiError::invalid_field(
-                        StatusCode::BAD_REQUEST,
-                        "/query/unread",
-                        "unread is true or false",
-                    )
-                })?
-            }
-            _ => paging.push((name.into_owned(), value.into_owned())),
+    let (before, limit) = PageParams::parse_with(raw.as_deref(), |name, value| {
+        if name != "unread" {
+            return Ok(false);
         }
-    }
-    let paging = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(paging)
-        .finish();
-    let (before, limit) = PageParams::parse(Some(&paging))?;
+        unread_only = value.parse().map_err(|_| {
+            ApiError::invalid_field(
+                StatusCode::BAD_REQUEST,
+                "/query/unread",
+                "unread is true or false",
+            )
+        })?;
+        Ok(true)
+    })?;
     let items = app
         .store
         .user_notifications(p.user_id, unread_only, before, limit + 1)

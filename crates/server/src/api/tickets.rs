@@ -581,11 +581,23 @@ pub(crate) struct PageParams {
 impl PageParams {
     /// `(after_id, limit)`; unknown parameters are errors here too.
     pub(crate) fn parse(raw: Option<&str>) -> ApiResult<(Option<i64>, u64)> {
+        Self::parse_with(raw, |_, _| Ok(false))
+    }
+
+    /// `parse` for a list with filters of its own: `filter` takes each other parameter
+    /// and answers whether it knew it.
+    pub(crate) fn parse_with(
+        raw: Option<&str>,
+        mut filter: impl FnMut(&str, &str) -> ApiResult<bool>,
+    ) -> ApiResult<(Option<i64>, u64)> {
         let bad = |param: &str, message: &str| {
             ApiError::invalid_field(StatusCode::BAD_REQUEST, &format!("/query/{param}"), message)
         };
         let (mut after, mut limit) = (None, 50);
         for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            if filter(&name, &value)? {
+                continue;
+            }
             match name.as_ref() {
                 "limit" => {
                     limit = value
