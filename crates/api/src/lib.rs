@@ -14,6 +14,7 @@ mod ai;
 mod attachments;
 mod comments;
 mod discord;
+mod intake;
 mod requesters;
 pub mod routing;
 pub use ai::*;
@@ -21,6 +22,7 @@ pub use attachments::*;
 pub use comments::*;
 pub use discord::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
+pub use intake::*;
 // The enums the bodies above carry, so a client needs no dependency on docket-core.
 pub use docket_core::sla::report::GroupBy;
 pub use docket_core::ticket::{CommentKind, Priority, SourceChannel};

@@ -9,6 +9,7 @@ pub mod body;
 mod closing;
 mod comments;
 mod discord;
+mod intake;
 mod live;
 pub(crate) mod meta;
 mod organizations;
@@ -188,6 +189,7 @@ impl Modify for SecuritySchemes {
         (name = "admin", description = "Secrets and the audit log"),
         (name = "ai", description = "AI settings, key, health and usage; draft replies, image moderation, triage"),
         (name = "sla", description = "SLA calendars, policies, clocks, reports and notifications"),
+        (name = "intake", description = "Inbound webhooks: sources that turn other systems' signed POSTs into tickets, and their delivery logs"),
         (name = "meta", description = "Health and API description")
     )
 )]
@@ -200,6 +202,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(comments::router())
         .merge(attachments::router())
         .merge(discord::router())
+        .merge(intake::router())
         .merge(closing::router())
         .merge(types::router())
         .merge(account::router())
