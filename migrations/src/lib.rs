@@ -14,6 +14,7 @@ mod m20261205_000008_routing;
 mod m20261205_000009_ai;
 mod m20261206_000010_attachments;
 mod m20261206_000011_discord;
+mod m20261207_000012_intake_webhooks;
 mod m20261207_000013_delivery;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_ai::Migration),
             Box::new(m20261206_000010_attachments::Migration),
             Box::new(m20261206_000011_discord::Migration),
+            Box::new(m20261207_000012_intake_webhooks::Migration),
             Box::new(m20261207_000013_delivery::Migration),
         ]
     }

@@ -15,6 +15,7 @@ mod attachments;
 mod comments;
 mod delivery;
 mod discord;
+mod intake;
 mod requesters;
 pub mod routing;
 pub use ai::*;
@@ -23,6 +24,7 @@ pub use comments::*;
 pub use delivery::*;
 pub use discord::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
+pub use intake::*;
 // The enums the bodies above carry, so a client needs no dependency on docket-core.
 pub use docket_core::sla::report::GroupBy;
 pub use docket_core::ticket::{CommentKind, Priority, SourceChannel};

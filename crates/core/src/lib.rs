@@ -6,6 +6,7 @@ pub mod ai;
 pub mod convert;
 pub mod evolution;
 pub mod fields;
+pub mod intake;
 pub mod routing;
 pub mod sla;
 pub mod stored;

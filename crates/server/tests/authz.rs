@@ -203,6 +203,15 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("POST", "/tickets/{key}/draft-reply"), WriteTicket),
         (("POST", "/ai/moderate-image"), WriteAny),
         (("POST", "/tickets/{key}/triage/apply"), WriteTicket),
+        (("GET", "/intake/webhooks"), Admin),
+        (("POST", "/intake/webhooks"), Admin),
+        (("GET", "/intake/webhooks/{slug}"), Admin),
+        (("PUT", "/intake/webhooks/{slug}"), Admin),
+        (("DELETE", "/intake/webhooks/{slug}"), Admin),
+        // The signature is the credential: whoever calls, a signed delivery is taken.
+        (("POST", "/intake/webhooks/{slug}"), Public),
+        (("POST", "/intake/webhooks/{slug}/rotate-secret"), Admin),
+        (("GET", "/intake/webhooks/{slug}/deliveries"), Admin),
     ])
 }
 
@@ -307,6 +316,12 @@ static UNIQUE: AtomicU32 = AtomicU32::new(0);
 
 fn unique() -> u32 {
     UNIQUE.fetch_add(1, Ordering::Relaxed)
+}
+
+fn intake_source_json(n: u32) -> Value {
+    json!({"slug": format!("matrix-{n}"), "name": "Matrix", "ticket_type": "it_support",
+        "mapping": {"title": {"pointer": "/title"}, "source_ref": {"pointer": "/id"},
+            "fields": {"category": {"value": "hardware"}}}})
 }
 
 fn panel_json(n: u32) -> Value {
@@ -439,6 +454,38 @@ async fn call(
                 path.replace("{key}", &key),
                 (method == "PUT").then(|| json!({"rating": 5})),
             )
+        }
+        ("POST", "/intake/webhooks") => (path.into(), Some(intake_source_json(n))),
+        (_, p) if p.starts_with("/intake/webhooks/{slug}") => {
+            // A source of its own, made by the admin (the answer has its secret).
+            let made: Value = app
+                .post("/intake/webhooks", &intake_source_json(n))
+                .await
+                .json()
+                .await
+                .unwrap();
+            let slug = made["source"]["slug"].as_str().unwrap().to_string();
+            let url = p.replace("{slug}", &slug);
+            match (method, p) {
+                ("PUT", _) => (url, Some(intake_source_json(n))),
+                ("POST", "/intake/webhooks/{slug}") => {
+                    let secret = made["secret"].as_str().unwrap();
+                    let body = serde_json::to_vec(&json!({"title": "hook", "id": n})).unwrap();
+                    let ts = chrono::Utc::now().timestamp().to_string();
+                    let signature =
+                        docket_core::intake::signature::sign_docket(secret.as_bytes(), &ts, &body);
+                    let r = caller
+                        .request(app, m, &url)
+                        .header("x-docket-timestamp", ts)
+                        .header("x-docket-signature", signature)
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap();
+                    return r.status();
+                }
+                _ => (url, None),
+            }
         }
         ("POST", "/discord/panels") => (path.into(), Some(panel_json(n))),
         (_, p) if p.starts_with("/discord/panels/{id}") => {

@@ -15,3 +15,20 @@ fn committed_openapi_is_fresh() {
         "openapi/openapi.json is stale: run `cargo run -p docket-server -- openapi > openapi/openapi.json`"
     );
 }
+
+/// Operation ids name one operation each: generated clients (the web UI's types) key
+/// operations by them, so a second `health` would silently hide the first.
+#[test]
+fn operation_ids_are_unique() {
+    let doc: serde_json::Value = serde_json::from_str(&docket_server::api::openapi_json()).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(id) = op.get("operationId").and_then(|v| v.as_str())
+                && let Some(first) = seen.insert(id.to_string(), format!("{method} {path}"))
+            {
+                panic!("operationId `{id}` is used by {first} and by {method} {path}");
+            }
+        }
+    }
+}

@@ -15,6 +15,7 @@ mod ext;
 mod group_commit;
 mod idempotency;
 pub mod identity;
+pub mod intake;
 mod jobs;
 mod keys;
 pub mod list;

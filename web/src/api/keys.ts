@@ -31,6 +31,8 @@ export const keys = {
   policies: ["sla", "policies"] as const,
   report: (query: string) => ["sla", "report", query] as const,
   discordPanels: ["discord", "panels"] as const,
+  intakeSources: ["intake", "sources"] as const,
+  intakeDeliveries: (slug: string) => ["intake", "sources", slug, "deliveries"] as const,
   /** The signed-in user's linked Discord account. */
   myDiscord: ["discord", "me"] as const,
 };

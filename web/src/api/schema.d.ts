@@ -325,7 +325,7 @@ export interface paths {
             cookie?: never;
         };
         /** The delivery log, newest first */
-        get: operations["list_deliveries"];
+        get: operations["list_delivery_log"];
         put?: never;
         post?: never;
         delete?: never;
@@ -591,6 +591,106 @@ export interface paths {
         get?: never;
         /** Set or clear a user's Discord account (admins) */
         put: operations["set_user_discord"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/intake/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the webhook sources */
+        get: operations["list_sources"];
+        put?: never;
+        /**
+         * Create a webhook source
+         * @description The mapping is checked against the ticket type: unknown fields, bad JSON pointers,
+         *     constants that do not fit, required fields left unmapped. The answer carries the new
+         *     signing secret, the only time it is shown.
+         */
+        post: operations["create_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/intake/webhooks/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook source */
+        get: operations["get_source"];
+        /**
+         * Replace a webhook source's settings
+         * @description A new `slug` moves the receiving URL; the secret stays.
+         */
+        put: operations["replace_source"];
+        /**
+         * Receive a delivery from a webhook source
+         * @description For the sending system, not for people: the body is the sender's JSON, signed with
+         *     the source's secret. Scheme `docket`: `X-Docket-Timestamp` (unix seconds) and
+         *     `X-Docket-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`, within 5 minutes
+         *     of the server's clock. Scheme `github`: `X-Hub-Signature-256: sha256=<hex HMAC of the
+         *     body>` and `X-GitHub-Delivery`, each id accepted once a day. A reference delivered
+         *     before answers 200 with the ticket made then. An unknown or disabled source is 404.
+         */
+        post: operations["receive_delivery"];
+        /**
+         * Delete a webhook source
+         * @description Its secret and delivery log go with it; the tickets it made stay.
+         */
+        delete: operations["delete_source"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/intake/webhooks/{slug}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a webhook source a new signing secret
+         * @description The old secret stops working at once. The answer carries the new one, the only time
+         *     it is shown.
+         */
+        post: operations["rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/intake/webhooks/{slug}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook source's last deliveries, newest first
+         * @description Every delivery to an existing source is logged, accepted or not (the last 50): when,
+         *     the outcome and status the sender got, the ticket, or what was wrong. Deliveries
+         *     held back by the throttle are not.
+         */
+        get: operations["list_deliveries"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1169,7 +1269,7 @@ export interface paths {
             cookie?: never;
         };
         /** The AI client's health: circuit breaker state and the last failure */
-        get: operations["health"];
+        get: operations["ai_health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2363,6 +2463,99 @@ export interface components {
              */
             close_after_hours: number;
         };
+        /** @description A source's last deliveries, newest first. */
+        IntakeDeliveryList: {
+            items: components["schemas"]["IntakeDeliveryOut"][];
+        };
+        /** @description One entry of a source's delivery log. */
+        IntakeDeliveryOut: {
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            received_at: string;
+            outcome: components["schemas"]["IntakeOutcome"];
+            /**
+             * Format: int32
+             * @description The HTTP status the sender got.
+             */
+            status: number;
+            ticket_key?: string | null;
+            detail?: string | null;
+            /**
+             * @description For invalid payloads: each ticket field refused, with the payload pointer it came
+             *     from in its message.
+             */
+            errors?: components["schemas"]["FieldError"][];
+            ip?: string | null;
+        };
+        /**
+         * @description How a delivery ended.
+         * @enum {string}
+         */
+        IntakeOutcome: "created" | "replayed" | "refused" | "invalid" | "failed";
+        /** @description What a sender gets for an accepted delivery. */
+        IntakeReceipt: {
+            /**
+             * @description The ticket's key.
+             * @example IT-1042
+             */
+            ticket: string;
+            /** @description True when the reference was delivered before: `ticket` is the one made then. */
+            replayed: boolean;
+            /** @description True when this redelivery's text was added to the ticket as a comment. */
+            comment_added: boolean;
+        };
+        /** @description What an admin writes to create or replace a source. */
+        IntakeSourceInput: {
+            /**
+             * @description The last segment of the receiving URL: 1 to 64 lower-case letters, digits, `-`
+             *     and `_`, starting with a letter or digit.
+             * @example alertmanager
+             */
+            slug: string;
+            /** @example Alertmanager */
+            name: string;
+            /**
+             * @description The type of the tickets it makes.
+             * @example it_support
+             */
+            ticket_type: string;
+            /** @description A disabled source answers 404, as an unknown one does. */
+            enabled?: boolean;
+            scheme?: components["schemas"]["Scheme"];
+            mapping: components["schemas"]["Mapping"];
+        };
+        IntakeSourceList: {
+            items: components["schemas"]["IntakeSourceOut"][];
+        };
+        /** @description A source as stored. Its secret is never shown again after create or rotate. */
+        IntakeSourceOut: {
+            slug: string;
+            name: string;
+            ticket_type: string;
+            enabled: boolean;
+            scheme: components["schemas"]["Scheme"];
+            mapping: components["schemas"]["Mapping"];
+            /**
+             * @description Where the sender posts, relative to the server's address.
+             * @example /api/v1/intake/webhooks/alertmanager
+             */
+            endpoint: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A source with its new signing secret: the only answer that carries it. */
+        IntakeSourceWithSecret: {
+            source: components["schemas"]["IntakeSourceOut"];
+            /**
+             * @description The HMAC key the sender signs with. Store it now: Docket keeps it sealed and
+             *     never shows it again.
+             * @example whsec_3q2-7wU1aT0lC4...
+             */
+            secret: string;
+        };
         /** @description A working interval `[start, end)` in local time. */
         IntervalSpec: {
             /**
@@ -2379,6 +2572,43 @@ export interface components {
         LoginRequest: {
             email: string;
             password: string;
+        };
+        /**
+         * @description Where one ticket value comes from: a JSON pointer into the payload, a constant, or
+         *     both (the constant is used when the payload has nothing, or null, at the pointer).
+         */
+        Mapped: {
+            /**
+             * @description A JSON pointer (RFC 6901) into the payload, e.g. `/alert/labels/severity`; `""`
+             *     is the whole payload.
+             * @example /alert/title
+             */
+            pointer?: string | null;
+            /** @description A constant (or the fallback of `pointer`). */
+            value?: unknown;
+        };
+        /** @description How a source's payload becomes a ticket. */
+        Mapping: {
+            title: components["schemas"]["Mapped"];
+            body?: components["schemas"]["Mapped"] | null;
+            /**
+             * @description The source's own id of the thing (an alert's fingerprint, an issue's id): one
+             *     ticket per reference, so a redelivery finds the ticket made first. A pointer.
+             */
+            source_ref: components["schemas"]["Mapped"];
+            requester_email?: components["schemas"]["Mapped"] | null;
+            requester_name?: components["schemas"]["Mapped"] | null;
+            priority?: components["schemas"]["PriorityMapping"] | null;
+            tags?: components["schemas"]["Mapped"] | null;
+            team?: components["schemas"]["Mapped"] | null;
+            /**
+             * @description The type's own fields: field name → where its value comes from (taken as JSON,
+             *     as it is in the payload).
+             */
+            fields?: {
+                [key: string]: components["schemas"]["Mapped"];
+            };
+            comment?: components["schemas"]["Mapped"] | null;
         };
         /** @description Mark notifications read: these ids, or all of the caller's when `ids` is absent. */
         MarkRead: {
@@ -2757,6 +2987,19 @@ export interface components {
          * @enum {string}
          */
         Priority: "P0" | "P1" | "P2" | "P3";
+        /**
+         * @description The ticket's priority: the payload's value looked up in `map` (values that already
+         *     are `P0`..`P3` need no entry), else the constant `value`.
+         */
+        PriorityMapping: {
+            /** @example /alert/severity */
+            pointer?: string | null;
+            /** @description The payload's value (as text) → priority, e.g. `{"critical": "P0"}`. */
+            map?: {
+                [key: string]: components["schemas"]["Priority"];
+            };
+            value?: components["schemas"]["Priority"] | null;
+        };
         /** @description Targets for each priority. */
         PriorityTargets: {
             P0?: components["schemas"]["Targets"];
@@ -2925,6 +3168,11 @@ export interface components {
             /** @description How many answered 1, 2, 3, 4 and 5. */
             ratings: number[];
         };
+        /**
+         * @description How a source signs its deliveries.
+         * @enum {string}
+         */
+        Scheme: "docket" | "github";
         /**
          * @description What an API token may be used for, on top of its owner's role.
          * @enum {string}
@@ -5023,7 +5271,7 @@ export interface operations {
             };
         };
     };
-    list_deliveries: {
+    list_delivery_log: {
         parameters: {
             query?: {
                 /** @description `pending`, `delivered` or `dead`. */
@@ -6050,6 +6298,463 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeSourceList"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntakeSourceInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeSourceWithSecret"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another source has the slug */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeSourceOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntakeSourceInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeSourceOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another source has the slug */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_delivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Scheme docket: unix seconds */
+                "X-Docket-Timestamp"?: string | null;
+                /** @description Scheme docket: v1=<hex HMAC-SHA256> */
+                "X-Docket-Signature"?: string | null;
+                /** @description Scheme github: sha256=<hex HMAC-SHA256> */
+                "X-Hub-Signature-256"?: string | null;
+                /** @description Scheme github: the delivery's id */
+                "X-GitHub-Delivery"?: string | null;
+            };
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        /** @description The sender's JSON, as the source's mapping reads it */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The reference was delivered before: its ticket */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeReceipt"];
+                };
+            };
+            /** @description A new ticket */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeReceipt"];
+                };
+            };
+            /** @description Not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The signature, its timestamp or the delivery id was refused; the detail says which */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No enabled source here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The reference's ticket was deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The payload maps to values the ticket refuses: each error names the ticket field, and the payload pointer in its message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused deliveries from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeSourceWithSecret"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeDeliveryList"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7997,7 +8702,7 @@ export interface operations {
             };
         };
     };
-    health: {
+    ai_health: {
         parameters: {
             query?: never;
             header?: never;

@@ -35,6 +35,7 @@ const ADMIN: NavItem[] = [
   { to: "/admin/tokens", label: "API tokens" },
   { to: "/admin/ai", label: "AI" },
   { to: "/admin/discord", label: "Discord" },
+  { to: "/admin/intake", label: "Inbound webhooks" },
 ];
 
 function LiveIndicator() {

@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(put_key, delete_key))
-        .routes(routes!(health))
+        .routes(routes!(ai_health))
         .routes(routes!(usage))
         .routes(routes!(draft_reply))
         .routes(routes!(moderate_image))
@@ -158,7 +158,7 @@ fn utc(t: SystemTime) -> DateTime<Utc> {
     get, path = "/ai/health", tag = "ai",
     responses((status = 200, body = AiHealthOut))
 )]
-async fn health(State(app): State<AppState>, caller: Caller) -> ApiResult<Json<AiHealthOut>> {
+async fn ai_health(State(app): State<AppState>, caller: Caller) -> ApiResult<Json<AiHealthOut>> {
     caller.need(Need::Admin)?;
     let current = app.ai.current(&app.store, &app.master_key).await;
     let out = match current.client.health() {

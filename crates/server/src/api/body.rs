@@ -53,7 +53,7 @@ pub async fn read_large(body: axum::body::Body, limit: usize) -> Result<Bytes, A
 /// PostgreSQL cannot store the NUL character in text or JSON, and no field of Docket has
 /// a use for it: a body that carries one is refused before anything reads it, naming
 /// each place it is in (JSON), so it never becomes a database error.
-fn reject_nul(bytes: &[u8]) -> Result<(), ApiError> {
+pub(crate) fn reject_nul(bytes: &[u8]) -> Result<(), ApiError> {
     let escaped = bytes.windows(6).any(|w| w == b"\\u0000");
     if !escaped && !bytes.contains(&0) {
         return Ok(());

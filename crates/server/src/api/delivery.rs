@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(rotate_subscription_secret))
         .routes(routes!(ping_subscription))
-        .routes(routes!(list_deliveries))
+        .routes(routes!(list_delivery_log))
         .routes(routes!(get_delivery))
         .routes(routes!(retry_delivery))
         .routes(routes!(my_notifications))
@@ -275,7 +275,7 @@ struct DeliveryParams {
     params(DeliveryParams),
     responses((status = 200, body = DeliveryPage), (status = 400, body = Problem, content_type = "application/problem+json"))
 )]
-async fn list_deliveries(
+async fn list_delivery_log(
     State(app): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,

@@ -6,11 +6,10 @@
 
 use std::time::Duration;
 
+use docket_core::intake::signature::sign_docket;
 use docket_store::Store;
 use docket_store::delivery::{Delivery, Outcome};
 use docket_store::identity::MasterKey;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 pub const TIMESTAMP_HEADER: &str = "x-docket-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-docket-signature";
@@ -27,19 +26,10 @@ pub(super) fn client() -> reqwest::Client {
         .expect("static client settings")
 }
 
-/// `v1=<hex>`: the signature of `body` sent at `timestamp`.
+/// `v1=<hex>`: the signature of `body` sent at `timestamp`, the same scheme inbound
+/// webhooks check (`docket_core::intake::signature`), so Docket can feed Docket.
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("v1={hex}")
+    sign_docket(secret.as_bytes(), &timestamp.to_string(), body)
 }
 
 pub(super) async fn send(

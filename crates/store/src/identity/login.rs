@@ -42,7 +42,7 @@ impl Failures {
     }
 
     /// The wait left at `at` (zero when a try may go ahead).
-    fn wait_at(&self, free: u64, at: DateTime<Utc>) -> Duration {
+    pub(crate) fn wait_at(&self, free: u64, at: DateTime<Utc>) -> Duration {
         match self.last {
             Some(last) => std::cmp::max(last + self.backoff(free) - at, Duration::zero()),
             None => Duration::zero(),

@@ -27,6 +27,7 @@ pub use login::{
 };
 pub(crate) use principals::Principals;
 pub use secrets::SecretInfo;
+pub(crate) use secrets::{forget_in as forget_secret_in, seal_in as seal_secret_in};
 pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
 pub(crate) use users::active_admin_ids;
 

@@ -2,7 +2,7 @@
 //! with the master key; the API only ever says whether one is set.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, TransactionTrait};
 use serde_json::Value;
 
 use super::{Actor, MasterKey, audit};
@@ -15,6 +15,49 @@ pub struct SecretInfo {
     pub name: String,
     pub updated_by: String,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Seal `value` under `name` inside the caller's transaction, replacing what was there:
+/// a thing that owns a secret (a webhook source) is written with it, or neither is.
+pub(crate) async fn seal_in<C: ConnectionTrait>(
+    conn: &C,
+    key: &MasterKey,
+    name: &str,
+    value: &str,
+    actor: &Actor,
+) -> Result<()> {
+    let (nonce, ciphertext) = key.seal(value, name);
+    let row = secret::ActiveModel {
+        name: Set(name.to_string()),
+        key_id: Set(key.id().to_string()),
+        nonce: Set(nonce),
+        ciphertext: Set(ciphertext),
+        updated_by: Set(actor.name.clone()),
+        updated_at: Set(now()),
+    };
+    secret::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(secret::Column::Name)
+                .update_columns([
+                    secret::Column::KeyId,
+                    secret::Column::Nonce,
+                    secret::Column::Ciphertext,
+                    secret::Column::UpdatedBy,
+                    secret::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Delete a secret inside the caller's transaction (a thing that owns one goes with it).
+pub(crate) async fn forget_in<C: ConnectionTrait>(conn: &C, name: &str) -> Result<()> {
+    secret::Entity::delete_by_id(name.to_string())
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// Secret names look like `openai_api_key` or `discord.bot_token`.
@@ -44,30 +87,8 @@ impl Store {
         if value.is_empty() || value.len() > 64 * 1024 {
             return Err(StoreError::invalid("/value", "between 1 byte and 64 KiB"));
         }
-        let (nonce, ciphertext) = key.seal(value, name);
         let txn = self.begin_write().await?;
-        let row = secret::ActiveModel {
-            name: Set(name.to_string()),
-            key_id: Set(key.id().to_string()),
-            nonce: Set(nonce),
-            ciphertext: Set(ciphertext),
-            updated_by: Set(actor.name.clone()),
-            updated_at: Set(now()),
-        };
-        secret::Entity::insert(row)
-            .on_conflict(
-                sea_orm::sea_query::OnConflict::column(secret::Column::Name)
-                    .update_columns([
-                        secret::Column::KeyId,
-                        secret::Column::Nonce,
-                        secret::Column::Ciphertext,
-                        secret::Column::UpdatedBy,
-                        secret::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec(&txn)
-            .await?;
+        seal_in(&txn, key, name, value, actor).await?;
         audit(
             &txn,
             actor,
