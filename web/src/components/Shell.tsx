@@ -11,6 +11,7 @@ import { keys } from "../api/keys";
 import { isAdmin, ME_KEY, useAuth } from "../auth";
 import { availabilityOf, toggleAvailability } from "../lib/routing";
 import { useLiveStatus } from "../live";
+import { NotificationBell } from "./NotificationBell";
 
 interface NavItem {
   to: string;
@@ -97,6 +98,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </Group>
           <Group gap="sm">
             <LiveIndicator />
+            <NotificationBell />
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
                 <UnstyledButton aria-label="account menu">
