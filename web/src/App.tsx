@@ -30,6 +30,7 @@ const AdminTeamsPage = lazy(() => import("./pages/admin/people/TeamsPage"));
 const AdminTokensPage = lazy(() => import("./pages/admin/people/TokensPage"));
 const AdminAiPage = lazy(() => import("./pages/admin/ai/AiPage"));
 const AdminDiscordPage = lazy(() => import("./pages/admin/discord/DiscordPage"));
+const AdminWebhooksPage = lazy(() => import("./pages/admin/webhooks/WebhooksPage"));
 
 function Loading() {
   return (
@@ -88,6 +89,7 @@ function SignedIn() {
           <Route path="/admin/organizations" element={<AdminOnly><AdminOrganizationsPage /></AdminOnly>} />
           <Route path="/admin/ai" element={<AdminOnly><AdminAiPage /></AdminOnly>} />
           <Route path="/admin/discord" element={<AdminOnly><AdminDiscordPage /></AdminOnly>} />
+          <Route path="/admin/outgoing-webhooks" element={<AdminOnly><AdminWebhooksPage /></AdminOnly>} />
           <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Routes>

@@ -36,6 +36,7 @@ const ADMIN: NavItem[] = [
   { to: "/admin/tokens", label: "API tokens" },
   { to: "/admin/ai", label: "AI" },
   { to: "/admin/discord", label: "Discord" },
+  { to: "/admin/outgoing-webhooks", label: "Outgoing webhooks" },
 ];
 
 function LiveIndicator() {
