@@ -15,13 +15,8 @@ export function topicLabel(topic: string): string {
   return PERSONAL[topic] ?? topic;
 }
 
-/** Topics for webhook subscriptions: exact names, `group.*` or `*`. */
-export function isTopicPattern(s: string): boolean {
-  return s === "*" || /^[a-z_]+\.(\*|[a-z_]+)$/.test(s);
-}
-
-/** The "group.*" patterns the known topics allow, offered beside them. */
+/** The patterns a subscription may name besides the known topics: `*` and `group.*`. */
 export function topicPatterns(topics: string[]): string[] {
-  const groups = [...new Set(topics.map((t) => t.split(".")[0]).filter(Boolean))];
+  const groups = [...new Set(topics.filter((t) => t.includes(".")).map((t) => t.split(".")[0]))];
   return ["*", ...groups.map((g) => `${g}.*`)];
 }
