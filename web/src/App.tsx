@@ -31,6 +31,8 @@ const AdminTokensPage = lazy(() => import("./pages/admin/people/TokensPage"));
 const AdminAiPage = lazy(() => import("./pages/admin/ai/AiPage"));
 const AdminDiscordPage = lazy(() => import("./pages/admin/discord/DiscordPage"));
 const AdminIntakePage = lazy(() => import("./pages/admin/intake/IntakePage"));
+const AdminWebhooksPage = lazy(() => import("./pages/admin/webhooks/WebhooksPage"));
+const AdminDeliveriesPage = lazy(() => import("./pages/admin/deliveries/DeliveriesPage"));
 
 function Loading() {
   return (
@@ -90,6 +92,8 @@ function SignedIn() {
           <Route path="/admin/ai" element={<AdminOnly><AdminAiPage /></AdminOnly>} />
           <Route path="/admin/discord" element={<AdminOnly><AdminDiscordPage /></AdminOnly>} />
           <Route path="/admin/intake" element={<AdminOnly><AdminIntakePage /></AdminOnly>} />
+          <Route path="/admin/outgoing-webhooks" element={<AdminOnly><AdminWebhooksPage /></AdminOnly>} />
+          <Route path="/admin/deliveries" element={<AdminOnly><AdminDeliveriesPage /></AdminOnly>} />
           <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Routes>

@@ -9,6 +9,15 @@ export type Problem = Schemas["Problem"];
 export type FieldError = Schemas["FieldError"];
 export type Me = Schemas["Me"];
 export type Attachment = Schemas["AttachmentOut"];
+/** One line in the signed-in user's bell, and how each topic reaches them. */
+export type UserNotification = Schemas["UserNotificationOut"];
+export type NotificationPreference = Schemas["NotificationPreference"];
+/** Outgoing webhooks (admins): a subscription, and the secret answered once. */
+export type WebhookSubscription = Schemas["SubscriptionOut"];
+export type WebhookSubscriptionWithSecret = Schemas["SubscriptionWithSecret"];
+/** The delivery log (admins): one message to one target, and its attempts. */
+export type Delivery = Schemas["DeliveryOut"];
+export type DeliveryDetail = Schemas["DeliveryDetail"];
 
 /** The CSRF token of the web session; set at login and by `GET /auth/me`. */
 let csrfToken: string | null = null;

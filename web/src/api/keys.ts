@@ -33,6 +33,16 @@ export const keys = {
   discordPanels: ["discord", "panels"] as const,
   intakeSources: ["intake", "sources"] as const,
   intakeDeliveries: (slug: string) => ["intake", "sources", slug, "deliveries"] as const,
+  /** The signed-in user's bell (every page of it) and notification preferences. */
+  notifications: ["notifications"] as const,
+  notificationList: (unreadOnly: boolean) => ["notifications", "list", unreadOnly] as const,
+  notificationPreferences: ["notification-preferences"] as const,
+  /** Outgoing webhooks (admins). */
+  webhookSubscriptions: ["webhook-subscriptions"] as const,
+  /** The delivery log: every page and detail starts with "deliveries". */
+  deliveries: ["deliveries"] as const,
+  deliveryList: (query: string) => ["deliveries", "list", query] as const,
+  delivery: (id: number) => ["deliveries", "detail", id] as const,
   /** The signed-in user's linked Discord account. */
   myDiscord: ["discord", "me"] as const,
 };

@@ -11,6 +11,7 @@ import { keys } from "../api/keys";
 import { isAdmin, ME_KEY, useAuth } from "../auth";
 import { availabilityOf, toggleAvailability } from "../lib/routing";
 import { useLiveStatus } from "../live";
+import { NotificationBell } from "./NotificationBell";
 
 interface NavItem {
   to: string;
@@ -36,6 +37,8 @@ const ADMIN: NavItem[] = [
   { to: "/admin/ai", label: "AI" },
   { to: "/admin/discord", label: "Discord" },
   { to: "/admin/intake", label: "Inbound webhooks" },
+  { to: "/admin/outgoing-webhooks", label: "Outgoing webhooks" },
+  { to: "/admin/deliveries", label: "Delivery log" },
 ];
 
 function LiveIndicator() {
@@ -98,6 +101,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </Group>
           <Group gap="sm">
             <LiveIndicator />
+            <NotificationBell />
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
                 <UnstyledButton aria-label="account menu">

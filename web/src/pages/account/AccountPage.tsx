@@ -1,11 +1,12 @@
-// The signed-in user's own page (every role): profile, password, Discord account, API
-// tokens, sign out.
+// The signed-in user's own page (every role): profile, password, notification
+// preferences, Discord account, API tokens, sign out.
 import { Badge, Button, Group, Paper, Stack, Text, Title } from "@mantine/core";
 import { useNavigate } from "react-router";
 import { useAuth, useMe } from "../../auth";
 import { DisplayNameForm, PasswordForm } from "./ProfileForms";
 import { MyTokens } from "./MyTokens";
 import { DiscordAccountSection } from "./DiscordAccount";
+import { NotificationPreferences } from "./NotificationPreferences";
 
 export default function AccountPage() {
   const me = useMe();
@@ -49,6 +50,12 @@ export default function AccountPage() {
           )}
         </Paper>
       </Group>
+      <Paper withBorder p="md" component="section" aria-labelledby="account-notifications">
+        <Title order={3} size="h4" mb="sm" id="account-notifications">
+          Notifications
+        </Title>
+        <NotificationPreferences />
+      </Paper>
       <Paper withBorder p="md" component="section" aria-labelledby="account-discord">
         <Title order={3} size="h4" mb="sm" id="account-discord">
           Discord account
