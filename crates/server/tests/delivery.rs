@@ -170,6 +170,16 @@ api_test!(
                 .iter()
                 .all(|d| d["attempts"] == 1)
         );
+        // Admins' changes to subscriptions are in the audit log.
+        let audit = json_of(app.get("/audit?action=webhook").await, 200).await;
+        assert!(
+            audit["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["action"] == "webhook.create"),
+            "{audit}"
+        );
     }
 );
 

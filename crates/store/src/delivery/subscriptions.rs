@@ -10,8 +10,9 @@ use sea_orm::{
 use super::topics;
 use crate::entities::webhook_subscription as row;
 use crate::identity::crypto::new_token;
-use crate::identity::{Actor, MasterKey};
+use crate::identity::{Actor, MasterKey, audit, forget_secret_in, seal_secret_in};
 use crate::{Result, Store, StoreError};
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
@@ -59,6 +60,11 @@ pub struct SubscriptionPatch {
     pub enabled: Option<bool>,
 }
 
+/// How the admin audit log names a subscription.
+fn target(id: i64) -> String {
+    format!("webhook_subscription:{id}")
+}
+
 fn secret_name(id: i64) -> String {
     format!("webhook_out.{id}")
 }
@@ -73,6 +79,8 @@ impl Store {
     ) -> Result<(Subscription, String)> {
         self.check_subscription(&new.name, &new.url, &new.events, new.types.as_deref())?;
         let now = self.clock.now();
+        // The row and its sealed secret together, so neither exists without the other.
+        let txn = self.begin_write().await?;
         let inserted = row::Entity::insert(row::ActiveModel {
             name: Set(new.name.trim().to_string()),
             url: Set(new.url.trim().to_string()),
@@ -88,18 +96,20 @@ impl Store {
             updated_at: Set(now),
             ..Default::default()
         })
-        .exec_with_returning(&self.db)
+        .exec_with_returning(&txn)
         .await?;
-        match self
-            .rotate_subscription_secret(key, inserted.id, actor)
-            .await
-        {
-            Ok(secret) => Ok((to_subscription(inserted), secret)),
-            Err(e) => {
-                let _ = row::Entity::delete_by_id(inserted.id).exec(&self.db).await;
-                Err(e)
-            }
-        }
+        let secret = new_token("whsec");
+        seal_secret_in(&txn, key, &secret_name(inserted.id), &secret, actor).await?;
+        audit(
+            &txn,
+            actor,
+            "webhook.create",
+            &target(inserted.id),
+            json!({"url": inserted.url}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((to_subscription(inserted), secret))
     }
 
     /// A new signing secret, replacing the old one at once.
@@ -111,8 +121,17 @@ impl Store {
     ) -> Result<String> {
         self.subscription(id).await?;
         let secret = new_token("whsec");
-        self.set_secret(key, &secret_name(id), &secret, actor)
-            .await?;
+        let txn = self.begin_write().await?;
+        seal_secret_in(&txn, key, &secret_name(id), &secret, actor).await?;
+        audit(
+            &txn,
+            actor,
+            "webhook.rotate_secret",
+            &target(id),
+            Value::Null,
+        )
+        .await?;
+        txn.commit().await?;
         Ok(secret)
     }
 
@@ -184,14 +203,15 @@ impl Store {
         self.subscription(id).await
     }
 
+    /// Remove a subscription and its secret; its deliveries stay in the log.
     pub async fn delete_subscription(&self, id: i64, actor: &Actor) -> Result<()> {
         self.subscription(id).await?;
-        row::Entity::delete_by_id(id).exec(&self.db).await?;
-        // Its deliveries stay in the log; the secret goes with it.
-        match self.delete_secret(&secret_name(id), actor).await {
-            Ok(()) | Err(StoreError::NotFound(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
+        let txn = self.begin_write().await?;
+        row::Entity::delete_by_id(id).exec(&txn).await?;
+        forget_secret_in(&txn, &secret_name(id)).await?;
+        audit(&txn, actor, "webhook.delete", &target(id), Value::Null).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     fn check_subscription(
