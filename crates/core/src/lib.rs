@@ -4,9 +4,12 @@
 pub mod access;
 pub mod ai;
 pub mod convert;
+pub mod email_settings;
 pub mod evolution;
 pub mod fields;
 pub mod intake;
+pub mod mail_templates;
+pub mod mentions;
 pub mod routing;
 pub mod sla;
 pub mod stored;

@@ -23,6 +23,7 @@ pub mod live;
 mod organizations;
 mod requesters;
 mod routing;
+pub mod settings_row;
 pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -10,6 +10,7 @@ mod closing;
 mod comments;
 mod delivery;
 mod discord;
+mod email;
 mod intake;
 mod live;
 pub(crate) mod meta;
@@ -190,6 +191,7 @@ impl Modify for SecuritySchemes {
         (name = "admin", description = "Secrets and the audit log"),
         (name = "ai", description = "AI settings, key, health and usage; draft replies, image moderation, triage"),
         (name = "sla", description = "SLA calendars, policies, clocks, reports and notifications"),
+        (name = "email", description = "Email out: SMTP settings, the relay's password, test sends and the templates of the emails Docket sends"),
         (name = "webhooks", description = "Webhook subscriptions (ticket events POSTed, signed) and the delivery log"),
         (name = "intake", description = "Inbound webhooks: sources that turn other systems' signed POSTs into tickets, and their delivery logs"),
         (name = "meta", description = "Health and API description")
@@ -204,6 +206,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(comments::router())
         .merge(attachments::router())
         .merge(delivery::router())
+        .merge(email::router())
         .merge(discord::router())
         .merge(intake::router())
         .merge(closing::router())
