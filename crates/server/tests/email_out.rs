@@ -9,23 +9,7 @@ mod common;
 use common::*;
 use docket_core::access::Role;
 use docket_mail::testing::SmtpReceiver;
-use docket_server::delivery::Worker;
 use serde_json::{Value, json};
-
-fn worker(app: &TestApp) -> Worker {
-    Worker::new(
-        app.db.store.clone(),
-        test_master_key(),
-        "test-worker".into(),
-    )
-}
-
-async fn json_of(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 async fn put(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
     app.client
@@ -87,7 +71,7 @@ api_test!(
     |app| async move {
         let relay = SmtpReceiver::start().await;
         use_relay(&app, relay.settings.port).await;
-        let w = worker(&app);
+        let w = delivery_worker(&app);
         let ticket = app
             .create(it_ticket("Printer jams", "ada@example.com"))
             .await;
@@ -185,7 +169,7 @@ api_test!(
         let bo = Side::new(&app, "bo.agent@example.com", Role::Agent, "it").await;
         // In a team that does not handle IT tickets: mentioning them tells them nothing.
         let cy = Side::new(&app, "cy.agent@example.com", Role::Agent, "facilities").await;
-        let w = worker(&app);
+        let w = delivery_worker(&app);
         let key = app.create(it_ticket("VPN down", "req@example.com")).await["key"]
             .as_str()
             .unwrap()
@@ -280,7 +264,7 @@ api_test!(
         let port = down.settings.port;
         down.stop();
         use_relay(&app, port).await;
-        let w = worker(&app);
+        let w = delivery_worker(&app);
         for n in 0..3 {
             app.create(it_ticket(
                 &format!("Outage {n}"),
@@ -347,7 +331,7 @@ api_test!(
     |app| async move {
         let relay = SmtpReceiver::start().await;
         use_relay(&app, relay.settings.port).await;
-        let w = worker(&app);
+        let w = delivery_worker(&app);
         app.create(it_ticket("Bad address", "reject.me@example.com"))
             .await;
         app.create(it_ticket("Greylisted", "later.me@example.com"))
@@ -436,7 +420,7 @@ api_test!(admins_edit_templates_checked_and_reset, |app| async move {
         .as_str()
         .unwrap()
         .to_string();
-    worker(&app).run_once().await.unwrap();
+    delivery_worker(&app).run_once().await.unwrap();
     let m = relay.wait_for(1).await[0].parsed();
     assert_eq!(m.subject, format!("[{key}] We got your request"));
     assert!(
@@ -543,7 +527,7 @@ api_test!(
 
         // Switched off: tickets queue no email at all.
         app.create(it_ticket("Quiet", "ada@example.com")).await;
-        worker(&app).run_once().await.unwrap();
+        delivery_worker(&app).run_once().await.unwrap();
         assert!(deliveries(&app, "").await.is_empty());
     }
 );
