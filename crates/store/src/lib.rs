@@ -9,6 +9,7 @@ mod connect;
 mod ddl;
 pub mod delivery;
 pub mod discord;
+pub mod email_messages;
 mod entities;
 mod error;
 mod ext;
@@ -20,6 +21,7 @@ mod jobs;
 mod keys;
 pub mod list;
 pub mod live;
+pub mod mailboxes;
 mod organizations;
 mod requesters;
 mod routing;
@@ -83,8 +85,8 @@ pub use requesters::{
     Topics,
 };
 pub use tickets::{
-    Comment, CommentEdit, CommentEditor, MAX_SURVEY_COMMENT, NewComment, NewTicket, Requester,
-    SummaryWriter, Survey, Ticket, TicketEvent, TicketPatch, Transcript,
+    Comment, CommentEdit, CommentEditor, MAX_SURVEY_COMMENT, MAX_TITLE, NewComment, NewTicket,
+    Requester, SummaryWriter, Survey, Ticket, TicketEvent, TicketPatch, Transcript,
 };
 pub use types::{
     AppliedChange, PlannedChange, RegisteredType, StoredType, TypeOrigin, TypeRegistry, TypeSource,
