@@ -16,6 +16,7 @@ mod comments;
 mod delivery;
 mod discord;
 mod intake;
+mod mailboxes;
 mod requesters;
 pub mod routing;
 pub use ai::*;
@@ -25,6 +26,7 @@ pub use delivery::*;
 pub use discord::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
 pub use intake::*;
+pub use mailboxes::*;
 // The enums the bodies above carry, so a client needs no dependency on docket-core.
 pub use docket_core::sla::report::GroupBy;
 pub use docket_core::ticket::{CommentKind, Priority, SourceChannel};

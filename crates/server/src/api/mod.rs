@@ -12,6 +12,7 @@ mod delivery;
 mod discord;
 mod intake;
 mod live;
+mod mailboxes;
 pub(crate) mod meta;
 mod organizations;
 mod requesters;
@@ -192,6 +193,7 @@ impl Modify for SecuritySchemes {
         (name = "sla", description = "SLA calendars, policies, clocks, reports and notifications"),
         (name = "webhooks", description = "Webhook subscriptions (ticket events POSTed, signed) and the delivery log"),
         (name = "intake", description = "Inbound webhooks: sources that turn other systems' signed POSTs into tickets, and their delivery logs"),
+        (name = "mailboxes", description = "Inbound email: mailboxes whose mail becomes tickets and comments, their checks and logs, and raw mail posted in"),
         (name = "meta", description = "Health and API description")
     )
 )]
@@ -206,6 +208,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(delivery::router())
         .merge(discord::router())
         .merge(intake::router())
+        .merge(mailboxes::router())
         .merge(closing::router())
         .merge(types::router())
         .merge(account::router())

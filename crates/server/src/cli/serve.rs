@@ -97,6 +97,15 @@ pub async fn serve(
         ),
         docket_server::delivery::INTERVAL,
     );
+    let mail_poller = docket_server::mail::poller::spawn(
+        docket_server::mail::poller::Poller::new(
+            state.store.clone(),
+            state.master_key.clone(),
+            state.attachments.clone(),
+            docket_server::instance_name(),
+        ),
+        docket_server::mail::poller::INTERVAL,
+    );
     let discord = if discord.configured() {
         super::discord::spawn_beside_server(discord, &config.bind).await
     } else {
@@ -110,6 +119,7 @@ pub async fn serve(
     sweeper.abort();
     ai_worker.abort();
     delivery_worker.abort();
+    mail_poller.abort();
     Ok(ExitCode::SUCCESS)
 }
 
