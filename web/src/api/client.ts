@@ -18,6 +18,10 @@ export type WebhookSubscriptionWithSecret = Schemas["SubscriptionWithSecret"];
 /** The delivery log (admins): one message to one target, and its attempts. */
 export type Delivery = Schemas["DeliveryOut"];
 export type DeliveryDetail = Schemas["DeliveryDetail"];
+/** Inbound email (admins): a mailbox (its password is write-only) and its log. */
+export type Mailbox = Schemas["MailboxOut"];
+export type MailboxInput = Schemas["MailboxInput"];
+export type MailboxLogEntry = Schemas["MailboxLogEntry"];
 
 /** The CSRF token of the web session; set at login and by `GET /auth/me`. */
 let csrfToken: string | null = null;
