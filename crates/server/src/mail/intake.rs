@@ -33,6 +33,8 @@ const RATE_WINDOW: Duration = Duration::hours(1);
 /// Noise notes quote at most this much of the message.
 const NOTE_QUOTE_CHARS: usize = 4000;
 const MAX_TITLE: usize = docket_store::MAX_TITLE;
+/// The longest Message-ID kept as it is.
+const MAX_MESSAGE_ID: usize = 900;
 
 /// What became of a message.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,10 +157,11 @@ async fn process(
     message: &InboundMessage,
 ) -> Result<Received, TryLater> {
     let unavailable = |e: StoreError| TryLater(e.to_string());
-    let message_id = message
-        .message_id
-        .clone()
-        .unwrap_or_else(|| made_up_message_id(raw));
+    let message_id = match &message.message_id {
+        Some(id) if usable_message_id(id) => id.clone(),
+        Some(id) => made_up_message_id(id.as_bytes()),
+        None => made_up_message_id(raw),
+    };
     let received = |outcome, ticket_key: Option<String>, detail: Option<String>| Received {
         outcome,
         message_id: Some(message_id.clone()),
@@ -303,7 +306,13 @@ fn noise_name(noise: &Noise) -> &'static str {
     }
 }
 
-/// A stable id for a message without one, so that taking it in again is recognised.
+/// Whether a Message-ID can be stored and used as a reference as it is (the column and
+/// comment references hold 998 bytes; `:skipped` and the like are appended).
+fn usable_message_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_MESSAGE_ID && !id.chars().any(char::is_control)
+}
+
+/// A stable id for a message without one (or with an unusable one), so that taking it in again is recognised.
 fn made_up_message_id(raw: &[u8]) -> String {
     format!("{}@no-message-id.invalid", &hex(&Sha256::digest(raw))[..40])
 }
@@ -499,15 +508,8 @@ impl Mail<'_> {
 
     /// A comment's reference to this message (one comment per message and ticket).
     fn external_ref(&self) -> String {
-        let id = format!("email:{}", self.message_id);
-        if id.len() <= 200 {
-            id
-        } else {
-            format!(
-                "email:sha256:{}",
-                hex(&Sha256::digest(self.message_id.as_bytes()))
-            )
-        }
+        // The id is at most MAX_MESSAGE_ID bytes: with suffixes, within the limit.
+        format!("email:{}", self.message_id)
     }
 
     fn refused(&self, key: Option<&str>, why: String) -> Received {
