@@ -476,23 +476,14 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        let kept = mailbox_log::Entity::find()
-            .select_only()
-            .column(mailbox_log::Column::Id)
-            .filter(mailbox_log::Column::MailboxId.eq(mailbox_id))
-            .order_by_desc(mailbox_log::Column::Id)
-            .offset(LOG_LENGTH - 1)
-            .limit(1)
-            .into_tuple::<i64>()
-            .one(&txn)
-            .await?;
-        if let Some(oldest_kept) = kept {
-            mailbox_log::Entity::delete_many()
-                .filter(mailbox_log::Column::MailboxId.eq(mailbox_id))
-                .filter(mailbox_log::Column::Id.lt(oldest_kept))
-                .exec(&txn)
-                .await?;
-        }
+        crate::keep_newest::<mailbox_log::Entity, _>(
+            &txn,
+            mailbox_log::Column::MailboxId,
+            mailbox_id,
+            mailbox_log::Column::Id,
+            LOG_LENGTH,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
