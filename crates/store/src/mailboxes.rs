@@ -403,6 +403,22 @@ impl Store {
         Ok(self.db.execute(&stmt).await?.rows_affected() == 1)
     }
 
+    /// Give back every mailbox lease `owner` holds (a server shutting down), due at once:
+    /// another instance, or this one restarted, need not wait for the leases to expire.
+    pub async fn release_mailbox_leases(&self, owner: &str) -> Result<()> {
+        let now = self.clock.now();
+        let stmt = Query::update()
+            .table(col("jobs"))
+            .value(col("run_at"), now)
+            .value(col("lease_owner"), Option::<String>::None)
+            .value(col("lease_until"), Option::<DateTime<Utc>>::None)
+            .and_where(Expr::col(col("queue")).eq(QUEUE))
+            .and_where(Expr::col(col("lease_owner")).eq(owner))
+            .to_owned();
+        self.db.execute(&stmt).await?;
+        Ok(())
+    }
+
     /// End `owner`'s check of a mailbox: record how it went (an error, or none: the
     /// last error is cleared) and give the lease back with the next check at `next`.
     /// A failed check keeps counting attempts, for the caller's backoff.

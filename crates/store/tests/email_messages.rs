@@ -135,6 +135,9 @@ both_backends!(
         );
         let second = s.claim_mailboxes("two", lease, 10).await.unwrap();
         assert_eq!(second.len(), 1);
+        // A server shutting down gives its leases back at once.
+        s.release_mailbox_leases("two").await.unwrap();
+        assert_eq!(s.claim_mailboxes("two", lease, 10).await.unwrap().len(), 1);
         s.finish_mailbox_check(m.id, "two", Some("IMAP: refused"), s.clock().now())
             .await
             .unwrap();

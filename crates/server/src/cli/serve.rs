@@ -97,12 +97,14 @@ pub async fn serve(
         ),
         docket_server::delivery::INTERVAL,
     );
+    let mail_owner = docket_server::instance_name();
+    let mail_store = state.store.clone();
     let mail_poller = docket_server::mail::poller::spawn(
         docket_server::mail::poller::Poller::new(
             state.store.clone(),
             state.master_key.clone(),
             state.attachments.clone(),
-            docket_server::instance_name(),
+            mail_owner.clone(),
         ),
         docket_server::mail::poller::INTERVAL,
     );
@@ -120,6 +122,10 @@ pub async fn serve(
     ai_worker.abort();
     delivery_worker.abort();
     mail_poller.abort();
+    // Its IDLE sessions ended with it; their mailboxes need not wait for the leases.
+    if let Err(e) = mail_store.release_mailbox_leases(&mail_owner).await {
+        tracing::warn!(error = %e, "could not give back the mailbox leases");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
