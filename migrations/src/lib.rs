@@ -17,6 +17,7 @@ mod m20261206_000011_discord;
 mod m20261207_000012_intake_webhooks;
 mod m20261207_000013_delivery;
 mod m20261208_000014_email_out;
+mod m20261208_000015_mailboxes;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_intake_webhooks::Migration),
             Box::new(m20261207_000013_delivery::Migration),
             Box::new(m20261208_000014_email_out::Migration),
+            Box::new(m20261208_000015_mailboxes::Migration),
         ]
     }
 }

@@ -32,6 +32,7 @@ const AdminAiPage = lazy(() => import("./pages/admin/ai/AiPage"));
 const AdminDiscordPage = lazy(() => import("./pages/admin/discord/DiscordPage"));
 const AdminIntakePage = lazy(() => import("./pages/admin/intake/IntakePage"));
 const AdminWebhooksPage = lazy(() => import("./pages/admin/webhooks/WebhooksPage"));
+const AdminMailboxesPage = lazy(() => import("./pages/admin/mailboxes/MailboxesPage"));
 const AdminDeliveriesPage = lazy(() => import("./pages/admin/deliveries/DeliveriesPage"));
 const AdminEmailPage = lazy(() => import("./pages/admin/email/EmailPage"));
 
@@ -94,6 +95,7 @@ function SignedIn() {
           <Route path="/admin/discord" element={<AdminOnly><AdminDiscordPage /></AdminOnly>} />
           <Route path="/admin/intake" element={<AdminOnly><AdminIntakePage /></AdminOnly>} />
           <Route path="/admin/outgoing-webhooks" element={<AdminOnly><AdminWebhooksPage /></AdminOnly>} />
+          <Route path="/admin/mailboxes" element={<AdminOnly><AdminMailboxesPage /></AdminOnly>} />
           <Route path="/admin/deliveries" element={<AdminOnly><AdminDeliveriesPage /></AdminOnly>} />
           <Route path="/admin/email" element={<AdminOnly><AdminEmailPage /></AdminOnly>} />
           <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />

@@ -17,6 +17,7 @@ mod delivery;
 mod discord;
 mod email;
 mod intake;
+mod mailboxes;
 mod requesters;
 pub mod routing;
 pub use ai::*;
@@ -27,6 +28,7 @@ pub use discord::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
 pub use email::*;
 pub use intake::*;
+pub use mailboxes::*;
 // The enums the bodies above carry, so a client needs no dependency on docket-core.
 pub use docket_core::sla::report::GroupBy;
 pub use docket_core::ticket::{CommentKind, Priority, SourceChannel};

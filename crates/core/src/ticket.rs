@@ -78,6 +78,11 @@ impl StatusCategory {
     }
 }
 
+/// A ticket with this tag gets no automatic acknowledgement: intake sets it on tickets
+/// opened by bulk or automated mail (never answered, so two robots cannot loop), and an
+/// integration may set it on tickets nobody should be emailed about.
+pub const NO_AUTO_REPLY_TAG: &str = "no-auto-reply";
+
 /// Where a ticket came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -9,6 +9,7 @@ use docket_server::config::ConfigArgs;
 
 use cli::admin::AdminCommand;
 use cli::attachments::AttachmentsCommand;
+use cli::mail::MailCommand;
 use cli::secrets::SecretsCommand;
 use cli::teams::TeamsCommand;
 use cli::tokens::TokensCommand;
@@ -83,6 +84,11 @@ enum Command {
         #[command(subcommand)]
         command: AttachmentsCommand,
     },
+    /// Inbound email.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
 }
 
 fn init_tracing() {
@@ -125,5 +131,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tokens { command } => cli::tokens::run(command, args).await,
         Command::Secrets { command } => cli::secrets::run(command, args).await,
         Command::Attachments { command } => cli::attachments::run(command, args).await,
+        Command::Mail { command } => cli::mail::run(command, args).await,
     }
 }

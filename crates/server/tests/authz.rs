@@ -222,6 +222,16 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("POST", "/intake/webhooks/{slug}"), Public),
         (("POST", "/intake/webhooks/{slug}/rotate-secret"), Admin),
         (("GET", "/intake/webhooks/{slug}/deliveries"), Admin),
+        (("GET", "/mailboxes"), Admin),
+        (("POST", "/mailboxes"), Admin),
+        (("GET", "/mailboxes/{id}"), Admin),
+        (("PUT", "/mailboxes/{id}"), Admin),
+        (("DELETE", "/mailboxes/{id}"), Admin),
+        (("POST", "/mailboxes/{id}/test"), Admin),
+        (("POST", "/mailboxes/{id}/check"), Admin),
+        (("GET", "/mailboxes/{id}/log"), Admin),
+        // Raw mail: an admin-scoped token is the credential.
+        (("POST", "/mailboxes/{id}/raw"), Admin),
     ])
 }
 
@@ -332,6 +342,14 @@ fn intake_source_json(n: u32) -> Value {
     json!({"slug": format!("matrix-{n}"), "name": "Matrix", "ticket_type": "it_support",
         "mapping": {"title": {"pointer": "/title"}, "source_ref": {"pointer": "/id"},
             "fields": {"category": {"value": "hardware"}}}})
+}
+
+/// A mailbox on a port nobody listens on: its test and check fail at once.
+fn mailbox_json(n: u32) -> Value {
+    json!({"name": format!("matrix-{n}"), "address": format!("matrix{n}@example.com"),
+        "ticket_type": "it_support", "fields": {"category": "other"},
+        "imap_host": "127.0.0.1", "imap_port": 9, "imap_security": "none",
+        "imap_username": "matrix", "imap_password": "secret"})
 }
 
 fn panel_json(n: u32) -> Value {
@@ -494,6 +512,20 @@ async fn call(
                         .unwrap();
                     return r.status();
                 }
+                _ => (url, None),
+            }
+        }
+        ("POST", "/mailboxes") => (path.into(), Some(mailbox_json(n))),
+        (_, p) if p.starts_with("/mailboxes/{id}") => {
+            let made: Value = app
+                .post("/mailboxes", &mailbox_json(n))
+                .await
+                .json()
+                .await
+                .unwrap();
+            let url = p.replace("{id}", &made["id"].to_string());
+            match method {
+                "PUT" => (url, Some(mailbox_json(n))),
                 _ => (url, None),
             }
         }

@@ -130,8 +130,9 @@ api_test!(
         assert_eq!(all.len(), 2, "the internal note sent nothing");
         let reply = all[1].parsed();
         assert_eq!(reply.subject, format!("[{key}] Printer jams"));
-        assert_eq!(reply.in_reply_to, [root.as_str()]);
-        assert_eq!(reply.references, [root.as_str()]);
+        // It answers the acknowledgement, the last mail the requester got.
+        assert_eq!(reply.in_reply_to, [ack_id.as_str()]);
+        assert_eq!(reply.references, [root.as_str(), ack_id.as_str()]);
         assert_eq!(reply.header("Auto-Submitted"), None);
         assert_ne!(reply.message_id.as_deref(), Some(ack_id.as_str()));
         assert!(reply.text.contains("A technician comes at 3 pm."));

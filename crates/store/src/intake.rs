@@ -278,24 +278,14 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        // The newest LOG_LENGTH stay: everything below the oldest of them goes.
-        let kept = intake_delivery::Entity::find()
-            .select_only()
-            .column(intake_delivery::Column::Id)
-            .filter(intake_delivery::Column::SourceId.eq(source_id))
-            .order_by_desc(intake_delivery::Column::Id)
-            .offset(LOG_LENGTH - 1)
-            .limit(1)
-            .into_tuple::<i64>()
-            .one(&txn)
-            .await?;
-        if let Some(oldest_kept) = kept {
-            intake_delivery::Entity::delete_many()
-                .filter(intake_delivery::Column::SourceId.eq(source_id))
-                .filter(intake_delivery::Column::Id.lt(oldest_kept))
-                .exec(&txn)
-                .await?;
-        }
+        crate::keep_newest::<intake_delivery::Entity, _>(
+            &txn,
+            intake_delivery::Column::SourceId,
+            source_id,
+            intake_delivery::Column::Id,
+            LOG_LENGTH,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

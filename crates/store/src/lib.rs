@@ -9,6 +9,7 @@ mod connect;
 mod ddl;
 pub mod delivery;
 pub mod discord;
+pub mod email_messages;
 mod entities;
 mod error;
 mod ext;
@@ -20,6 +21,7 @@ mod jobs;
 mod keys;
 pub mod list;
 pub mod live;
+pub mod mailboxes;
 mod organizations;
 mod requesters;
 mod routing;
@@ -56,6 +58,41 @@ where
     Ok(())
 }
 
+/// Keep the newest `keep` rows of one owner's log (`owner` in `owner_column`, newest by
+/// `id_column`) and delete the rest: the logs that show admins their last deliveries or
+/// messages.
+pub(crate) async fn keep_newest<E, C>(
+    conn: &C,
+    owner_column: E::Column,
+    owner: i64,
+    id_column: E::Column,
+    keep: u64,
+) -> Result<()>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let oldest_kept = E::find()
+        .select_only()
+        .column(id_column)
+        .filter(owner_column.eq(owner))
+        .order_by_desc(id_column)
+        .offset(keep.saturating_sub(1))
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?;
+    if let Some(oldest_kept) = oldest_kept {
+        E::delete_many()
+            .filter(owner_column.eq(owner))
+            .filter(id_column.lt(oldest_kept))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Hex SHA-256: type definition checksums, token hashes, attachment hashes.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -84,8 +121,8 @@ pub use requesters::{
     Topics,
 };
 pub use tickets::{
-    Comment, CommentEdit, CommentEditor, MAX_SURVEY_COMMENT, NewComment, NewTicket, Requester,
-    SummaryWriter, Survey, Ticket, TicketEvent, TicketPatch, Transcript,
+    Comment, CommentEdit, CommentEditor, MAX_SURVEY_COMMENT, MAX_TITLE, NewComment, NewTicket,
+    Requester, SummaryWriter, Survey, Ticket, TicketEvent, TicketPatch, Transcript,
 };
 pub use types::{
     AppliedChange, PlannedChange, RegisteredType, StoredType, TypeOrigin, TypeRegistry, TypeSource,

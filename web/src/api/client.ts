@@ -23,6 +23,10 @@ export type EmailSettings = Schemas["EmailSettings"];
 export type EmailSettingsOut = Schemas["EmailSettingsOut"];
 export type EmailTemplate = Schemas["EmailTemplateOut"];
 export type EmailTemplates = Schemas["EmailTemplatesOut"];
+/** Inbound email (admins): a mailbox (its password is write-only) and its log. */
+export type Mailbox = Schemas["MailboxOut"];
+export type MailboxInput = Schemas["MailboxInput"];
+export type MailboxLogEntry = Schemas["MailboxLogEntry"];
 
 /** The CSRF token of the web session; set at login and by `GET /auth/me`. */
 let csrfToken: string | null = null;

@@ -37,6 +37,9 @@ export const keys = {
   notifications: ["notifications"] as const,
   notificationList: (unreadOnly: boolean) => ["notifications", "list", unreadOnly] as const,
   notificationPreferences: ["notification-preferences"] as const,
+  /** Inbound email (admins): the mailboxes, and each one's log. */
+  mailboxes: ["mailboxes"] as const,
+  mailboxLog: (id: number) => ["mailboxes", id, "log"] as const,
   /** Outgoing webhooks (admins). */
   webhookSubscriptions: ["webhook-subscriptions"] as const,
   /** The delivery log: every page and detail starts with "deliveries". */

@@ -823,6 +823,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mailboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the mailboxes */
+        get: operations["list_mailboxes"];
+        put?: never;
+        /**
+         * Create a mailbox
+         * @description The password is sealed at once and never shown. An enabled mailbox is checked
+         *     within seconds by a running server.
+         */
+        post: operations["create_mailbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mailboxes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a mailbox */
+        get: operations["get_mailbox"];
+        /**
+         * Replace a mailbox's settings
+         * @description Without `imap_password` the stored password stays. Another server, account or
+         *     folder starts fetching afresh (unread mail; Message-IDs keep mail taken in before
+         *     out).
+         */
+        put: operations["replace_mailbox"];
+        post?: never;
+        /**
+         * Delete a mailbox
+         * @description Its password and log go with it; its tickets and their email threads stay.
+         */
+        delete: operations["delete_mailbox"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mailboxes/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a mailbox's connection
+         * @description Connects, logs in and selects the folder with the stored settings, then logs out;
+         *     nothing is fetched. The answer says what failed.
+         */
+        post: operations["test_mailbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mailboxes/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a mailbox now
+         * @description Fetches and takes in everything new, as the scheduled check does, and answers what
+         *     each message came to. A mailbox being checked right now (an IDLE session that
+         *     takes new mail in as it arrives) answers 409.
+         */
+        post: operations["check_mailbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mailboxes/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A mailbox's last messages, newest first
+         * @description Every message taken in is logged, whatever became of it (the last
+         *     100): when, from whom, the subject, the outcome, the ticket, or
+         *     why nothing was made.
+         */
+        get: operations["mailbox_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mailboxes/{id}/raw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take in one raw email
+         * @description The body is the whole message as RFC 822 bytes (`Content-Type: message/rfc822`),
+         *     authenticated with an admin-scoped token. It is processed as mail fetched from the
+         *     mailbox: a new ticket (201), a comment, note or duplicate (200), refused when
+         *     unusable (422), or 503 when it cannot be taken in now (post it again later).
+         */
+        post: operations["receive_raw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tickets/{key}/transcript": {
         parameters: {
             query?: never;
@@ -2680,6 +2817,11 @@ export interface components {
             /** @description How it is shown (a Discord member's name beside their id), where known. */
             label?: string | null;
         };
+        /**
+         * @description How the IMAP connection is protected.
+         * @enum {string}
+         */
+        ImapSecurity: "tls" | "starttls" | "none";
         /** @description Close tickets nobody has written in for a while, after a warning. */
         Inactivity: {
             /**
@@ -2802,6 +2944,159 @@ export interface components {
         LoginRequest: {
             email: string;
             password: string;
+        };
+        /**
+         * @description What became of a message.
+         * @enum {string}
+         */
+        MailOutcome: "created" | "threaded" | "noise" | "duplicate" | "rate_limited" | "refused" | "failed";
+        /** @description What a poster of raw mail gets back. */
+        MailReceipt: {
+            outcome: components["schemas"]["MailOutcome"];
+            message_id?: string | null;
+            ticket_key?: string | null;
+            detail?: string | null;
+        };
+        /** @description What one message of a check came to. */
+        MailboxCheckItem: {
+            outcome: components["schemas"]["MailOutcome"];
+            ticket_key?: string | null;
+        };
+        /** @description What a check took in. */
+        MailboxCheckResult: {
+            ok: boolean;
+            error?: string | null;
+            /**
+             * Format: int32
+             * @description Messages fetched (those taken in before the error, when there was one).
+             */
+            fetched: number;
+            items: components["schemas"]["MailboxCheckItem"][];
+        };
+        /** @description What an admin writes to create or replace a mailbox. */
+        MailboxInput: {
+            /**
+             * @description 1 to 64 lower-case letters, digits, `-` and `_` (`docket mail pipe --mailbox`).
+             * @example support
+             */
+            name: string;
+            /**
+             * @description The address customers write to. Its domain is one of the domains whose
+             *     Message-IDs thread answers.
+             * @example support@example.com
+             */
+            address: string;
+            /**
+             * @description The type of the tickets its mail opens.
+             * @example it_support
+             */
+            ticket_type: string;
+            default_priority?: components["schemas"]["Priority"] | null;
+            /**
+             * @description Extension field values new tickets get: the type's required fields mail cannot
+             *     fill.
+             */
+            fields?: Record<string, never>;
+            /** @example imap.example.com */
+            imap_host: string;
+            /**
+             * Format: int32
+             * @example 993
+             */
+            imap_port: number;
+            imap_security: components["schemas"]["ImapSecurity"];
+            imap_username: string;
+            /** @description Write-only. Required to create; left out when replacing, the stored one stays. */
+            imap_password?: string | null;
+            /** @description The folder mail arrives in. */
+            folder?: string;
+            /** @description Move processed mail to this folder (made when missing); none marks it read. */
+            move_to?: string | null;
+            /** @description Wait for new mail with IDLE when the server offers it; off polls. */
+            use_idle?: boolean;
+            /**
+             * Format: int32
+             * @description Seconds between checks when polling (10 to 3600).
+             */
+            poll_seconds?: number;
+            /**
+             * Format: int32
+             * @description New tickets one sender may open through this mailbox per hour; their further
+             *     mail is kept as a note on their latest ticket, unanswered. 0: no limit.
+             */
+            sender_hourly_limit?: number;
+            enabled?: boolean;
+        };
+        MailboxList: {
+            items: components["schemas"]["MailboxOut"][];
+        };
+        /** @description A mailbox's last messages, newest first. */
+        MailboxLog: {
+            items: components["schemas"]["MailboxLogEntry"][];
+        };
+        /** @description One message a mailbox took in. */
+        MailboxLogEntry: {
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            received_at: string;
+            outcome: components["schemas"]["MailOutcome"];
+            message_id?: string | null;
+            from_address?: string | null;
+            subject?: string | null;
+            ticket_key?: string | null;
+            detail?: string | null;
+        };
+        /** @description A mailbox as stored. The password is never shown. */
+        MailboxOut: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            address: string;
+            ticket_type: string;
+            default_priority?: components["schemas"]["Priority"] | null;
+            fields: Record<string, never>;
+            imap_host: string;
+            /** Format: int32 */
+            imap_port: number;
+            imap_security: components["schemas"]["ImapSecurity"];
+            imap_username: string;
+            folder: string;
+            move_to?: string | null;
+            use_idle: boolean;
+            /** Format: int32 */
+            poll_seconds: number;
+            /** Format: int32 */
+            sender_hourly_limit: number;
+            enabled: boolean;
+            /**
+             * @description Where raw mail may be posted, relative to the server's address.
+             * @example /api/v1/mailboxes/1/raw
+             */
+            raw_endpoint: string;
+            /**
+             * Format: int32
+             * @description The folder's UIDVALIDITY and the last UID taken in (fetching resumes above it).
+             */
+            uid_validity?: number | null;
+            /** Format: int32 */
+            last_uid?: number | null;
+            /** Format: date-time */
+            last_checked_at?: string | null;
+            /** @description The last check's error; cleared by a check that succeeds. */
+            last_error?: string | null;
+            /** Format: date-time */
+            last_error_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description Whether the mailbox's server took its settings. */
+        MailboxTestResult: {
+            ok: boolean;
+            /** @description What went wrong (connecting, TLS, logging in, selecting the folder). */
+            error?: string | null;
         };
         /**
          * @description Where one ticket value comes from: a JSON pointer into the payload, a constant, or
@@ -7475,6 +7770,518 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_mailboxes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxList"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailboxInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another mailbox has the name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailboxInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another mailbox has the name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    test_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxTestResult"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxCheckResult"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Disabled, or being checked right now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mailbox_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxLog"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_raw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description The raw message */
+        requestBody: {
+            content: {
+                "message/rfc822": number[];
+            };
+        };
+        responses: {
+            /** @description A comment or note on its ticket, a duplicate, or kept without a ticket (rate limit, noise) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailReceipt"];
+                };
+            };
+            /** @description A new ticket */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailReceipt"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mailbox is disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than the attachment limit allows */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not message/rfc822 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unusable: the receipt's detail says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailReceipt"];
+                };
+            };
+            /** @description Not taken in now; post it again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -37,6 +37,7 @@ const ADMIN: NavItem[] = [
   { to: "/admin/ai", label: "AI" },
   { to: "/admin/discord", label: "Discord" },
   { to: "/admin/intake", label: "Inbound webhooks" },
+  { to: "/admin/mailboxes", label: "Mailboxes" },
   { to: "/admin/outgoing-webhooks", label: "Outgoing webhooks" },
   { to: "/admin/deliveries", label: "Delivery log" },
   { to: "/admin/email", label: "Email" },

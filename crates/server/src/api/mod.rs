@@ -13,6 +13,7 @@ mod discord;
 mod email;
 mod intake;
 mod live;
+mod mailboxes;
 pub(crate) mod meta;
 mod organizations;
 mod requesters;
@@ -194,6 +195,7 @@ impl Modify for SecuritySchemes {
         (name = "email", description = "Email out: SMTP settings, the relay's password, test sends and the templates of the emails Docket sends"),
         (name = "webhooks", description = "Webhook subscriptions (ticket events POSTed, signed) and the delivery log"),
         (name = "intake", description = "Inbound webhooks: sources that turn other systems' signed POSTs into tickets, and their delivery logs"),
+        (name = "mailboxes", description = "Inbound email: mailboxes whose mail becomes tickets and comments, their checks and logs, and raw mail posted in"),
         (name = "meta", description = "Health and API description")
     )
 )]
@@ -209,6 +211,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(email::router())
         .merge(discord::router())
         .merge(intake::router())
+        .merge(mailboxes::router())
         .merge(closing::router())
         .merge(types::router())
         .merge(account::router())

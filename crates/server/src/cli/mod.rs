@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod attachments;
 pub mod discord;
+pub mod mail;
 pub mod secrets;
 pub mod serve;
 pub mod teams;

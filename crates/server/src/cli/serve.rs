@@ -97,6 +97,17 @@ pub async fn serve(
         ),
         docket_server::delivery::INTERVAL,
     );
+    let mail_owner = docket_server::instance_name();
+    let mail_store = state.store.clone();
+    let mail_poller = docket_server::mail::poller::spawn(
+        docket_server::mail::poller::Poller::new(
+            state.store.clone(),
+            state.master_key.clone(),
+            state.attachments.clone(),
+            mail_owner.clone(),
+        ),
+        docket_server::mail::poller::INTERVAL,
+    );
     let discord = if discord.configured() {
         super::discord::spawn_beside_server(discord, &config.bind).await
     } else {
@@ -110,6 +121,11 @@ pub async fn serve(
     sweeper.abort();
     ai_worker.abort();
     delivery_worker.abort();
+    mail_poller.abort();
+    // Its IDLE sessions ended with it; their mailboxes need not wait for the leases.
+    if let Err(e) = mail_store.release_mailbox_leases(&mail_owner).await {
+        tracing::warn!(error = %e, "could not give back the mailbox leases");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,10 +4,14 @@
 //! - Message-ID `d{delivery}-{millis}.{KEY}@{domain}`: the same on every retry (a
 //!   relay that took the message before a timeout makes a duplicate clients fold), and
 //!   carrying the ticket key, so an answer finds its ticket;
-//! - In-Reply-To and References: the requester's own first message when the ticket
-//!   came by email, then the ticket's thread root `ticket-{millis}.{KEY}@{domain}`,
-//!   which every message about the ticket references, so clients show one thread;
-//! - `[KEY]` in the subject, Reply-To the support address, Auto-Submitted on
+//! - References: the ticket's thread root `ticket-{millis}.{KEY}@{domain}`, which
+//!   every message about the ticket references, so clients show one thread, then (to
+//!   the requester) their conversation so far, what they sent and what we sent them
+//!   (`email_messages`, which records each email the requester got); In-Reply-To its
+//!   newest message;
+//! - Reply-To the mailbox the ticket came through (or one for its type), so answers
+//!   come back in;
+//! - `[KEY]` in the subject, Auto-Submitted on
 //!   everything a person did not write (an acknowledgement is `auto-replied`).
 //!
 //! A relay that cannot be used (down, refusing our login, email switched off) defers
@@ -22,8 +26,13 @@ use docket_mail::smtp::{SmtpSender, SmtpSettings};
 use docket_mail::{EmailAddress, MailError, OutgoingMessage, outbound::AutoSubmitted};
 use docket_store::Store;
 use docket_store::delivery::{Delivery, Outcome};
+use docket_store::email_messages::{Direction, NewEmailMessage};
 use docket_store::identity::MasterKey;
 use serde_json::{Value, json};
+
+/// Ids of the requester's thread an email references (besides the ticket's root):
+/// the newest, which are the ones a client needs to place it.
+const MAX_REFERENCES: usize = 10;
 
 /// The relay of the current settings, rebuilt when their version moves.
 #[derive(Default)]
@@ -109,7 +118,10 @@ impl EmailChannel {
             (Ok(sender), true) => match message(store, &loaded.settings, d).await {
                 Ok(m) => match m.build() {
                     Ok(built) => match sender.send(&built).await {
-                        Ok(()) => Outcome::Delivered { code: Some(250) },
+                        Ok(()) => {
+                            remember(store, d, &m).await;
+                            Outcome::Delivered { code: Some(250) }
+                        }
                         Err(e) => outcome_of(e),
                     },
                     Err(e) => outcome_of(e),
@@ -121,6 +133,35 @@ impl EmailChannel {
             *self.relay_down.lock().expect("not poisoned") = Some(error.clone());
         }
         outcome
+    }
+}
+
+/// A message the requester got joins the ticket's email thread, so their answer finds
+/// the ticket by its id and our next message references it. Best effort: the mail is
+/// out, and the key in its Message-ID threads an answer anyway.
+async fn remember(store: &Store, d: &Delivery, m: &OutgoingMessage) {
+    let Some(ticket_id) = d.body["ticket"]["id"].as_i64() else {
+        return;
+    };
+    if d.body["to"]["kind"] != "requester" {
+        return;
+    }
+    let recorded = store
+        .record_email_message(NewEmailMessage {
+            ticket_id,
+            message_id: m.message_id.clone(),
+            direction: Direction::Out,
+            mailbox_id: None,
+            comment_id: d.body["comment_id"].as_i64(),
+            from_address: Some(m.from.address.clone()),
+            subject: Some(m.subject.clone()),
+            suppress_replies: false,
+            full_text: Some(m.text.clone()),
+            html: m.html.clone(),
+        })
+        .await;
+    if let Err(e) = recorded {
+        tracing::warn!(delivery = d.id, error = %e, "could not record a sent email in its ticket's thread");
     }
 }
 
@@ -200,20 +241,30 @@ async fn message(
             .map(|t| t.timestamp_millis())
             .unwrap_or_default()
     };
+    let to_requester = b["to"]["kind"] == "requester";
+    let ticket_id = b["ticket"]["id"].as_i64();
     let mut references = Vec::new();
     let mut in_reply_to = None;
-    if let Some(key) = key {
-        let root = format!(
+    if let (Some(key), Some(ticket_id)) = (key, ticket_id) {
+        references.push(format!(
             "ticket-{}.{key}@{domain}",
             millis(&b["ticket"]["created_at"])
-        );
-        if b["ticket"]["source"] == "email"
-            && let Some(first) = b["ticket"]["source_ref"].as_str()
-        {
-            references.push(first.to_string());
+        ));
+        // The requester's conversation: what they sent and what we sent them. Staff
+        // notices join the ticket's thread through the root alone.
+        if to_requester {
+            let mut thread = store.email_thread(ticket_id).await.map_err(retry_later)?;
+            // The opening mail, even before intake recorded it in the thread.
+            if b["ticket"]["source"] == "email"
+                && let Some(first) = b["ticket"]["source_ref"].as_str()
+                && !thread.iter().any(|id| id == first)
+            {
+                thread.insert(0, first.to_string());
+            }
+            let skip = thread.len().saturating_sub(MAX_REFERENCES);
+            references.extend(thread.into_iter().skip(skip));
         }
-        references.push(root);
-        in_reply_to = references.first().cloned();
+        in_reply_to = references.last().cloned();
     }
     let message_id = format!(
         "d{:06}-{}.{}@{domain}",
@@ -236,10 +287,9 @@ async fn message(
         to: vec![address(b["to"]["name"].as_str(), to)],
         cc: Vec::new(),
         reply_to: Some(EmailAddress::new(
-            settings
-                .reply_to
-                .clone()
-                .unwrap_or_else(|| settings.from_address.clone()),
+            reply_to(store, settings, &b["ticket"])
+                .await
+                .map_err(retry_later)?,
         )),
         subject: rendered.subject,
         ticket_key: key.map(str::to_string),
@@ -255,6 +305,45 @@ async fn message(
         html: Some(rendered.html),
         attachments: Vec::new(),
     })
+}
+
+/// Where answers go: the mailbox the ticket came in through, else one that takes the
+/// ticket's type, else the settings' reply-to address, else the sender.
+async fn reply_to(
+    store: &Store,
+    settings: &EmailSettings,
+    ticket: &Value,
+) -> docket_store::Result<String> {
+    let mailboxes = store.mailboxes().await?;
+    let mut through = None;
+    if ticket["source"] == "email"
+        && let Some(first) = ticket["source_ref"].as_str()
+    {
+        through = store.email_message(first).await?.and_then(|m| m.mailbox_id);
+    }
+    let mailbox = mailboxes
+        .iter()
+        .find(|m| Some(m.id) == through)
+        .or_else(|| {
+            mailboxes.iter().find(|m| {
+                m.settings.enabled && ticket["type"].as_str() == Some(&m.settings.ticket_type)
+            })
+        });
+    Ok(match mailbox {
+        Some(m) => m.settings.address.clone(),
+        None => settings
+            .reply_to
+            .clone()
+            .unwrap_or_else(|| settings.from_address.clone()),
+    })
+}
+
+fn retry_later(e: docket_store::StoreError) -> Outcome {
+    Outcome::Failed {
+        code: None,
+        error: format!("could not read the ticket's thread: {e}"),
+        retry: true,
+    }
 }
 
 /// A test email with the saved settings: to check them before any ticket needs them.

@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 
 use docket_core::mail_templates as mail;
 use docket_core::mentions::mentioned;
+use docket_core::ticket::NO_AUTO_REPLY_TAG;
 
 use super::inbox::Preference;
 use super::mentions::Directory;
@@ -367,8 +368,8 @@ fn email_body(
         "template": template,
         "to": to,
         "ticket": ticket.map(|t| json!({
-            "id": t.id, "key": t.key, "source": t.source_channel, "source_ref": t.source_ref,
-            "created_at": t.created_at,
+            "id": t.id, "key": t.key, "type": t.type_slug, "source": t.source_channel,
+            "source_ref": t.source_ref, "created_at": t.created_at,
         })),
         "comment_id": comment.map(|c| c.id),
         "auto_submitted": auto,
@@ -521,6 +522,7 @@ fn requester_email<'t>(
     }
     let address = t.requester.as_ref()?.email.as_deref()?;
     match e.topic.as_str() {
+        topics::TICKET_CREATED if t.tags.iter().any(|tag| tag == NO_AUTO_REPLY_TAG) => None,
         topics::TICKET_CREATED => Some((address, mail::REQUESTER_ACKNOWLEDGEMENT)),
         topics::COMMENT_CREATED
             if comment.is_some_and(|c| {
