@@ -16,6 +16,7 @@ mod comments;
 mod delivery;
 mod discord;
 mod intake;
+mod public;
 mod requesters;
 pub mod routing;
 pub use ai::*;
@@ -25,6 +26,7 @@ pub use delivery::*;
 pub use discord::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
 pub use intake::*;
+pub use public::*;
 // The enums the bodies above carry, so a client needs no dependency on docket-core.
 pub use docket_core::sla::report::GroupBy;
 pub use docket_core::ticket::{CommentKind, Priority, SourceChannel};
@@ -240,6 +242,10 @@ pub struct TicketOut {
     /// applies one made in `suggest` mode.
     #[serde(default)]
     pub triage: Option<docket_core::ai::TriageSuggestion>,
+    /// A recent ticket of the same requester this one reads like (flagged at create);
+    /// `POST /tickets/{key}/merge` merges them, `.../duplicate/dismiss` clears the flag.
+    #[serde(default)]
+    pub possible_duplicate_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod ai;
 pub mod convert;
+pub mod duplicates;
 pub mod evolution;
 pub mod fields;
 pub mod intake;

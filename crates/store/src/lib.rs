@@ -21,6 +21,7 @@ mod keys;
 pub mod list;
 pub mod live;
 mod organizations;
+pub mod public;
 mod requesters;
 mod routing;
 pub mod sla;
