@@ -269,3 +269,47 @@ api_test!(
         assert_eq!(second["requester"]["email"], "ada@acme.example");
     }
 );
+
+api_test!(
+    a_message_relayed_to_both_tickets_does_not_stop_a_merge,
+    |app| async move {
+        let first = app
+            .create(vpn("ada@example.com", "VPN is down", BODY))
+            .await;
+        let again = app
+            .create(vpn("ada@example.com", "VPN is down", BODY))
+            .await;
+        let (source, target) = (
+            again["key"].as_str().unwrap(),
+            first["key"].as_str().unwrap(),
+        );
+        for key in [source, target] {
+            json_of(
+            app.post(
+                &format!("/tickets/{key}/comments"),
+                &json!({"kind": "public", "body": "Same message", "external_ref": "discord:42"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        }
+        json_of(
+            app.post(
+                &format!("/tickets/{source}/merge"),
+                &json!({"into": target}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let comments = json_of(app.get(&format!("/tickets/{target}/comments")).await, 200).await;
+        let copies = comments["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["body"] == "Same message")
+            .count();
+        assert_eq!(copies, 2);
+    }
+);

@@ -35,8 +35,6 @@ impl Store {
         &self,
         limits: &[Limit],
     ) -> Result<std::result::Result<Attempt, Duration>> {
-        let at = self.clock.now();
-        let since = at - WINDOW;
         let txn = self.begin_write().await?;
         if self.backend() == DbBackend::Postgres {
             // Serialize the attempts of each bucket (in one order, so two requests that
@@ -53,6 +51,9 @@ impl Store {
                 .await?;
             }
         }
+        // Read after the lock: an attempt counted before this one is never later.
+        let at = self.clock.now();
+        let since = at - WINDOW;
         public_attempt::Entity::delete_many()
             .filter(public_attempt::Column::Bucket.is_in(limits.iter().map(|l| l.bucket.clone())))
             .filter(public_attempt::Column::At.lte(since))
@@ -71,7 +72,7 @@ impl Store {
                 .one(&txn)
                 .await?
                 .map_or(at, |a| a.at);
-            let until = (oldest + WINDOW - at).max(Duration::seconds(1));
+            let until = (oldest + WINDOW - at).clamp(Duration::seconds(1), WINDOW);
             wait = Some(wait.map_or(until, |w| w.max(until)));
         }
         if let Some(wait) = wait {

@@ -5,7 +5,7 @@
 //! duplicate is cleared on the way (or alone, when staff dismiss it).
 
 use docket_core::ticket::{CommentKind, StatusCategory};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
 
 use super::Ticket;
@@ -55,6 +55,27 @@ impl Store {
                 ))
             })?;
         let at = self.clock.now();
+        // A message relayed to both tickets (one reference each) would be two comments of
+        // one reference on the target: the source's copy keeps its text, not its reference.
+        let target_refs: Vec<String> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::ExternalRef)
+            .filter(comment::Column::TicketId.eq(into.id))
+            .filter(comment::Column::ExternalRef.is_not_null())
+            .into_tuple::<Option<String>>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        if !target_refs.is_empty() {
+            comment::Entity::update_many()
+                .col_expr(comment::Column::ExternalRef, Option::<String>::None.into())
+                .filter(comment::Column::TicketId.eq(from.id))
+                .filter(comment::Column::ExternalRef.is_in(target_refs))
+                .exec(&txn)
+                .await?;
+        }
         let moved_comments = comment::Entity::update_many()
             .col_expr(comment::Column::TicketId, into.id.into())
             .filter(comment::Column::TicketId.eq(from.id))
