@@ -16,6 +16,7 @@ mod m20261206_000010_attachments;
 mod m20261206_000011_discord;
 mod m20261207_000012_intake_webhooks;
 mod m20261207_000013_delivery;
+mod m20261208_000014_email_out;
 mod m20261208_000016_public_forms;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_discord::Migration),
             Box::new(m20261207_000012_intake_webhooks::Migration),
             Box::new(m20261207_000013_delivery::Migration),
+            Box::new(m20261208_000014_email_out::Migration),
             Box::new(m20261208_000016_public_forms::Migration),
         ]
     }

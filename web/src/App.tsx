@@ -33,6 +33,7 @@ const AdminDiscordPage = lazy(() => import("./pages/admin/discord/DiscordPage"))
 const AdminIntakePage = lazy(() => import("./pages/admin/intake/IntakePage"));
 const AdminWebhooksPage = lazy(() => import("./pages/admin/webhooks/WebhooksPage"));
 const AdminDeliveriesPage = lazy(() => import("./pages/admin/deliveries/DeliveriesPage"));
+const AdminEmailPage = lazy(() => import("./pages/admin/email/EmailPage"));
 const FormsIndexPage = lazy(() => import("./pages/public/FormsIndexPage"));
 const PublicFormPage = lazy(() => import("./pages/public/PublicFormPage"));
 const FollowPage = lazy(() => import("./pages/public/FollowPage"));
@@ -97,6 +98,7 @@ function SignedIn() {
           <Route path="/admin/intake" element={<AdminOnly><AdminIntakePage /></AdminOnly>} />
           <Route path="/admin/outgoing-webhooks" element={<AdminOnly><AdminWebhooksPage /></AdminOnly>} />
           <Route path="/admin/deliveries" element={<AdminOnly><AdminDeliveriesPage /></AdminOnly>} />
+          <Route path="/admin/email" element={<AdminOnly><AdminEmailPage /></AdminOnly>} />
           <Route path="/admin/tokens" element={<AdminOnly><AdminTokensPage /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Routes>

@@ -108,7 +108,8 @@ pub struct DeliveryOut {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryAttemptOut {
     pub at: DateTime<Utc>,
-    /// `delivered`, `failed` (tried again later) or `dead`.
+    /// `delivered`, `failed` (tried again later), `dead`, or `deferred` (the channel
+    /// could not be used, e.g. the SMTP relay was down: not counted as an attempt).
     pub outcome: String,
     /// The HTTP status or SMTP reply code, when the target answered.
     pub code: Option<i32>,

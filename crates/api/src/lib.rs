@@ -15,6 +15,7 @@ mod attachments;
 mod comments;
 mod delivery;
 mod discord;
+mod email;
 mod intake;
 mod public;
 mod requesters;
@@ -25,6 +26,7 @@ pub use comments::*;
 pub use delivery::*;
 pub use discord::*;
 pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketSummary};
+pub use email::*;
 pub use intake::*;
 pub use public::*;
 // The enums the bodies above carry, so a client needs no dependency on docket-core.

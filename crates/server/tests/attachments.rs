@@ -33,13 +33,6 @@ async fn upload(
         .unwrap()
 }
 
-async fn json_of(r: Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
 api_test!(
     a_reply_carries_files_that_read_back_exactly,
     |app| async move {

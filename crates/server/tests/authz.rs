@@ -126,6 +126,16 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("GET", "/deliveries"), Admin),
         (("GET", "/deliveries/{id}"), Admin),
         (("POST", "/deliveries/{id}/retry"), Admin),
+        (("GET", "/email/settings"), Admin),
+        (("PUT", "/email/settings"), Admin),
+        (("PUT", "/email/password"), Admin),
+        (("DELETE", "/email/password"), Admin),
+        (("POST", "/email/test"), Admin),
+        (("GET", "/email/templates"), Admin),
+        (("GET", "/email/templates/{name}"), Admin),
+        (("PUT", "/email/templates/{name}"), Admin),
+        (("DELETE", "/email/templates/{name}"), Admin),
+        (("POST", "/email/templates/{name}/preview"), Admin),
         (("GET", "/auth/me/notifications"), SignedIn),
         (("POST", "/auth/me/notifications/read"), SignedInWrite),
         (("GET", "/auth/me/notification-preferences"), SignedIn),
@@ -580,6 +590,14 @@ async fn call(
                 _ => (url, None),
             }
         }
+        ("PUT", "/email/settings") => (path.into(), Some(json!({"from_name": "Matrix"}))),
+        ("PUT", "/email/password") => (path.into(), Some(json!({"password": "matrix"}))),
+        ("POST", "/email/test") => (path.into(), Some(json!({"to": "matrix@example.com"}))),
+        (method, p) if p.starts_with("/email/templates/{name}") => (
+            p.replace("{name}", "staff.assigned"),
+            matches!(method, "PUT" | "POST")
+                .then(|| json!({"subject": "s", "text": "t", "html": "h"})),
+        ),
         ("POST", "/auth/me/notifications/read") => (path.into(), Some(json!({}))),
         ("PUT", "/auth/me/notification-preferences") => (path.into(), Some(json!({"items": []}))),
         ("POST", "/tickets/{key}/attachments") => (

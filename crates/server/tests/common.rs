@@ -206,6 +206,23 @@ macro_rules! api_test {
     };
 }
 
+/// A delivery worker on the test's store (tests run it themselves, at chosen times).
+pub fn delivery_worker(app: &TestApp) -> docket_server::delivery::Worker {
+    docket_server::delivery::Worker::new(
+        app.db.store.clone(),
+        test_master_key(),
+        "test-worker".into(),
+    )
+}
+
+/// Assert a response's status and return its JSON body (Null when it has none).
+pub async fn json_of(r: Response, status: u16) -> Value {
+    let code = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    assert_eq!(code, status, "{text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
 /// Assert a problem+json response and return its body.
 pub async fn problem(r: Response, status: u16) -> Value {
     assert_eq!(r.status(), status, "unexpected status");

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use axum::http::HeaderMap;
 use common::*;
 use docket_core::access::Role;
-use docket_server::delivery::{Worker, signature};
+use docket_server::delivery::signature;
 use serde_json::{Value, json};
 
 /// A webhook receiver on loopback: records what it gets, answers `status`.
@@ -51,21 +51,6 @@ impl Receiver {
             .map(|(_, b)| serde_json::from_str(b).unwrap())
             .collect()
     }
-}
-
-fn worker(app: &TestApp) -> Worker {
-    Worker::new(
-        app.db.store.clone(),
-        test_master_key(),
-        "test-worker".into(),
-    )
-}
-
-async fn json_of(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 fn it_ticket(title: &str) -> Value {
@@ -134,7 +119,7 @@ api_test!(
         )
         .await;
 
-        let w = worker(&app);
+        let w = delivery_worker(&app);
         assert_eq!(w.run_once().await.unwrap(), 2);
         assert_eq!(w.run_once().await.unwrap(), 0, "delivered once");
         let bodies = receiver.bodies();
@@ -188,7 +173,7 @@ api_test!(a_receiver_down_for_a_while_gets_it_once, |app| async move {
     subscribe(&app, &receiver, json!(["ticket.created"]), Value::Null).await;
     receiver.status.store(503, Ordering::SeqCst);
     let ticket = app.create(it_ticket("VPN down")).await;
-    let w = worker(&app);
+    let w = delivery_worker(&app);
     w.run_once().await.unwrap();
     w.run_once().await.unwrap();
     assert_eq!(
@@ -249,7 +234,7 @@ api_test!(
             202,
         )
         .await;
-        let w = worker(&app);
+        let w = delivery_worker(&app);
         w.run_once().await.unwrap();
         let dead = json_of(app.get(&format!("/deliveries/{}", ping["id"])).await, 200).await;
         assert_eq!(dead["delivery"]["status"], "dead");
@@ -310,7 +295,7 @@ api_test!(
     |app| async move {
         let ada = Side::new(&app, "ada.agent@example.com", Role::Agent, "it").await;
         let bo = Side::new(&app, "bo.agent@example.com", Role::Agent, "it").await;
-        let w = worker(&app);
+        let w = delivery_worker(&app);
         let assign = |key: String, who: i64| {
             let app = &app;
             async move {

@@ -8,15 +8,8 @@ mod common;
 use common::*;
 use docket_core::access::{Role, Scope, UserKind};
 use docket_store::identity::{Actor, NewUser};
-use reqwest::{Client, Response};
+use reqwest::Client;
 use serde_json::{Value, json};
-
-async fn json_of(r: Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 /// The adapter's service account, in the community team, with a write token.
 async fn bot(app: &TestApp) -> Client {

@@ -6,15 +6,7 @@ mod common;
 
 use common::*;
 use docket_core::access::Role;
-use reqwest::Response;
 use serde_json::{Value, json};
-
-async fn json_of(r: Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap()
-}
 
 fn vpn(email: &str, title: &str, body: &str) -> Value {
     json!({"type": "it_support", "title": title, "body": body,

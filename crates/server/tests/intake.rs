@@ -116,13 +116,6 @@ async fn deliver_github(
         .unwrap()
 }
 
-async fn json_of(r: Response, status: u16) -> Value {
-    let got = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 /// The webhook tickets of it_support with this source reference.
 async fn tickets_with_ref(app: &TestApp, source_ref: &str) -> Vec<Value> {
     let page: Value = app

@@ -9,13 +9,6 @@ use docket_store::identity::Actor;
 use reqwest::Response;
 use serde_json::{Value, json};
 
-async fn json_of(r: Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 /// Publish IT support at `/forms/it_help`, showing two of its fields.
 async fn publish(app: &TestApp, extra: Value) -> Value {
     let mut body = json!({

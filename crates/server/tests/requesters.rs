@@ -20,13 +20,6 @@ fn complaint(requester: Value) -> Value {
         "fields": {"category": "service_quality", "severity": "high", "incident_date": "2026-11-30"}})
 }
 
-async fn json_of(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
 api_test!(
     a_profile_counts_only_the_tickets_the_caller_sees,
     |app| async move {

@@ -12,12 +12,15 @@ use serde_json::{Value, json};
 
 use crate::identity::{Actor, MasterKey, audit};
 use crate::jobs::{self, ClaimedJob};
+use crate::settings_row::{self, Versioned};
 use crate::tickets::write::Change;
 use crate::{Result, Store, StoreError};
 use crate::{Ticket, TicketPatch};
 
 /// The jobs queue of AI work.
 pub const QUEUE: &str = "ai";
+
+const TABLE: &str = "ai_settings";
 
 fn col(name: &str) -> Alias {
     Alias::new(name)
@@ -34,14 +37,7 @@ pub fn triage_job(ticket_id: i64) -> String {
 }
 
 /// The settings as stored, with their version.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredAiSettings {
-    pub settings: AiSettings,
-    /// Bumped by every change of the settings or the key; 0 before any.
-    pub version: i64,
-    pub updated_by: Option<String>,
-    pub updated_at: Option<DateTime<Utc>>,
-}
+pub type StoredAiSettings = Versioned<AiSettings>;
 
 /// One day's calls of one feature and model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,67 +80,18 @@ async fn bump_version<C: ConnectionTrait>(
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let text = serde_json::to_string(settings.unwrap_or(&AiSettings::default()))
-        .map_err(|e| StoreError::Internal(format!("AI settings do not serialise: {e}")))?;
-    let mut update = vec![
-        (
-            col("version"),
-            Expr::col((col("ai_settings"), col("version"))).add(1),
-        ),
-        (col("updated_by"), Expr::val(actor.to_string())),
-        (col("updated_at"), Expr::val(at)),
-    ];
-    if settings.is_some() {
-        update.push((col("settings"), Expr::val(text.clone())));
-    }
-    let stmt = Query::insert()
-        .into_table(col("ai_settings"))
-        .columns(["id", "settings", "version", "updated_by", "updated_at"].map(col))
-        .values_panic([1.into(), text.into(), 1i64.into(), actor.into(), at.into()])
-        .on_conflict(OnConflict::column(col("id")).values(update).to_owned())
-        .to_owned();
-    conn.execute(&stmt).await?;
-    Ok(())
+    settings_row::bump(conn, TABLE, settings, actor, at).await
 }
 
 impl Store {
     /// The settings (the defaults, switched off, at version 0 when never set).
     pub async fn ai_settings(&self) -> Result<StoredAiSettings> {
-        let stmt = Query::select()
-            .columns(["settings", "version", "updated_by", "updated_at"].map(col))
-            .from(col("ai_settings"))
-            .and_where(Expr::col(col("id")).eq(1))
-            .to_owned();
-        let Some(row) = self.db.query_one(&stmt).await? else {
-            return Ok(StoredAiSettings {
-                settings: AiSettings::default(),
-                version: 0,
-                updated_by: None,
-                updated_at: None,
-            });
-        };
-        let text: String = row.try_get("", "settings")?;
-        let settings = serde_json::from_str(&text)
-            .map_err(|e| StoreError::Internal(format!("stored AI settings do not parse: {e}")))?;
-        Ok(StoredAiSettings {
-            settings,
-            version: row.try_get("", "version")?,
-            updated_by: Some(row.try_get("", "updated_by")?),
-            updated_at: Some(row.try_get("", "updated_at")?),
-        })
+        settings_row::read(&self.db, TABLE).await
     }
 
     /// The settings' version alone: what every instance polls.
     pub async fn ai_settings_version(&self) -> Result<i64> {
-        let stmt = Query::select()
-            .column(col("version"))
-            .from(col("ai_settings"))
-            .and_where(Expr::col(col("id")).eq(1))
-            .to_owned();
-        Ok(match self.db.query_one(&stmt).await? {
-            Some(row) => row.try_get("", "version")?,
-            None => 0,
-        })
+        settings_row::version(&self.db, TABLE).await
     }
 
     /// Replace the settings (checked; each bad field named), audited.

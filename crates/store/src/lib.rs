@@ -24,6 +24,7 @@ mod organizations;
 pub mod public;
 mod requesters;
 mod routing;
+pub mod settings_row;
 pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;

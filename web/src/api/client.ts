@@ -18,6 +18,11 @@ export type WebhookSubscriptionWithSecret = Schemas["SubscriptionWithSecret"];
 /** The delivery log (admins): one message to one target, and its attempts. */
 export type Delivery = Schemas["DeliveryOut"];
 export type DeliveryDetail = Schemas["DeliveryDetail"];
+/** Email (admins): the relay's settings, and the templates with the names they may use. */
+export type EmailSettings = Schemas["EmailSettings"];
+export type EmailSettingsOut = Schemas["EmailSettingsOut"];
+export type EmailTemplate = Schemas["EmailTemplateOut"];
+export type EmailTemplates = Schemas["EmailTemplatesOut"];
 
 /** The CSRF token of the web session; set at login and by `GET /auth/me`. */
 let csrfToken: string | null = null;

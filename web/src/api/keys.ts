@@ -43,6 +43,9 @@ export const keys = {
   deliveries: ["deliveries"] as const,
   deliveryList: (query: string) => ["deliveries", "list", query] as const,
   delivery: (id: number) => ["deliveries", "detail", id] as const,
+  /** Email (admins): the relay's settings, and every template. */
+  emailSettings: ["email", "settings"] as const,
+  emailTemplates: ["email", "templates"] as const,
   /** The signed-in user's linked Discord account. */
   myDiscord: ["discord", "me"] as const,
 };

@@ -420,6 +420,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/email/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The email settings (and whether a password is set; never the password) */
+        get: operations["get_email_settings"];
+        /**
+         * Replace the email settings
+         * @description Every instance's delivery worker picks the change up within a few seconds. Switched
+         *     on, email is queued for staff (by their preferences) and requesters; while the
+         *     relay cannot be reached it waits in the queue.
+         */
+        put: operations["put_email_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the SMTP relay's password
+         * @description Sealed with the master key. No endpoint ever returns it.
+         */
+        put: operations["put_smtp_password"];
+        post?: never;
+        /** Clear the SMTP relay's password */
+        delete: operations["delete_smtp_password"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test email with the saved settings
+         * @description To `to`, or to the caller. Answers whether the relay took it and, if not, why (the
+         *     settings need not be switched on).
+         */
+        post: operations["test_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The email templates, with the names they may use */
+        get: operations["list_email_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/templates/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One email template */
+        get: operations["get_email_template"];
+        /**
+         * Replace an email template's wording
+         * @description Checked first: an unknown name or an unclosed section is refused with its line and
+         *     column, and nothing is saved.
+         */
+        put: operations["put_email_template"];
+        post?: never;
+        /** Bring back an email template's shipped wording */
+        delete: operations["reset_email_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/templates/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a template's wording with example values
+         * @description What an edit would look like before it is saved; the same checks as saving.
+         */
+        post: operations["preview_email_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/discord/panels": {
         parameters: {
             query?: never;
@@ -2427,7 +2552,10 @@ export interface components {
         DeliveryAttemptOut: {
             /** Format: date-time */
             at: string;
-            /** @description `delivered`, `failed` (tried again later) or `dead`. */
+            /**
+             * @description `delivered`, `failed` (tried again later), `dead`, or `deferred` (the channel
+             *     could not be used, e.g. the SMTP relay was down: not counted as an attempt).
+             */
             outcome: string;
             /**
              * Format: int32
@@ -2512,6 +2640,108 @@ export interface components {
             /** @description A draft for the agent to edit; nothing is stored or sent. */
             text: string;
             model: string;
+        };
+        /** @description A template rendered with example values. */
+        EmailPreviewOut: {
+            subject: string;
+            text: string;
+            html: string;
+        };
+        EmailSettings: {
+            /**
+             * @description The master switch: off, no email is queued or sent.
+             * @default false
+             */
+            enabled: boolean;
+            /** @default  */
+            smtp_host: string;
+            /**
+             * Format: int32
+             * @default 587
+             */
+            smtp_port: number;
+            /** @default starttls */
+            smtp_security: components["schemas"]["SmtpSecurity"];
+            /**
+             * @description Login name at the relay; none for a relay that needs no login.
+             * @default null
+             */
+            smtp_username: string | null;
+            /**
+             * @description The sender of every email (`support@example.com`). Its domain also ends every
+             *     Message-ID Docket writes, which is how answers find their ticket.
+             * @default
+             */
+            from_address: string;
+            /**
+             * @description The sender's display name (`Example Support`).
+             * @default Support
+             */
+            from_name: string;
+            /**
+             * @description Where answers go when the ticket's type has no mailbox; the sender when empty.
+             * @default null
+             */
+            reply_to: string | null;
+            /**
+             * @description The web workspace's address (`https://help.example.com`) for links in mail;
+             *     without it mail carries no links.
+             * @default null
+             */
+            public_url: string | null;
+        };
+        /** @description The settings as stored, with whether a password is set (never the password). */
+        EmailSettingsOut: {
+            settings: components["schemas"]["EmailSettings"];
+            /**
+             * Format: int64
+             * @description Bumped by every change of the settings or the password.
+             */
+            version: number;
+            password_set: boolean;
+            updated_by?: string | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+        };
+        /** @description A template's wording (subject, plain text, HTML). */
+        EmailTemplateIn: {
+            subject: string;
+            text: string;
+            html: string;
+        };
+        /** @description One email template: the wording in use. */
+        EmailTemplateOut: {
+            /** @description `requester.acknowledgement`, `requester.reply`, `staff.assigned`, ... */
+            name: string;
+            /** @description When it is sent, and to whom. */
+            description: string;
+            subject: string;
+            text: string;
+            html: string;
+            /** @description False while the shipped default is in use. */
+            customised: boolean;
+            updated_by?: string | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+        };
+        EmailTemplatesOut: {
+            templates: components["schemas"]["EmailTemplateOut"][];
+            variables: components["schemas"]["TemplateVariable"][];
+        };
+        /** @description Send a test email with the saved settings. */
+        EmailTestIn: {
+            /**
+             * @description Where to send it; the caller's own address when absent.
+             * @default null
+             */
+            to: string | null;
+        };
+        EmailTestOut: {
+            /** @description Whether the relay accepted the message. */
+            sent: boolean;
+            to: string;
+            /** @description What went wrong, in the relay's words where it gave any. */
+            error?: string | null;
         };
         /** @description Actions to take when a clock reaches a threshold. */
         Escalation: {
@@ -3497,6 +3727,17 @@ export interface components {
             satisfaction: components["schemas"]["SatisfactionRow"][];
             satisfaction_total: components["schemas"]["SatisfactionRow"];
         };
+        SmtpPasswordOut: {
+            password_set: boolean;
+        };
+        SmtpPasswordPut: {
+            password: string;
+        };
+        /**
+         * @description How the connection to the relay is protected.
+         * @enum {string}
+         */
+        SmtpSecurity: "starttls" | "tls" | "none";
         /**
          * @description Where a ticket came from.
          * @enum {string}
@@ -3665,6 +3906,11 @@ export interface components {
             name?: string | null;
             description?: string | null;
             routing?: components["schemas"]["RoutingRule"] | null;
+        };
+        /** @description A name templates may use (`{{ ticket.key }}`). */
+        TemplateVariable: {
+            name: string;
+            description: string;
         };
         /**
          * @description The points of a running clock at which escalations fire, in the order they come.
@@ -5875,6 +6121,480 @@ export interface operations {
             };
             /** @description Signed in, but not allowed to do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_email_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettingsOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_email_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettingsOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_smtp_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmtpPasswordPut"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmtpPasswordOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_smtp_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmtpPasswordOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    test_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailTestIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTestOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_email_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplatesOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_email_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `requester.acknowledgement`, `staff.assigned`, ... */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplateOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_email_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `requester.acknowledgement`, `staff.assigned`, ... */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailTemplateIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplateOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_email_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `requester.acknowledgement`, `staff.assigned`, ... */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplateOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_email_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `requester.acknowledgement`, `staff.assigned`, ... */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailTemplateIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailPreviewOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

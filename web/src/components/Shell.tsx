@@ -39,6 +39,7 @@ const ADMIN: NavItem[] = [
   { to: "/admin/intake", label: "Inbound webhooks" },
   { to: "/admin/outgoing-webhooks", label: "Outgoing webhooks" },
   { to: "/admin/deliveries", label: "Delivery log" },
+  { to: "/admin/email", label: "Email" },
 ];
 
 function LiveIndicator() {

@@ -4,6 +4,7 @@
 const PERSONAL: Record<string, string> = {
   "ticket.assigned": "A ticket is assigned to me",
   "comment.created": "A requester answers on my ticket",
+  mention: "Someone mentions me (@name) in a comment",
   "sla.warning": "An SLA target of my ticket is about to be missed",
   "sla.breach": "An SLA target of my ticket is missed",
   "sla.still_breached": "A ticket of mine is still past its SLA target",

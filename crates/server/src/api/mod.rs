@@ -10,6 +10,7 @@ mod closing;
 mod comments;
 mod delivery;
 mod discord;
+mod email;
 mod intake;
 mod live;
 mod merging;
@@ -192,6 +193,7 @@ impl Modify for SecuritySchemes {
         (name = "admin", description = "Secrets and the audit log"),
         (name = "ai", description = "AI settings, key, health and usage; draft replies, image moderation, triage"),
         (name = "sla", description = "SLA calendars, policies, clocks, reports and notifications"),
+        (name = "email", description = "Email out: SMTP settings, the relay's password, test sends and the templates of the emails Docket sends"),
         (name = "webhooks", description = "Webhook subscriptions (ticket events POSTed, signed) and the delivery log"),
         (name = "intake", description = "Inbound webhooks: sources that turn other systems' signed POSTs into tickets, and their delivery logs"),
         (name = "public", description = "Without an account: published ticket types as public forms, and follow links to a ticket"),
@@ -207,6 +209,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(comments::router())
         .merge(attachments::router())
         .merge(delivery::router())
+        .merge(email::router())
         .merge(discord::router())
         .merge(intake::router())
         .merge(closing::router())

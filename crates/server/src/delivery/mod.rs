@@ -3,14 +3,16 @@
 //! instance runs one; leases keep them from sending the same delivery twice.
 //!
 //! - `webhook.rs`: signed POSTs to subscriptions.
+//! - `email.rs`: templated email through the SMTP relay of the email settings.
 
+pub mod email;
 mod webhook;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use docket_store::Store;
-use docket_store::delivery::{Delivery, DispatchOptions, Outcome, WEBHOOK};
+use docket_store::delivery::{Delivery, DispatchOptions, EMAIL, Outcome, WEBHOOK};
 use docket_store::identity::MasterKey;
 use futures::StreamExt;
 
@@ -33,6 +35,7 @@ pub struct Worker {
     store: Store,
     key: MasterKey,
     http: reqwest::Client,
+    email: email::EmailChannel,
     owner: String,
 }
 
@@ -42,6 +45,7 @@ impl Worker {
             store,
             key,
             http: webhook::client(),
+            email: email::EmailChannel::default(),
             owner,
         }
     }
@@ -51,7 +55,7 @@ impl Worker {
     pub async fn run_once(&self) -> docket_store::Result<usize> {
         let options = DispatchOptions {
             batch: 200,
-            email: false,
+            email: self.email.refresh(&self.store, &self.key).await?,
         };
         while self.store.dispatch_outbox(&options).await? > 0 {}
         let due = self
@@ -87,14 +91,21 @@ impl Worker {
         let started = Instant::now();
         let outcome = match d.channel.as_str() {
             WEBHOOK => webhook::send(&self.store, &self.key, &self.http, d).await,
+            EMAIL => self.email.send(&self.store, d).await,
             other => Outcome::Failed {
                 code: None,
                 error: format!("no sender for the {other} channel is configured"),
                 retry: true,
             },
         };
-        if let Outcome::Failed { error, .. } = &outcome {
-            tracing::info!(delivery = d.id, channel = %d.channel, %error, "delivery attempt failed");
+        match &outcome {
+            Outcome::Failed { error, .. } => {
+                tracing::info!(delivery = d.id, channel = %d.channel, %error, "delivery attempt failed");
+            }
+            Outcome::Deferred { error } => {
+                tracing::debug!(delivery = d.id, channel = %d.channel, %error, "delivery deferred");
+            }
+            Outcome::Delivered { .. } => {}
         }
         let ms = started.elapsed().as_millis() as i64;
         if let Err(e) = self

@@ -6,12 +6,16 @@
 //!
 //! Who hears of what:
 //! - webhook subscriptions: every topic they subscribe to, for their ticket types;
-//! - staff (in the app, and by email when an email channel is configured, each per
-//!   their preferences): `ticket.assigned` the new assignee (not when they took it
-//!   themselves); `comment.created` from the requester, the assignee; `sla.*` the
-//!   escalation's recipients; `webhook.disabled` the admins;
+//! - staff (in the app, and by email when email is configured, each per their
+//!   preferences): `ticket.assigned` the new assignee (not when they took it
+//!   themselves); `comment.created` from the requester, the assignee; `mention` whoever
+//!   a staff comment `@mentions` and may see the ticket; `sla.*` the escalation's
+//!   recipients; `webhook.disabled` the admins;
 //! - the requester, by email: `ticket.created` (the acknowledgement) and staff's public
 //!   replies, unless the ticket lives in Discord (they read it there).
+//!
+//! An email delivery's body is what its template is rendered from at send time
+//! (`email_body`): the template's name, the recipient, the ticket, and the values.
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,7 +26,11 @@ use sea_orm::sea_query::{
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
+use docket_core::mail_templates as mail;
+use docket_core::mentions::mentioned;
+
 use super::inbox::Preference;
+use super::mentions::Directory;
 use super::queue::DeliveryStatus;
 use super::subscriptions::Subscription;
 use super::{EMAIL, WEBHOOK, topics};
@@ -55,6 +63,18 @@ struct Context {
     users: HashMap<i64, user::Model>,
     preferences: HashMap<(i64, String), Preference>,
     subscriptions: Vec<Subscription>,
+    /// The staff users each comment mentions who may see its ticket.
+    mentions: HashMap<i64, Vec<i64>>,
+    /// Ticket type names by slug, for email.
+    type_names: HashMap<String, String>,
+}
+
+/// One person on the staff told of one entry.
+struct Notice {
+    user_id: i64,
+    /// The preference topic and the bell's: the entry's, or `mention`.
+    topic: &'static str,
+    template: &'static str,
 }
 
 fn col(name: &str) -> Alias {
@@ -162,6 +182,41 @@ impl Store {
                 user_ids.extend(ids.iter().filter_map(Value::as_i64));
             }
         }
+        let mut mentions = HashMap::new();
+        let staff_comments: Vec<(&comment::Model, Vec<String>)> = comments
+            .values()
+            .filter(|c| c.author_user_id.is_some())
+            .map(|c| (c, mentioned(&c.body)))
+            .filter(|(_, words)| !words.is_empty())
+            .collect();
+        if !staff_comments.is_empty() {
+            let directory = Directory::load(conn).await?;
+            for (c, words) in staff_comments {
+                let Some(t) = tickets.get(&c.ticket_id) else {
+                    continue;
+                };
+                let teams = self
+                    .registry()
+                    .get(&t.type_slug)
+                    .map(|d| d.stored.definition.teams.clone())
+                    .unwrap_or_default();
+                let ids: Vec<i64> = directory
+                    .resolve(&words, &teams)
+                    .iter()
+                    .map(|u| u.id)
+                    .filter(|id| Some(*id) != c.author_user_id)
+                    .collect();
+                user_ids.extend(&ids);
+                mentions.insert(c.id, ids);
+            }
+        }
+        let type_names = tickets
+            .values()
+            .filter_map(|t| {
+                let def = &self.registry().get(&t.type_slug)?.stored.definition;
+                Some((t.type_slug.clone(), def.name.clone()))
+            })
+            .collect();
         let users: HashMap<i64, user::Model> = user::Entity::find()
             .filter(user::Column::Id.is_in(user_ids.iter().copied()))
             .filter(user::Column::Active.eq(true))
@@ -177,6 +232,8 @@ impl Store {
             preferences: self.preferences_of(conn, &ids).await?,
             users,
             subscriptions: Self::enabled_subscriptions(conn).await?,
+            mentions,
+            type_names,
         })
     }
 }
@@ -194,12 +251,12 @@ fn fan_out(
     let comment = e.payload["comment"]["id"]
         .as_i64()
         .and_then(|id| cx.comments.get(&id));
-    let mut add = |channel: &str, target: String, body: Value| {
+    let mut add = |topic: &str, channel: &str, target: String, body: Value| {
         deliveries.push(delivery::ActiveModel {
             outbox_id: Set(e.id),
             channel: Set(channel.to_string()),
             target: Set(target),
-            topic: Set(e.topic.clone()),
+            topic: Set(topic.to_string()),
             ticket_id: Set(e.ticket_id),
             body: Set(body.to_string()),
             status: Set(DeliveryStatus::Pending.as_str().to_string()),
@@ -213,53 +270,110 @@ fn fan_out(
     let event = envelope(e, ticket, comment);
     for s in &cx.subscriptions {
         if s.wants(&e.topic, ticket.map(|t| t.type_slug.as_str())) {
-            add(WEBHOOK, s.id.to_string(), event.clone());
+            add(&e.topic, WEBHOOK, s.id.to_string(), event.clone());
         }
     }
 
-    let Some(title) = title(e, ticket, comment) else {
-        return;
-    };
-    for user_id in staff_recipients(e, ticket, comment, cx) {
-        let Some(u) = cx.users.get(&user_id) else {
+    for notice in staff_notices(e, ticket, comment, cx) {
+        let Some(u) = cx.users.get(&notice.user_id) else {
+            continue;
+        };
+        let Some(title) = title(notice.topic, e, ticket, comment) else {
             continue;
         };
         let pref = cx
             .preferences
-            .get(&(user_id, e.topic.clone()))
+            .get(&(u.id, notice.topic.to_string()))
             .copied()
             .unwrap_or_default();
         if pref.in_app {
             notes.push(user_notification::ActiveModel {
-                user_id: Set(user_id),
+                user_id: Set(u.id),
                 outbox_id: Set(e.id),
-                topic: Set(e.topic.clone()),
+                topic: Set(notice.topic.to_string()),
                 ticket_id: Set(e.ticket_id),
-                title: Set(title.clone()),
+                title: Set(title),
                 created_at: Set(now),
                 ..Default::default()
             });
         }
         if pref.email && options.email {
-            let mut body = event.clone();
-            body["recipient"] =
+            let to =
                 json!({"kind": "staff", "user_id": u.id, "name": u.display_name, "email": u.email});
-            body["title"] = json!(title);
-            add(EMAIL, u.email.to_lowercase(), body);
+            let body = email_body(notice.template, to, e, ticket, comment, cx);
+            add(notice.topic, EMAIL, u.email.to_lowercase(), body);
         }
     }
     if options.email
         && let Some(t) = ticket
-        && let Some(address) = requester_email(e, t, comment)
+        && let Some((address, template)) = requester_email(e, t, comment)
     {
-        let mut body = event;
-        body["recipient"] = json!({
+        let to = json!({
             "kind": "requester",
             "name": t.requester.as_ref().and_then(|r| r.name.clone()),
             "email": address,
         });
-        add(EMAIL, address.to_lowercase(), body);
+        let body = email_body(template, to, e, ticket, comment, cx);
+        add(&e.topic, EMAIL, address.to_lowercase(), body);
     }
+}
+
+/// What an email is rendered from (`docket_core::mail_templates`): the template, the
+/// recipient, the ticket's threading facts, and the values the template may use (the
+/// sender adds the settings' own: the site name and links).
+fn email_body(
+    template: &str,
+    to: Value,
+    e: &Entry,
+    ticket: Option<&Ticket>,
+    comment: Option<&comment::Model>,
+    cx: &Context,
+) -> Value {
+    let p = &e.payload;
+    let metric = p["metric"].as_str().unwrap_or_default();
+    let due_at = ticket.and_then(|t| match metric {
+        "first_response" => t.first_response_due_at,
+        "next_response" => t.next_response_due_at,
+        "resolution" => t.resolution_due_at,
+        _ => t.sla_due_at,
+    });
+    let actor = p["actor"].as_str().unwrap_or_default();
+    let values = json!({
+        "recipient": {"name": to["name"]},
+        "ticket": ticket.map(|t| json!({
+            "key": t.key, "title": t.title, "status": t.status,
+            "priority": t.priority.as_str(),
+            "type": cx.type_names.get(&t.type_slug).unwrap_or(&t.type_slug),
+        })),
+        // The person, not the token they used.
+        "actor": actor.split(" (token").next().unwrap_or(actor),
+        "comment": comment.map(|c| json!({
+            "author": c.author_name.clone().unwrap_or_default(),
+            "body": c.body,
+        })),
+        "sla": {
+            "metric": metric.replace('_', " "),
+            "due_at": due_at.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
+        },
+        "webhook": {"name": p["name"], "reason": p["reason"]},
+    });
+    let auto = match template {
+        mail::REQUESTER_ACKNOWLEDGEMENT => Some("auto-replied"),
+        // A person wrote it.
+        mail::REQUESTER_REPLY => None,
+        _ => Some("auto-generated"),
+    };
+    json!({
+        "template": template,
+        "to": to,
+        "ticket": ticket.map(|t| json!({
+            "id": t.id, "key": t.key, "source": t.source_channel, "source_ref": t.source_ref,
+            "created_at": t.created_at,
+        })),
+        "comment_id": comment.map(|c| c.id),
+        "auto_submitted": auto,
+        "values": values,
+    })
 }
 
 /// What a webhook receives (and an email is written from): the entry, the ticket as it
@@ -293,24 +407,30 @@ pub(crate) fn ticket_json(t: &Ticket) -> Value {
     })
 }
 
-/// The line a person is told, for the topics people hear of.
-fn title(e: &Entry, ticket: Option<&Ticket>, comment: Option<&comment::Model>) -> Option<String> {
+/// The line a person is told of `topic` (the entry's, or `mention`).
+fn title(
+    topic: &str,
+    e: &Entry,
+    ticket: Option<&Ticket>,
+    comment: Option<&comment::Model>,
+) -> Option<String> {
     let key = ticket.map(|t| t.key.as_str()).unwrap_or("A ticket");
     let metric = e.payload["metric"]
         .as_str()
         .unwrap_or("SLA")
         .replace('_', " ");
-    Some(match e.topic.as_str() {
+    let author = || {
+        comment
+            .and_then(|c| c.author_name.clone())
+            .unwrap_or_else(|| "the requester".into())
+    };
+    Some(match topic {
         topics::TICKET_ASSIGNED => format!(
             "{key} was assigned to you: {}",
             ticket.map(|t| t.title.as_str()).unwrap_or_default()
         ),
-        topics::COMMENT_CREATED => format!(
-            "{key}: {} replied",
-            comment
-                .and_then(|c| c.author_name.clone())
-                .unwrap_or_else(|| "the requester".into())
-        ),
+        topics::COMMENT_CREATED => format!("{key}: {} replied", author()),
+        topics::MENTION => format!("{key}: {} mentioned you", author()),
         topics::SLA_WARNING => format!("{key} is close to its {metric} target"),
         topics::SLA_BREACH => format!("{key} breached its {metric} target"),
         topics::SLA_STILL_BREACHED => format!("{key} is still past its {metric} target"),
@@ -323,57 +443,92 @@ fn title(e: &Entry, ticket: Option<&Ticket>, comment: Option<&comment::Model>) -
     })
 }
 
-fn staff_recipients(
+fn staff_notices(
     e: &Entry,
     ticket: Option<&Ticket>,
     comment: Option<&comment::Model>,
     cx: &Context,
-) -> Vec<i64> {
+) -> Vec<Notice> {
     let actor = e.payload["actor"].as_str().unwrap_or_default();
     let by_themselves = |id: i64| {
         cx.users
             .get(&id)
             .is_some_and(|u| actor == u.email || actor.starts_with(&format!("{} (", u.email)))
     };
-    match e.topic.as_str() {
-        topics::TICKET_ASSIGNED => e.payload["assignee_id"]
-            .as_i64()
-            .filter(|id| !by_themselves(*id))
-            .into_iter()
-            .collect(),
-        topics::COMMENT_CREATED => match (comment, ticket.and_then(|t| t.assignee_id)) {
-            (Some(c), Some(assignee)) if c.author_requester_id.is_some() && c.kind == "public" => {
-                vec![assignee]
-            }
-            _ => Vec::new(),
-        },
-        topics::SLA_WARNING
-        | topics::SLA_BREACH
-        | topics::SLA_STILL_BREACHED
-        | topics::WEBHOOK_DISABLED => e.payload["user_ids"]
+    let to = |ids: Vec<i64>, topic: &'static str, template: &'static str| {
+        ids.into_iter()
+            .map(|user_id| Notice {
+                user_id,
+                topic,
+                template,
+            })
+            .collect::<Vec<_>>()
+    };
+    let user_ids = || -> Vec<i64> {
+        e.payload["user_ids"]
             .as_array()
             .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
-            .unwrap_or_default(),
+            .unwrap_or_default()
+    };
+    match e.topic.as_str() {
+        topics::TICKET_ASSIGNED => to(
+            e.payload["assignee_id"]
+                .as_i64()
+                .filter(|id| !by_themselves(*id))
+                .into_iter()
+                .collect(),
+            topics::TICKET_ASSIGNED,
+            mail::STAFF_ASSIGNED,
+        ),
+        topics::COMMENT_CREATED => {
+            let Some(c) = comment.filter(|c| c.deleted_at.is_none()) else {
+                return Vec::new();
+            };
+            let mut notices = match ticket.and_then(|t| t.assignee_id) {
+                Some(assignee) if c.author_requester_id.is_some() && c.kind == "public" => {
+                    to(vec![assignee], topics::COMMENT_CREATED, mail::STAFF_REPLY)
+                }
+                _ => Vec::new(),
+            };
+            let mentioned = cx.mentions.get(&c.id).cloned().unwrap_or_default();
+            notices.extend(to(mentioned, topics::MENTION, mail::STAFF_MENTION));
+            notices
+        }
+        topics::SLA_WARNING => to(user_ids(), topics::SLA_WARNING, mail::STAFF_SLA_WARNING),
+        topics::SLA_BREACH => to(user_ids(), topics::SLA_BREACH, mail::STAFF_SLA_BREACH),
+        topics::SLA_STILL_BREACHED => to(
+            user_ids(),
+            topics::SLA_STILL_BREACHED,
+            mail::STAFF_SLA_STILL_BREACHED,
+        ),
+        topics::WEBHOOK_DISABLED => to(
+            user_ids(),
+            topics::WEBHOOK_DISABLED,
+            mail::STAFF_WEBHOOK_DISABLED,
+        ),
         _ => Vec::new(),
     }
 }
 
-/// The requester's address when this entry is news for them by email.
+/// The requester's address and the template when this entry is news for them by email.
 fn requester_email<'t>(
     e: &Entry,
     t: &'t Ticket,
     comment: Option<&comment::Model>,
-) -> Option<&'t str> {
+) -> Option<(&'t str, &'static str)> {
     if t.source_channel == "discord" || t.deleted_at.is_some() {
         return None;
     }
     let address = t.requester.as_ref()?.email.as_deref()?;
-    let news = match e.topic.as_str() {
-        topics::TICKET_CREATED => true,
-        topics::COMMENT_CREATED => comment.is_some_and(|c| {
-            c.kind == "public" && c.author_requester_id.is_none() && c.deleted_at.is_none()
-        }),
-        _ => false,
-    };
-    news.then_some(address)
+    match e.topic.as_str() {
+        topics::TICKET_CREATED => Some((address, mail::REQUESTER_ACKNOWLEDGEMENT)),
+        topics::COMMENT_CREATED
+            if comment.is_some_and(|c| {
+                c.kind == "public" && c.author_requester_id.is_none() && c.deleted_at.is_none()
+            }) =>
+        {
+            Some((address, mail::REQUESTER_REPLY))
+        }
+        _ => None,
+    }
 }

@@ -42,9 +42,10 @@ impl Default for Preference {
 }
 
 /// The topics a person can be told of (the rest go to integrations only).
-pub const PERSONAL_TOPICS: [&str; 6] = [
+pub const PERSONAL_TOPICS: [&str; 7] = [
     topics::TICKET_ASSIGNED,
     topics::COMMENT_CREATED,
+    topics::MENTION,
     topics::SLA_WARNING,
     topics::SLA_BREACH,
     topics::SLA_STILL_BREACHED,

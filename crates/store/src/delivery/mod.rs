@@ -7,18 +7,24 @@
 //!
 //! - `subscriptions.rs`: webhook subscriptions (their signing secrets are sealed).
 //! - `inbox.rs`: each user's in-app notifications (the bell) and their preferences.
+//! - `email.rs`: the email settings (SMTP relay, sender) and the admins' templates.
+//! - `mentions.rs`: who an `@mention` in a comment names.
 
 mod dispatch;
+mod email;
 mod inbox;
+mod mentions;
 pub mod outbox;
 mod queue;
 mod subscriptions;
 pub mod topics;
 
 pub use dispatch::DispatchOptions;
+pub use email::EmailTemplate;
 pub use inbox::{Preference, UserNotification};
 pub use queue::{
-    Attempt, Delivery, DeliveryFilter, DeliveryStatus, MAX_ATTEMPTS, Outcome, WEBHOOK_DISABLE_AFTER,
+    Attempt, DEFERRED_WAIT, Delivery, DeliveryFilter, DeliveryStatus, MAX_ATTEMPTS, Outcome,
+    WEBHOOK_DISABLE_AFTER,
 };
 pub use subscriptions::{NewSubscription, Subscription, SubscriptionPatch};
 

@@ -88,7 +88,16 @@ pub enum Outcome {
         error: String,
         retry: bool,
     },
+    /// The channel itself could not be used (the SMTP relay down or refusing our
+    /// login, email switched off): not the delivery's fault, so it does not count as an
+    /// attempt and is tried again in `DEFERRED_WAIT`, for as long as it takes.
+    Deferred {
+        error: String,
+    },
 }
+
+/// How long a deferred delivery waits before the next try.
+pub const DEFERRED_WAIT: Duration = Duration::seconds(60);
 
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryFilter {
@@ -170,7 +179,8 @@ impl Store {
         else {
             return Ok(());
         };
-        let attempts = d.attempts + 1;
+        let deferred = matches!(outcome, Outcome::Deferred { .. });
+        let attempts = if deferred { d.attempts } else { d.attempts + 1 };
         let (status, label, code, error) = match &outcome {
             Outcome::Delivered { code } => (DeliveryStatus::Delivered, "delivered", *code, None),
             Outcome::Failed { code, error, retry } => {
@@ -187,12 +197,24 @@ impl Store {
                     Some(error.chars().take(2000).collect::<String>()),
                 )
             }
+            Outcome::Deferred { error } => (
+                DeliveryStatus::Pending,
+                "deferred",
+                None,
+                Some(error.chars().take(2000).collect::<String>()),
+            ),
+        };
+        let next_attempt_at = match (&outcome, status) {
+            (Outcome::Deferred { .. }, _) => now + DEFERRED_WAIT,
+            (_, DeliveryStatus::Pending) => now + crate::jobs::backoff(attempts),
+            // Finished: the row keeps when it was last due.
+            _ => d.next_attempt_at,
         };
         delivery::Entity::update(delivery::ActiveModel {
             id: Set(id),
             status: Set(status.as_str().to_string()),
             attempts: Set(attempts),
-            next_attempt_at: Set(now + crate::jobs::backoff(attempts)),
+            next_attempt_at: Set(next_attempt_at),
             lease_owner: Set(None),
             lease_until: Set(None),
             last_error: Set(error.clone()),
@@ -234,6 +256,7 @@ impl Store {
         let failures = match outcome {
             Outcome::Delivered { .. } => Expr::value(0),
             Outcome::Failed { .. } => Expr::col(col("consecutive_failures")).add(1),
+            Outcome::Deferred { .. } => return Ok(()),
         };
         let stmt = Query::update()
             .table(col("webhook_subscriptions"))

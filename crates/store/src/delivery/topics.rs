@@ -22,6 +22,9 @@ pub const SLA_STILL_BREACHED: &str = "sla.still_breached";
 pub const WEBHOOK_DISABLED: &str = "webhook.disabled";
 /// Sent to a subscription on request, to try its endpoint.
 pub const PING: &str = "ping";
+/// A staff user `@mentioned` in a comment: a personal topic (the bell, email) that the
+/// dispatcher reads off `comment.created`, never an outbox entry of its own.
+pub const MENTION: &str = "mention";
 
 /// Every topic, for validating subscriptions and preferences.
 pub const ALL: [&str; 13] = [
