@@ -18,6 +18,7 @@ mod m20261207_000012_intake_webhooks;
 mod m20261207_000013_delivery;
 mod m20261208_000014_email_out;
 mod m20261208_000015_mailboxes;
+mod m20261208_000016_public_forms;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_delivery::Migration),
             Box::new(m20261208_000014_email_out::Migration),
             Box::new(m20261208_000015_mailboxes::Migration),
+            Box::new(m20261208_000016_public_forms::Migration),
         ]
     }
 }

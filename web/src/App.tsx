@@ -35,6 +35,9 @@ const AdminWebhooksPage = lazy(() => import("./pages/admin/webhooks/WebhooksPage
 const AdminMailboxesPage = lazy(() => import("./pages/admin/mailboxes/MailboxesPage"));
 const AdminDeliveriesPage = lazy(() => import("./pages/admin/deliveries/DeliveriesPage"));
 const AdminEmailPage = lazy(() => import("./pages/admin/email/EmailPage"));
+const FormsIndexPage = lazy(() => import("./pages/public/FormsIndexPage"));
+const PublicFormPage = lazy(() => import("./pages/public/PublicFormPage"));
+const FollowPage = lazy(() => import("./pages/public/FollowPage"));
 
 function Loading() {
   return (
@@ -107,9 +110,27 @@ function SignedIn() {
   );
 }
 
+/** The pages anyone may open, signed in or not: public forms and follow links. */
+export function isPublicPath(pathname: string): boolean {
+  return pathname === "/forms" || pathname.startsWith("/forms/") || pathname.startsWith("/follow/");
+}
+
+function PublicPages() {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route path="/forms" element={<FormsIndexPage />} />
+        <Route path="/forms/:slug" element={<PublicFormPage />} />
+        <Route path="/follow/:token" element={<FollowPage />} />
+      </Routes>
+    </Suspense>
+  );
+}
+
 export function App() {
   const { me, loading } = useAuth();
   const location = useLocation();
+  if (isPublicPath(location.pathname)) return <PublicPages />;
   if (loading) return <Loading />;
   if (!me) {
     // Remember where the user was going; the login page sends them there after.

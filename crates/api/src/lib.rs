@@ -18,6 +18,7 @@ mod discord;
 mod email;
 mod intake;
 mod mailboxes;
+mod public;
 mod requesters;
 pub mod routing;
 pub use ai::*;
@@ -29,6 +30,7 @@ pub use docket_core::summary::{Sentiment, SummaryAuthor, SummaryContent, TicketS
 pub use email::*;
 pub use intake::*;
 pub use mailboxes::*;
+pub use public::*;
 // The enums the bodies above carry, so a client needs no dependency on docket-core.
 pub use docket_core::sla::report::GroupBy;
 pub use docket_core::ticket::{CommentKind, Priority, SourceChannel};
@@ -244,6 +246,10 @@ pub struct TicketOut {
     /// applies one made in `suggest` mode.
     #[serde(default)]
     pub triage: Option<docket_core::ai::TriageSuggestion>,
+    /// A recent ticket of the same requester this one reads like (flagged at create);
+    /// `POST /tickets/{key}/merge` merges them, `.../duplicate/dismiss` clears the flag.
+    #[serde(default)]
+    pub possible_duplicate_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

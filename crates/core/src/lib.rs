@@ -4,6 +4,7 @@
 pub mod access;
 pub mod ai;
 pub mod convert;
+pub mod duplicates;
 pub mod email_settings;
 pub mod evolution;
 pub mod fields;

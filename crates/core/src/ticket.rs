@@ -94,16 +94,19 @@ pub enum SourceChannel {
     Discord,
     Webhook,
     Agent,
+    /// A public web form, filled in without an account.
+    Form,
 }
 
 impl SourceChannel {
-    pub const ALL: [SourceChannel; 6] = [
+    pub const ALL: [SourceChannel; 7] = [
         SourceChannel::Api,
         SourceChannel::Web,
         SourceChannel::Email,
         SourceChannel::Discord,
         SourceChannel::Webhook,
         SourceChannel::Agent,
+        SourceChannel::Form,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +117,7 @@ impl SourceChannel {
             SourceChannel::Discord => "discord",
             SourceChannel::Webhook => "webhook",
             SourceChannel::Agent => "agent",
+            SourceChannel::Form => "form",
         }
     }
 

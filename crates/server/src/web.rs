@@ -44,6 +44,8 @@ pub async fn serve_ui(State(app): State<AppState>, request: Request) -> Response
         return not_built(configured);
     };
     let is_asset = path.starts_with("/assets/");
+    // A follow link's token is in its path: no link on that page may pass it on.
+    let is_follow_page = path.starts_with("/follow/");
     // A screen's path has no extension in its last segment; a missing file does. Nothing
     // under /assets/ is a screen (and must not be cached for good as one).
     let is_screen = !is_asset && !path.rsplit('/').next().unwrap_or("").contains('.');
@@ -78,6 +80,12 @@ pub async fn serve_ui(State(app): State<AppState>, request: Request) -> Response
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if is_follow_page {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+    }
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),

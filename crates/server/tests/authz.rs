@@ -232,6 +232,17 @@ fn rules() -> BTreeMap<(&'static str, &'static str), Rule> {
         (("GET", "/mailboxes/{id}/log"), Admin),
         // Raw mail: an admin-scoped token is the credential.
         (("POST", "/mailboxes/{id}/raw"), Admin),
+        (("GET", "/types/{slug}/public-form"), Admin),
+        (("PUT", "/types/{slug}/public-form"), Admin),
+        // Forms and follow links: whoever calls gets the same answer (the form's
+        // throttle, the link's signature; tests/public_forms.rs).
+        (("GET", "/public/forms"), Public),
+        (("GET", "/public/forms/{slug}"), Public),
+        (("POST", "/public/forms/{slug}"), Public),
+        (("GET", "/public/follow/{token}"), Public),
+        (("POST", "/public/follow/{token}/comments"), Public),
+        (("POST", "/tickets/{key}/merge"), WriteTicket),
+        (("POST", "/tickets/{key}/duplicate/dismiss"), WriteTicket),
     ])
 }
 
@@ -626,6 +637,12 @@ async fn call(
             Some(json!({"a": "file"})),
         ),
         (_, p) if p.contains("{key}") => (p.replace("{key}", ticket), None),
+        // Unknown forms and links, alike for every caller (tests/public_forms.rs has
+        // the real ones).
+        (_, p) if p.starts_with("/public/") => (
+            p.replace("{slug}", "nothing").replace("{token}", "nothing"),
+            None,
+        ),
         (_, p) if p.starts_with("/attachments/{id}") => {
             let a = store
                 .add_attachment(

@@ -104,6 +104,23 @@ api_test!(
         );
         assert!(m.text.contains("Hello Ada Lovelace"), "{}", m.text);
         assert!(m.html.as_deref().unwrap().contains("<strong>"));
+        // The signed link lets her follow the ticket without an account.
+        let link = m
+            .text
+            .split_whitespace()
+            .find(|w| w.starts_with("https://help.example.com/follow/"))
+            .unwrap_or_else(|| panic!("no follow link in {}", m.text));
+        let token = link.rsplit('/').next().unwrap();
+        let followed = json_of(
+            app.anonymous
+                .get(app.url(&format!("/public/follow/{token}")))
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(followed["key"], key.as_str(), "{followed}");
 
         // A public reply reaches the requester in the same thread, as a person's mail;
         // an internal note does not.

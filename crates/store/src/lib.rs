@@ -23,6 +23,7 @@ pub mod list;
 pub mod live;
 pub mod mailboxes;
 mod organizations;
+pub mod public;
 mod requesters;
 mod routing;
 pub mod settings_row;

@@ -2066,6 +2066,160 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{key}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge a ticket into another
+         * @description The ticket's comments and attachments move to `into`, which keeps the earlier of the
+         *     two created and first-response times; this ticket is closed with a system note naming
+         *     `into`. Both record it in their audit trails. Both tickets must be ones you may change.
+         */
+        post: operations["merge_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{key}/duplicate/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss a possible-duplicate flag
+         * @description Clears `possible_duplicate_of` (recorded in the audit trail).
+         */
+        post: operations["dismiss_duplicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the published forms */
+        get: operations["list_forms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/forms/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A published form
+         * @description What a client needs to render it: the type's schema cut to the fields shown, and its
+         *     form hints. An unpublished or unknown form is 404 alike.
+         */
+        get: operations["get_form"];
+        put?: never;
+        /**
+         * Submit a published form
+         * @description Creates a ticket of the form's type for the requester named by `email` (found or
+         *     made; a new one at an organisation's email domain joins it), with source channel
+         *     `form`. Every failing field is reported at once (`/name`, `/email`, `/title`,
+         *     `/fields/<name>`...). One address and one email may create only so many tickets an
+         *     hour (the form's settings): past that, 429 with Retry-After. Leave `homepage` empty:
+         *     it is the honeypot, and a filled one is answered like a success with nothing stored.
+         */
+        post: operations["submit_form"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/follow/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a ticket
+         * @description The ticket a follow link names: its key, title, status and public replies (with
+         *     their files' names). Internal notes are never shown. A forged link, one whose ticket
+         *     moved to another requester, or one signed before the secret was rotated is 404.
+         */
+        get: operations["get_followed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/follow/{token}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply through a follow link
+         * @description A public reply written as the ticket's requester (it restarts the next-response
+         *     clock as a requester's reply does). Throttled per ticket and per address (429 with
+         *     Retry-After).
+         */
+        post: operations["reply_to_followed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/types/{slug}/public-form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A type's public form settings */
+        get: operations["get_public_form_settings"];
+        /**
+         * Set a type's public form
+         * @description Publishes (or unpublishes) the type as a form anyone may fill in at `/forms/<slug>`.
+         */
+        put: operations["put_public_form_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2783,6 +2937,38 @@ export interface components {
             renamed_from?: string | null;
             /** @description The property's schema with local `$ref`s resolved, used to compare versions. */
             schema: Record<string, never>;
+        };
+        /** @description A reply through a follow link. */
+        FollowReply: {
+            body: string;
+        };
+        /** @description A file of a public reply, by name only. */
+        FollowedAttachment: {
+            filename: string;
+        };
+        /** @description A public reply as the requester sees it. */
+        FollowedComment: {
+            /** Format: int64 */
+            id: number;
+            body: string;
+            /** @description True for the requester's own replies. */
+            from_requester: boolean;
+            /** @description Who wrote it, as the requester sees them. */
+            author_name?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            attachments: components["schemas"]["FollowedAttachment"][];
+        };
+        /** @description A ticket as its follow link shows it: public replies only. */
+        FollowedTicketOut: {
+            /** @example IT-1042 */
+            key: string;
+            title: string;
+            status: string;
+            status_category: string;
+            /** Format: date-time */
+            created_at: string;
+            comments: components["schemas"]["FollowedComment"][];
         };
         /**
          * @description What a report's rows are per.
@@ -3545,6 +3731,88 @@ export interface components {
             type_errors?: components["schemas"]["TypeFileError"][];
             plan?: components["schemas"]["TypePlan"] | null;
         };
+        /** @description What a client needs to render a published form. */
+        PublicFormOut: {
+            slug: string;
+            name: string;
+            description?: string | null;
+            intro?: string | null;
+            /** @description The type's JSON Schema cut to the fields the form shows. */
+            schema: Record<string, never>;
+            /** @description The type's form hints, `ui:order` cut to the fields shown. */
+            ui?: Record<string, never> | null;
+        };
+        /** @description A public form's answer: the new ticket's key, to quote in a reply. */
+        PublicFormReceipt: {
+            /** @example IT-1042 */
+            ticket: string;
+        };
+        /** @description A type's public form as an admin sets it (the whole form at once). */
+        PublicFormSettingsInput: {
+            /**
+             * @description The form's address: `/forms/<slug>`.
+             * @example it_help
+             */
+            slug: string;
+            published?: boolean;
+            /** @description Shown above the form (plain text). */
+            intro?: string | null;
+            /**
+             * @description The type's fields the form shows; absent for every field requesters may fill
+             *     (all but `readOnly` ones). A required field without a default must be shown.
+             */
+            fields?: string[] | null;
+            /**
+             * Format: int32
+             * @description Tickets one client address may create an hour (default 20).
+             */
+            per_address_per_hour?: number | null;
+            /**
+             * Format: int32
+             * @description Tickets one email address may create an hour (default 5).
+             */
+            per_email_per_hour?: number | null;
+        };
+        /** @description A type's public form settings. */
+        PublicFormSettingsOut: {
+            type: string;
+            slug: string;
+            published: boolean;
+            intro?: string | null;
+            fields?: string[] | null;
+            /** @description The fields the form shows now. */
+            shown_fields: string[];
+            /** Format: int32 */
+            per_address_per_hour: number;
+            /** Format: int32 */
+            per_email_per_hour: number;
+            updated_by: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A ticket sent through a public form. */
+        PublicFormSubmission: {
+            /** @description The requester's name. */
+            name: string;
+            /** @description The requester's email: the ticket's requester is found or made by it. */
+            email: string;
+            title: string;
+            body?: string;
+            /** @description The type's own fields that the form shows. */
+            fields?: Record<string, never>;
+            /**
+             * @description Leave empty. The form hides it from people; a client that fills it is taken for
+             *     a bot and gets an answer that looks like success, with nothing stored.
+             */
+            homepage?: string | null;
+        };
+        /** @description A published form in the index. */
+        PublicFormSummary: {
+            slug: string;
+            /** @description The ticket type's name. */
+            name: string;
+            description?: string | null;
+        };
         /** @enum {string} */
         Recipient: "assignee" | "team" | "admins";
         /** @description One group's figures. */
@@ -3769,7 +4037,7 @@ export interface components {
          * @description Where a ticket came from.
          * @enum {string}
          */
-        SourceChannel: "api" | "web" | "email" | "discord" | "webhook" | "agent";
+        SourceChannel: "api" | "web" | "email" | "discord" | "webhook" | "agent" | "form";
         /**
          * @description The category of a workflow state: what the state means for SLA clocks and queues.
          * @enum {string}
@@ -3996,6 +4264,14 @@ export interface components {
             /** @description The type's own fields, validated against its schema. */
             fields?: Record<string, never>;
         };
+        /** @description Merge a ticket into another: `POST /tickets/{key}/merge`. */
+        TicketMergeInput: {
+            /**
+             * @description The key of the ticket that remains.
+             * @example IT-1041
+             */
+            into: string;
+        };
         /** @description A ticket: the core fields at the top level, the type's own fields under `fields`. */
         TicketOut: {
             /** Format: int64 */
@@ -4043,6 +4319,11 @@ export interface components {
             sla: components["schemas"]["SlaDue"];
             summary?: components["schemas"]["TicketSummary"] | null;
             triage?: components["schemas"]["TriageSuggestion"] | null;
+            /**
+             * @description A recent ticket of the same requester this one reads like (flagged at create);
+             *     `POST /tickets/{key}/merge` merges them, `.../duplicate/dismiss` clears the flag.
+             */
+            possible_duplicate_of?: string | null;
         };
         TicketPage: {
             items: components["schemas"]["TicketOut"][];
@@ -12201,6 +12482,453 @@ export interface operations {
             };
             /** @description The ticket changed since it was read */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ticket merged away (closed) */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketMergeInput"];
+            };
+        };
+        responses: {
+            /** @description The ticket that remains */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ticket is closed already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `into` is no ticket you may change, or the ticket itself */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dismiss_duplicate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_forms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFormSummary"][];
+                };
+            };
+        };
+    };
+    get_form: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFormOut"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_form: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicFormSubmission"];
+            };
+        };
+        responses: {
+            /** @description The ticket was made */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFormReceipt"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, each by JSON pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many tickets from this address or email; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_followed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the follow link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowedTicketOut"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reply_to_followed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the follow link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowReply"];
+            };
+        };
+        responses: {
+            /** @description The ticket with the reply */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowedTicketOut"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many replies; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_public_form_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ticket type */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFormSettingsOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The type has no form settings (or no such type) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_public_form_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ticket type */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicFormSettingsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFormSettingsOut"];
+                };
+            };
+            /** @description Not signed in, or the token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

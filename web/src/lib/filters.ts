@@ -7,7 +7,7 @@ export const STATUS_CATEGORIES = ["new", "open", "pending", "solved", "closed"] 
 /** The categories of work not yet done: what the built-in views show. */
 export const OPEN_CATEGORIES = ["new", "open", "pending"] as const;
 export const PRIORITIES = ["P0", "P1", "P2", "P3"] as const;
-export const SOURCES = ["api", "web", "email", "discord", "webhook", "agent"] as const;
+export const SOURCES = ["api", "web", "email", "discord", "webhook", "agent", "form"] as const;
 export const PAGE_SIZE = 50;
 /** "Breaching soon" looks this far ahead. */
 export const BREACHING_SOON_MS = 4 * 60 * 60 * 1000;

@@ -14,8 +14,10 @@ mod email;
 mod intake;
 mod live;
 mod mailboxes;
+mod merging;
 pub(crate) mod meta;
 mod organizations;
+mod public;
 mod requesters;
 mod sla;
 mod summaries;
@@ -196,6 +198,7 @@ impl Modify for SecuritySchemes {
         (name = "webhooks", description = "Webhook subscriptions (ticket events POSTed, signed) and the delivery log"),
         (name = "intake", description = "Inbound webhooks: sources that turn other systems' signed POSTs into tickets, and their delivery logs"),
         (name = "mailboxes", description = "Inbound email: mailboxes whose mail becomes tickets and comments, their checks and logs, and raw mail posted in"),
+        (name = "public", description = "Without an account: published ticket types as public forms, and follow links to a ticket"),
         (name = "meta", description = "Health and API description")
     )
 )]
@@ -226,6 +229,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(requesters::router())
         .merge(organizations::router())
         .merge(summaries::router())
+        .merge(merging::router())
+        .merge(public::router())
         .merge(meta::router())
         .split_for_parts();
     // After the merge: the modifier looks at every operation.
@@ -261,6 +266,18 @@ async fn refuse_nul_in_uri(
     next.run(request).await
 }
 
+/// A request's path as the log writes it: a follow link's token is a key to a ticket,
+/// so it is left out (the query is left out too: searches may name people).
+pub(crate) fn redacted_path(path: &str) -> String {
+    for prefix in ["/api/v1/public/follow/", "/follow/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}<token>{tail}");
+        }
+    }
+    path.to_string()
+}
+
 pub fn app(state: AppState) -> Router {
     let (routes, doc) = api();
     let doc = Arc::new(doc);
@@ -270,6 +287,35 @@ pub fn app(state: AppState) -> Router {
         .fallback(crate::web::serve_ui)
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |request: &axum::http::Request<axum::body::Body>| {
+                    tracing::debug_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %redacted_path(request.uri().path()),
+                        version = ?request.version(),
+                    )
+                },
+            ),
+        )
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_path;
+
+    #[test]
+    fn follow_tokens_stay_out_of_the_log() {
+        assert_eq!(
+            redacted_path("/api/v1/public/follow/1.2.abc/comments"),
+            "/api/v1/public/follow/<token>/comments"
+        );
+        assert_eq!(redacted_path("/follow/1.2.abc"), "/follow/<token>");
+        assert_eq!(
+            redacted_path("/api/v1/tickets/IT-1"),
+            "/api/v1/tickets/IT-1"
+        );
+    }
 }

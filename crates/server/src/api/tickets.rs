@@ -88,6 +88,7 @@ pub fn ticket_out(t: Ticket) -> TicketOut {
         deleted_at: t.deleted_at,
         summary: t.summary,
         triage: t.triage,
+        possible_duplicate_of: t.possible_duplicate_of,
         sla: SlaDue {
             first_response_due_at: t.first_response_due_at,
             next_response_due_at: t.next_response_due_at,

@@ -24,10 +24,10 @@ use docket_core::email_settings::{EmailSettings, SMTP_PASSWORD_SECRET, SmtpSecur
 use docket_core::mail_templates;
 use docket_mail::smtp::{SmtpSender, SmtpSettings};
 use docket_mail::{EmailAddress, MailError, OutgoingMessage, outbound::AutoSubmitted};
-use docket_store::Store;
 use docket_store::delivery::{Delivery, Outcome};
 use docket_store::email_messages::{Direction, NewEmailMessage};
 use docket_store::identity::MasterKey;
+use docket_store::{Store, StoreError};
 use serde_json::{Value, json};
 
 /// Ids of the requester's thread an email references (besides the ticket's root):
@@ -99,7 +99,7 @@ impl EmailChannel {
         Ok(loaded.as_ref().is_some_and(|l| l.settings.enabled))
     }
 
-    pub async fn send(&self, store: &Store, d: &Delivery) -> Outcome {
+    pub async fn send(&self, store: &Store, key: &MasterKey, d: &Delivery) -> Outcome {
         if let Some(error) = self.relay_down.lock().expect("not poisoned").clone() {
             return Outcome::Deferred { error };
         }
@@ -115,7 +115,7 @@ impl EmailChannel {
             (Err(problem), true) => Outcome::Deferred {
                 error: format!("the SMTP settings cannot work: {problem}"),
             },
-            (Ok(sender), true) => match message(store, &loaded.settings, d).await {
+            (Ok(sender), true) => match message(store, key, &loaded.settings, d).await {
                 Ok(m) => match m.build() {
                     Ok(built) => match sender.send(&built).await {
                         Ok(()) => {
@@ -189,6 +189,7 @@ fn outcome_of(e: MailError) -> Outcome {
 /// The message a delivery sends; a body that cannot make one is dead at once.
 async fn message(
     store: &Store,
+    master_key: &MasterKey,
     settings: &EmailSettings,
     d: &Delivery,
 ) -> Result<OutgoingMessage, Outcome> {
@@ -201,7 +202,7 @@ async fn message(
     let template_name = b["template"].as_str().unwrap_or_default();
     let template = match store.email_template(template_name).await {
         Ok(t) => t.template,
-        Err(docket_store::StoreError::NotFound(_)) => {
+        Err(StoreError::NotFound(_)) => {
             return Err(dead(format!("no email template `{template_name}`")));
         }
         Err(e) => {
@@ -231,6 +232,17 @@ async fn message(
         values["settings"] = json!({"url": url});
         if let Some(key) = key {
             values["ticket"]["url"] = json!(format!("{url}/tickets/{key}"));
+        }
+        // The requester's own way in, without an account (a signed link).
+        if b["to"]["kind"] == "requester"
+            && let Some(ticket_id) = b["ticket"]["id"].as_i64()
+        {
+            match store.follow_token(master_key, ticket_id).await {
+                Ok(token) => values["follow_url"] = json!(format!("{url}/follow/{token}")),
+                // Deleted meanwhile, or no requester any more: no link.
+                Err(StoreError::NotFound(_) | StoreError::Conflict(_)) => {}
+                Err(e) => return Err(retry_later(e)),
+            }
         }
     }
     let rendered = mail_templates::render(&template, &values);
@@ -341,7 +353,7 @@ async fn reply_to(
 fn retry_later(e: docket_store::StoreError) -> Outcome {
     Outcome::Failed {
         code: None,
-        error: format!("could not read the ticket's thread: {e}"),
+        error: format!("could not read what the email needs: {e}"),
         retry: true,
     }
 }

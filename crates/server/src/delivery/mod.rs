@@ -91,7 +91,7 @@ impl Worker {
         let started = Instant::now();
         let outcome = match d.channel.as_str() {
             WEBHOOK => webhook::send(&self.store, &self.key, &self.http, d).await,
-            EMAIL => self.email.send(&self.store, d).await,
+            EMAIL => self.email.send(&self.store, &self.key, d).await,
             other => Outcome::Failed {
                 code: None,
                 error: format!("no sender for the {other} channel is configured"),

@@ -22,6 +22,8 @@ pub mod notification_preference;
 pub mod organization;
 pub mod organization_domain;
 pub mod outbox_entry;
+pub mod public_attempt;
+pub mod public_form;
 pub mod requester;
 pub mod requester_identity;
 pub mod requester_note;

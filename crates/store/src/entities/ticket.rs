@@ -39,6 +39,9 @@ pub struct Model {
     pub summary: Option<String>,
     /// The latest triage suggestion as JSON text (`docket_core::ai::TriageSuggestion`).
     pub triage: Option<String>,
+    /// The key of a recent ticket of the same requester this one reads like
+    /// (`docket_core::duplicates`), until staff merge or dismiss it.
+    pub possible_duplicate_of: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -95,7 +95,7 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
     known: &mut Known,
     at: DateTime<Utc>,
 ) -> Result<(Requester, bool)> {
-    let mut found = resolve_record(conn, r, naming, known, at).await?;
+    let (mut found, added_email) = resolve_record(conn, r, naming, known, at).await?;
     if let (Some(id), Some(name)) = (&r.discord_id, &r.discord_name) {
         label_identity(conn, found.id, "discord", id.trim(), name.trim()).await?;
     }
@@ -105,6 +105,13 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
         .map(str::trim)
         .filter(|o| !o.is_empty())
     else {
+        if let Some(email) = added_email {
+            let joined = join_by_email_domain(conn, &mut found, &email).await?;
+            if joined {
+                known.wrote(found.id, None);
+            }
+            return Ok((found, joined));
+        }
         return Ok((found, false));
     };
     // Twice at most: a concurrent create (PostgreSQL) may set the organisation between
@@ -160,15 +167,54 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
     ))
 }
 
+/// A known requester without an organisation who just gained an email identity joins
+/// the organisation at that email's domain, as a new requester at it would (and takes
+/// the email as their address when they had none). True when they joined.
+async fn join_by_email_domain<C: ConnectionTrait>(
+    conn: &C,
+    found: &mut Requester,
+    email: &str,
+) -> Result<bool> {
+    if found.organization.is_some() {
+        return Ok(false);
+    }
+    if found.email.is_none() {
+        requester::Entity::update_many()
+            .col_expr(requester::Column::Email, Expr::value(email))
+            .filter(requester::Column::Id.eq(found.id))
+            .filter(requester::Column::Email.is_null())
+            .exec(conn)
+            .await?;
+        found.email = Some(email.to_string());
+    }
+    let Some(org) = crate::organizations::by_email_domain(conn, email).await? else {
+        return Ok(false);
+    };
+    // Only over "no organisation": one set meanwhile is not overwritten.
+    let updated = requester::Entity::update_many()
+        .col_expr(requester::Column::Organization, Expr::value(org.as_str()))
+        .filter(requester::Column::Id.eq(found.id))
+        .filter(requester::Column::Organization.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if updated == 0 {
+        return Ok(false);
+    }
+    found.organization = Some(org);
+    Ok(true)
+}
+
 /// The requester record a reference leads to, made or completed as needed; as it is
-/// after this transaction's writes.
+/// after this transaction's writes. With it, the email identity this added to a record
+/// that existed before, if any.
 async fn resolve_record<C: ConnectionTrait>(
     conn: &C,
     r: &RequesterRef,
     naming: Naming<'_>,
     known: &mut Known,
     at: DateTime<Utc>,
-) -> Result<Requester> {
+) -> Result<(Requester, Option<String>)> {
     if let Some(id) = r.id {
         // A merged record's id leads to the record it was merged into.
         let live = live_id(conn, id).await?;
@@ -183,7 +229,7 @@ async fn resolve_record<C: ConnectionTrait>(
         };
         // An invisible requester answers like a missing one, so ids cannot be probed.
         return match found {
-            Some(record) if reachable => Ok(record.requester),
+            Some(record) if reachable => Ok((record.requester, None)),
             _ => Err(StoreError::invalid(
                 "/requester/id",
                 format!("no requester with id {id}"),
@@ -218,6 +264,7 @@ async fn resolve_record<C: ConnectionTrait>(
         };
         let (id, scope) = (record.requester.id, record.scope.clone());
         let mut lost_race = false;
+        let mut added_email = None;
         // Only identities the record does not have yet.
         let missing: Vec<&(&'static str, String)> = identities
             .iter()
@@ -254,6 +301,9 @@ async fn resolve_record<C: ConnectionTrait>(
                 break;
             }
             if inserted == 1 {
+                if *kind == "email" && !created {
+                    added_email = Some(value.clone());
+                }
                 record
                     .requester
                     .identities
@@ -265,7 +315,7 @@ async fn resolve_record<C: ConnectionTrait>(
             known.wrote(id, None);
         }
         if !lost_race {
-            return Ok(record.requester);
+            return Ok((record.requester, added_email));
         }
         // Another request registered this identity first: ours is a duplicate, and what
         // was read ahead is out of date.
@@ -276,7 +326,7 @@ async fn resolve_record<C: ConnectionTrait>(
     }
     choose(conn, &identities, naming, known)
         .await?
-        .map(|chosen| chosen.requester)
+        .map(|chosen| (chosen.requester, None))
         .ok_or_else(|| {
             StoreError::Internal("a requester identity vanished while resolving it".into())
         })

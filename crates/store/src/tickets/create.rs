@@ -141,6 +141,17 @@ impl Store {
         let mut known = requesters::Known::load(&txn, &named).await?;
         for c in checked.iter_mut().flatten() {
             self.resolve_requester(&txn, c, &mut known, at).await?;
+            if let Some(r) = &c.requester {
+                c.duplicate_of = super::duplicates::near_duplicate(
+                    &txn,
+                    r.id,
+                    c.ty.compiled.slug(),
+                    &c.new.title,
+                    &c.new.body,
+                    at,
+                )
+                .await?;
+            }
         }
         // The AI settings, read once for the batch: triage jobs, and routing that waits
         // for an automatic triage's skills.
@@ -244,6 +255,7 @@ impl Store {
             number: 0,
             assignee: new.assignee_id,
             routing: None,
+            duplicate_of: None,
         })
     }
 
@@ -331,6 +343,8 @@ struct Checked<'a> {
     assignee: Option<i64>,
     /// How routing decided, for the `routing` event (None: not routed).
     routing: Option<Value>,
+    /// A recent ticket of the requester this one reads like.
+    duplicate_of: Option<String>,
 }
 
 impl Checked<'_> {
@@ -614,6 +628,7 @@ fn new_row(c: &Checked<'_>, at: chrono::DateTime<chrono::Utc>) -> ticket_row::Mo
         sla_due_at: None,
         summary: None,
         triage: None,
+        possible_duplicate_of: c.duplicate_of.clone(),
     }
 }
 
@@ -625,6 +640,9 @@ fn created_event(c: &Checked<'_>) -> Event {
     });
     if let Some(a) = c.assignee {
         summary["assignee_id"] = a.into();
+    }
+    if let Some(key) = &c.duplicate_of {
+        summary["possible_duplicate_of"] = key.as_str().into();
     }
     Event {
         field: "created".into(),

@@ -15,6 +15,8 @@ mod checks;
 mod closing;
 mod comments;
 mod create;
+pub mod duplicates;
+mod merge;
 pub(crate) mod read;
 mod route;
 mod search;
@@ -83,6 +85,8 @@ pub struct Ticket {
     pub summary: Option<docket_core::summary::TicketSummary>,
     /// The latest AI triage suggestion.
     pub triage: Option<docket_core::ai::TriageSuggestion>,
+    /// A recent ticket of the same requester this one reads like (flagged at create).
+    pub possible_duplicate_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -206,6 +206,7 @@ pub(super) fn assemble(
             .triage
             .as_deref()
             .and_then(|t| serde_json::from_str(t).ok()),
+        possible_duplicate_of: r.possible_duplicate_of,
     }
 }
 

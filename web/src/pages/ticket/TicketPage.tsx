@@ -12,6 +12,7 @@ import { ErrorAlert, NotFound } from "../../components/Errors";
 import { Markdown } from "../../components/Markdown";
 import { onTicketChange } from "../../live";
 import { AuditTimeline } from "./AuditTimeline";
+import { DuplicateNotice } from "./DuplicateNotice";
 import { FieldsPanel } from "./FieldsPanel";
 import { FilesPanel } from "./FilesPanel";
 import { SurveyPanel, TranscriptPanel } from "./DiscordPanels";
@@ -89,6 +90,7 @@ export default function TicketPage() {
       <Grid gap="md">
         <Grid.Col span={{ base: 12, lg: 8 }}>
           <Stack gap="md">
+            <DuplicateNotice ticket={t} />
             <TicketProperties
               ticket={t}
               workflow={workflow.data}

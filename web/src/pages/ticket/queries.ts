@@ -222,3 +222,22 @@ export function useAttachmentWrites(key: string) {
     },
   };
 }
+
+/** Merge this ticket into `into` (a near duplicate): the answer is the ticket that stays. */
+export function useMergeTicket(key: string) {
+  const written = useTicketWritten(key);
+  return useMutation({
+    mutationFn: (into: string) =>
+      unwrap(api.POST("/tickets/{key}/merge", { params: { path: { key } }, body: { into } })),
+    onSuccess: (ticket) => written(ticket),
+  });
+}
+
+/** Clear this ticket's possible-duplicate flag. */
+export function useDismissDuplicate(key: string) {
+  const written = useTicketWritten(key);
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/tickets/{key}/duplicate/dismiss", { params: { path: { key } } })),
+    onSuccess: (ticket) => written(ticket),
+  });
+}

@@ -8,6 +8,7 @@ import { useInvalidate } from "../../../api/useInvalidate";
 import { ErrorAlert } from "../../../components/Errors";
 import { useTypeDetail, type TypeDetail } from "../../../api/queries";
 import { DefinitionEditor } from "./DefinitionEditor";
+import { PublicFormSettings } from "./PublicFormSettings";
 import { VersionHistory } from "./VersionHistory";
 import { isFileManaged, useTypeExport, type TypePlan } from "./typesApi";
 
@@ -110,6 +111,7 @@ function ExistingType({ slug }: { slug: string }) {
           onApplied={onApplied}
         />
       )}
+      <PublicFormSettings type={type} />
       <VersionHistory slug={slug} />
     </Stack>
   );
