@@ -549,3 +549,57 @@ api_test!(
         assert!(deliveries(&app, "").await.is_empty());
     }
 );
+
+api_test!(sla_warnings_and_breaches_reach_inboxes, |app| async move {
+    let relay = SmtpReceiver::start().await;
+    use_relay(&app, relay.settings.port).await;
+    let bo = Side::new(&app, "bo.agent@example.com", Role::Agent, "it").await;
+    let w = delivery_worker(&app);
+    let mut urgent = it_ticket("Server room flooding", "ada@example.com");
+    urgent["priority"] = json!("P0");
+    urgent["assignee_id"] = json!(bo.id);
+    let key = app.create(urgent).await["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.run_once().await.unwrap();
+    let before = relay.wait_for(1).await.len();
+
+    // A week later nobody answered: the shipped policy warns and then reports the
+    // breach to the assignee (and the team and admins).
+    app.db.store.clock().advance(chrono::Duration::days(7));
+    let fired = app
+        .db
+        .store
+        .sla_sweep(&docket_store::sla::escalate::SweepOptions {
+            owner: "test".into(),
+            lease: chrono::Duration::seconds(60),
+            batch: 100,
+        })
+        .await
+        .unwrap();
+    assert!(fired.fired >= 1, "{fired:?}");
+    w.run_once().await.unwrap();
+    let got = relay.wait_for(before + 1).await;
+    let to_bo: Vec<_> = got
+        .iter()
+        .filter(|m| m.rcpt_to == ["bo.agent@example.com"])
+        .map(|m| m.parsed())
+        .collect();
+    assert!(!to_bo.is_empty(), "no SLA email to the assignee");
+    for m in &to_bo {
+        assert!(
+            m.subject.starts_with(&format!("[{key}] SLA")),
+            "{}",
+            m.subject
+        );
+        assert_eq!(m.header("Auto-Submitted"), Some("auto-generated"));
+        assert!(m.text.contains(&key), "{}", m.text);
+    }
+    let log = deliveries(&app, "&target=bo.agent@example.com").await;
+    assert!(
+        log.iter()
+            .all(|d| d["topic"].as_str().unwrap().starts_with("sla.") && d["status"] == "delivered"),
+        "{log:?}"
+    );
+});

@@ -948,7 +948,8 @@ export interface paths {
         put?: never;
         /**
          * Take in one raw email
-         * @description The body is the whole message as RFC 822 bytes (`Content-Type: message/rfc822`),
+         * @description The body is the whole message as RFC 822 bytes (`Content-Type: message/rfc822`, or
+         *     `application/octet-stream` for providers that post bytes without saying what they are),
          *     authenticated with an admin-scoped token. It is processed as mail fetched from the
          *     mailbox: a new ticket (201), a comment, note or duplicate (200), refused when
          *     unusable (422), or 503 when it cannot be taken in now (post it again later).
@@ -8477,6 +8478,7 @@ export interface operations {
         /** @description The raw message */
         requestBody: {
             content: {
+                "application/octet-stream": number[];
                 "message/rfc822": number[];
             };
         };
@@ -8543,7 +8545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not message/rfc822 */
+            /** @description Neither message/rfc822 nor application/octet-stream */
             415: {
                 headers: {
                     [name: string]: unknown;

@@ -18,21 +18,25 @@ use crate::mail::{TryLater, take_in};
 
 /// Take in one raw email
 ///
-/// The body is the whole message as RFC 822 bytes (`Content-Type: message/rfc822`),
+/// The body is the whole message as RFC 822 bytes (`Content-Type: message/rfc822`, or
+/// `application/octet-stream` for providers that post bytes without saying what they are),
 /// authenticated with an admin-scoped token. It is processed as mail fetched from the
 /// mailbox: a new ticket (201), a comment, note or duplicate (200), refused when
 /// unusable (422), or 503 when it cannot be taken in now (post it again later).
 #[utoipa::path(
     post, path = "/mailboxes/{id}/raw", tag = "mailboxes",
     params(("id" = i64, Path)),
-    request_body(content = Vec<u8>, content_type = "message/rfc822", description = "The raw message"),
+    request_body(description = "The raw message", content(
+        (Vec<u8> = "message/rfc822"),
+        (Vec<u8> = "application/octet-stream"),
+    )),
     responses(
         (status = 201, description = "A new ticket", body = MailReceipt),
         (status = 200, description = "A comment or note on its ticket, a duplicate, or kept without a ticket (rate limit, noise)", body = MailReceipt),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The mailbox is disabled", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the attachment limit allows", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not message/rfc822", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither message/rfc822 nor application/octet-stream", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unusable: the receipt's detail says why", body = MailReceipt),
         (status = 503, description = "Not taken in now; post it again later", body = Problem, content_type = "application/problem+json"),
     )
@@ -60,7 +64,11 @@ pub(super) async fn receive_raw(
     if !content_type
         .split(';')
         .next()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("message/rfc822"))
+        .map(str::trim)
+        .is_some_and(|t| {
+            t.eq_ignore_ascii_case("message/rfc822")
+                || t.eq_ignore_ascii_case("application/octet-stream")
+        })
     {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
