@@ -106,11 +106,13 @@ describe("requester memory", { timeout: 180_000 }, () => {
     const notes = page.getByRole("region", { name: "Staff notes" });
     await notes.getByRole("textbox", { name: "New note" }).fill("Prefers a call before 10:00");
     await notes.getByRole("button", { name: "Add note" }).click();
-    await notes.getByText("Prefers a call before 10:00").waitFor();
+    // The note itself, not the box it was typed in (which may hold it a moment longer).
+    const note = notes.getByRole("article", { name: `Note by ${AGENT.name}` });
+    await note.locator("p").filter({ hasText: "Prefers a call before 10:00" }).waitFor();
     await notes.getByRole("button", { name: `Edit note by ${AGENT.name}` }).click();
     await notes.getByRole("textbox", { name: "Edit note" }).fill("Prefers a call before 9:00");
     await notes.getByRole("button", { name: "Save note" }).click();
-    await notes.getByText("Prefers a call before 9:00").waitFor();
+    await note.locator("p").filter({ hasText: "Prefers a call before 9:00" }).waitFor();
     await shot(page, "requester-profile");
     const stored = await server.api.get(`/requesters/${graceId}/notes`);
     assert.equal(stored.items[0].body, "Prefers a call before 9:00");
