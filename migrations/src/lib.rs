@@ -19,6 +19,7 @@ mod m20261207_000013_delivery;
 mod m20261208_000014_email_out;
 mod m20261208_000015_mailboxes;
 mod m20261208_000016_public_forms;
+mod m20261209_000017_queue_indexes;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000014_email_out::Migration),
             Box::new(m20261208_000015_mailboxes::Migration),
             Box::new(m20261208_000016_public_forms::Migration),
+            Box::new(m20261209_000017_queue_indexes::Migration),
         ]
     }
 }

@@ -341,6 +341,11 @@ pub struct TypePlan {
     /// The SQL the change runs, in order.
     pub ddl: Vec<String>,
     pub columns: Vec<ColumnState>,
+    /// Roughly how long applying takes, in seconds, from the number of stored tickets:
+    /// index builds and value conversions (on PostgreSQL, index builds on existing
+    /// tables run after the change commits and do not block ticket writes).
+    #[serde(default)]
+    pub expected_seconds: f64,
     /// Whether this request applied it.
     pub applied: bool,
 }

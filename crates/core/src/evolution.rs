@@ -15,7 +15,9 @@ use utoipa::ToSchema;
 
 use crate::convert::convert;
 use crate::fields::{ColumnKind, FieldSpec, compile_fields, validation_keywords};
-use crate::typedef::TypeDefinition;
+use crate::typedef::{ExtIndex, TypeDefinition};
+
+mod declared;
 
 /// An extension column as it exists in the database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -78,11 +80,13 @@ pub enum Step {
     DropColumn {
         column: String,
     },
+    /// Build an index; after the rest of the plan has committed (see the store's
+    /// `indexes.rs`: on PostgreSQL without blocking ticket writes).
     CreateIndex {
-        column: String,
+        index: ExtIndex,
     },
     DropIndex {
-        column: String,
+        index: ExtIndex,
     },
     /// Set the column to `value` where it is NULL.
     Backfill {
@@ -116,6 +120,10 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// The extension table's columns after the plan.
     pub columns: Vec<ColumnState>,
+    /// Roughly how long applying takes, in seconds: index builds and value conversions
+    /// over the stored tickets (0 for a new type or a change that touches no rows).
+    #[serde(default)]
+    pub expected_seconds: f64,
 }
 
 impl Plan {
@@ -141,6 +149,9 @@ pub struct StoredData {
     /// Tickets of the type per status (deleted ones included), for workflow changes.
     /// Needed only when [`workflow_changed`] says the workflow changed.
     pub status_counts: HashMap<String, u64>,
+    /// Rows per second this database indexes or converts (the store's measured rate for
+    /// its backend), for [`Plan::expected_seconds`]; 0 gives no estimate.
+    pub rows_per_second: f64,
 }
 
 /// How many blocking ticket keys a change lists.
@@ -280,10 +291,11 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         });
         for c in columns.iter().filter(|c| c.indexed) {
             p.steps.push(Step::CreateIndex {
-                column: c.name.clone(),
+                index: ExtIndex::of_field(&c.name),
             });
         }
-        return p.finish(new, None, columns);
+        declared::plan(None, new, &mut p);
+        return p.finish(new, None, columns, data);
     };
 
     type_level_changes(&applied.definition, new, data, &mut p);
@@ -330,14 +342,14 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
     if conflict {
         // Nothing else of this plan can run; show only why.
         p.changes.retain(|c| c.safety == Safety::Refused);
-        return p.finish(new, Some(applied), applied.columns.clone());
+        return p.finish(new, Some(applied), applied.columns.clone(), data);
     }
 
     for (i, (_, s)) in renames.iter().enumerate() {
         let i_col = col_index(&columns, &s.column).expect("claimed columns exist");
         if columns[i_col].indexed {
             p.steps.push(Step::DropIndex {
-                column: s.column.clone(),
+                index: ExtIndex::of_field(&s.column),
             });
         }
         let tmp = format!("_docket_tmp_{i}");
@@ -365,7 +377,7 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         if was_indexed && f.indexed {
             // The index follows the column under its new name.
             p.steps.push(Step::CreateIndex {
-                column: f.name.clone(),
+                index: ExtIndex::of_field(&f.name),
             });
             columns[i_col].indexed = true;
         }
@@ -432,7 +444,7 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             let tmp = format!("_docket_new_{i_col}");
             if col.indexed {
                 p.steps.push(Step::DropIndex {
-                    column: f.name.clone(),
+                    index: ExtIndex::of_field(&f.name),
                 });
                 columns[i_col].indexed = false;
             }
@@ -511,7 +523,7 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         // Index added or dropped.
         if f.indexed && !columns[i_col].indexed {
             p.steps.push(Step::CreateIndex {
-                column: f.name.clone(),
+                index: ExtIndex::of_field(&f.name),
             });
             p.change(
                 Some(&f.name),
@@ -521,7 +533,7 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             columns[i_col].indexed = true;
         } else if !f.indexed && columns[i_col].indexed {
             p.steps.push(Step::DropIndex {
-                column: f.name.clone(),
+                index: ExtIndex::of_field(&f.name),
             });
             p.change(
                 Some(&f.name),
@@ -592,7 +604,7 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
         }
         if f.indexed {
             p.steps.push(Step::CreateIndex {
-                column: f.name.clone(),
+                index: ExtIndex::of_field(&f.name),
             });
             col.indexed = true;
         }
@@ -641,7 +653,8 @@ pub fn plan(applied: Option<&Applied>, new: &TypeDefinition, data: &StoredData) 
             );
         }
     }
-    p.finish(new, Some(applied), columns)
+    declared::plan(Some(&applied.definition), new, &mut p);
+    p.finish(new, Some(applied), columns, data)
 }
 
 /// A field that becomes required where some rows have no value.
@@ -987,8 +1000,20 @@ impl Planner {
         new: &TypeDefinition,
         applied: Option<&Applied>,
         columns: Vec<ColumnState>,
+        data: &StoredData,
     ) -> Plan {
         let noop = applied.is_some_and(|a| a.definition == *new);
+        // Index builds and value copies touch every stored ticket; the rest is instant.
+        let heavy = self
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::CreateIndex { .. } | Step::ConvertCopy { .. }))
+            .count();
+        let expected_seconds = if noop || data.rows_per_second <= 0.0 {
+            0.0
+        } else {
+            heavy as f64 * data.ticket_count as f64 / data.rows_per_second
+        };
         if !noop && self.changes.is_empty() {
             // Something differs that has no effect on data (key order, annotations).
             self.change(
@@ -1011,6 +1036,7 @@ impl Planner {
             changes: if noop { Vec::new() } else { self.changes },
             steps: if noop { Vec::new() } else { self.steps },
             columns,
+            expected_seconds,
         }
     }
 }

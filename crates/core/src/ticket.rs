@@ -65,16 +65,17 @@ impl StatusCategory {
         }
     }
 
+    /// Every category, in workflow order.
+    pub const ALL: [StatusCategory; 5] = [
+        StatusCategory::New,
+        StatusCategory::Open,
+        StatusCategory::Pending,
+        StatusCategory::Solved,
+        StatusCategory::Closed,
+    ];
+
     pub fn parse(s: &str) -> Option<StatusCategory> {
-        [
-            StatusCategory::New,
-            StatusCategory::Open,
-            StatusCategory::Pending,
-            StatusCategory::Solved,
-            StatusCategory::Closed,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        StatusCategory::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 

@@ -39,6 +39,24 @@ pub fn spawn_type_refresher(store: Store) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// How often an instance refreshes the query planner's statistics (`Store::optimize`).
+pub const OPTIMIZE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Keep the planner's statistics current while the server runs.
+pub fn spawn_optimizer(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(OPTIMIZE_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await; // `migrate` has just done it
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.optimize().await {
+                tracing::warn!(error = %e, "could not refresh the planner's statistics");
+            }
+        }
+    })
+}
+
 /// Run the escalation sweep every `interval`, for as long as the server runs. Every
 /// instance sweeps; leases on the jobs table keep them from doing the same work.
 pub fn spawn_sla_sweeper(

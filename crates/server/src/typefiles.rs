@@ -149,6 +149,12 @@ pub fn describe(plan: &docket_core::evolution::Plan, ddl: &[String]) -> String {
             ));
         }
     }
+    if plan.expected_seconds >= 1.0 {
+        s.push_str(&format!(
+            "  expected to take about {} s (index builds and conversions over the stored tickets)\n",
+            plan.expected_seconds.round()
+        ));
+    }
     if !ddl.is_empty() {
         s.push_str("  SQL:\n");
         for d in ddl {

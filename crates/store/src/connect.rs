@@ -55,7 +55,9 @@ impl Store {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30));
+                    .busy_timeout(Duration::from_secs(30))
+                    // Statistics from a sample of each index, not every row (`upkeep.rs`).
+                    .pragma("analysis_limit", "1000");
                 create_private_file(options.get_filename())?;
                 // One connection. SQLite has one writer at a time anyway, and with several pooled
                 // connections we observed reads (on a connection that had been idle) that did
@@ -123,6 +125,8 @@ impl Store {
         Migrator::up(&self.db, None).await?;
         self.ensure_key_sequences().await?;
         self.refresh_types().await?;
+        self.reconcile_indexes().await?;
+        self.optimize().await?;
         Ok(())
     }
 }

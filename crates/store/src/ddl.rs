@@ -4,10 +4,11 @@
 
 use docket_core::evolution::Step;
 use docket_core::fields::ColumnKind;
+use docket_core::typedef::ExtIndex;
+use docket_core::typedef::indexes::TICKET_ID_COLUMN;
 use sea_orm::DbBackend;
 use sea_orm::sea_query::{
-    Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Index, Query, Table,
-    UpdateStatement,
+    Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Query, Table, UpdateStatement,
 };
 use sha2::{Digest, Sha256};
 
@@ -17,16 +18,76 @@ pub fn ext_table(slug: &str) -> String {
     format!("ext_{slug}")
 }
 
-/// Index names are limited to 63 bytes on PostgreSQL; long ones are shortened with a
-/// hash so that they stay unique.
-pub fn index_name(slug: &str, column: &str) -> String {
-    let name = format!("ix_ext_{slug}_{column}");
-    if name.len() <= 63 {
-        return name;
-    }
-    let hash = Sha256::digest(name.as_bytes());
-    let hex: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    format!("{}_{hex}", &name[..50])
+/// The name of an extension-table index: readable (`ix_<slug>_<columns>`), cut to fit
+/// PostgreSQL's 63 bytes, and made unique by a hash of the slug and the whole definition
+/// (directions included), so that a changed definition is a new name.
+pub fn index_name(slug: &str, index: &ExtIndex) -> String {
+    let columns: Vec<&str> = index
+        .keys
+        .iter()
+        .map(|k| k.column.as_str())
+        .filter(|c| *c != TICKET_ID_COLUMN)
+        .collect();
+    let mut readable = format!("ix_{slug}_{}", columns.join("_"));
+    readable.truncate(63 - 9);
+    let hash = Sha256::digest(format!("{slug}\n{}", index.describe()).as_bytes());
+    let hex: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{readable}_{hex}")
+}
+
+/// `CREATE INDEX` for an extension-table index. `concurrently` (PostgreSQL only) builds
+/// it without blocking writes; such a statement cannot run inside a transaction.
+pub fn create_index(
+    backend: DbBackend,
+    slug: &str,
+    index: &ExtIndex,
+    concurrently: bool,
+) -> String {
+    let keys: Vec<String> = index
+        .keys
+        .iter()
+        .map(|k| {
+            let column = quote(&k.column);
+            match (k.descending, backend) {
+                (false, _) => column,
+                // Lists put empty values last in both directions (`NULLS LAST`), which is
+                // PostgreSQL's default only for ascending keys. SQLite's indexes cannot
+                // say it, and its descending order already ends with NULLs.
+                (true, DbBackend::Postgres) if k.column != TICKET_ID_COLUMN => {
+                    format!("{column} DESC NULLS LAST")
+                }
+                (true, _) => format!("{column} DESC"),
+            }
+        })
+        .collect();
+    let concurrently = if concurrently && backend == DbBackend::Postgres {
+        "CONCURRENTLY "
+    } else {
+        ""
+    };
+    format!(
+        "CREATE INDEX {concurrently}IF NOT EXISTS {} ON {} ({})",
+        quote(&index_name(slug, index)),
+        quote(&ext_table(slug)),
+        keys.join(", ")
+    )
+}
+
+/// `DROP INDEX` by name, if it exists (PostgreSQL index names are schema-wide, SQLite's
+/// database-wide: neither names the table).
+pub fn drop_index(backend: DbBackend, name: &str, concurrently: bool) -> String {
+    let concurrently = if concurrently && backend == DbBackend::Postgres {
+        "CONCURRENTLY "
+    } else {
+        ""
+    };
+    format!("DROP INDEX {concurrently}IF EXISTS {}", quote(name))
+}
+
+/// A checked identifier, double-quoted (checked identifiers contain no quote; doubling
+/// any keeps this safe regardless).
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 pub fn column_def(backend: DbBackend, name: &str, kind: ColumnKind) -> ColumnDef {
@@ -90,22 +151,8 @@ pub fn render(backend: DbBackend, slug: &str, step: &Step) -> String {
                 .to_owned();
             backend.build(&stmt).to_string()
         }
-        Step::CreateIndex { column } => {
-            let stmt = Index::create()
-                .name(index_name(slug, column))
-                .table(table)
-                .col(Alias::new(column))
-                .to_owned();
-            backend.build(&stmt).to_string()
-        }
-        Step::DropIndex { column } => {
-            let mut stmt = Index::drop().name(index_name(slug, column)).to_owned();
-            if backend == DbBackend::Postgres {
-                // PostgreSQL index names are schema-wide; SQLite's DROP INDEX takes no table.
-                stmt.table(table);
-            }
-            backend.build(&stmt).to_string()
-        }
+        Step::CreateIndex { index } => create_index(backend, slug, index, false),
+        Step::DropIndex { index } => drop_index(backend, &index_name(slug, index), false),
         Step::Backfill {
             column,
             kind,
@@ -157,17 +204,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_index_names_are_shortened_and_unique() {
-        let a = index_name(
-            "a_very_long_type_slug_for_testing_x",
-            "a_very_long_field_name_for_testing_one",
-        );
-        let b = index_name(
-            "a_very_long_type_slug_for_testing_x",
-            "a_very_long_field_name_for_testing_two",
+    fn index_names_are_readable_short_and_unique() {
+        let long = |field: &str| {
+            index_name(
+                "a_very_long_type_slug_for_testing_x",
+                &ExtIndex::of_field(field),
+            )
+        };
+        let (a, b) = (
+            long("a_very_long_field_name_for_testing_one"),
+            long("a_very_long_field_name_for_testing_two"),
         );
         assert!(a.len() <= 63 && b.len() <= 63);
         assert_ne!(a, b);
-        assert_eq!(index_name("it", "asset_tag"), "ix_ext_it_asset_tag");
+        let tag = index_name("it", &ExtIndex::of_field("asset_tag"));
+        assert!(tag.starts_with("ix_it_asset_tag_"), "{tag}");
+        // Same columns in another direction: another index.
+        let def = |fields: &[&str]| docket_core::typedef::IndexDefinition {
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+        };
+        assert_ne!(
+            index_name("it", &ExtIndex::declared(&def(&["a", "-b"]))),
+            index_name("it", &ExtIndex::declared(&def(&["a", "b"])))
+        );
+        // Slug and field split differently: still two names.
+        assert_ne!(
+            index_name("a_b", &ExtIndex::of_field("c")),
+            index_name("a", &ExtIndex::of_field("b_c"))
+        );
+    }
+
+    #[test]
+    fn descending_keys_keep_empty_values_last_on_postgres() {
+        let def = docket_core::typedef::IndexDefinition {
+            fields: vec!["category".into(), "-affected_users".into()],
+        };
+        let index = ExtIndex::declared(&def);
+        let pg = create_index(DbBackend::Postgres, "it", &index, true);
+        assert!(
+            pg.starts_with(
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"ix_it_category_affected_users_"
+            ),
+            "{pg}"
+        );
+        assert!(
+            pg.ends_with("ON \"ext_it\" (\"category\", \"affected_users\" DESC NULLS LAST, \"ticket_id\" DESC)"),
+            "{pg}"
+        );
+        let lite = create_index(DbBackend::Sqlite, "it", &index, true);
+        assert!(
+            lite.ends_with("(\"category\", \"affected_users\" DESC, \"ticket_id\" DESC)")
+                && !lite.contains("CONCURRENTLY"),
+            "{lite}"
+        );
     }
 }

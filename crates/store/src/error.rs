@@ -28,6 +28,14 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// Statements the store runs on a connection of its own (sqlx directly) fail like the
+/// others.
+impl From<sea_orm::sqlx::Error> for StoreError {
+    fn from(e: sea_orm::sqlx::Error) -> StoreError {
+        StoreError::Db(DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::new(e))))
+    }
+}
+
 impl StoreError {
     pub fn invalid(pointer: &str, message: impl Into<String>) -> StoreError {
         StoreError::Invalid(vec![FieldError {

@@ -16,6 +16,7 @@ mod ext;
 mod group_commit;
 mod idempotency;
 pub mod identity;
+mod indexes;
 pub mod intake;
 mod jobs;
 mod keys;
@@ -32,6 +33,7 @@ pub mod sla;
 pub mod testing;
 mod tickets;
 mod types;
+mod upkeep;
 pub mod views;
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use docket_core::fields::ColumnKind;
 use docket_core::ticket::{Priority, SourceChannel, StatusCategory};
 use docket_core::typedef::FieldError;
+use docket_core::typedef::indexes::TICKET_ID_COLUMN;
 use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order, Query, SimpleExpr,
     Value as SqlValue,
@@ -354,7 +355,17 @@ impl Store {
         &self,
         f: &Filter,
         type_slug: Option<&str>,
+        teams: &[(String, i64)],
     ) -> std::result::Result<SimpleExpr, FieldError> {
+        if matches!(f.op, FilterOp::Eq | FilterOp::In) {
+            match f.target {
+                Target::Core(CoreField::Team) => return Ok(team_condition(&f.values, teams)),
+                Target::Core(CoreField::StatusCategory) => {
+                    return status_categories(&f.values, &f.param);
+                }
+                _ => {}
+            }
+        }
         let col = self.resolve(&f.target, type_slug, &f.param)?;
         if f.op == FilterOp::Null {
             return match f.values.as_slice() {
@@ -424,6 +435,49 @@ impl Store {
     }
 
     pub async fn list_tickets(&self, query: &ListQuery) -> Result<Page> {
+        let (stmt, keys, limit) = self.list_statement(query).await?;
+        let rows = self.db.query_all_raw(stmt).await?;
+        let mut models = Vec::with_capacity(rows.len());
+        for row in &rows {
+            models.push(ticket_row::Model::from_query_result(row, "")?);
+        }
+        let more = models.len() as u64 > limit;
+        models.truncate(limit as usize);
+        let items = self.hydrate(models).await?;
+        let next_cursor = match (more, items.last()) {
+            (true, Some(last)) => Some(encode_cursor(last, &keys)),
+            _ => None,
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// How the database runs the page query of `query` (PostgreSQL: `EXPLAIN`, with
+    /// `ANALYZE` and buffers when `analyze`; SQLite: `EXPLAIN QUERY PLAN`), one line per
+    /// plan node. For tests that pin the queues' plans, and the bench.
+    pub async fn explain_list(&self, query: &ListQuery, analyze: bool) -> Result<String> {
+        let (mut stmt, _, _) = self.list_statement(query).await?;
+        let backend = self.backend();
+        stmt.sql = match backend {
+            DbBackend::Postgres if analyze => format!("EXPLAIN (ANALYZE, BUFFERS) {}", stmt.sql),
+            DbBackend::Postgres => format!("EXPLAIN {}", stmt.sql),
+            _ => format!("EXPLAIN QUERY PLAN {}", stmt.sql),
+        };
+        let mut lines = Vec::new();
+        for row in self.db.query_all_raw(stmt).await? {
+            lines.push(match backend {
+                DbBackend::Postgres => row.try_get::<String>("", "QUERY PLAN")?,
+                _ => row.try_get::<String>("", "detail")?,
+            });
+        }
+        Ok(lines.join("\n"))
+    }
+
+    /// The page query of a list (one row more than the page, to know whether another
+    /// follows), with its sort keys and the page size.
+    async fn list_statement(
+        &self,
+        query: &ListQuery,
+    ) -> Result<(sea_orm::Statement, Vec<(Column, bool, Target)>, u64)> {
         let mut errors = Vec::new();
         let slug = query.type_slug.as_deref();
         if let Some(s) = slug
@@ -466,9 +520,10 @@ impl Store {
         if !query.include_deleted {
             stmt.and_where(Expr::col((t.clone(), Alias::new("deleted_at"))).is_null());
         }
+        let teams = self.team_ids(&query.filters).await?;
         if errors.is_empty() {
             for f in &query.filters {
-                match self.filter_condition(f, slug) {
+                match self.filter_condition(f, slug, &teams) {
                     Ok(c) => {
                         stmt.and_where(c);
                     }
@@ -494,13 +549,29 @@ impl Store {
         }
         // Sorting: the requested keys, then the id so that the order is total.
         let mut keys: Vec<(Column, bool, Target)> = Vec::new();
+        // Columns a filter keeps non-empty: their sort needs no `NULLS LAST`, which lets
+        // SQLite read the order from an index (it cannot when NULLs must come last).
+        let never_null: Vec<&Target> = query
+            .filters
+            .iter()
+            .filter(|f| {
+                !matches!(f.op, FilterOp::Ne | FilterOp::Null)
+                    || (f.op == FilterOp::Null && f.values.iter().all(|v| v == "false"))
+            })
+            .map(|f| &f.target)
+            .collect();
         for s in &query.sort {
             match self.resolve(&s.target, slug, "sort") {
                 Ok(c) if c.kind == ColumnKind::Json => errors.push(err(
                     "sort",
                     format!("cannot sort by JSON field {}", s.target.param()),
                 )),
-                Ok(c) => keys.push((c, s.descending, s.target.clone())),
+                Ok(mut c) => {
+                    if never_null.contains(&&s.target) {
+                        c.nullable = false;
+                    }
+                    keys.push((c, s.descending, s.target.clone()))
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -515,6 +586,15 @@ impl Store {
                 last_desc,
                 Target::Core(CoreField::Id),
             ));
+        }
+        if joins_ext {
+            // The extension table's own copy of the id: its indexes end with it, so a
+            // page read from one of them is already in this order and can stop early.
+            for (col, _, target) in keys.iter_mut() {
+                if *target == Target::Core(CoreField::Id) {
+                    col.expr = Expr::col((Alias::new("x"), Alias::new(TICKET_ID_COLUMN)));
+                }
+            }
         }
         if let Some(cursor) = &query.cursor {
             match decode_cursor(cursor, &keys) {
@@ -539,34 +619,46 @@ impl Store {
         }
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         stmt.limit(limit + 1);
-        let rows = match slug
+        let built = match slug
             .and_then(|s| self.registry.get(s))
             .filter(|_| joins_ext)
         {
             // Filters and sorts on the type's columns: a statement of its shape.
-            Some(ty) => {
-                let shaped = ext::shaped(
-                    self.backend(),
-                    &stmt,
-                    ty.compiled.slug(),
-                    ext::shape_of(&ty.compiled.fields),
-                );
-                self.db.query_all_raw(shaped).await?
-            }
-            None => self.db.query_all(&stmt).await?,
+            Some(ty) => ext::shaped(
+                self.backend(),
+                &stmt,
+                ty.compiled.slug(),
+                ext::shape_of(&ty.compiled.fields),
+            ),
+            None => self.backend().build(&stmt),
         };
-        let mut models = Vec::with_capacity(rows.len());
-        for row in &rows {
-            models.push(ticket_row::Model::from_query_result(row, "")?);
+        Ok((built, keys, limit))
+    }
+
+    /// The ids of the teams that `team=` filters name (unknown slugs are left out: they
+    /// match nothing), so the query filters on the indexed `team_id` itself.
+    async fn team_ids(&self, filters: &[Filter]) -> Result<Vec<(String, i64)>> {
+        let slugs: Vec<&str> = filters
+            .iter()
+            .filter(|f| {
+                f.target == Target::Core(CoreField::Team)
+                    && matches!(f.op, FilterOp::Eq | FilterOp::In)
+            })
+            .flat_map(|f| f.values.iter().map(String::as_str))
+            .collect();
+        if slugs.is_empty() {
+            return Ok(Vec::new());
         }
-        let more = models.len() as u64 > limit;
-        models.truncate(limit as usize);
-        let items = self.hydrate(models).await?;
-        let next_cursor = match (more, items.last()) {
-            (true, Some(last)) => Some(encode_cursor(last, &keys)),
-            _ => None,
-        };
-        Ok(Page { items, next_cursor })
+        let stmt = Query::select()
+            .columns([Alias::new("slug"), Alias::new("id")])
+            .from(Alias::new("teams"))
+            .and_where(Expr::col(Alias::new("slug")).is_in(slugs))
+            .to_owned();
+        let mut out = Vec::new();
+        for row in self.db.query_all(&stmt).await? {
+            out.push((row.try_get("", "slug")?, row.try_get("", "id")?));
+        }
+        Ok(out)
     }
 
     fn search_condition(&self, q: &str) -> Option<SimpleExpr> {
@@ -605,6 +697,44 @@ impl Store {
             }
         })
     }
+}
+
+/// `team=a,b`: the tickets of those teams, by id (see `team_ids`).
+fn team_condition(slugs: &[String], teams: &[(String, i64)]) -> SimpleExpr {
+    let ids: Vec<i64> = teams
+        .iter()
+        .filter(|(slug, _)| slugs.contains(slug))
+        .map(|(_, id)| *id)
+        .collect();
+    if ids.is_empty() {
+        return Expr::val(false);
+    }
+    Expr::col((Alias::new("t"), Alias::new("team_id"))).is_in(ids)
+}
+
+/// `status_category=a,b`: written out in the categories' own order, as literals, so that
+/// the open queues' condition is word for word the one of the partial indexes built for
+/// them (migration 000017; SQLite uses a partial index only then). The values come from
+/// the fixed set of categories, never from the request's text.
+fn status_categories(
+    values: &[String],
+    param: &str,
+) -> std::result::Result<SimpleExpr, FieldError> {
+    let mut wanted = Vec::new();
+    for raw in values {
+        let category = StatusCategory::parse(raw)
+            .ok_or_else(|| err(param, format!("`{raw}` is not a valid status_category")))?;
+        wanted.push(category);
+    }
+    let list: Vec<String> = StatusCategory::ALL
+        .into_iter()
+        .filter(|c| wanted.contains(c))
+        .map(|c| format!("'{}'", c.as_str()))
+        .collect();
+    Ok(Expr::cust(format!(
+        "\"t\".\"status_category\" IN ({})",
+        list.join(", ")
+    )))
 }
 
 /// The keyset condition "comes after `values` in the order of `keys`", with NULLs last.

@@ -292,9 +292,15 @@ impl Store {
     }
 
     fn render_plan(&self, plan: &Plan) -> Vec<String> {
+        let deferred = builds_indexes_after_commit(self.backend(), plan);
         plan.steps
             .iter()
-            .map(|s| ddl::render(self.backend(), &plan.slug, s))
+            .map(|s| match s {
+                Step::CreateIndex { index } if deferred => {
+                    ddl::create_index(self.backend(), &plan.slug, index, true)
+                }
+                _ => ddl::render(self.backend(), &plan.slug, s),
+            })
             .collect()
     }
 
@@ -369,8 +375,10 @@ impl Store {
                 ddl,
             })));
         }
+        let deferred_indexes = builds_indexes_after_commit(self.backend(), &plan);
         for (step, sql) in plan.steps.iter().zip(&ddl) {
             match step {
+                Step::CreateIndex { .. } if deferred_indexes => {}
                 Step::ConvertCopy {
                     from,
                     to,
@@ -449,12 +457,27 @@ impl Store {
         bump_generation(&txn).await?;
         txn.commit().await?;
         self.refresh_types().await?;
+        if deferred_indexes {
+            // The apply stands; a build that fails here is retried at the next start.
+            self.reconcile_type_indexes(&plan.slug).await?;
+        }
         Ok(AppliedChange {
             plan,
             ddl,
             version: Some(StoredType::from_model(inserted)?),
         })
     }
+}
+
+/// Whether a plan's new indexes are built after its transaction commits: on
+/// PostgreSQL, for a table that already exists (a new table is empty: its indexes are
+/// built with it, in the transaction).
+fn builds_indexes_after_commit(backend: DbBackend, plan: &Plan) -> bool {
+    backend == DbBackend::Postgres
+        && !plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::CreateTable { .. }))
 }
 
 async fn check_key_prefix<C: ConnectionTrait>(conn: &C, def: &TypeDefinition) -> Result<()> {
@@ -530,7 +553,10 @@ async fn plan_with_data<C: ConnectionTrait>(
     def: &TypeDefinition,
 ) -> Result<Plan> {
     let applied = current.map(StoredType::applied);
-    let mut data = StoredData::default();
+    let mut data = StoredData {
+        rows_per_second: crate::indexes::rows_per_second(conn.get_database_backend()),
+        ..StoredData::default()
+    };
     if let Some(applied) = &applied {
         let count_stmt = Query::select()
             .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))

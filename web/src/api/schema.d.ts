@@ -3022,6 +3022,14 @@ export interface components {
              */
             close_after_hours: number;
         };
+        /** @description An index an admin declares in a type file. */
+        IndexDefinition: {
+            /**
+             * @description The fields in index order, e.g. `[category, -affected_users]`: filter on the first,
+             *     sort by the second. `-name` is descending; `id` is the ticket id.
+             */
+            fields: string[];
+        };
         /** @description A source's last deliveries, newest first. */
         IntakeDeliveryList: {
             items: components["schemas"]["IntakeDeliveryOut"][];
@@ -4506,6 +4514,11 @@ export interface components {
             teams?: string[];
             /** @description JSON Schema 2020-12 of the type's own fields. */
             schema: Record<string, never>;
+            /**
+             * @description Indexes over several fields (and the ticket id), for the queues agents run on
+             *     this type; each `x-index` field has its own already.
+             */
+            indexes?: components["schemas"]["IndexDefinition"][];
             /** @description Form hints for clients (uiSchema conventions). */
             ui?: Record<string, never> | null;
         };
@@ -4543,6 +4556,13 @@ export interface components {
             /** @description The SQL the change runs, in order. */
             ddl: string[];
             columns: components["schemas"]["ColumnState"][];
+            /**
+             * Format: double
+             * @description Roughly how long applying takes, in seconds, from the number of stored tickets:
+             *     index builds and value conversions (on PostgreSQL, index builds on existing
+             *     tables run after the change commits and do not block ticket writes).
+             */
+            expected_seconds?: number;
             /** @description Whether this request applied it. */
             applied: boolean;
         };

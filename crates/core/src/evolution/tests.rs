@@ -58,7 +58,12 @@ fn new_type_creates_table_and_indexes() {
     assert_eq!(p.safety, Safety::Safe);
     assert_eq!(p.to_version, 1);
     assert!(matches!(&p.steps[0], Step::CreateTable { columns } if columns.len() == 2));
-    assert_eq!(p.steps[1], Step::CreateIndex { column: "a".into() });
+    assert_eq!(
+        p.steps[1],
+        Step::CreateIndex {
+            index: ExtIndex::of_field("a")
+        }
+    );
 }
 
 #[test]
@@ -279,9 +284,19 @@ fn index_added_and_dropped() {
     let old = def("a: {type: string}", &[]);
     let indexed = def("a: {type: string, x-index: true}", &[]);
     let p = plan(Some(&applied(&old)), &indexed, &StoredData::default());
-    assert_eq!(p.steps, vec![Step::CreateIndex { column: "a".into() }]);
+    assert_eq!(
+        p.steps,
+        vec![Step::CreateIndex {
+            index: ExtIndex::of_field("a")
+        }]
+    );
     let p = plan(Some(&applied(&indexed)), &old, &StoredData::default());
-    assert_eq!(p.steps, vec![Step::DropIndex { column: "a".into() }]);
+    assert_eq!(
+        p.steps,
+        vec![Step::DropIndex {
+            index: ExtIndex::of_field("a")
+        }]
+    );
 }
 
 #[test]
@@ -592,4 +607,85 @@ fn switching_from_the_default_workflow_checks_the_default_states() {
     // A fresh type: nothing to strand.
     let p = plan(Some(&a), &new, &StoredData::default());
     assert_eq!(p.safety, Safety::Safe, "{}", summaries(&p));
+}
+
+/// `def` with `indexes:` appended.
+fn with_indexes(properties: &str, indexes: &str) -> TypeDefinition {
+    let mut d = def(properties, &[]);
+    d.indexes = serde_json::from_str(indexes).unwrap();
+    d
+}
+
+#[test]
+fn declared_indexes_are_built_last_and_dropped_first() {
+    let fields = "a: {type: string}\nb: {type: integer}";
+    let old = def(fields, &[]);
+    let new = with_indexes(fields, r#"[{"fields": ["a", "-b"]}]"#);
+    let data = StoredData {
+        ticket_count: 1_000_000,
+        rows_per_second: 500_000.0,
+        ..StoredData::default()
+    };
+    let p = plan(Some(&applied(&old)), &new, &data);
+    let index = ExtIndex::declared(&new.indexes[0]);
+    assert_eq!(
+        p.steps,
+        vec![Step::CreateIndex {
+            index: index.clone()
+        }]
+    );
+    assert_eq!(p.safety, Safety::Safe);
+    assert!(
+        p.changes[0].summary.contains("a, b desc, ticket_id desc"),
+        "{:?}",
+        p.changes
+    );
+    assert_eq!(p.expected_seconds, 2.0);
+
+    // Converting a column the index reads: the index goes before the copy and comes back.
+    let converted = with_indexes(
+        "a: {type: string}\nb: {type: number}",
+        r#"[{"fields": ["a", "-b"]}]"#,
+    );
+    let p = plan(Some(&applied_after(&old, &new)), &converted, &data);
+    assert_eq!(
+        p.steps.first(),
+        Some(&Step::DropIndex {
+            index: index.clone()
+        })
+    );
+    assert_eq!(p.steps.last(), Some(&Step::CreateIndex { index }));
+    assert!(
+        p.steps
+            .iter()
+            .any(|s| matches!(s, Step::ConvertCopy { .. }))
+    );
+
+    // Removed from the file: dropped, nothing else.
+    let p = plan(Some(&applied_after(&old, &new)), &old, &data);
+    assert!(matches!(p.steps.as_slice(), [Step::DropIndex { .. }]));
+    assert_eq!(p.expected_seconds, 0.0);
+}
+
+#[test]
+fn a_declaration_equal_to_a_field_index_is_built_once() {
+    let d = with_indexes("a: {type: string, x-index: true}", r#"[{"fields": ["a"]}]"#);
+    let p = plan(None, &d, &StoredData::default());
+    let creates = p
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::CreateIndex { .. }))
+        .count();
+    assert_eq!(creates, 1);
+}
+
+/// The state after applying `old` and then `new`.
+fn applied_after(old: &TypeDefinition, new: &TypeDefinition) -> Applied {
+    let first = applied(old);
+    let p = plan(Some(&first), new, &StoredData::default());
+    Applied {
+        version: first.version + 1,
+        definition: new.clone(),
+        columns: p.columns,
+    }
 }

@@ -252,6 +252,12 @@ pub(super) fn check_value(
         check_keywords(&schema, "/schema", &mut r);
     }
     check_ui(&value, &mut r);
+    if let Some(indexes) = value.get("indexes") {
+        let fields = crate::fields::compile_fields(&schema);
+        for (pointer, message) in super::indexes::check(indexes, &fields) {
+            r.at(&pointer, message);
+        }
+    }
     check_workflow(&value, workflow_errors, &mut r);
     if !r.errors.is_empty() {
         return Err(TypeFileErrors(r.errors));
@@ -685,6 +691,29 @@ mod tests {
             "{HEAD}schema:\n  type: object\n  properties:\n    x: {{$ref: '#/$defs/nope'}}\n"
         );
         assert!(errors(&dangling)[0].message.contains("points at nothing"));
+    }
+
+    #[test]
+    fn index_declarations_are_checked_where_they_stand() {
+        let text = format!(
+            "{HEAD}schema:\n  type: object\n  properties:\n    category: {{type: string}}\n    data: {{type: object}}\nindexes:\n  - fields: [category, -nope]\n  - fields: [id, category]\n  - fields: [data]\n  - fields: [category]\n  - fields: [category, -id]\n  - fields: [category, -id]\n  - fields: [Category]\n"
+        );
+        let errs = errors(&text);
+        let at = |line: usize| {
+            errs.iter()
+                .filter(|e| e.line == line)
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        assert!(at(10).contains("`nope` is not a field"), "{errs:?}");
+        assert!(at(11).contains("`id` can only be the last"), "{errs:?}");
+        assert!(at(12).contains("cannot be indexed"), "{errs:?}");
+        assert!(at(15).contains("declared twice"), "{errs:?}");
+        assert!(at(16).contains("does not match"), "{errs:?}");
+        assert_eq!(errs.len(), 5, "{errs:?}");
+        let column = errs.iter().find(|e| e.line == 10).map(|e| e.column);
+        assert_eq!(column, Some(24), "{errs:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod check;
 mod compiled;
+pub mod indexes;
 pub mod source;
 pub mod validator;
 
@@ -14,6 +15,7 @@ use utoipa::ToSchema;
 
 pub use check::{MAX_TYPE_FILE_BYTES, RESERVED_FIELD_NAMES, is_identifier};
 pub use compiled::{CompiledType, FieldError};
+pub use indexes::{ExtIndex, IndexDefinition, IndexKey};
 pub use source::{Position, Syntax};
 
 use crate::ticket::Priority;
@@ -51,6 +53,10 @@ pub struct TypeDefinition {
     /// JSON Schema 2020-12 of the type's own fields.
     #[schema(value_type = Object)]
     pub schema: Value,
+    /// Indexes over several fields (and the ticket id), for the queues agents run on
+    /// this type; each `x-index` field has its own already.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<IndexDefinition>,
     /// Form hints for clients (uiSchema conventions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -102,6 +108,11 @@ impl TypeDefinition {
         self.workflow
             .as_ref()
             .unwrap_or_else(|| Workflow::default_ref())
+    }
+
+    /// Every index the type's extension table should have (see [`indexes`]).
+    pub fn ext_indexes(&self) -> Vec<ExtIndex> {
+        indexes::ext_indexes(&crate::fields::compile_fields(&self.schema), &self.indexes)
     }
 
     pub fn default_priority(&self) -> Priority {

@@ -40,6 +40,7 @@ pub fn plan_out(plan: &Plan, ddl: Vec<String>, applied: bool) -> TypePlan {
         changes: plan.changes.clone(),
         ddl,
         columns: plan.columns.clone(),
+        expected_seconds: plan.expected_seconds,
         applied,
     }
 }

@@ -82,6 +82,7 @@ pub async fn serve(
         },
         std::time::Duration::from_secs(config.sla_sweep_seconds),
     );
+    let optimizer = docket_server::spawn_optimizer(store.clone());
     if !config.web_dir.join("index.html").is_file() {
         tracing::warn!(dir = %config.web_dir.display(), "the web UI is not built there; `/` explains how to build it (the API works regardless)");
     }
@@ -119,6 +120,7 @@ pub async fn serve(
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), adapter).await;
     }
     sweeper.abort();
+    optimizer.abort();
     ai_worker.abort();
     delivery_worker.abort();
     mail_poller.abort();
