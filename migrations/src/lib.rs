@@ -20,6 +20,8 @@ mod m20261208_000014_email_out;
 mod m20261208_000015_mailboxes;
 mod m20261208_000016_public_forms;
 mod m20261209_000017_queue_indexes;
+mod m20261209_000018_comment_search;
+mod m20261209_000019_title_trigrams;
 
 pub struct Migrator;
 
@@ -44,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000015_mailboxes::Migration),
             Box::new(m20261208_000016_public_forms::Migration),
             Box::new(m20261209_000017_queue_indexes::Migration),
+            Box::new(m20261209_000018_comment_search::Migration),
+            Box::new(m20261209_000019_title_trigrams::Migration),
         ]
     }
 }

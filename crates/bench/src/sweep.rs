@@ -141,13 +141,15 @@ async fn number(db: &DatabaseConnection, sql: &str, values: Vec<SqlValue>) -> an
         .with_context(|| sql.to_string())
 }
 
-/// A table's columns and whether each holds a timestamp.
+/// A table's columns and whether each holds a timestamp; generated columns (the search
+/// vector) are left out: the database computes them.
 async fn columns(db: &DatabaseConnection, table: &str) -> anyhow::Result<Vec<(String, bool)>> {
     let backend = db.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => {
             "SELECT column_name AS name, data_type AS kind FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+             WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' \
+             ORDER BY ordinal_position"
         }
         _ => "SELECT name, type AS kind FROM pragma_table_info(?)",
     };

@@ -44,6 +44,45 @@ impl Store {
         for t in self.registry.all() {
             self.reconcile_type_indexes(&t.stored.slug).await?;
         }
+        if self.backend() == DbBackend::Postgres {
+            self.ensure_title_trigrams().await?;
+        }
+        Ok(())
+    }
+
+    /// PostgreSQL: the titles' trigram index (migration 000019), built here when the
+    /// migration could not (no `pg_trgm` then) and the extension has been added since.
+    async fn ensure_title_trigrams(&self) -> Result<()> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT (SELECT n.nspname FROM pg_extension e \
+                   JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm') AS home, \
+                 EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() \
+                   AND indexname = 'ix_tickets_title_trgm') AS built",
+            ))
+            .await?;
+        let Some(row) = row else { return Ok(()) };
+        let home: Option<String> = row.try_get("", "home")?;
+        let built: bool = row.try_get("", "built")?;
+        match (built, home) {
+            (true, _) => {}
+            (false, Some(home)) => {
+                let sql = format!(
+                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_tickets_title_trgm ON tickets \
+                     USING gin (lower(title) \"{}\".gin_trgm_ops) WITH (gin_pending_list_limit = 128)",
+                    home.replace('"', "\"\"")
+                );
+                tracing::info!(sql = %sql, "building the titles' trigram index");
+                self.db.execute_unprepared(&sql).await?;
+            }
+            (false, None) => tracing::warn!(
+                "the pg_trgm extension is not installed in this database, so `title.contains` \
+                 filters read every title; have a superuser run `CREATE EXTENSION pg_trgm SCHEMA public` \
+                 and the next start builds the index"
+            ),
+        }
         Ok(())
     }
 

@@ -12,7 +12,7 @@ use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order, Query, SimpleExpr,
     Value as SqlValue,
 };
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, TransactionTrait};
 use serde_json::Value;
 
 use crate::ddl::ext_table;
@@ -21,6 +21,12 @@ use crate::{Result, Store, StoreError, Ticket, ext};
 
 pub const DEFAULT_LIMIT: u64 = 25;
 pub const MAX_LIMIT: u64 = 200;
+
+/// A search ordered by relevance ranks this many of the newest matches (`by_relevance`).
+pub const SEARCH_WINDOW: u64 = 500;
+
+/// The rank a search by relevance selects beside each ticket's columns.
+const RANK_COLUMN: &str = "search_rank";
 
 /// A core column that can be filtered and sorted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +139,9 @@ pub enum Target {
     Core(CoreField),
     /// An extension field of the listed type (`f.<name>`).
     Field(String),
+    /// How well a ticket matches the search (`q` without `sort`); never parsed from a
+    /// query string.
+    Relevance,
 }
 
 impl Target {
@@ -140,6 +149,7 @@ impl Target {
         match self {
             Target::Core(c) => c.name().to_string(),
             Target::Field(f) => format!("f.{f}"),
+            Target::Relevance => "relevance".to_string(),
         }
     }
 }
@@ -330,6 +340,10 @@ impl Store {
                 nullable: c.nullable(),
                 enum_values: None,
             }),
+            Target::Relevance => Err(err(
+                param,
+                "relevance orders a search (`q`) given without `sort`",
+            )),
             Target::Field(name) => {
                 let slug = type_slug.ok_or_else(|| {
                     err(param, "filters and sorts on f.<field> need a single `type`")
@@ -382,7 +396,14 @@ impl Store {
                 return Err(err(&f.param, ".contains takes one value"));
             };
             docket_core::stored::check_text(needle).map_err(|e| err(&f.param, e))?;
-            return Ok(contains(col.expr, needle));
+            let condition = contains(col.expr, needle);
+            if f.target == Target::Core(CoreField::Title)
+                && self.backend() == DbBackend::Sqlite
+                && let Some(candidates) = title_trigram_candidates(needle)
+            {
+                return Ok(candidates.and(condition));
+            }
+            return Ok(condition);
         }
         if matches!(
             f.op,
@@ -435,7 +456,7 @@ impl Store {
     }
 
     pub async fn list_tickets(&self, query: &ListQuery) -> Result<Page> {
-        let (stmt, keys, limit) = self.list_statement(query).await?;
+        let PageQuery { stmt, keys, limit } = self.list_statement(query).await?;
         let rows = self.db.query_all_raw(stmt).await?;
         let mut models = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -443,9 +464,15 @@ impl Store {
         }
         let more = models.len() as u64 > limit;
         models.truncate(limit as usize);
+        let last_rank = match (more, keys.first()) {
+            (true, Some((_, _, Target::Relevance))) => {
+                Some(rank_of(&rows[models.len() - 1], self.backend())?)
+            }
+            _ => None,
+        };
         let items = self.hydrate(models).await?;
         let next_cursor = match (more, items.last()) {
-            (true, Some(last)) => Some(encode_cursor(last, &keys)),
+            (true, Some(last)) => Some(encode_cursor(last, last_rank, &keys)),
             _ => None,
         };
         Ok(Page { items, next_cursor })
@@ -455,29 +482,46 @@ impl Store {
     /// `ANALYZE` and buffers when `analyze`; SQLite: `EXPLAIN QUERY PLAN`), one line per
     /// plan node. For tests that pin the queues' plans, and the bench.
     pub async fn explain_list(&self, query: &ListQuery, analyze: bool) -> Result<String> {
-        let (mut stmt, _, _) = self.list_statement(query).await?;
+        self.explain_list_with(query, analyze, &[]).await
+    }
+
+    /// `explain_list` with planner settings for the one statement (PostgreSQL
+    /// `SET LOCAL`, e.g. `enable_seqscan = off` to see whether an index can serve a query
+    /// on a table too small for the planner to choose it).
+    pub async fn explain_list_with(
+        &self,
+        query: &ListQuery,
+        analyze: bool,
+        settings: &[&str],
+    ) -> Result<String> {
+        let mut stmt = self.list_statement(query).await?.stmt;
         let backend = self.backend();
         stmt.sql = match backend {
             DbBackend::Postgres if analyze => format!("EXPLAIN (ANALYZE, BUFFERS) {}", stmt.sql),
             DbBackend::Postgres => format!("EXPLAIN {}", stmt.sql),
             _ => format!("EXPLAIN QUERY PLAN {}", stmt.sql),
         };
+        let txn = self.db.begin().await?;
+        if backend == DbBackend::Postgres {
+            for setting in settings {
+                txn.execute_unprepared(&format!("SET LOCAL {setting}"))
+                    .await?;
+            }
+        }
         let mut lines = Vec::new();
-        for row in self.db.query_all_raw(stmt).await? {
+        for row in txn.query_all_raw(stmt).await? {
             lines.push(match backend {
                 DbBackend::Postgres => row.try_get::<String>("", "QUERY PLAN")?,
                 _ => row.try_get::<String>("", "detail")?,
             });
         }
+        txn.rollback().await?;
         Ok(lines.join("\n"))
     }
 
     /// The page query of a list (one row more than the page, to know whether another
     /// follows), with its sort keys and the page size.
-    async fn list_statement(
-        &self,
-        query: &ListQuery,
-    ) -> Result<(sea_orm::Statement, Vec<(Column, bool, Target)>, u64)> {
+    async fn list_statement(&self, query: &ListQuery) -> Result<PageQuery> {
         let mut errors = Vec::new();
         let slug = query.type_slug.as_deref();
         if let Some(s) = slug
@@ -487,8 +531,11 @@ impl Store {
         }
         let t = Alias::new("t");
         let mut stmt = Query::select();
-        stmt.column((t.clone(), sea_orm::sea_query::Asterisk))
-            .from_as(Alias::new("tickets"), t.clone());
+        // The row's own columns, not `*`: the search columns are large and never shown.
+        for c in <ticket_row::Column as sea_orm::Iterable>::iter() {
+            stmt.column((t.clone(), c));
+        }
+        stmt.from_as(Alias::new("tickets"), t.clone());
         let joins_ext = slug.is_some()
             && (query
                 .filters
@@ -539,13 +586,22 @@ impl Store {
                 .to_owned();
             stmt.and_where(Expr::col((t.clone(), Alias::new("id"))).in_subquery(sub));
         }
+        let mut search = None;
         if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
-            match self.search_condition(q) {
-                Some(c) => {
-                    stmt.and_where(c);
+            match self.search(q) {
+                Some(found) => {
+                    stmt.and_where(found.condition.clone());
+                    search = Some(found);
                 }
                 None => errors.push(err("q", "the search has no words to look for")),
             }
+        }
+        if let Some(found) = search.filter(|_| query.sort.is_empty()) {
+            // A search without a sort: best matches first.
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+            return self.by_relevance(query, stmt, found, slug.filter(|_| joins_ext));
         }
         // Sorting: the requested keys, then the id so that the order is total.
         let mut keys: Vec<(Column, bool, Target)> = Vec::new();
@@ -632,7 +688,77 @@ impl Store {
             ),
             None => self.backend().build(&stmt),
         };
-        Ok((built, keys, limit))
+        Ok(PageQuery {
+            stmt: built,
+            keys,
+            limit,
+        })
+    }
+
+    /// The page query of a search ordered by relevance. Ranking every match of a common
+    /// word in a million tickets would take the whole budget of a page, so the newest
+    /// `SEARCH_WINDOW` matches (with every filter applied) are ranked, best first, ties
+    /// newest first; the cursor carries the rank.
+    fn by_relevance(
+        &self,
+        query: &ListQuery,
+        mut matches: sea_orm::sea_query::SelectStatement,
+        search: Search,
+        ext_slug: Option<&str>,
+    ) -> Result<PageQuery> {
+        matches
+            .expr_as(search.rank, Alias::new(RANK_COLUMN))
+            .order_by((Alias::new("t"), Alias::new("id")), Order::Desc)
+            .limit(SEARCH_WINDOW);
+        let w = Alias::new("w");
+        let keys = vec![
+            (
+                Column {
+                    expr: Expr::col((w.clone(), Alias::new(RANK_COLUMN))),
+                    kind: ColumnKind::Number,
+                    nullable: false,
+                    enum_values: None,
+                },
+                search.best_first_descending,
+                Target::Relevance,
+            ),
+            (
+                Column {
+                    expr: Expr::col((w.clone(), Alias::new("id"))),
+                    kind: ColumnKind::Integer,
+                    nullable: false,
+                    enum_values: None,
+                },
+                true,
+                Target::Core(CoreField::Id),
+            ),
+        ];
+        let mut page = Query::select();
+        page.column((w.clone(), sea_orm::sea_query::Asterisk))
+            .from_subquery(matches, w.clone());
+        if let Some(cursor) = &query.cursor {
+            let values = decode_cursor(cursor, &keys).map_err(|e| StoreError::Invalid(vec![e]))?;
+            page.and_where(after(&keys, &values));
+        }
+        for (c, desc, _) in &keys {
+            page.order_by_expr(c.expr.clone(), if *desc { Order::Desc } else { Order::Asc });
+        }
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        page.limit(limit + 1);
+        let built = match ext_slug.and_then(|s| self.registry.get(s)) {
+            Some(ty) => ext::shaped(
+                self.backend(),
+                &page,
+                ty.compiled.slug(),
+                ext::shape_of(&ty.compiled.fields),
+            ),
+            None => self.backend().build(&page),
+        };
+        Ok(PageQuery {
+            stmt: built,
+            keys,
+            limit,
+        })
     }
 
     /// The ids of the teams that `team=` filters name (unknown slugs are left out: they
@@ -661,7 +787,10 @@ impl Store {
         Ok(out)
     }
 
-    fn search_condition(&self, q: &str) -> Option<SimpleExpr> {
+    /// A search's condition (every word, as a word or the start of one) and its rank
+    /// (PostgreSQL `ts_rank` over the stored vector, higher first; SQLite FTS5's `bm25`,
+    /// lower first), the ticket's own text weighed above its comments.
+    fn search(&self, q: &str) -> Option<Search> {
         let words: Vec<String> = q
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
@@ -671,7 +800,6 @@ impl Store {
         if words.is_empty() {
             return None;
         }
-        // Every word must appear, as a word or the start of one.
         Some(match self.backend() {
             DbBackend::Postgres => {
                 let tsquery = words
@@ -679,10 +807,17 @@ impl Store {
                     .map(|w| format!("{w}:*"))
                     .collect::<Vec<_>>()
                     .join(" & ");
-                Expr::cust_with_values(
-                    "to_tsvector('simple', \"t\".\"search_text\") @@ to_tsquery('simple', $1)",
-                    [tsquery],
-                )
+                Search {
+                    condition: Expr::cust_with_values(
+                        "\"t\".\"search_vector\" @@ to_tsquery('simple', $1)",
+                        [tsquery.clone()],
+                    ),
+                    rank: Expr::cust_with_values(
+                        "ts_rank(\"t\".\"search_vector\", to_tsquery('simple', $1))",
+                        [tsquery],
+                    ),
+                    best_first_descending: true,
+                }
             }
             _ => {
                 let fts = words
@@ -690,13 +825,47 @@ impl Store {
                     .map(|w| format!("\"{w}\"*"))
                     .collect::<Vec<_>>()
                     .join(" ");
-                Expr::cust_with_values(
-                    "\"t\".\"id\" IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
-                    [fts],
-                )
+                Search {
+                    condition: Expr::cust_with_values(
+                        "\"t\".\"id\" IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
+                        [fts.clone()],
+                    ),
+                    // Columns: the ticket's own text, then its comments.
+                    rank: Expr::cust_with_values(
+                        "(SELECT bm25(tickets_fts, 4.0, 1.0) FROM tickets_fts \
+                         WHERE tickets_fts MATCH ? AND tickets_fts.rowid = \"t\".\"id\")",
+                        [fts],
+                    ),
+                    best_first_descending: false,
+                }
             }
         })
     }
+}
+
+/// A list's page query (one row more than the page, to know whether another follows),
+/// with its sort keys (column, descending, what it sorts by) and the page size.
+struct PageQuery {
+    stmt: sea_orm::Statement,
+    keys: Vec<(Column, bool, Target)>,
+    limit: u64,
+}
+
+/// A full-text search, as `Store::search` builds it.
+struct Search {
+    condition: SimpleExpr,
+    rank: SimpleExpr,
+    /// Whether a better match has a higher rank.
+    best_first_descending: bool,
+}
+
+/// The search rank a row of a search by relevance carries (PostgreSQL's `ts_rank` is a
+/// `real`: widened exactly, so the cursor compares equal to it).
+fn rank_of(row: &sea_orm::QueryResult, backend: DbBackend) -> Result<f64> {
+    Ok(match backend {
+        DbBackend::Postgres => f64::from(row.try_get::<f32>("", RANK_COLUMN)?),
+        _ => row.try_get::<f64>("", RANK_COLUMN)?,
+    })
 }
 
 /// `team=a,b`: the tickets of those teams, by id (see `team_ids`).
@@ -807,6 +976,8 @@ fn sort_value(t: &Ticket, target: &Target) -> Value {
             CoreField::SlaDueAt => rfc3339(t.sla_due_at),
         },
         Target::Field(f) => t.fields.get(f).cloned().unwrap_or(Value::Null),
+        // Not a column of the ticket: `encode_cursor` is given it.
+        Target::Relevance => Value::Null,
     }
 }
 
@@ -815,8 +986,15 @@ fn rfc3339(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn encode_cursor(last: &Ticket, keys: &[(Column, bool, Target)]) -> String {
-    let values: Vec<Value> = keys.iter().map(|(_, _, t)| sort_value(last, t)).collect();
+/// The cursor after `last`; `rank` is its search rank, for a search by relevance.
+fn encode_cursor(last: &Ticket, rank: Option<f64>, keys: &[(Column, bool, Target)]) -> String {
+    let values: Vec<Value> = keys
+        .iter()
+        .map(|(_, _, t)| match (t, rank) {
+            (Target::Relevance, Some(rank)) => Value::from(rank),
+            _ => sort_value(last, t),
+        })
+        .collect();
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&values).expect("values serialize"))
 }
 
@@ -845,6 +1023,20 @@ fn decode_cursor(
             },
         )
         .collect()
+}
+
+/// SQLite: the tickets whose title may contain `needle`, from the title's trigram index
+/// (migration 000019), which it can only use for a plain `LIKE` of at least three
+/// characters (no wildcard to escape). PostgreSQL's trigram index serves `contains`
+/// itself.
+fn title_trigram_candidates(needle: &str) -> Option<SimpleExpr> {
+    if needle.chars().count() < 3 || needle.contains(['%', '_']) {
+        return None;
+    }
+    Some(Expr::cust_with_values(
+        "\"t\".\"id\" IN (SELECT rowid FROM tickets_title_trgm WHERE title LIKE ?)",
+        [format!("%{needle}%")],
+    ))
 }
 
 /// Whether the text `expr` contains `needle`, ignoring case.

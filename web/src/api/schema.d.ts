@@ -4749,7 +4749,7 @@ export interface operations {
                 /** @description Ticket type slug (required for f.* filters and sorts) */
                 type?: string;
                 status?: string;
-                /** @description new, open, pending, resolved or closed */
+                /** @description new, open, pending, solved or closed */
                 status_category?: string;
                 /** @description P0-P3; also priority.lte=P1 etc. */
                 priority?: string;
@@ -4765,7 +4765,7 @@ export interface operations {
                 source_ref?: string;
                 /** @description Tickets with this tag (repeat for all of several) */
                 tag?: string;
-                /** @description Full-text search: every word must match (prefixes match) */
+                /** @description Full-text search over the key, title, body, searchable fields and comments: every word must match (prefixes match). Without `sort`, the best matches come first (the ticket's own text counts more than its comments; the newest 500 matches are ranked, so add words or filters to narrow a common one) */
                 q?: string;
                 /** @description e.g. -created_at or f.affected_users,-id */
                 sort?: string;

@@ -6,6 +6,7 @@ use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::read::to_comment;
+use super::search::comment_text;
 use super::write::Change;
 use super::{Comment, NewComment};
 use crate::attachments;
@@ -98,6 +99,7 @@ impl Store {
                 Func::coalesce([Expr::col(Alias::new("first_response_at")), Expr::val(at)]),
             );
         }
+        change.set("comment_text", Expr::val(comment_text(&txn, row.id).await?));
         // The change's UPDATE locks the ticket's row before its clocks move.
         change.commit(&txn).await?;
         if let Some(trigger) = trigger {
@@ -199,6 +201,7 @@ impl Store {
             return self.comment_with_files(c, key).await;
         }
         let updated = comment::Entity::update(update).exec(&txn).await?;
+        change.set("comment_text", Expr::val(comment_text(&txn, row.id).await?));
         change.commit(&txn).await?;
         txn.commit().await?;
         self.comment_with_files(updated, key).await
@@ -240,6 +243,7 @@ impl Store {
             Some(serde_json::json!({"id": c.id, "body": c.body})),
             None,
         );
+        change.set("comment_text", Expr::val(comment_text(&txn, row.id).await?));
         change.commit(&txn).await?;
         txn.commit().await?;
         Ok(())

@@ -5,6 +5,7 @@
 //! duplicate is cleared on the way (or alone, when staff dismiss it).
 
 use docket_core::ticket::{CommentKind, StatusCategory};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
 
@@ -156,6 +157,13 @@ impl Store {
         source_change.set("resolved_at", Some(from.resolved_at.unwrap_or(at)));
         if from.possible_duplicate_of.is_some() {
             clear_flag(&mut source_change, &from);
+        }
+        // The comments moved: both tickets are found by what they hold now.
+        for (change, id) in [(&mut target_change, into.id), (&mut source_change, from.id)] {
+            change.set(
+                "comment_text",
+                Expr::val(super::search::comment_text(&txn, id).await?),
+            );
         }
         if from.id < into.id {
             source_change.commit(&txn).await?;

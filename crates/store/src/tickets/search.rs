@@ -1,9 +1,11 @@
 //! The text full-text search indexes for a ticket: its key, title, body and the
-//! type's `x-searchable` fields.
+//! type's `x-searchable` fields (`search_text`), and its comments (`comment_text`,
+//! weighed lower when results are ranked).
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Map, Value};
 
+use crate::entities::comment;
 use crate::entities::ticket as ticket_row;
 use crate::{Result, ext};
 
@@ -22,6 +24,34 @@ pub(super) fn search_text(
         }
     }
     s
+}
+
+/// Comment text kept per ticket, in bytes: PostgreSQL's search vector holds at most
+/// 1 MB, and a ticket's first 200 kB of replies say what it is about.
+pub(crate) const MAX_COMMENT_TEXT: usize = 200_000;
+
+/// The text search indexes for a ticket's comments: their bodies, oldest first (deleted
+/// comments have none), cut to `MAX_COMMENT_TEXT`. Written by every change to a comment,
+/// inside its transaction, through the ticket's `Change`.
+pub(crate) async fn comment_text<C: ConnectionTrait>(conn: &C, ticket_id: i64) -> Result<String> {
+    let bodies: Vec<String> = comment::Entity::find()
+        .select_only()
+        .column(comment::Column::Body)
+        .filter(comment::Column::TicketId.eq(ticket_id))
+        .filter(comment::Column::Body.ne(""))
+        .order_by_asc(comment::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut text = bodies.join(" ");
+    if text.len() > MAX_COMMENT_TEXT {
+        let mut cut = MAX_COMMENT_TEXT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    Ok(text)
 }
 
 /// Recompute the search text of every ticket of a type (after its searchable fields
