@@ -675,19 +675,7 @@ impl Store {
         }
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         stmt.limit(limit + 1);
-        let built = match slug
-            .and_then(|s| self.registry.get(s))
-            .filter(|_| joins_ext)
-        {
-            // Filters and sorts on the type's columns: a statement of its shape.
-            Some(ty) => ext::shaped(
-                self.backend(),
-                &stmt,
-                ty.compiled.slug(),
-                ext::shape_of(&ty.compiled.fields),
-            ),
-            None => self.backend().build(&stmt),
-        };
+        let built = self.build_page(&stmt, slug.filter(|_| joins_ext));
         Ok(PageQuery {
             stmt: built,
             keys,
@@ -745,20 +733,30 @@ impl Store {
         }
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         page.limit(limit + 1);
-        let built = match ext_slug.and_then(|s| self.registry.get(s)) {
-            Some(ty) => ext::shaped(
-                self.backend(),
-                &page,
-                ty.compiled.slug(),
-                ext::shape_of(&ty.compiled.fields),
-            ),
-            None => self.backend().build(&page),
-        };
+        let built = self.build_page(&page, ext_slug);
         Ok(PageQuery {
             stmt: built,
             keys,
             limit,
         })
+    }
+
+    /// A page query as SQL; one that reads the extension table of `ext_slug` carries its
+    /// shape (`ext::shaped`), so a cached plan never outlives a change of its columns.
+    fn build_page(
+        &self,
+        stmt: &sea_orm::sea_query::SelectStatement,
+        ext_slug: Option<&str>,
+    ) -> sea_orm::Statement {
+        match ext_slug.and_then(|s| self.registry.get(s)) {
+            Some(ty) => ext::shaped(
+                self.backend(),
+                stmt,
+                ty.compiled.slug(),
+                ext::shape_of(&ty.compiled.fields),
+            ),
+            None => self.backend().build(stmt),
+        }
     }
 
     /// The ids of the teams that `team=` filters name (unknown slugs are left out: they
