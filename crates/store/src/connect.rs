@@ -1,15 +1,19 @@
 //! Opening the database: SQLite (a file, WAL, foreign keys on) or PostgreSQL.
 
+use std::future::Future;
+use std::os::raw::c_int;
 use std::path::Path;
-
+use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use docket_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx;
+use sea_orm::sqlx::pool::PoolConnectionMetadata;
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sea_orm::{SqlxPostgresConnector, SqlxSqliteConnector};
 
@@ -66,6 +70,7 @@ impl Store {
                 // production backend, uses a real pool.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(1)
+                    .after_connect(refuse_double_quoted_strings)
                     .connect_with(options)
                     .await
                     .map_err(|e| {
@@ -129,6 +134,51 @@ impl Store {
         self.optimize().await?;
         Ok(())
     }
+}
+
+/// Make SQLite refuse double-quoted string literals in statements on this connection.
+///
+/// A connection keeps the schema it last read until a statement finds it out of date.
+/// A statement prepared on a connection whose schema predates another connection's
+/// `ALTER TABLE ... ADD COLUMN` names a column that connection does not know yet, and
+/// sea-query quotes identifiers (`"f20"`). By SQLite's legacy rule an unknown
+/// double-quoted identifier is a string literal, so the prepare succeeds instead of
+/// failing, and sqlx records the result columns' names then: `"f20"`, the literal's
+/// text, quotes included. At its first step SQLite sees the schema changed and prepares
+/// the statement again, now reading the real column, but sqlx keeps the names it
+/// recorded (and caches the statement with them, so every later run on that connection
+/// answers the same): `f20` is not found, which sea-orm reads as NULL. That was the
+/// "stale read after a type apply": the new column read NULL, not backfilled, on a
+/// connection that had been idle during the apply (`a_reader_names_a_column_the_writer_
+/// just_added` in the tests below shows it). Without the legacy rule the prepare fails
+/// with "no such column", SQLite notices the schema changed, reloads it and prepares
+/// again, and the names are right. (Nothing Docket sends uses double quotes for text.)
+fn refuse_double_quoted_strings<'c>(
+    conn: &'c mut SqliteConnection,
+    _: PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>> {
+    Box::pin(async move {
+        let mut handle = conn.lock_handle().await?;
+        let db = handle.as_raw_handle().as_ptr();
+        // SAFETY: `db` is this connection's open handle, locked for us while `handle`
+        // lives; SQLITE_DBCONFIG_DQS_DML takes an int and an int out-pointer that may be
+        // null.
+        let rc = unsafe {
+            libsqlite3_sys::sqlite3_db_config(
+                db,
+                libsqlite3_sys::SQLITE_DBCONFIG_DQS_DML,
+                0 as c_int,
+                std::ptr::null_mut::<c_int>(),
+            )
+        };
+        if rc == libsqlite3_sys::SQLITE_OK {
+            Ok(())
+        } else {
+            Err(sqlx::Error::Configuration(
+                format!("SQLite refused to turn off double-quoted strings (error {rc})").into(),
+            ))
+        }
+    })
 }
 
 /// Whether PostgreSQL is reached on this machine: a loopback address or a Unix socket.
@@ -231,6 +281,55 @@ fn create_private_file(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::redacted_url;
+
+    /// A connection that last read before another connection added a column prepares
+    /// its next statement against the schema it remembers; the statement must still
+    /// come back with the new column under its own name (`refuse_double_quoted_strings`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reader_names_a_column_the_writer_just_added() {
+        use sea_orm::ConnectionTrait;
+        use sea_orm::sqlx::{self, Column, Row};
+        let db = crate::testing::TestDb::new(crate::Backend::Sqlite).await;
+        let writer = db.second_instance().await;
+        writer
+            .db
+            .execute_unprepared("CREATE TABLE probe (id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        writer
+            .db
+            .execute_unprepared("INSERT INTO probe (id) VALUES (1)")
+            .await
+            .unwrap();
+        // A connection of the other store, held throughout, reads the table as it is...
+        let pool = db.store.db.get_sqlite_connection_pool();
+        let mut reader = pool.acquire().await.unwrap();
+        sqlx::query(r#"SELECT "id" FROM "probe""#)
+            .fetch_all(&mut *reader)
+            .await
+            .unwrap();
+        // ...the writer adds a column and fills it...
+        let txn = writer.begin_write().await.unwrap();
+        txn.execute_unprepared("ALTER TABLE probe ADD COLUMN added TEXT")
+            .await
+            .unwrap();
+        txn.execute_unprepared("UPDATE probe SET added = 'filled'")
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        // ...and the reader's next statement names it, quoted as sea-query quotes, twice
+        // (the second run is the statement sqlx cached).
+        for _ in 0..2 {
+            let row = sqlx::query(r#"SELECT "id", "added" FROM "probe" WHERE "id" = ?"#)
+                .bind(1i64)
+                .fetch_one(&mut *reader)
+                .await
+                .unwrap();
+            let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
+            assert_eq!(names, ["id", "added"]);
+            assert_eq!(row.try_get::<String, _>("added").unwrap(), "filled");
+        }
+    }
 
     #[test]
     fn passwords_are_redacted_from_urls() {
