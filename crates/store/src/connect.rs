@@ -45,38 +45,63 @@ impl Backend {
 /// rows: 1,414-1,484 creates/s against 1,262-1,396).
 const CREATE_WRITERS: usize = 1;
 
+/// SQLite read connections beside the writer (`Store::reader`): lists and ticket reads
+/// of concurrent requests run at once, and none queues behind a write.
+const SQLITE_READERS: u32 = 4;
+
 impl Store {
     /// Connect to `url` (`sqlite://path/to/file.db` or `postgres://...`). With `schema`,
     /// a PostgreSQL connection works in that schema (tests use one schema each).
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<Store> {
-        let db = match Backend::of_url(url) {
+        let (db, reader) = match Backend::of_url(url) {
             Some(Backend::Sqlite) => {
                 let options = SqliteConnectOptions::from_str(url)
                     .map_err(|e| {
                         StoreError::Internal(format!("bad SQLite URL {}: {e}", redacted_url(url)))
                     })?
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
                     // Statistics from a sample of each index, not every row (`upkeep.rs`).
                     .pragma("analysis_limit", "1000");
                 create_private_file(options.get_filename())?;
-                // One connection. SQLite has one writer at a time anyway, and with several pooled
-                // connections we observed reads (on a connection that had been idle) that did
-                // not see another connection's just-committed type apply: a stale WAL
-                // snapshot. One connection always reads its own writes. PostgreSQL, the
-                // production backend, uses a real pool.
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .after_connect(refuse_double_quoted_strings)
-                    .connect_with(options)
-                    .await
-                    .map_err(|e| {
-                        StoreError::Internal(format!("cannot open {}: {e}", redacted_url(url)))
-                    })?;
-                SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+                let open = |connections: u32, options| async move {
+                    SqlitePoolOptions::new()
+                        .max_connections(connections)
+                        .after_connect(refuse_double_quoted_strings)
+                        .connect_with(options)
+                        .await
+                        .map(SqlxSqliteConnector::from_sqlx_sqlite_pool)
+                        .map_err(|e| {
+                            StoreError::Internal(format!("cannot open {}: {e}", redacted_url(url)))
+                        })
+                };
+                // The writer: one connection, as SQLite has one writer at a time anyway.
+                // It puts the file in WAL mode (which the file keeps) before a reader
+                // opens it.
+                let writer = open(
+                    1,
+                    options
+                        .clone()
+                        .create_if_missing(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal),
+                )
+                .await?;
+                let reader = if in_memory(url) {
+                    // Each connection to `:memory:` would be a database of its own.
+                    writer.clone()
+                } else {
+                    // Readers beside the writer (`Store::reader`). In WAL a reader never
+                    // waits for the writer, and a statement outside a transaction reads
+                    // the last commit: sqlx resets every statement when it is done with
+                    // it, so no read transaction outlives its statement on an idle
+                    // connection. (The stale reads that once kept SQLite to one
+                    // connection were column names, not snapshots: see
+                    // `refuse_double_quoted_strings`.) Read-only: nothing can write
+                    // through them by mistake.
+                    open(SQLITE_READERS, options.read_only(true)).await?
+                };
+                (writer, reader)
             }
             Some(Backend::Postgres) => {
                 let mut options = PgConnectOptions::from_str(url)
@@ -106,7 +131,9 @@ impl Store {
                     .map_err(|e| {
                         StoreError::Internal(format!("cannot connect to PostgreSQL: {e}"))
                     })?;
-                SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+                let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+                // One pool: PostgreSQL readers do not wait for writers.
+                (db.clone(), db)
             }
             None => {
                 return Err(StoreError::Internal(format!(
@@ -117,6 +144,7 @@ impl Store {
         };
         Ok(Store {
             db,
+            reader,
             registry: Arc::new(TypeRegistry::default()),
             clock: Clock::default(),
             creates: Arc::new(GroupCommit::new(CREATE_WRITERS)),
@@ -134,6 +162,11 @@ impl Store {
         self.optimize().await?;
         Ok(())
     }
+}
+
+/// Whether a SQLite URL names an in-memory database rather than a file.
+fn in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// Make SQLite refuse double-quoted string literals in statements on this connection.
@@ -290,26 +323,26 @@ mod tests {
         use sea_orm::ConnectionTrait;
         use sea_orm::sqlx::{self, Column, Row};
         let db = crate::testing::TestDb::new(crate::Backend::Sqlite).await;
-        let writer = db.second_instance().await;
-        writer
+        let store = &db.store;
+        store
             .db
             .execute_unprepared("CREATE TABLE probe (id INTEGER PRIMARY KEY)")
             .await
             .unwrap();
-        writer
+        store
             .db
             .execute_unprepared("INSERT INTO probe (id) VALUES (1)")
             .await
             .unwrap();
-        // A connection of the other store, held throughout, reads the table as it is...
-        let pool = db.store.db.get_sqlite_connection_pool();
+        // A reader connection, held throughout, reads the table as it is...
+        let pool = store.reader.get_sqlite_connection_pool();
         let mut reader = pool.acquire().await.unwrap();
         sqlx::query(r#"SELECT "id" FROM "probe""#)
             .fetch_all(&mut *reader)
             .await
             .unwrap();
         // ...the writer adds a column and fills it...
-        let txn = writer.begin_write().await.unwrap();
+        let txn = store.begin_write().await.unwrap();
         txn.execute_unprepared("ALTER TABLE probe ADD COLUMN added TEXT")
             .await
             .unwrap();

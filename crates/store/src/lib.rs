@@ -136,7 +136,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The handle everything else uses: a connection pool plus the compiled type registry.
 #[derive(Clone)]
 pub struct Store {
+    /// Every write, and every read inside a transaction or that must see the store's
+    /// own uncommitted work. On SQLite a single connection (one writer at a time).
     db: DatabaseConnection,
+    /// Reads of committed data that need no transaction: lists, ticket pages, requester
+    /// profiles, reports. On SQLite read-only connections beside the writer, so they
+    /// never queue behind a write; on PostgreSQL the same pool as `db`. Each statement
+    /// reads the last commit, so a read after a write of the same request sees it.
+    reader: DatabaseConnection,
     registry: Arc<TypeRegistry>,
     clock: Clock,
     /// Creates waiting to be written together (`tickets/create.rs`).
@@ -172,6 +179,11 @@ impl Store {
     }
 
     pub async fn close(self) {
+        // Readers first: SQLite's last connection to close checkpoints the WAL into the
+        // file, and a read-only one cannot.
+        if self.backend() == DbBackend::Sqlite {
+            let _ = self.reader.close().await;
+        }
         let _ = self.db.close().await;
     }
 }

@@ -457,7 +457,7 @@ impl Store {
 
     pub async fn list_tickets(&self, query: &ListQuery) -> Result<Page> {
         let PageQuery { stmt, keys, limit } = self.list_statement(query).await?;
-        let rows = self.db.query_all_raw(stmt).await?;
+        let rows = self.reader.query_all_raw(stmt).await?;
         let mut models = Vec::with_capacity(rows.len());
         for row in &rows {
             models.push(ticket_row::Model::from_query_result(row, "")?);
@@ -779,7 +779,7 @@ impl Store {
             .and_where(Expr::col(Alias::new("slug")).is_in(slugs))
             .to_owned();
         let mut out = Vec::new();
-        for row in self.db.query_all(&stmt).await? {
+        for row in self.reader.query_all(&stmt).await? {
             out.push((row.try_get("", "slug")?, row.try_get("", "id")?));
         }
         Ok(out)

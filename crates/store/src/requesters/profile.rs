@@ -153,16 +153,16 @@ impl Store {
         id: i64,
         types: Option<&[String]>,
     ) -> Result<RequesterProfile> {
-        let requester = self.visible_requester(id, types).await?;
+        let requester = visible_requester(&self.reader, id, types).await?;
         let id = requester.id;
         let row = requester::Entity::find_by_id(id)
-            .one(&self.db)
+            .one(&self.reader)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("requester {id}")))?;
         let identities = requester_identity::Entity::find()
             .filter(requester_identity::Column::RequesterId.eq(id))
             .order_by_asc(requester_identity::Column::Id)
-            .all(&self.db)
+            .all(&self.reader)
             .await?
             .into_iter()
             .map(|i| Identity {
@@ -171,17 +171,17 @@ impl Store {
                 label: i.label,
             })
             .collect();
-        let (ticket_count, open_count) = counts(&self.db, id, types).await?;
+        let (ticket_count, open_count) = counts(&self.reader, id, types).await?;
         let first_ticket: Option<DateTime<Utc>> = ticket_row::Entity::find()
             .select_only()
             .column(ticket_row::Column::CreatedAt)
             .filter(their_tickets(id, types))
             .order_by_asc(ticket_row::Column::Id)
             .into_tuple()
-            .one(&self.db)
+            .one(&self.reader)
             .await?;
-        let recent = recent_tickets(&self.db, id, types, RECENT_TICKETS).await?;
-        let last_reply = last_reply(&self.db, id, types).await?;
+        let recent = recent_tickets(&self.reader, id, types, RECENT_TICKETS).await?;
+        let last_reply = last_reply(&self.reader, id, types).await?;
         let last_ticket = recent.first().map(|t| t.created_at);
         let first_seen = Ord::min(first_ticket.unwrap_or(row.created_at), row.created_at);
         let last_seen = [last_ticket, last_reply]
@@ -189,7 +189,7 @@ impl Store {
             .flatten()
             .max()
             .unwrap_or(row.created_at);
-        let topics = topics(&self.db, &recent).await?;
+        let topics = topics(&self.reader, &recent).await?;
         Ok(RequesterProfile {
             requester,
             identities,
@@ -210,10 +210,10 @@ impl Store {
         types: Option<&[String]>,
         exclude: Option<&str>,
     ) -> Result<RequesterCard> {
-        let requester = self.visible_requester(id, types).await?;
+        let requester = visible_requester(&self.reader, id, types).await?;
         let id = requester.id;
-        let (ticket_count, open_count) = counts(&self.db, id, types).await?;
-        let previous: Vec<PastTicket> = recent_tickets(&self.db, id, types, RECENT_TICKETS)
+        let (ticket_count, open_count) = counts(&self.reader, id, types).await?;
+        let previous: Vec<PastTicket> = recent_tickets(&self.reader, id, types, RECENT_TICKETS)
             .await?
             .into_iter()
             .filter(|t| Some(t.key.as_str()) != exclude)
@@ -235,7 +235,7 @@ impl Store {
             Some((key, s)) => (s.content.open_points.clone(), Some(key)),
             None => (Vec::new(), None),
         };
-        let notes = notes::latest(&self.db, id, CARD_NOTES).await?;
+        let notes = notes::latest(&self.reader, id, CARD_NOTES).await?;
         Ok(RequesterCard {
             requester,
             ticket_count,
@@ -292,11 +292,11 @@ impl Store {
             stmt.and_where(Expr::col(r("id")).in_subquery(seen));
         }
         let mut created: HashMap<i64, DateTime<Utc>> = HashMap::new();
-        for row in self.db.query_all(&stmt).await? {
+        for row in self.reader.query_all(&stmt).await? {
             created.insert(row.try_get("", "id")?, row.try_get("", "created_at")?);
         }
         let ids: Vec<i64> = created.keys().copied().collect();
-        let mut records = super::load(&self.db, super::with_ids(ids)).await?;
+        let mut records = super::load(&self.reader, super::with_ids(ids)).await?;
         records.sort_by_key(|r| std::cmp::Reverse(r.requester.id));
         Ok(records
             .into_iter()

@@ -82,14 +82,14 @@ impl Store {
     pub async fn ticket_sla(&self, key: &str) -> Result<TicketSla> {
         let row = ticket_row::Entity::find()
             .filter(ticket_row::Column::Key.eq(key))
-            .one(&self.db)
+            .one(&self.reader)
             .await?
             .filter(|r| r.deleted_at.is_none())
             .ok_or_else(|| crate::StoreError::NotFound(format!("ticket {key}")))?;
         let now = self.clock.now();
-        let subject = clocks::Subject::load(&self.db, row.id).await?;
-        let governing = clocks::Governing::for_subject(&self.db, &subject).await?;
-        let history = clocks::load_history(&self.db, row.id).await?;
+        let subject = clocks::Subject::load(&self.reader, row.id).await?;
+        let governing = clocks::Governing::for_subject(&self.reader, &subject).await?;
+        let history = clocks::load_history(&self.reader, row.id).await?;
         let mut views = Vec::new();
         for ((metric, cycle), events) in &history {
             let Some(replay) = Replay::from_events(events) else {
@@ -113,7 +113,7 @@ impl Store {
         let events = sla_clock_event::Entity::find()
             .filter(sla_clock_event::Column::TicketId.eq(row.id))
             .order_by_asc(sla_clock_event::Column::Id)
-            .all(&self.db)
+            .all(&self.reader)
             .await?
             .into_iter()
             .filter_map(|e| {
@@ -129,7 +129,7 @@ impl Store {
         let escalations = sla_escalation::Entity::find()
             .filter(sla_escalation::Column::TicketId.eq(row.id))
             .order_by_asc(sla_escalation::Column::Id)
-            .all(&self.db)
+            .all(&self.reader)
             .await?
             .into_iter()
             .filter_map(|e| {
@@ -213,7 +213,7 @@ impl Store {
         let clocks = sla_clock::Entity::find()
             .filter(sla_clock::Column::StartedAt.gte(from))
             .filter(sla_clock::Column::StartedAt.lt(to))
-            .all(&self.db)
+            .all(&self.reader)
             .await?;
         let ids: Vec<i64> = {
             let mut ids: Vec<i64> = clocks.iter().map(|c| c.ticket_id).collect();
@@ -226,13 +226,13 @@ impl Store {
             for t in ticket_row::Entity::find()
                 .filter(ticket_row::Column::Id.is_in(chunk.to_vec()))
                 .filter(ticket_row::Column::DeletedAt.is_null())
-                .all(&self.db)
+                .all(&self.reader)
                 .await?
             {
                 tickets.insert(t.id, t);
             }
         }
-        let groups = Grouping::load(&self.db, group_by).await?;
+        let groups = Grouping::load(&self.reader, group_by).await?;
         let mut out = Vec::with_capacity(clocks.len());
         for c in clocks {
             let (Some(t), Some(metric), Some(phase)) = (
@@ -272,9 +272,9 @@ impl Store {
         let answers = crate::entities::ticket_survey::Entity::find()
             .filter(crate::entities::ticket_survey::Column::CreatedAt.gte(from))
             .filter(crate::entities::ticket_survey::Column::CreatedAt.lt(to))
-            .all(&self.db)
+            .all(&self.reader)
             .await?;
-        let groups = Grouping::load(&self.db, group_by).await?;
+        let groups = Grouping::load(&self.reader, group_by).await?;
         let mut out = Vec::with_capacity(answers.len());
         for chunk in answers.chunks(500) {
             let ids: Vec<i64> = chunk.iter().map(|a| a.ticket_id).collect();
@@ -282,7 +282,7 @@ impl Store {
                 ticket_row::Entity::find()
                     .filter(ticket_row::Column::Id.is_in(ids))
                     .filter(ticket_row::Column::DeletedAt.is_null())
-                    .all(&self.db)
+                    .all(&self.reader)
                     .await?
                     .into_iter()
                     .map(|t| (t.id, t))

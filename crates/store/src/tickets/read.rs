@@ -45,15 +45,16 @@ impl Store {
     }
 
     pub async fn get_ticket(&self, key: &str, include_deleted: bool) -> Result<Ticket> {
-        let row = Self::find_row(&self.db, key, include_deleted).await?;
+        let row = Self::find_row(&self.reader, key, include_deleted).await?;
         let mut out = self.hydrate(vec![row]).await?;
         Ok(out.remove(0))
     }
 
     /// Turn ticket rows into tickets: tags, requesters and extension fields in a few
-    /// batched queries, whatever the number of rows.
+    /// batched queries, whatever the number of rows. On the readers: for rows read
+    /// outside a transaction (a transaction's own rows use `hydrate_on`).
     pub(crate) async fn hydrate(&self, rows: Vec<ticket_row::Model>) -> Result<Vec<Ticket>> {
-        self.hydrate_on(&self.db, rows).await
+        self.hydrate_on(&self.reader, rows).await
     }
 
     /// `hydrate` on a given connection (a transaction reads its own writes).
@@ -115,7 +116,7 @@ impl Store {
         after: Option<i64>,
         limit: u64,
     ) -> Result<Vec<Comment>> {
-        let row = Self::find_row(&self.db, key, false).await?;
+        let row = Self::find_row(&self.reader, key, false).await?;
         let mut q = comment::Entity::find().filter(comment::Column::TicketId.eq(row.id));
         if let Some(a) = after {
             q = q.filter(comment::Column::Id.gt(a));
@@ -123,10 +124,10 @@ impl Store {
         let rows = q
             .order_by_asc(comment::Column::Id)
             .limit(limit)
-            .all(&self.db)
+            .all(&self.reader)
             .await?;
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
-        let mut files = crate::attachments::of_comments(&self.db, key, &ids).await?;
+        let mut files = crate::attachments::of_comments(&self.reader, key, &ids).await?;
         Ok(rows
             .into_iter()
             .map(|c| {
@@ -143,14 +144,14 @@ impl Store {
         after: Option<i64>,
         limit: u64,
     ) -> Result<Vec<TicketEvent>> {
-        let row = Self::find_row(&self.db, key, true).await?;
+        let row = Self::find_row(&self.reader, key, true).await?;
         let mut q = ticket_event::Entity::find().filter(ticket_event::Column::TicketId.eq(row.id));
         if let Some(a) = after {
             q = q.filter(ticket_event::Column::Id.gt(a));
         }
         Ok(q.order_by_asc(ticket_event::Column::Id)
             .limit(limit)
-            .all(&self.db)
+            .all(&self.reader)
             .await?
             .into_iter()
             .map(|e| TicketEvent {
