@@ -16,10 +16,15 @@
 //! With `--burst` it measures many creates at once instead: one type and every type at
 //! concurrency 32 through the API, next to raw SQL of the same rows (see `burst.rs`).
 //!
+//! With `--queues` it measures an agent's queues on a desk of a million tickets instead:
+//! six list shapes through HTTP, typed columns next to JSON layouts, and with `--memory`
+//! the server binary's memory idle and under 500 clients (see `queues.rs`).
+//!
 //! It prints figures only; docs/benchmarks.md says how to read them.
 
 mod burst;
 mod payload;
+mod queues;
 mod sql;
 mod statements;
 mod sweep;
@@ -136,6 +141,30 @@ struct Args {
     /// them). Slows every statement down: the timings of such a run are not figures.
     #[arg(long)]
     count_statements: bool,
+    /// Measure an agent's queues on a desk of --queue-tickets tickets instead (see
+    /// queues.rs): six list shapes through HTTP, typed columns next to JSON layouts.
+    #[arg(long)]
+    queues: bool,
+    /// Tickets on the desk of --queues.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(10_000..=5_000_000))]
+    queue_tickets: u64,
+    /// With --queues: also start the server binary on the desk and read its memory, idle
+    /// and under --stream-clients + --list-clients clients.
+    #[arg(long)]
+    memory: bool,
+    /// The server binary for --memory (default: target/release/docket next to this
+    /// program, else ./target/release/docket).
+    #[arg(long)]
+    docket_bin: Option<PathBuf>,
+    /// Clients holding `GET /api/v1/stream` open during the --memory load.
+    #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    stream_clients: u64,
+    /// Clients looping the list queries during the --memory load.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    list_clients: u64,
+    /// Seconds of --memory load.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    memory_seconds: u64,
 }
 
 fn due_percent(s: &str) -> Result<f64, String> {
@@ -335,6 +364,9 @@ async fn main() -> anyhow::Result<()> {
     if args.burst {
         return burst_main(&args, &backends, &dir).await;
     }
+    if args.queues {
+        return queues_main(&args, &backends, &dir).await;
+    }
     let mut per_run = args.http_tickets;
     if 6 * per_run > args.tickets {
         per_run = (args.tickets / 6).max(1);
@@ -441,6 +473,57 @@ async fn burst_main(
     if reports.len() > 1 {
         burst::print_burst_summary(&reports);
     }
+    Ok(())
+}
+
+async fn queues_main(
+    args: &Args,
+    backends: &[Backend],
+    types_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let queue_args = queues::QueueArgs {
+        tickets: args.queue_tickets,
+        queries: args.queries as usize,
+        explain: args.explain,
+        memory: args.memory.then(|| queues::MemoryArgs {
+            docket_bin: args.docket_bin.clone(),
+            stream_clients: args.stream_clients as usize,
+            list_clients: args.list_clients as usize,
+            seconds: args.memory_seconds,
+            types_dir: types_dir.to_path_buf(),
+        }),
+        capture: if args.explain {
+            Some(queues::plans::Capture::install()?)
+        } else {
+            None
+        },
+    };
+    println!(
+        "docket-bench --queues: {} tickets; {} timed runs per list shape; {} CPU(s)",
+        args.queue_tickets,
+        args.queries,
+        cpus()
+    );
+    let mut reports = Vec::new();
+    for &backend in backends {
+        let report = tokio::select! {
+            r = with_scratch(backend, args, |url, schema| {
+                let queue_args = queue_args.clone();
+                async move {
+                    queues::measure_queues(backend, &url, schema.as_deref(), &queue_args, types_dir).await
+                }
+            }) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        };
+        match report {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                cleanup_leftovers(args).await;
+                return Err(e.context(format!("{backend:?}")));
+            }
+        }
+    }
+    queues::print_summary(&reports);
     Ok(())
 }
 
@@ -843,7 +926,15 @@ struct Api {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-async fn start_api(store: &Store) -> anyhow::Result<Api> {
+/// The real server on `store`, in-process on a free port: its API's base URL, the
+/// sender that stops it and its task.
+type Served = (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
+async fn spawn_server(store: &Store) -> anyhow::Result<Served> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -855,6 +946,24 @@ async fn start_api(store: &Store) -> anyhow::Result<Api> {
     let server = tokio::spawn(docket_server::serve(state, listener, async {
         let _ = stopped.await;
     }));
+    Ok((format!("http://{addr}/api/v1"), stop, server))
+}
+
+/// A client that sends every request with `token`.
+fn client_with_token(token: &str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?,
+    );
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .default_headers(headers)
+        .build()?)
+}
+
+async fn start_api(store: &Store) -> anyhow::Result<Api> {
+    let (base, stop, server) = spawn_server(store).await?;
     let actor = docket_store::identity::Actor::new("docket-bench", None);
     let admin = store
         .create_user(
@@ -880,18 +989,9 @@ async fn start_api(store: &Store) -> anyhow::Result<Api> {
             &actor,
         )
         .await?;
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?,
-    );
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .default_headers(headers)
-        .build()?;
     Ok(Api {
-        base: format!("http://{addr}/api/v1"),
-        client,
+        base,
+        client: client_with_token(&token)?,
         stop,
         server,
     })
