@@ -451,25 +451,20 @@ async fn burst_main(
         },
         cpus()
     );
-    let mut reports = Vec::new();
-    for &backend in backends {
-        let report = tokio::select! {
-            r = with_scratch(backend, args, |url, schema| {
-                let burst_args = burst_args.clone();
-                async move {
-                    burst::measure_burst(label(backend), &url, schema.as_deref(), &burst_args, types_dir).await
-                }
-            }) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
-        };
-        match report {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                cleanup_leftovers(args).await;
-                return Err(e.context(format!("{backend:?}")));
-            }
+    let reports = each_backend(args, backends, |backend, url, schema| {
+        let burst_args = burst_args.clone();
+        async move {
+            burst::measure_burst(
+                label(backend),
+                &url,
+                schema.as_deref(),
+                &burst_args,
+                types_dir,
+            )
+            .await
         }
-    }
+    })
+    .await?;
     if reports.len() > 1 {
         burst::print_burst_summary(&reports);
     }
@@ -492,6 +487,7 @@ async fn queues_main(
             seconds: args.memory_seconds,
             types_dir: types_dir.to_path_buf(),
         }),
+        keep: args.keep,
         capture: if args.explain {
             Some(queues::plans::Capture::install()?)
         } else {
@@ -504,25 +500,13 @@ async fn queues_main(
         args.queries,
         cpus()
     );
-    let mut reports = Vec::new();
-    for &backend in backends {
-        let report = tokio::select! {
-            r = with_scratch(backend, args, |url, schema| {
-                let queue_args = queue_args.clone();
-                async move {
-                    queues::measure_queues(backend, &url, schema.as_deref(), &queue_args, types_dir).await
-                }
-            }) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
-        };
-        match report {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                cleanup_leftovers(args).await;
-                return Err(e.context(format!("{backend:?}")));
-            }
+    let reports = each_backend(args, backends, |backend, url, schema| {
+        let queue_args = queue_args.clone();
+        async move {
+            queues::measure_queues(backend, &url, schema.as_deref(), &queue_args, types_dir).await
         }
-    }
+    })
+    .await?;
     queues::print_summary(&reports);
     Ok(())
 }
@@ -553,25 +537,20 @@ async fn sweep_main(
         args.sweepers,
         cpus()
     );
-    let mut reports = Vec::new();
-    for &backend in backends {
-        let report = tokio::select! {
-            r = with_scratch(backend, args, |url, schema| {
-                let sweep_args = sweep_args.clone();
-                async move {
-                    sweep::measure_sweep(label(backend), &url, schema.as_deref(), &sweep_args, types_dir).await
-                }
-            }) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
-        };
-        match report {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                cleanup_leftovers(args).await;
-                return Err(e.context(format!("{backend:?}")));
-            }
+    let reports = each_backend(args, backends, |backend, url, schema| {
+        let sweep_args = sweep_args.clone();
+        async move {
+            sweep::measure_sweep(
+                label(backend),
+                &url,
+                schema.as_deref(),
+                &sweep_args,
+                types_dir,
+            )
+            .await
         }
-    }
+    })
+    .await?;
     sweep::print_sweep_reports(&reports);
     Ok(())
 }
@@ -647,6 +626,30 @@ async fn cleanup_leftovers(args: &Args) {
         }
     }
     let _ = admin.close().await;
+}
+
+/// Run `f(backend, url, schema)` for each backend on a scratch database of its own, in
+/// turn; the reports, or the first error (after Ctrl-C, what is left is dropped).
+async fn each_backend<T, F, Fut>(args: &Args, backends: &[Backend], f: F) -> anyhow::Result<Vec<T>>
+where
+    F: Fn(Backend, String, Option<String>) -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let mut reports = Vec::new();
+    for &backend in backends {
+        let report = tokio::select! {
+            r = with_scratch(backend, args, |url, schema| f(backend, url, schema)) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        };
+        match report {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                cleanup_leftovers(args).await;
+                return Err(e.context(format!("{backend:?}")));
+            }
+        }
+    }
+    Ok(reports)
 }
 
 /// Run `f` on a scratch database of its own (its URL and PostgreSQL schema), then drop
@@ -1314,18 +1317,26 @@ fn print_report(r: &Report) {
         }
     }
     let json = r.list(JSON);
-    let (jp50, jp99) = (
-        percentile(&json.samples, 50.0).as_secs_f64(),
-        percentile(&json.samples, 99.0).as_secs_f64(),
+    print_latencies(
+        &format!(
+            "list ({} matching of {}, {} runs)",
+            r.matching,
+            r.tickets,
+            json.samples.len()
+        ),
+        &r.lists,
+        json,
+        "JSON",
     );
-    println!(
-        "\n| list ({} matching of {}, {} runs) | p50 | p99 | p50 / JSON | p99 / JSON |",
-        r.matching,
-        r.tickets,
-        json.samples.len()
-    );
+}
+
+/// A table of latencies: p50 and p99 of each, and their ratios to `reference`'s.
+fn print_latencies(title: &str, rows: &[Latency], reference: &Latency, reference_name: &str) {
+    let r50 = percentile(&reference.samples, 50.0).as_secs_f64();
+    let r99 = percentile(&reference.samples, 99.0).as_secs_f64();
+    println!("\n| {title} | p50 | p99 | p50 / {reference_name} | p99 / {reference_name} |");
     println!("|---|---:|---:|---:|---:|");
-    for l in &r.lists {
+    for l in rows {
         let p50 = percentile(&l.samples, 50.0);
         let p99 = percentile(&l.samples, 99.0);
         println!(
@@ -1333,28 +1344,37 @@ fn print_report(r: &Report) {
             l.name,
             ms(p50),
             ms(p99),
-            ratio(p50.as_secs_f64(), jp50),
-            ratio(p99.as_secs_f64(), jp99)
+            ratio(p50.as_secs_f64(), r50),
+            ratio(p99.as_secs_f64(), r99)
         );
     }
 }
 
-fn print_summary(reports: &[Report]) {
+/// Print the header of a summary table with a column per report, and return the
+/// printer of one row: a figure's name and its value per report.
+fn summary_table<'a, R>(
+    reports: &'a [R],
+    column: impl Fn(&R) -> String,
+) -> impl Fn(String, &dyn Fn(&R) -> String) + 'a {
     println!("\n== Summary ==");
     let mut header = "| figure |".to_string();
     let mut rule = "|---|".to_string();
     for r in reports {
-        header.push_str(&format!(" {} |", r.backend));
+        header.push_str(&format!(" {} |", column(r)));
         rule.push_str("---:|");
     }
     println!("{header}\n{rule}");
-    let line = |name: String, f: &dyn Fn(&Report) -> String| {
+    move |name: String, f: &dyn Fn(&R) -> String| {
         let mut s = format!("| {name} |");
         for r in reports {
             s.push_str(&format!(" {} |", f(r)));
         }
         println!("{s}");
-    };
+    }
+}
+
+fn print_summary(reports: &[Report]) {
+    let line = summary_table(reports, |r| r.backend.to_string());
     for (i, c) in CONCURRENCY.iter().enumerate() {
         for (name, _) in create_paths(&reports[0]) {
             line(format!("creates/s, concurrency {c}, {name}"), &|r| {

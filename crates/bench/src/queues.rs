@@ -34,6 +34,8 @@ pub struct QueueArgs {
     pub queries: usize,
     pub explain: bool,
     pub memory: Option<MemoryArgs>,
+    /// --keep: the database stays, and the web benchmark can list it.
+    pub keep: bool,
     /// Installed when --explain is given (`plans.rs`).
     pub capture: Option<plans::Capture>,
 }
@@ -47,7 +49,7 @@ pub struct QueueReport {
     database_bytes: Option<i64>,
     shapes: Vec<shapes::ShapeResult>,
     matching: i64,
-    layouts: Vec<layouts::LayoutResult>,
+    layouts: Vec<crate::Latency>,
     memory: Option<memory::MemoryResult>,
 }
 
@@ -119,6 +121,13 @@ pub async fn measure_queues(
         Some(m) => Some(memory::measure(m, backend, url, schema, &desk, &shapes).await?),
         None => None,
     };
+    if args.keep {
+        println!(
+            "  the first queue row in a browser, on this desk (web/e2e/bench-queue.mjs signs in as {}):\n    cd web && node e2e/bench-queue.mjs --runs 5 --database-url '{}'",
+            desk::VIEWER_EMAIL,
+            memory::child_url(url, schema)
+        );
+    }
     Ok(QueueReport {
         backend: name,
         version,
@@ -201,21 +210,7 @@ fn print_desk(desk: &desk::Desk) {
 
 /// Every backend's figures side by side.
 pub fn print_summary(reports: &[QueueReport]) {
-    println!("\n== Summary ==");
-    let mut header = "| figure |".to_string();
-    let mut rule = "|---|".to_string();
-    for r in reports {
-        header.push_str(&format!(" {} {} |", r.backend, r.version));
-        rule.push_str("---:|");
-    }
-    println!("{header}\n{rule}");
-    let line = |name: String, f: &dyn Fn(&QueueReport) -> String| {
-        let mut s = format!("| {name} |");
-        for r in reports {
-            s.push_str(&format!(" {} |", f(r)));
-        }
-        println!("{s}");
-    };
+    let line = crate::summary_table(reports, |r| format!("{} {}", r.backend, r.version));
     line("tickets".into(), &|r| r.tickets.to_string());
     line("seeding, s".into(), &|r| {
         format!("{:.0}", r.seed_time.as_secs_f64())

@@ -403,37 +403,25 @@ pub async fn seed(
         Weighted::new((0..n_requesters).map(|_| (1.5 * normal(&mut rng)).exp()));
     let words = vocabulary();
     let zipf = Weighted::new((0..words.len()).map(|r| 1.0 / (r + 1) as f64));
-    let pick_words = |draws: u32, common: bool| -> Vec<String> {
-        let share = if common { COMMON } else { RARE };
-        ranks_near(&zipf, draws, share, 3)
+    // Three common and three rare words for texts of `draws` vocabulary words.
+    let pick_words = |draws: u32| -> Vec<Word> {
+        [(true, COMMON), (false, RARE)]
             .into_iter()
-            .map(|r| words[r].clone())
+            .flat_map(|(common, share)| {
+                ranks_near(&zipf, draws, share, 3)
+                    .into_iter()
+                    .map(move |r| (r, common))
+            })
+            .map(|(r, common)| Word {
+                text: words[r].clone(),
+                common,
+                title_matches: 0,
+                it_text_matches: 0,
+            })
             .collect()
     };
-    let mut title_words: Vec<Word> = [true, false]
-        .into_iter()
-        .flat_map(|c| pick_words(TITLE_WORDS, c).into_iter().map(move |w| (w, c)))
-        .map(|(text, common)| Word {
-            text,
-            common,
-            title_matches: 0,
-            it_text_matches: 0,
-        })
-        .collect();
-    let mut text_words: Vec<Word> = [true, false]
-        .into_iter()
-        .flat_map(|c| {
-            pick_words(TITLE_WORDS + BODY_WORDS, c)
-                .into_iter()
-                .map(move |w| (w, c))
-        })
-        .map(|(text, common)| Word {
-            text,
-            common,
-            title_matches: 0,
-            it_text_matches: 0,
-        })
-        .collect();
+    let mut title_words = pick_words(TITLE_WORDS);
+    let mut text_words = pick_words(TITLE_WORDS + BODY_WORDS);
 
     let team_ids: HashMap<&str, i64> = teams.iter().map(|(s, id)| (s.as_str(), *id)).collect();
     let mut team_agents: HashMap<i64, Vec<i64>> = HashMap::new();

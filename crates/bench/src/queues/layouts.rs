@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::bail;
 use docket_core::typedef::CompiledType;
@@ -20,8 +20,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
 use crate::sql::{self, HandQuery};
 use crate::{
-    LIST_FILTER_FIELD, LIST_FILTER_VALUE, LIST_LIMIT, LIST_SORT_FIELD, LIST_TYPE, WARMUP_QUERIES,
-    ms, percentile, ratio,
+    LIST_FILTER_FIELD, LIST_FILTER_VALUE, LIST_LIMIT, LIST_SORT_FIELD, LIST_TYPE, Latency,
+    WARMUP_QUERIES,
 };
 
 pub const TYPED: &str = "(a) typed tables (Docket), hand SQL";
@@ -116,19 +116,13 @@ fn queries(backend: DbBackend) -> Vec<(&'static str, HandQuery)> {
     vec![(TYPED, typed), usual, (MATCHING, matching)]
 }
 
-#[derive(Debug, Clone)]
-pub struct LayoutResult {
-    pub name: &'static str,
-    pub samples: Vec<Duration>,
-}
-
 /// Check the three return the same tickets, then time them in interleaved rounds.
 pub async fn measure(
     db: &DatabaseConnection,
     types: &HashMap<String, Arc<CompiledType>>,
     runs: usize,
     explain: bool,
-) -> anyhow::Result<Vec<LayoutResult>> {
+) -> anyhow::Result<Vec<Latency>> {
     let backend = db.get_database_backend();
     let qs = queries(backend);
     let fields = &types[LIST_TYPE].fields;
@@ -179,32 +173,21 @@ pub async fn measure(
     Ok(qs
         .iter()
         .zip(samples)
-        .map(|((name, _), samples)| LayoutResult { name, samples })
+        .map(|((name, _), samples)| Latency { name, samples })
         .collect())
 }
 
 /// p50/p99 of each layout and its ratio to the typed one (above 1: slower than typed).
-pub fn print(results: &[LayoutResult], matching: i64) {
-    let Some(typed) = results.iter().find(|r| r.name == TYPED) else {
-        return;
-    };
-    let t50 = percentile(&typed.samples, 50.0).as_secs_f64();
-    let t99 = percentile(&typed.samples, 99.0).as_secs_f64();
-    println!(
-        "\n| layout ({matching} tickets match; {} runs) | p50 | p99 | p50 / typed | p99 / typed |",
-        typed.samples.len()
-    );
-    println!("|---|---:|---:|---:|---:|");
-    for r in results {
-        let p50 = percentile(&r.samples, 50.0);
-        let p99 = percentile(&r.samples, 99.0);
-        println!(
-            "| {} | {} | {} | {} | {} |",
-            r.name,
-            ms(p50),
-            ms(p99),
-            ratio(p50.as_secs_f64(), t50),
-            ratio(p99.as_secs_f64(), t99)
+pub fn print(results: &[Latency], matching: i64) {
+    if let Some(typed) = results.iter().find(|r| r.name == TYPED) {
+        crate::print_latencies(
+            &format!(
+                "layout ({matching} tickets match; {} runs)",
+                typed.samples.len()
+            ),
+            results,
+            typed,
+            "typed",
         );
     }
 }

@@ -93,8 +93,9 @@ fn raise_fd_limit() -> u64 {
     soft
 }
 
-/// The database URL the child gets: PostgreSQL's schema goes in the connect options.
-fn child_url(url: &str, schema: Option<&str>) -> String {
+/// The database URL a `docket serve` of the desk gets: PostgreSQL's schema goes in the
+/// connect options.
+pub fn child_url(url: &str, schema: Option<&str>) -> String {
     match schema {
         Some(s) => format!(
             "{url}{}options[search_path]={s}",
