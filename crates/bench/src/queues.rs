@@ -18,6 +18,7 @@ mod layouts;
 mod memory;
 pub mod plans;
 mod shapes;
+mod sqlite_trace;
 
 use std::time::{Duration, Instant};
 

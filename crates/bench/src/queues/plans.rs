@@ -1,20 +1,19 @@
 //! `--explain` for the queue shapes: the plan of the SQL the server really runs for
-//! each, not a copy rebuilt by hand (list.rs is changing under the benchmark).
+//! each, with its real parameters, not a copy rebuilt by hand (list.rs is changing under
+//! the benchmark).
 //!
 //! - PostgreSQL: a second in-process server on a store whose connections load
 //!   `auto_explain` (`session_preload_libraries`, set in the URL's options) with
 //!   `log_min_duration = 0`, `log_analyze` and `log_buffers`, logging at NOTICE level:
 //!   PostgreSQL sends each statement's `EXPLAIN (ANALYZE, BUFFERS)` to the client as a
-//!   notice, with its real parameters, and sqlx reports notices as tracing events
-//!   (`sqlx::postgres::notice`), which `Capture` keeps.
-//! - SQLite: sqlx reports every statement's text as a tracing event (`sqlx::query`);
-//!   `Capture` keeps the list's statement and the bench asks `EXPLAIN QUERY PLAN` for it
-//!   with its parameters unbound (sqlx does not log their values): the plan SQLite makes
-//!   before it sees them, which is what it makes without STAT4 statistics anyway.
+//!   notice, and sqlx reports notices as tracing events (`sqlx::postgres::notice`), which
+//!   `Capture` keeps.
+//! - SQLite: the connection's own trace (`sqlite_trace.rs`) keeps each statement with its
+//!   parameters written in, and the bench asks `EXPLAIN QUERY PLAN` for the list's.
 //!
 //! Capturing is off except around the one request explained, so the timed runs pay
-//! nothing for it (the subscriber answers "sometimes" for sqlx's call sites and checks
-//! a flag per event).
+//! nothing for it (the subscriber answers "sometimes" for sqlx's notice call site and
+//! checks a flag per event; the SQLite trace is set and removed around the request).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,15 +25,15 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Metadata};
 
 use super::shapes::Shape;
+use super::sqlite_trace;
 use crate::sql::{self, HandQuery};
 use crate::statements::Fields;
 
-const QUERY: &str = "sqlx::query";
 const NOTICE: &str = "sqlx::postgres::notice";
 /// What the list statement of `list.rs` starts its FROM with.
 const LIST_FROM: &str = "FROM \"tickets\" AS \"t\"";
 
-/// Statement texts and notices, kept while capturing.
+/// PostgreSQL's notices, kept while capturing.
 #[derive(Clone, Default)]
 pub struct Capture {
     on: Arc<AtomicBool>,
@@ -65,7 +64,7 @@ impl Capture {
 
 impl tracing::Subscriber for Capture {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if matches!(metadata.target(), QUERY | NOTICE) {
+        if metadata.target() == NOTICE {
             Interest::sometimes()
         } else {
             Interest::never()
@@ -73,7 +72,7 @@ impl tracing::Subscriber for Capture {
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        self.on.load(Ordering::Relaxed) && matches!(metadata.target(), QUERY | NOTICE)
+        self.on.load(Ordering::Relaxed) && metadata.target() == NOTICE
     }
 
     fn new_span(&self, _: &Attributes<'_>) -> Id {
@@ -87,17 +86,8 @@ impl tracing::Subscriber for Capture {
     fn event(&self, event: &Event<'_>) {
         let mut fields = Fields::default();
         event.record(&mut fields);
-        let text = if event.metadata().target() == NOTICE {
-            fields.message
-        } else if fields.statement.trim().is_empty() {
-            fields.summary
-        } else {
-            fields.statement
-        }
-        .trim()
-        .to_string();
         if let Ok(mut kept) = self.kept.lock() {
-            kept.push(text);
+            kept.push(fields.message);
         }
     }
 
@@ -150,9 +140,10 @@ pub async fn print(
         if backend == DbBackend::Postgres {
             "PostgreSQL: auto_explain's EXPLAIN (ANALYZE, BUFFERS) of the statement the server ran, with its parameters"
         } else {
-            "SQLite: EXPLAIN QUERY PLAN of the statement text sqlx logged for the request, parameters unbound"
+            "SQLite: EXPLAIN QUERY PLAN of the statement the server ran, its parameters written in by sqlite3_expanded_sql"
         }
     );
+    let db = store.connection();
     for shape in shapes {
         let mut seen: Vec<&str> = Vec::new();
         for v in &shape.variants {
@@ -160,31 +151,32 @@ pub async fn print(
                 continue;
             }
             seen.push(v.class);
-            capture.start();
-            let result = super::shapes::get(&client, &format!("{base}/tickets?{}", v.query)).await;
-            let kept = capture.stop();
+            let url = format!("{base}/tickets?{}", v.query);
+            let pg = backend == DbBackend::Postgres;
+            if pg {
+                capture.start();
+            } else {
+                sqlite_trace::start(db).await?;
+            }
+            let result = super::shapes::get(&client, &url).await;
+            let kept = if pg {
+                capture.stop()
+            } else {
+                sqlite_trace::stop(db).await?
+            };
             result?;
             println!("  plan, {} ({}):", shape.name, v.query);
-            let plan = match backend {
-                DbBackend::Postgres => kept
-                    .into_iter()
-                    .find(|n| n.contains(LIST_FROM))
-                    .unwrap_or_else(|| "(auto_explain sent no plan for the list statement)".into()),
-                _ => match kept.into_iter().find(|s| s.contains(LIST_FROM)) {
-                    Some(text) => format!(
-                        "{}\n{}",
-                        text,
-                        sql::explain(
-                            store.connection(),
-                            &HandQuery {
-                                sql: text.clone(),
-                                values: vec![],
-                            },
-                        )
-                        .await?
-                    ),
-                    None => "(sqlx logged no list statement)".into(),
-                },
+            let list = kept.into_iter().find(|s| s.contains(LIST_FROM));
+            let plan = match (pg, list) {
+                (_, None) => "(no list statement seen)".to_string(),
+                (true, Some(notice)) => notice,
+                (false, Some(text)) => {
+                    let q = HandQuery {
+                        sql: text.clone(),
+                        values: vec![],
+                    };
+                    format!("{text}\n{}", sql::explain(db, &q).await?)
+                }
             };
             for line in plan.lines() {
                 println!("    {}", line.trim_end());
