@@ -28,6 +28,9 @@ pub struct Variant {
 pub struct Shape {
     pub name: &'static str,
     pub variants: Vec<Variant>,
+    /// `--explain` every variant, not one per class: the word shapes', whose plans
+    /// change with how many tickets have the word (the planner's estimate of it).
+    pub explain_all: bool,
 }
 
 fn variant(query: String, class: &'static str) -> Variant {
@@ -86,6 +89,7 @@ pub fn shapes(desk: &Desk) -> Vec<Shape> {
                 "type=it_support&f.category=hardware&sort=-f.affected_users&limit=25".into(),
                 "",
             )],
+            explain_all: false,
         },
         Shape {
             name: "my open tickets by SLA due",
@@ -99,6 +103,7 @@ pub fn shapes(desk: &Desk) -> Vec<Shape> {
                     )
                 })
                 .collect(),
+            explain_all: false,
         },
         Shape {
             name: "team's unassigned",
@@ -111,6 +116,7 @@ pub fn shapes(desk: &Desk) -> Vec<Shape> {
                     )
                 })
                 .collect(),
+            explain_all: false,
         },
         Shape {
             name: "requester's history",
@@ -120,18 +126,21 @@ pub fn shapes(desk: &Desk) -> Vec<Shape> {
                     light.map(|(id, _, _)| variant(format!("requester_id={id}&limit=25"), "light")),
                 )
                 .collect(),
+            explain_all: false,
         },
         Shape {
             name: "title contains",
             variants: word_variants(&desk.title_words, |w| {
                 format!("title.contains={w}&limit=25")
             }),
+            explain_all: true,
         },
         Shape {
             name: "full text + type",
             variants: word_variants(&desk.text_words, |w| {
                 format!("type=it_support&q={w}&limit=25")
             }),
+            explain_all: true,
         },
     ]
 }
