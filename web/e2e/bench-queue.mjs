@@ -12,6 +12,15 @@
 // debug build; DOCKET_BIN overrides both. It runs on SQLite in a temporary folder and the
 // tickets are created through the public API (POST /tickets), as a client would.
 // Results are printed and written to e2e/output/bench-queue.json.
+//
+// On a desk that is already there (the million tickets of `docket-bench --queues --keep`),
+// nothing is created: the agent signs in with the password the bench gave it.
+//
+//   node e2e/bench-queue.mjs --database-url sqlite:///tmp/docket-bench_.../docket.db
+//   node e2e/bench-queue.mjs --database-url 'postgres://postgres@127.0.0.1:5432/test?options[search_path]=bench_...'
+//   node e2e/bench-queue.mjs --url http://127.0.0.1:8080        (a server already running)
+//
+// --agent-email and --agent-password name another agent.
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import path from "node:path";
@@ -24,13 +33,26 @@ const { values: opts } = parseArgs({
     tickets: { type: "string", default: "10000" },
     runs: { type: "string", default: "5" },
     concurrency: { type: "string", default: "16" },
+    "database-url": { type: "string" },
+    url: { type: "string" },
+    "agent-email": { type: "string" },
+    "agent-password": { type: "string" },
   },
 });
 const TICKETS = Number(opts.tickets);
 const RUNS = Number(opts.runs);
 const CONCURRENCY = Number(opts.concurrency);
 
-const AGENT = { email: "bench.agent@example.com", name: "Bench Agent", password: "correct horse battery staple" };
+// The same account `docket-bench --queues` makes (crates/bench/src/queues/desk.rs), so that
+// an existing desk can be signed into.
+const AGENT = {
+  email: opts["agent-email"] ?? "bench.agent@example.com",
+  name: "Bench Agent",
+  password: opts["agent-password"] ?? "correct horse battery staple",
+};
+// An existing desk: a database to serve, or a server to use. Nothing is seeded then.
+const DATABASE_URL = opts["database-url"];
+const EXISTING_URL = opts.url?.replace(/\/$/, "");
 
 function serverBinary() {
   if (process.env.DOCKET_BIN) {
@@ -251,35 +273,51 @@ function sum(files, key) {
 
 // ---------------------------------------------------------------------------------------
 
+/** The server to measure: one already running (--url), or `docket serve` started here. */
+async function server(bin) {
+  if (EXISTING_URL) return { url: EXISTING_URL, api: null, stop: async () => {} };
+  // No sweeps while measuring: nothing breaches in a benchmark this short anyway.
+  return startServer({ label: "bench", bin, sweepSeconds: 3600, databaseUrl: DATABASE_URL });
+}
+
 async function main() {
   const { bin, build } = serverBinary();
-  console.log(`server: ${bin} (${build} build)\nUI: ${DIST_DIR}\n`);
-  // No sweeps while measuring: nothing breaches in a benchmark this short anyway.
-  const server = await startServer({ label: "bench", bin, sweepSeconds: 3600 });
-  const results = { date: new Date().toISOString(), build, tickets: TICKETS, runs: RUNS };
+  const existing = EXISTING_URL ?? DATABASE_URL;
+  console.log(`server: ${EXISTING_URL ? `${EXISTING_URL} (already running)` : `${bin} (${build} build)`}\nUI: ${DIST_DIR}\n`);
+  const running = await server(bin);
+  const results = {
+    date: new Date().toISOString(),
+    build: EXISTING_URL ? "unknown (a server already running)" : build,
+    tickets: existing ? `the existing desk at ${existing}` : TICKETS,
+    runs: RUNS,
+  };
   try {
-    const { api } = server;
-    // Agents see the tickets of their teams; IT support tickets go to the `it` team.
-    const agent = await api.createUser({ email: AGENT.email, name: AGENT.name, role: "agent", password: AGENT.password });
-    await api.createTeam("it", "IT", [agent.id]);
+    if (existing) {
+      console.log(`an existing desk: nothing is created; signing in as ${AGENT.email}\n`);
+    } else {
+      const { api } = running;
+      // Agents see the tickets of their teams; IT support tickets go to the `it` team.
+      const agent = await api.createUser({ email: AGENT.email, name: AGENT.name, role: "agent", password: AGENT.password });
+      await api.createTeam("it", "IT", [agent.id]);
 
-    console.log(`seeding ${TICKETS} tickets through POST /api/v1/tickets, ${CONCURRENCY} at a time...`);
-    results.seed = await seed(api, TICKETS, CONCURRENCY);
-    console.log(`  ${results.seed.seconds.toFixed(1)} s, ${results.seed.perSecond.toFixed(0)} tickets/s, ${results.seed.retried} retried\n`);
+      console.log(`seeding ${TICKETS} tickets through POST /api/v1/tickets, ${CONCURRENCY} at a time...`);
+      results.seed = await seed(api, TICKETS, CONCURRENCY);
+      console.log(`  ${results.seed.seconds.toFixed(1)} s, ${results.seed.perSecond.toFixed(0)} tickets/s, ${results.seed.retried} retried\n`);
+    }
 
     const browser = await launchBrowser();
     results.chromium = browser.version();
     try {
       // The machine may be shared: say how busy it was around the timed loads.
       const loadBefore = loadavg()[0];
-      const { cold, warm } = await measureQueue(browser, server.url);
+      const { cold, warm } = await measureQueue(browser, running.url);
       results.queue = { cold, warm };
       results.loadAverage = { before: loadBefore, after: loadavg()[0] };
     } finally {
       await browser.close();
     }
   } finally {
-    await server.stop();
+    await running.stop();
   }
 
   const { cold, warm } = results.queue;
@@ -298,7 +336,7 @@ async function main() {
   });
   results.summary = { cold: summary(cold), warm: summary(warm) };
 
-  console.log(`time to the first queue row, ${TICKETS} tickets, median of ${RUNS} (range); times from navigation start:`);
+  console.log(`time to the first queue row, ${existing ? "the existing desk" : `${TICKETS} tickets`}, median of ${RUNS} (range); times from navigation start:`);
   console.log("| load | first row painted | DOMContentLoaded | /auth/me done | last JS/CSS done | list request sent | list request done | wall (goto to visible) |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const [name, runs] of [["cold (new context)", cold], ["warm (reload)", warm]]) {
@@ -364,7 +402,7 @@ async function main() {
     kernel: release(),
     node: process.version,
   };
-  console.log(`\nmachine: ${results.machine.cpus}, ${results.machine.memory}, Linux ${results.machine.kernel}, Node ${results.machine.node}, Chromium ${results.chromium}, server ${build} build`);
+  console.log(`\nmachine: ${results.machine.cpus}, ${results.machine.memory}, Linux ${results.machine.kernel}, Node ${results.machine.node}, Chromium ${results.chromium}, server ${results.build} build`);
   mkdirSync(OUTPUT_DIR, { recursive: true });
   writeFileSync(path.join(OUTPUT_DIR, "bench-queue.json"), JSON.stringify(results, null, 2));
   console.log(`results: ${path.join(OUTPUT_DIR, "bench-queue.json")}`);

@@ -82,8 +82,11 @@ const run = promisify(execFile);
  * Start `docket serve` on SQLite in a new temporary folder with the first admin and an
  * admin API token; resolves once /api/v1/health answers. `stop()` ends it and removes
  * the folder. The server's output goes to e2e/output/server[-<label>].log.
+ *
+ * With `databaseUrl` it serves that existing database instead (a desk seeded by
+ * `docket-bench --queues --keep`): no admin or token is made, and `api` is null.
  */
-export async function startServer({ label = "", sweepSeconds = 2, typesDir = TYPES_DIR, bin = DOCKET_BIN } = {}) {
+export async function startServer({ label = "", sweepSeconds = 2, typesDir = TYPES_DIR, bin = DOCKET_BIN, databaseUrl } = {}) {
   preflight({ bin });
   const dataDir = await mkdtemp(path.join(tmpdir(), "docket-e2e-"));
   const env = {
@@ -96,17 +99,21 @@ export async function startServer({ label = "", sweepSeconds = 2, typesDir = TYP
   };
   delete env.DOCKET_DATABASE_URL;
   delete env.DOCKET_CONFIG;
+  if (databaseUrl) env.DOCKET_DATABASE_URL = databaseUrl;
 
-  await run(bin, ["admin", "create", "--email", ADMIN.email, "--name", ADMIN.name], {
-    env: { ...env, DOCKET_ADMIN_PASSWORD: ADMIN.password },
-  });
-  const created = await run(
-    bin,
-    ["tokens", "create", "--user", ADMIN.email, "--name", "e2e seeding", "--scopes", "read,write,admin"],
-    { env },
-  );
-  const token = created.stdout.match(/dkt_\S+/)?.[0];
-  if (!token) throw new Error(`no token in the output of \`docket tokens create\`: ${created.stdout} ${created.stderr}`);
+  let token = null;
+  if (!databaseUrl) {
+    await run(bin, ["admin", "create", "--email", ADMIN.email, "--name", ADMIN.name], {
+      env: { ...env, DOCKET_ADMIN_PASSWORD: ADMIN.password },
+    });
+    const created = await run(
+      bin,
+      ["tokens", "create", "--user", ADMIN.email, "--name", "e2e seeding", "--scopes", "read,write,admin"],
+      { env },
+    );
+    token = created.stdout.match(/dkt_\S+/)?.[0];
+    if (!token) throw new Error(`no token in the output of \`docket tokens create\`: ${created.stdout} ${created.stderr}`);
+  }
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -144,7 +151,7 @@ export async function startServer({ label = "", sweepSeconds = 2, typesDir = TYP
     await stop();
     throw error;
   }
-  return { url, dataDir, logPath, api: new Api(url, token), stop };
+  return { url, dataDir, logPath, api: token ? new Api(url, token) : null, stop };
 }
 
 /** An error response from the API, with its status and problem body. */

@@ -16,10 +16,15 @@
 //! With `--burst` it measures many creates at once instead: one type and every type at
 //! concurrency 32 through the API, next to raw SQL of the same rows (see `burst.rs`).
 //!
+//! With `--queues` it measures an agent's queues on a desk of a million tickets instead:
+//! six list shapes through HTTP, typed columns next to JSON layouts, and with `--memory`
+//! the server binary's memory idle and under 500 clients (see `queues.rs`).
+//!
 //! It prints figures only; docs/benchmarks.md says how to read them.
 
 mod burst;
 mod payload;
+mod queues;
 mod sql;
 mod statements;
 mod sweep;
@@ -136,6 +141,30 @@ struct Args {
     /// them). Slows every statement down: the timings of such a run are not figures.
     #[arg(long)]
     count_statements: bool,
+    /// Measure an agent's queues on a desk of --queue-tickets tickets instead (see
+    /// queues.rs): six list shapes through HTTP, typed columns next to JSON layouts.
+    #[arg(long)]
+    queues: bool,
+    /// Tickets on the desk of --queues.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(10_000..=5_000_000))]
+    queue_tickets: u64,
+    /// With --queues: also start the server binary on the desk and read its memory, idle
+    /// and under --stream-clients + --list-clients clients.
+    #[arg(long)]
+    memory: bool,
+    /// The server binary for --memory (default: target/release/docket next to this
+    /// program, else ./target/release/docket).
+    #[arg(long)]
+    docket_bin: Option<PathBuf>,
+    /// Clients holding `GET /api/v1/stream` open during the --memory load.
+    #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    stream_clients: u64,
+    /// Clients looping the list queries during the --memory load.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    list_clients: u64,
+    /// Seconds of --memory load.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    memory_seconds: u64,
 }
 
 fn due_percent(s: &str) -> Result<f64, String> {
@@ -335,6 +364,9 @@ async fn main() -> anyhow::Result<()> {
     if args.burst {
         return burst_main(&args, &backends, &dir).await;
     }
+    if args.queues {
+        return queues_main(&args, &backends, &dir).await;
+    }
     let mut per_run = args.http_tickets;
     if 6 * per_run > args.tickets {
         per_run = (args.tickets / 6).max(1);
@@ -419,28 +451,63 @@ async fn burst_main(
         },
         cpus()
     );
-    let mut reports = Vec::new();
-    for &backend in backends {
-        let report = tokio::select! {
-            r = with_scratch(backend, args, |url, schema| {
-                let burst_args = burst_args.clone();
-                async move {
-                    burst::measure_burst(label(backend), &url, schema.as_deref(), &burst_args, types_dir).await
-                }
-            }) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
-        };
-        match report {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                cleanup_leftovers(args).await;
-                return Err(e.context(format!("{backend:?}")));
-            }
+    let reports = each_backend(args, backends, |backend, url, schema| {
+        let burst_args = burst_args.clone();
+        async move {
+            burst::measure_burst(
+                label(backend),
+                &url,
+                schema.as_deref(),
+                &burst_args,
+                types_dir,
+            )
+            .await
         }
-    }
+    })
+    .await?;
     if reports.len() > 1 {
         burst::print_burst_summary(&reports);
     }
+    Ok(())
+}
+
+async fn queues_main(
+    args: &Args,
+    backends: &[Backend],
+    types_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let queue_args = queues::QueueArgs {
+        tickets: args.queue_tickets,
+        queries: args.queries as usize,
+        explain: args.explain,
+        memory: args.memory.then(|| queues::MemoryArgs {
+            docket_bin: args.docket_bin.clone(),
+            stream_clients: args.stream_clients as usize,
+            list_clients: args.list_clients as usize,
+            seconds: args.memory_seconds,
+            types_dir: types_dir.to_path_buf(),
+        }),
+        keep: args.keep,
+        capture: if args.explain {
+            Some(queues::plans::Capture::install()?)
+        } else {
+            None
+        },
+    };
+    println!(
+        "docket-bench --queues: {} tickets; {} timed runs per list shape; {} CPU(s)",
+        args.queue_tickets,
+        args.queries,
+        cpus()
+    );
+    let reports = each_backend(args, backends, |backend, url, schema| {
+        let queue_args = queue_args.clone();
+        async move {
+            queues::measure_queues(backend, &url, schema.as_deref(), &queue_args, types_dir).await
+        }
+    })
+    .await?;
+    queues::print_summary(&reports);
     Ok(())
 }
 
@@ -470,25 +537,20 @@ async fn sweep_main(
         args.sweepers,
         cpus()
     );
-    let mut reports = Vec::new();
-    for &backend in backends {
-        let report = tokio::select! {
-            r = with_scratch(backend, args, |url, schema| {
-                let sweep_args = sweep_args.clone();
-                async move {
-                    sweep::measure_sweep(label(backend), &url, schema.as_deref(), &sweep_args, types_dir).await
-                }
-            }) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
-        };
-        match report {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                cleanup_leftovers(args).await;
-                return Err(e.context(format!("{backend:?}")));
-            }
+    let reports = each_backend(args, backends, |backend, url, schema| {
+        let sweep_args = sweep_args.clone();
+        async move {
+            sweep::measure_sweep(
+                label(backend),
+                &url,
+                schema.as_deref(),
+                &sweep_args,
+                types_dir,
+            )
+            .await
         }
-    }
+    })
+    .await?;
     sweep::print_sweep_reports(&reports);
     Ok(())
 }
@@ -564,6 +626,30 @@ async fn cleanup_leftovers(args: &Args) {
         }
     }
     let _ = admin.close().await;
+}
+
+/// Run `f(backend, url, schema)` for each backend on a scratch database of its own, in
+/// turn; the reports, or the first error (after Ctrl-C, what is left is dropped).
+async fn each_backend<T, F, Fut>(args: &Args, backends: &[Backend], f: F) -> anyhow::Result<Vec<T>>
+where
+    F: Fn(Backend, String, Option<String>) -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let mut reports = Vec::new();
+    for &backend in backends {
+        let report = tokio::select! {
+            r = with_scratch(backend, args, |url, schema| f(backend, url, schema)) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        };
+        match report {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                cleanup_leftovers(args).await;
+                return Err(e.context(format!("{backend:?}")));
+            }
+        }
+    }
+    Ok(reports)
 }
 
 /// Run `f` on a scratch database of its own (its URL and PostgreSQL schema), then drop
@@ -843,7 +929,15 @@ struct Api {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-async fn start_api(store: &Store) -> anyhow::Result<Api> {
+/// The real server on `store`, in-process on a free port: its API's base URL, the
+/// sender that stops it and its task.
+type Served = (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
+async fn spawn_server(store: &Store) -> anyhow::Result<Served> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -855,6 +949,24 @@ async fn start_api(store: &Store) -> anyhow::Result<Api> {
     let server = tokio::spawn(docket_server::serve(state, listener, async {
         let _ = stopped.await;
     }));
+    Ok((format!("http://{addr}/api/v1"), stop, server))
+}
+
+/// A client that sends every request with `token`.
+fn client_with_token(token: &str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?,
+    );
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .default_headers(headers)
+        .build()?)
+}
+
+async fn start_api(store: &Store) -> anyhow::Result<Api> {
+    let (base, stop, server) = spawn_server(store).await?;
     let actor = docket_store::identity::Actor::new("docket-bench", None);
     let admin = store
         .create_user(
@@ -880,18 +992,9 @@ async fn start_api(store: &Store) -> anyhow::Result<Api> {
             &actor,
         )
         .await?;
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?,
-    );
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .default_headers(headers)
-        .build()?;
     Ok(Api {
-        base: format!("http://{addr}/api/v1"),
-        client,
+        base,
+        client: client_with_token(&token)?,
         stop,
         server,
     })
@@ -1214,18 +1317,26 @@ fn print_report(r: &Report) {
         }
     }
     let json = r.list(JSON);
-    let (jp50, jp99) = (
-        percentile(&json.samples, 50.0).as_secs_f64(),
-        percentile(&json.samples, 99.0).as_secs_f64(),
+    print_latencies(
+        &format!(
+            "list ({} matching of {}, {} runs)",
+            r.matching,
+            r.tickets,
+            json.samples.len()
+        ),
+        &r.lists,
+        json,
+        "JSON",
     );
-    println!(
-        "\n| list ({} matching of {}, {} runs) | p50 | p99 | p50 / JSON | p99 / JSON |",
-        r.matching,
-        r.tickets,
-        json.samples.len()
-    );
+}
+
+/// A table of latencies: p50 and p99 of each, and their ratios to `reference`'s.
+fn print_latencies(title: &str, rows: &[Latency], reference: &Latency, reference_name: &str) {
+    let r50 = percentile(&reference.samples, 50.0).as_secs_f64();
+    let r99 = percentile(&reference.samples, 99.0).as_secs_f64();
+    println!("\n| {title} | p50 | p99 | p50 / {reference_name} | p99 / {reference_name} |");
     println!("|---|---:|---:|---:|---:|");
-    for l in &r.lists {
+    for l in rows {
         let p50 = percentile(&l.samples, 50.0);
         let p99 = percentile(&l.samples, 99.0);
         println!(
@@ -1233,28 +1344,37 @@ fn print_report(r: &Report) {
             l.name,
             ms(p50),
             ms(p99),
-            ratio(p50.as_secs_f64(), jp50),
-            ratio(p99.as_secs_f64(), jp99)
+            ratio(p50.as_secs_f64(), r50),
+            ratio(p99.as_secs_f64(), r99)
         );
     }
 }
 
-fn print_summary(reports: &[Report]) {
+/// Print the header of a summary table with a column per report, and return the
+/// printer of one row: a figure's name and its value per report.
+fn summary_table<'a, R>(
+    reports: &'a [R],
+    column: impl Fn(&R) -> String,
+) -> impl Fn(String, &dyn Fn(&R) -> String) + 'a {
     println!("\n== Summary ==");
     let mut header = "| figure |".to_string();
     let mut rule = "|---|".to_string();
     for r in reports {
-        header.push_str(&format!(" {} |", r.backend));
+        header.push_str(&format!(" {} |", column(r)));
         rule.push_str("---:|");
     }
     println!("{header}\n{rule}");
-    let line = |name: String, f: &dyn Fn(&Report) -> String| {
+    move |name: String, f: &dyn Fn(&R) -> String| {
         let mut s = format!("| {name} |");
         for r in reports {
             s.push_str(&format!(" {} |", f(r)));
         }
         println!("{s}");
-    };
+    }
+}
+
+fn print_summary(reports: &[Report]) {
+    let line = summary_table(reports, |r| r.backend.to_string());
     for (i, c) in CONCURRENCY.iter().enumerate() {
         for (name, _) in create_paths(&reports[0]) {
             line(format!("creates/s, concurrency {c}, {name}"), &|r| {

@@ -94,7 +94,7 @@ impl Row {
     }
 }
 
-const WORDS: &[&str] = &[
+pub(crate) const WORDS: &[&str] = &[
     "the",
     "printer",
     "on",
@@ -164,7 +164,7 @@ const WORDS: &[&str] = &[
     "expired",
 ];
 
-fn sentence(rng: &mut Rng, min_chars: usize, max_chars: usize) -> String {
+pub(crate) fn sentence(rng: &mut Rng, min_chars: usize, max_chars: usize) -> String {
     let target = rng.range(min_chars as u64, max_chars as u64) as usize;
     let mut s = String::new();
     while s.len() < target {
@@ -184,7 +184,7 @@ fn sentence(rng: &mut Rng, min_chars: usize, max_chars: usize) -> String {
     s.trim_end().to_string()
 }
 
-fn titles(slug: &str) -> &'static [&'static str] {
+pub(crate) fn titles(slug: &str) -> &'static [&'static str] {
     match slug {
         "it_support" => &[
             "Laptop will not boot",

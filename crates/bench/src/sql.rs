@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use crate::payload::{self, Rng, Row};
 
 /// The columns of `tickets` a create writes (all but `id`).
-const CORE_COLUMNS: [&str; 22] = [
+const CORE_COLUMNS: [&str; 28] = [
     "key",
     "number",
     "type_slug",
@@ -30,6 +30,7 @@ const CORE_COLUMNS: [&str; 22] = [
     "priority",
     "requester_id",
     "assignee_id",
+    "team_id",
     "source_channel",
     "source_ref",
     "fingerprint",
@@ -41,6 +42,11 @@ const CORE_COLUMNS: [&str; 22] = [
     "resolved_at",
     "closed_at",
     "deleted_at",
+    "sla_policy_id",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "sla_due_at",
 ];
 
 /// Now, to the microsecond, as Docket stores it.
@@ -72,6 +78,34 @@ pub struct Core {
     pub source: SourceChannel,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub work: Work,
+}
+
+/// Who works a ticket and its SLA cache: what a desk that has run for a while has on
+/// its tickets (`queues::desk`); a fresh create has none of it.
+#[derive(Debug, Clone, Default)]
+pub struct Work {
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub sla_policy_id: Option<i64>,
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub next_response_due_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+}
+
+impl Work {
+    /// The earliest of the three due times, as `sla_due_at` holds it.
+    fn sla_due_at(&self) -> Option<DateTime<Utc>> {
+        [
+            self.first_response_due_at,
+            self.next_response_due_at,
+            self.resolution_due_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
 }
 
 fn core_values(
@@ -90,7 +124,8 @@ fn core_values(
         ticket::StatusCategory::Solved | ticket::StatusCategory::Closed
     );
     let closed = category == ticket::StatusCategory::Closed;
-    let mut v: Vec<SqlValue> = Vec::with_capacity(23);
+    let work = &core.work;
+    let mut v: Vec<SqlValue> = Vec::with_capacity(CORE_COLUMNS.len() + 1);
     if let Some(id) = core.id {
         v.push(id.into());
     }
@@ -105,7 +140,8 @@ fn core_values(
         category.as_str().to_string().into(),
         core.priority.as_str().to_string().into(),
         SqlValue::BigInt(core.requester_id),
-        SqlValue::BigInt(None),
+        SqlValue::BigInt(work.assignee_id),
+        SqlValue::BigInt(work.team_id),
         core.source.as_str().to_string().into(),
         SqlValue::String(None),
         SqlValue::String(None),
@@ -113,10 +149,15 @@ fn core_values(
         1i32.into(),
         core.created_at.into(),
         core.updated_at.into(),
-        SqlValue::ChronoDateTimeUtc(None),
+        SqlValue::ChronoDateTimeUtc(work.first_response_at),
         SqlValue::ChronoDateTimeUtc(solved.then_some(core.updated_at)),
         SqlValue::ChronoDateTimeUtc(closed.then_some(core.updated_at)),
         SqlValue::ChronoDateTimeUtc(None),
+        SqlValue::BigInt(work.sla_policy_id),
+        SqlValue::ChronoDateTimeUtc(work.first_response_due_at),
+        SqlValue::ChronoDateTimeUtc(work.next_response_due_at),
+        SqlValue::ChronoDateTimeUtc(work.resolution_due_at),
+        SqlValue::ChronoDateTimeUtc(work.sla_due_at()),
     ]);
     v.into_iter().map(SimpleExpr::from).collect()
 }
@@ -191,6 +232,7 @@ pub async fn raw_create(
         source: SourceChannel::Api,
         created_at: at,
         updated_at: at,
+        work: Work::default(),
     };
     let txn = begin_write(db).await?;
     let mut stmt = core_insert(false);
@@ -209,7 +251,7 @@ pub async fn raw_create(
 }
 
 /// Which type the n-th seeded ticket has: half IT support, the rest spread evenly.
-fn seeded_type(i: u64, slugs: &[String]) -> &str {
+pub fn seeded_type(i: u64, slugs: &[String]) -> &str {
     let others: Vec<&String> = slugs.iter().filter(|s| *s != "it_support").collect();
     if others.is_empty() || !slugs.iter().any(|s| s == "it_support") {
         return &slugs[(i % slugs.len() as u64) as usize];
@@ -222,21 +264,73 @@ fn seeded_type(i: u64, slugs: &[String]) -> &str {
     }
 }
 
-/// Bulk-insert `count` tickets (with explicit ids and the types' own key prefixes, the
-/// key sequences moved past them) in transactions of `per_txn` tickets.
+/// Bulk-insert `count` tickets spread over the types (see `seeded_type`), with random
+/// statuses, priorities, sources, requesters (of those in the database) and creation
+/// times over a year.
 pub async fn seed(
     db: &DatabaseConnection,
     types: &HashMap<String, std::sync::Arc<CompiledType>>,
     count: u64,
     per_txn: u64,
+    progress: impl FnMut(u64),
+) -> anyhow::Result<()> {
+    let backend = db.get_database_backend();
+    let mut slugs: Vec<String> = types.keys().cloned().collect();
+    slugs.sort();
+    let requesters: Vec<i64> = db
+        .query_all_raw(Statement::from_string(backend, "SELECT id FROM requesters"))
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64>("", "id"))
+        .collect::<Result<_, _>>()?;
+    let started = now();
+    let generate = |i: u64, id: i64| {
+        let ty = &types[seeded_type(i, &slugs)];
+        // Rows of their own: generator indices far from the API runs'.
+        let row = payload::row(ty, 10_000_000 + i);
+        let mut rng = Rng::new(id as u64);
+        let created_at = started - chrono::Duration::seconds(rng.range(0, 365 * 86_400) as i64);
+        let updated_at =
+            (created_at + chrono::Duration::seconds(rng.range(0, 10 * 86_400) as i64)).min(started);
+        let states = ty.definition.workflow_ref().state_names();
+        let core = Core {
+            id: Some(id),
+            key: String::new(),
+            number: 0,
+            status: states[rng.range(0, states.len() as u64 - 1) as usize].to_string(),
+            priority: *rng.pick(&Priority::ALL),
+            requester_id: if requesters.is_empty() {
+                None
+            } else {
+                Some(*rng.pick(&requesters))
+            },
+            source: *rng.pick(&SourceChannel::ALL),
+            created_at,
+            updated_at,
+            work: Work::default(),
+        };
+        (row, core)
+    };
+    bulk_insert(db, types, count, per_txn, generate, progress).await
+}
+
+/// Bulk-insert `count` tickets made by `generate(i, id)` (its key and number are filled
+/// in here: the types' own key prefixes, the key sequences moved past them), each with
+/// its extension row (the type's defaults added) and its search text, with explicit ids,
+/// multi-row inserts, `per_txn` tickets per transaction. The one place seeded tickets are
+/// written, so that every mode's seed follows Docket's columns alike.
+pub async fn bulk_insert(
+    db: &DatabaseConnection,
+    types: &HashMap<String, std::sync::Arc<CompiledType>>,
+    count: u64,
+    per_txn: u64,
+    mut generate: impl FnMut(u64, i64) -> (Row, Core),
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<()> {
     if count == 0 {
         return Ok(());
     }
     let backend = db.get_database_backend();
-    let mut slugs: Vec<String> = types.keys().cloned().collect();
-    slugs.sort();
     let max_id: i64 = db
         .query_one_raw(Statement::from_string(
             backend,
@@ -246,12 +340,6 @@ pub async fn seed(
         .map(|r| r.try_get::<i64>("", "m"))
         .transpose()?
         .unwrap_or(0);
-    let requesters: Vec<i64> = db
-        .query_all_raw(Statement::from_string(backend, "SELECT id FROM requesters"))
-        .await?
-        .iter()
-        .map(|r| r.try_get::<i64>("", "id"))
-        .collect::<Result<_, _>>()?;
     let mut numbers: HashMap<String, i64> = HashMap::new();
     for r in db
         .query_all_raw(Statement::from_string(
@@ -262,52 +350,31 @@ pub async fn seed(
     {
         numbers.insert(r.try_get("", "prefix")?, r.try_get("", "next_number")?);
     }
-    let started = now();
     let mut done = 0u64;
     while done < count {
         let n = per_txn.min(count - done);
         let txn = begin_write(db).await?;
         let mut core_rows: Vec<Vec<SimpleExpr>> = Vec::new();
-        let mut ext_rows: HashMap<&str, Vec<Vec<SimpleExpr>>> = HashMap::new();
+        let mut ext_rows: HashMap<String, Vec<Vec<SimpleExpr>>> = HashMap::new();
         for k in 0..n {
             let i = done + k;
             let id = max_id + 1 + i as i64;
-            let slug = seeded_type(i, &slugs);
-            let ty = &types[slug];
-            // Rows of their own: generator indices far from the API runs'.
-            let row = payload::row(ty, 10_000_000 + i);
+            let (row, mut core) = generate(i, id);
+            let ty = &types[&row.type_slug];
             let fields = ty
                 .with_defaults(&Value::Object(row.fields.clone()))
                 .as_object()
                 .cloned()
                 .unwrap_or_default();
-            let mut rng = Rng::new(id as u64);
             let prefix = &ty.definition.key_prefix;
             let number = numbers.entry(prefix.clone()).or_insert(0);
             *number += 1;
-            let created_at = started - chrono::Duration::seconds(rng.range(0, 365 * 86_400) as i64);
-            let updated_at = (created_at
-                + chrono::Duration::seconds(rng.range(0, 10 * 86_400) as i64))
-            .min(started);
-            let states = ty.definition.workflow_ref().state_names();
-            let core = Core {
-                id: Some(id),
-                key: ticket::ticket_key(prefix, *number),
-                number: *number,
-                status: states[rng.range(0, states.len() as u64 - 1) as usize].to_string(),
-                priority: *rng.pick(&Priority::ALL),
-                requester_id: if requesters.is_empty() {
-                    None
-                } else {
-                    Some(*rng.pick(&requesters))
-                },
-                source: *rng.pick(&SourceChannel::ALL),
-                created_at,
-                updated_at,
-            };
+            core.id = Some(id);
+            core.number = *number;
+            core.key = ticket::ticket_key(prefix, *number);
             core_rows.push(core_values(&core, &row, ty, &fields));
             ext_rows
-                .entry(ty.slug())
+                .entry(row.type_slug.clone())
                 .or_default()
                 .push(ext_values(id, ty, &fields));
         }
@@ -319,7 +386,7 @@ pub async fn seed(
             txn.execute(&stmt).await?;
         }
         for (slug, rows) in ext_rows {
-            let ty = &types[slug];
+            let ty = &types[&slug];
             for chunk in rows.chunks(500) {
                 let mut stmt = ext_insert(ty);
                 for r in chunk {

@@ -110,11 +110,14 @@ fn short_text(sql: &str) -> String {
     text.chars().take(90).collect()
 }
 
+/// The fields of a sqlx event: a statement's time, summary and text, or a notice's
+/// message (`queues::plans` reads the last two).
 #[derive(Default)]
-struct Fields {
-    elapsed: f64,
-    summary: String,
-    statement: String,
+pub(crate) struct Fields {
+    pub elapsed: f64,
+    pub summary: String,
+    pub statement: String,
+    pub message: String,
 }
 
 impl Visit for Fields {
@@ -128,6 +131,7 @@ impl Visit for Fields {
         match field.name() {
             "summary" => self.summary = value.to_string(),
             "db.statement" => self.statement = value.to_string(),
+            "message" => self.message = value.to_string(),
             _ => {}
         }
     }

@@ -268,7 +268,7 @@ struct Template {
 }
 
 /// Tables, indexes and all, in bytes (PostgreSQL: this schema; SQLite: the file).
-async fn database_bytes(db: &DatabaseConnection) -> Option<i64> {
+pub async fn database_bytes(db: &DatabaseConnection) -> Option<i64> {
     match db.get_database_backend() {
         DbBackend::Postgres => number(
             db,
