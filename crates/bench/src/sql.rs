@@ -547,7 +547,7 @@ pub fn typed_query(
             "SELECT t.id AS id, t.type_slug AS type_slug, t.created_at AS created_at, x.* \
              FROM tickets t JOIN {ext} x ON x.ticket_id = t.id \
              WHERE t.type_slug = {p0} AND x.{ff} = {p1} \
-             ORDER BY x.{sf} DESC NULLS LAST, t.id DESC LIMIT {limit}",
+             ORDER BY x.{sf} DESC NULLS LAST, x.ticket_id DESC LIMIT {limit}",
             ext = quote(&format!("ext_{slug}")),
             ff = quote(filter_field),
             sf = quote(sort_field),
@@ -574,7 +574,7 @@ pub fn docket_query(
             "SELECT \"t\".* FROM \"tickets\" AS \"t\" \
              INNER JOIN {ext} AS \"x\" ON \"x\".\"ticket_id\" = \"t\".\"id\" \
              WHERE \"t\".\"type_slug\" = {p0} AND \"t\".\"deleted_at\" IS NULL AND \"x\".{ff} = {p1} \
-             ORDER BY \"x\".{sf} DESC NULLS LAST, \"t\".\"id\" DESC NULLS LAST LIMIT {n}",
+             ORDER BY \"x\".{sf} DESC NULLS LAST, \"x\".\"ticket_id\" DESC LIMIT {n}",
             ext = quote(&format!("ext_{slug}")),
             ff = quote(filter_field),
             sf = quote(sort_field),
