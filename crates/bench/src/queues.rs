@@ -14,6 +14,7 @@
 //! to read them.
 
 pub mod desk;
+mod draw;
 mod layouts;
 mod memory;
 pub mod plans;
