@@ -55,16 +55,16 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
-/// The text Docket's full-text index covers: key, title, body, searchable fields.
+/// The text Docket's full-text index covers (key, title, body, searchable fields), as
+/// the store makes it.
 fn search_text(key: &str, row: &Row, fields: &Map<String, Value>, ty: &CompiledType) -> String {
-    let mut s = format!("{key} {} {}", row.title, row.body);
-    for f in ty.fields.iter().filter(|f| f.searchable) {
-        if let Some(Value::String(v)) = fields.get(&f.name) {
-            s.push(' ');
-            s.push_str(v);
-        }
-    }
-    s
+    let searchable: Vec<&str> = ty
+        .fields
+        .iter()
+        .filter(|f| f.searchable)
+        .map(|f| f.name.as_str())
+        .collect();
+    docket_store::search_text(key, &row.title, &row.body, fields, &searchable)
 }
 
 /// The parts of a `tickets` row that the generated payload does not decide.

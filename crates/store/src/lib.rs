@@ -123,6 +123,7 @@ pub use requesters::{
     RequesterMerge, RequesterNote, RequesterPatch, RequesterProfile, RequesterQuery, RequesterRef,
     Topics,
 };
+pub use tickets::search_text;
 pub use tickets::{
     Comment, CommentEdit, CommentEditor, MAX_SURVEY_COMMENT, MAX_TITLE, NewComment, NewTicket,
     Requester, SummaryWriter, Survey, Ticket, TicketEvent, TicketPatch, Transcript,

@@ -558,7 +558,14 @@ impl Store {
         if let Some(s) = slug {
             stmt.and_where(Expr::col((t.clone(), Alias::new("type_slug"))).eq(s));
         }
-        if let Some(visible) = &query.visible_types {
+        // With one type named, visibility is that type's (the API refuses a type the
+        // caller cannot see): a second condition on the column would only skew the
+        // planner's estimate of how many rows match.
+        if let Some(visible) = query
+            .visible_types
+            .as_ref()
+            .filter(|v| !slug.is_some_and(|s| v.iter().any(|t| t == s)))
+        {
             stmt.and_where(
                 Expr::col((t.clone(), Alias::new("type_slug")))
                     .is_in(visible.iter().map(String::as_str)),

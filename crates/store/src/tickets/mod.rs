@@ -35,6 +35,7 @@ pub use closing::{MAX_SURVEY_COMMENT, Survey, Transcript};
 pub use comments::{CommentEdit, CommentEditor};
 pub(crate) use create::CreateQueue;
 pub(crate) use search::rebuild_search_text;
+pub use search::search_text;
 pub use summary::SummaryWriter;
 
 pub const MAX_TITLE: usize = 300;

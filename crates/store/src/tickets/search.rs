@@ -9,7 +9,8 @@ use crate::entities::comment;
 use crate::entities::ticket as ticket_row;
 use crate::{Result, ext};
 
-pub(super) fn search_text(
+/// The ticket's own text for full-text search (the bench seeds with it too).
+pub fn search_text(
     key: &str,
     title: &str,
     body: &str,
