@@ -597,7 +597,10 @@ impl Store {
         if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
             match self.search(q) {
                 Some(found) => {
-                    stmt.and_where(found.condition.clone());
+                    // SQLite ranks by joining its FTS table instead (`by_relevance`).
+                    if found.fts_join.is_none() || !query.sort.is_empty() {
+                        stmt.and_where(found.condition.clone());
+                    }
                     search = Some(found);
                 }
                 None => errors.push(err("q", "the search has no words to look for")),
@@ -701,10 +704,29 @@ impl Store {
         search: Search,
         ext_slug: Option<&str>,
     ) -> Result<PageQuery> {
-        matches
-            .expr_as(search.rank, Alias::new(RANK_COLUMN))
-            .order_by((Alias::new("t"), Alias::new("id")), Order::Desc)
-            .limit(SEARCH_WINDOW);
+        match search.fts_join {
+            // SQLite: the FTS table joined and read in descending rowid order, so the
+            // newest matches come first and the window stops the scan; `bm25` can only
+            // be computed on the row the MATCH is positioned on.
+            Some(fts) => {
+                let table = Alias::new("tickets_fts");
+                matches
+                    .inner_join(
+                        table.clone(),
+                        Expr::col((table.clone(), Alias::new("rowid")))
+                            .equals((Alias::new("t"), Alias::new("id"))),
+                    )
+                    .and_where(Expr::cust_with_values("\"tickets_fts\" MATCH ?", [fts]))
+                    .expr_as(search.rank, Alias::new(RANK_COLUMN))
+                    .order_by((table, Alias::new("rowid")), Order::Desc);
+            }
+            None => {
+                matches
+                    .expr_as(search.rank, Alias::new(RANK_COLUMN))
+                    .order_by((Alias::new("t"), Alias::new("id")), Order::Desc);
+            }
+        }
+        matches.limit(SEARCH_WINDOW);
         let w = Alias::new("w");
         let keys = vec![
             (
@@ -822,6 +844,7 @@ impl Store {
                         [tsquery],
                     ),
                     best_first_descending: true,
+                    fts_join: None,
                 }
             }
             _ => {
@@ -836,12 +859,9 @@ impl Store {
                         [fts.clone()],
                     ),
                     // Columns: the ticket's own text, then its comments.
-                    rank: Expr::cust_with_values(
-                        "(SELECT bm25(tickets_fts, 4.0, 1.0) FROM tickets_fts \
-                         WHERE tickets_fts MATCH ? AND tickets_fts.rowid = \"t\".\"id\")",
-                        [fts],
-                    ),
+                    rank: Expr::cust("bm25(\"tickets_fts\", 4.0, 1.0)"),
                     best_first_descending: false,
+                    fts_join: Some(fts),
                 }
             }
         })
@@ -862,6 +882,9 @@ struct Search {
     rank: SimpleExpr,
     /// Whether a better match has a higher rank.
     best_first_descending: bool,
+    /// SQLite: the FTS5 query, for a search by relevance, which joins the FTS table
+    /// (its rank exists only there) instead of using `condition`.
+    fts_join: Option<String>,
 }
 
 /// The search rank a row of a search by relevance carries (PostgreSQL's `ts_rank` is a
