@@ -535,7 +535,27 @@ impl Store {
         for c in <ticket_row::Column as sea_orm::Iterable>::iter() {
             stmt.column((t.clone(), c));
         }
-        stmt.from_as(Alias::new("tickets"), t.clone());
+        let ranks_in_fts = self.backend() == DbBackend::Sqlite
+            && query.sort.is_empty()
+            && query.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+        if ranks_in_fts {
+            // SQLite ranks a search in its FTS table (`by_relevance`): read first, newest
+            // match first (CROSS JOIN keeps SQLite from reordering), each ticket by its key.
+            // (sea-query writes a CROSS JOIN without its ON: the condition is a WHERE.)
+            let fts = Alias::new("tickets_fts");
+            stmt.from(fts.clone())
+                .join_as(
+                    sea_orm::sea_query::JoinType::CrossJoin,
+                    Alias::new("tickets"),
+                    t.clone(),
+                    Expr::val(true),
+                )
+                .and_where(
+                    Expr::col((t.clone(), Alias::new("id"))).equals((fts, Alias::new("rowid"))),
+                );
+        } else {
+            stmt.from_as(Alias::new("tickets"), t.clone());
+        }
         let joins_ext = slug.is_some()
             && (query
                 .filters
@@ -705,17 +725,12 @@ impl Store {
         ext_slug: Option<&str>,
     ) -> Result<PageQuery> {
         match search.fts_join {
-            // SQLite: the FTS table joined and read in descending rowid order, so the
-            // newest matches come first and the window stops the scan; `bm25` can only
-            // be computed on the row the MATCH is positioned on.
+            // SQLite: the FTS table (first in the FROM, see `list_statement`) read in
+            // descending rowid order, so the newest matches come first and the window
+            // stops the scan; `bm25` can only be computed on the row the MATCH is on.
             Some(fts) => {
                 let table = Alias::new("tickets_fts");
                 matches
-                    .inner_join(
-                        table.clone(),
-                        Expr::col((table.clone(), Alias::new("rowid")))
-                            .equals((Alias::new("t"), Alias::new("id"))),
-                    )
                     .and_where(Expr::cust_with_values("\"tickets_fts\" MATCH ?", [fts]))
                     .expr_as(search.rank, Alias::new(RANK_COLUMN))
                     .order_by((table, Alias::new("rowid")), Order::Desc);
