@@ -1,32 +1,31 @@
 //! Listing tickets: filters on core and extension columns, full-text search, sorting and
 //! keyset (cursor) pagination, all as one SQL query on real columns.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use docket_core::fields::ColumnKind;
 use docket_core::ticket::{Priority, SourceChannel, StatusCategory};
 use docket_core::typedef::FieldError;
 use docket_core::typedef::indexes::TICKET_ID_COLUMN;
 use sea_orm::sea_query::{
-    Alias, Cond, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order, Query, SimpleExpr,
+    Alias, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order, Query, SimpleExpr,
     Value as SqlValue,
 };
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 use serde_json::Value;
 
 use crate::ddl::ext_table;
 use crate::entities::ticket as ticket_row;
 use crate::{Result, Store, StoreError, Ticket, ext};
 
+mod cursor;
+mod search;
+
+use cursor::{after, decode_cursor, encode_cursor};
+pub use search::SEARCH_WINDOW;
+use search::{rank_of, title_trigram_candidates};
+
 pub const DEFAULT_LIMIT: u64 = 25;
 pub const MAX_LIMIT: u64 = 200;
-
-/// A search ordered by relevance ranks this many of the newest matches (`by_relevance`).
-pub const SEARCH_WINDOW: u64 = 500;
-
-/// The rank a search by relevance selects beside each ticket's columns.
-const RANK_COLUMN: &str = "search_rank";
 
 /// A core column that can be filtered and sorted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -482,18 +481,6 @@ impl Store {
     /// `ANALYZE` and buffers when `analyze`; SQLite: `EXPLAIN QUERY PLAN`), one line per
     /// plan node. For tests that pin the queues' plans, and the bench.
     pub async fn explain_list(&self, query: &ListQuery, analyze: bool) -> Result<String> {
-        self.explain_list_with(query, analyze, &[]).await
-    }
-
-    /// `explain_list` with planner settings for the one statement (PostgreSQL
-    /// `SET LOCAL`, e.g. `enable_seqscan = off` to see whether an index can serve a query
-    /// on a table too small for the planner to choose it).
-    pub async fn explain_list_with(
-        &self,
-        query: &ListQuery,
-        analyze: bool,
-        settings: &[&str],
-    ) -> Result<String> {
         let mut stmt = self.list_statement(query).await?.stmt;
         let backend = self.backend();
         stmt.sql = match backend {
@@ -501,21 +488,13 @@ impl Store {
             DbBackend::Postgres => format!("EXPLAIN {}", stmt.sql),
             _ => format!("EXPLAIN QUERY PLAN {}", stmt.sql),
         };
-        let txn = self.db.begin().await?;
-        if backend == DbBackend::Postgres {
-            for setting in settings {
-                txn.execute_unprepared(&format!("SET LOCAL {setting}"))
-                    .await?;
-            }
-        }
         let mut lines = Vec::new();
-        for row in txn.query_all_raw(stmt).await? {
+        for row in self.reader.query_all_raw(stmt).await? {
             lines.push(match backend {
                 DbBackend::Postgres => row.try_get::<String>("", "QUERY PLAN")?,
                 _ => row.try_get::<String>("", "detail")?,
             });
         }
-        txn.rollback().await?;
         Ok(lines.join("\n"))
     }
 
@@ -713,78 +692,6 @@ impl Store {
         })
     }
 
-    /// The page query of a search ordered by relevance. Ranking every match of a common
-    /// word in a million tickets would take the whole budget of a page, so the newest
-    /// `SEARCH_WINDOW` matches (with every filter applied) are ranked, best first, ties
-    /// newest first; the cursor carries the rank.
-    fn by_relevance(
-        &self,
-        query: &ListQuery,
-        mut matches: sea_orm::sea_query::SelectStatement,
-        search: Search,
-        ext_slug: Option<&str>,
-    ) -> Result<PageQuery> {
-        match search.fts_join {
-            // SQLite: the FTS table (first in the FROM, see `list_statement`) read in
-            // descending rowid order, so the newest matches come first and the window
-            // stops the scan; `bm25` can only be computed on the row the MATCH is on.
-            Some(fts) => {
-                let table = Alias::new("tickets_fts");
-                matches
-                    .and_where(Expr::cust_with_values("\"tickets_fts\" MATCH ?", [fts]))
-                    .expr_as(search.rank, Alias::new(RANK_COLUMN))
-                    .order_by((table, Alias::new("rowid")), Order::Desc);
-            }
-            None => {
-                matches
-                    .expr_as(search.rank, Alias::new(RANK_COLUMN))
-                    .order_by((Alias::new("t"), Alias::new("id")), Order::Desc);
-            }
-        }
-        matches.limit(SEARCH_WINDOW);
-        let w = Alias::new("w");
-        let keys = vec![
-            (
-                Column {
-                    expr: Expr::col((w.clone(), Alias::new(RANK_COLUMN))),
-                    kind: ColumnKind::Number,
-                    nullable: false,
-                    enum_values: None,
-                },
-                search.best_first_descending,
-                Target::Relevance,
-            ),
-            (
-                Column {
-                    expr: Expr::col((w.clone(), Alias::new("id"))),
-                    kind: ColumnKind::Integer,
-                    nullable: false,
-                    enum_values: None,
-                },
-                true,
-                Target::Core(CoreField::Id),
-            ),
-        ];
-        let mut page = Query::select();
-        page.column((w.clone(), sea_orm::sea_query::Asterisk))
-            .from_subquery(matches, w.clone());
-        if let Some(cursor) = &query.cursor {
-            let values = decode_cursor(cursor, &keys).map_err(|e| StoreError::Invalid(vec![e]))?;
-            page.and_where(after(&keys, &values));
-        }
-        for (c, desc, _) in &keys {
-            page.order_by_expr(c.expr.clone(), if *desc { Order::Desc } else { Order::Asc });
-        }
-        let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-        page.limit(limit + 1);
-        let built = self.build_page(&page, ext_slug);
-        Ok(PageQuery {
-            stmt: built,
-            keys,
-            limit,
-        })
-    }
-
     /// A page query as SQL; one that reads the extension table of `ext_slug` carries its
     /// shape (`ext::shaped`), so a cached plan never outlives a change of its columns.
     fn build_page(
@@ -828,59 +735,6 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// A search's condition (every word, as a word or the start of one) and its rank
-    /// (PostgreSQL `ts_rank` over the stored vector, higher first; SQLite FTS5's `bm25`,
-    /// lower first), the ticket's own text weighed above its comments.
-    fn search(&self, q: &str) -> Option<Search> {
-        let words: Vec<String> = q
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(16)
-            .map(str::to_lowercase)
-            .collect();
-        if words.is_empty() {
-            return None;
-        }
-        Some(match self.backend() {
-            DbBackend::Postgres => {
-                let tsquery = words
-                    .iter()
-                    .map(|w| format!("{w}:*"))
-                    .collect::<Vec<_>>()
-                    .join(" & ");
-                Search {
-                    condition: Expr::cust_with_values(
-                        "\"t\".\"search_vector\" @@ to_tsquery('simple', $1)",
-                        [tsquery.clone()],
-                    ),
-                    rank: Expr::cust_with_values(
-                        "ts_rank(\"t\".\"search_vector\", to_tsquery('simple', $1))",
-                        [tsquery],
-                    ),
-                    best_first_descending: true,
-                    fts_join: None,
-                }
-            }
-            _ => {
-                let fts = words
-                    .iter()
-                    .map(|w| format!("\"{w}\"*"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                Search {
-                    condition: Expr::cust_with_values(
-                        "\"t\".\"id\" IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
-                        [fts.clone()],
-                    ),
-                    // Columns: the ticket's own text, then its comments.
-                    rank: Expr::cust("bm25(\"tickets_fts\", 4.0, 1.0)"),
-                    best_first_descending: false,
-                    fts_join: Some(fts),
-                }
-            }
-        })
-    }
 }
 
 /// A list's page query (one row more than the page, to know whether another follows),
@@ -889,26 +743,6 @@ struct PageQuery {
     stmt: sea_orm::Statement,
     keys: Vec<(Column, bool, Target)>,
     limit: u64,
-}
-
-/// A full-text search, as `Store::search` builds it.
-struct Search {
-    condition: SimpleExpr,
-    rank: SimpleExpr,
-    /// Whether a better match has a higher rank.
-    best_first_descending: bool,
-    /// SQLite: the FTS5 query, for a search by relevance, which joins the FTS table
-    /// (its rank exists only there) instead of using `condition`.
-    fts_join: Option<String>,
-}
-
-/// The search rank a row of a search by relevance carries (PostgreSQL's `ts_rank` is a
-/// `real`: widened exactly, so the cursor compares equal to it).
-fn rank_of(row: &sea_orm::QueryResult, backend: DbBackend) -> Result<f64> {
-    Ok(match backend {
-        DbBackend::Postgres => f64::from(row.try_get::<f32>("", RANK_COLUMN)?),
-        _ => row.try_get::<f64>("", RANK_COLUMN)?,
-    })
 }
 
 /// `team=a,b`: the tickets of those teams, by id (see `team_ids`).
@@ -947,139 +781,6 @@ fn status_categories(
         "\"t\".\"status_category\" IN ({})",
         list.join(", ")
     )))
-}
-
-/// The keyset condition "comes after `values` in the order of `keys`", with NULLs last.
-fn after(keys: &[(Column, bool, Target)], values: &[SqlValue]) -> SimpleExpr {
-    let Some(((col, desc, _), rest)) = keys.split_first() else {
-        return Expr::val(false);
-    };
-    let v = &values[0];
-    let tail = if rest.is_empty() {
-        None
-    } else {
-        Some(after(rest, &values[1..]))
-    };
-    if is_null(v) {
-        // Only NULLs come after a NULL (NULLs sort last), so stay among them.
-        return match tail {
-            Some(t) => col.expr.clone().is_null().and(t),
-            None => Expr::val(false),
-        };
-    }
-    let beyond = if *desc {
-        col.expr.clone().lt(v.clone())
-    } else {
-        col.expr.clone().gt(v.clone())
-    };
-    let mut any = Cond::any().add(beyond);
-    if col.nullable {
-        any = any.add(col.expr.clone().is_null());
-    }
-    if let Some(t) = tail {
-        any = any.add(col.expr.clone().eq(v.clone()).and(t));
-    }
-    any.into()
-}
-
-fn is_null(v: &SqlValue) -> bool {
-    matches!(
-        v,
-        SqlValue::String(None)
-            | SqlValue::BigInt(None)
-            | SqlValue::Double(None)
-            | SqlValue::Bool(None)
-            | SqlValue::ChronoDateTimeUtc(None)
-            | SqlValue::ChronoDate(None)
-    )
-}
-
-fn sort_value(t: &Ticket, target: &Target) -> Value {
-    match target {
-        Target::Core(c) => match c {
-            CoreField::Id => Value::from(t.id),
-            CoreField::Status => Value::from(t.status.clone()),
-            CoreField::StatusCategory => Value::from(t.status_category.clone()),
-            CoreField::Priority => Value::from(t.priority.as_str()),
-            CoreField::AssigneeId => t.assignee_id.map(Value::from).unwrap_or(Value::Null),
-            CoreField::RequesterId => t
-                .requester
-                .as_ref()
-                .map(|r| Value::from(r.id))
-                .unwrap_or(Value::Null),
-            CoreField::Source => Value::from(t.source_channel.clone()),
-            CoreField::SourceRef => t.source_ref.clone().map(Value::from).unwrap_or(Value::Null),
-            CoreField::CreatedAt => Value::from(t.created_at.to_rfc3339()),
-            CoreField::UpdatedAt => Value::from(t.updated_at.to_rfc3339()),
-            CoreField::Title => Value::from(t.title.clone()),
-            CoreField::Team => t.team.clone().map(Value::from).unwrap_or(Value::Null),
-            CoreField::FirstResponseDueAt => rfc3339(t.first_response_due_at),
-            CoreField::NextResponseDueAt => rfc3339(t.next_response_due_at),
-            CoreField::ResolutionDueAt => rfc3339(t.resolution_due_at),
-            CoreField::SlaDueAt => rfc3339(t.sla_due_at),
-        },
-        Target::Field(f) => t.fields.get(f).cloned().unwrap_or(Value::Null),
-        // Not a column of the ticket: `encode_cursor` is given it.
-        Target::Relevance => Value::Null,
-    }
-}
-
-fn rfc3339(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
-    t.map(|t| Value::from(t.to_rfc3339()))
-        .unwrap_or(Value::Null)
-}
-
-/// The cursor after `last`; `rank` is its search rank, for a search by relevance.
-fn encode_cursor(last: &Ticket, rank: Option<f64>, keys: &[(Column, bool, Target)]) -> String {
-    let values: Vec<Value> = keys
-        .iter()
-        .map(|(_, _, t)| match (t, rank) {
-            (Target::Relevance, Some(rank)) => Value::from(rank),
-            _ => sort_value(last, t),
-        })
-        .collect();
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&values).expect("values serialize"))
-}
-
-fn decode_cursor(
-    cursor: &str,
-    keys: &[(Column, bool, Target)],
-) -> std::result::Result<Vec<SqlValue>, FieldError> {
-    let bad = || {
-        err(
-            "cursor",
-            "the cursor is not one this list produced (cursors depend on the sort)",
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let values: Vec<Value> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if values.len() != keys.len() {
-        return Err(bad());
-    }
-    values
-        .iter()
-        .zip(keys)
-        .map(
-            |(v, (c, _, _))| match docket_core::stored::encode(c.kind, v) {
-                Ok(stored) => Ok(ext::sql_value(c.kind, stored)),
-                Err(_) => Err(bad()),
-            },
-        )
-        .collect()
-}
-
-/// SQLite: the tickets whose title may contain `needle`, from the title's trigram index
-/// (migration 000019), which it can only use for a plain `LIKE` of at least three
-/// characters (no wildcard to escape). PostgreSQL's trigram index serves `contains`
-/// itself.
-fn title_trigram_candidates(needle: &str) -> Option<SimpleExpr> {
-    if needle.chars().count() < 3 || needle.contains(['%', '_']) {
-        return None;
-    }
-    Some(Expr::cust_with_values(
-        "\"t\".\"id\" IN (SELECT rowid FROM tickets_title_trgm WHERE title LIKE ?)",
-        [format!("%{needle}%")],
-    ))
 }
 
 /// Whether the text `expr` contains `needle`, ignoring case.
