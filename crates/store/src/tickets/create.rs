@@ -19,6 +19,7 @@ use sea_orm::{
 use serde_json::{Map, Value};
 
 use super::checks::{check_title, normalize_tags};
+use super::duplicates::RecentTickets;
 use super::search::search_text;
 use super::write::{Event, record_events_of};
 use super::{NewTicket, Requester, Ticket, read};
@@ -141,16 +142,17 @@ impl Store {
         let mut known = requesters::Known::load(&txn, &named).await?;
         for c in checked.iter_mut().flatten() {
             self.resolve_requester(&txn, c, &mut known, at).await?;
+        }
+        let asked: Vec<(i64, &str)> = checked
+            .iter()
+            .flatten()
+            .filter_map(|c| c.requester.as_ref().map(|r| (r.id, c.ty.compiled.slug())))
+            .collect();
+        let recent = RecentTickets::load(&txn, &asked, at).await?;
+        for c in checked.iter_mut().flatten() {
             if let Some(r) = &c.requester {
-                c.duplicate_of = super::duplicates::near_duplicate(
-                    &txn,
-                    r.id,
-                    c.ty.compiled.slug(),
-                    &c.new.title,
-                    &c.new.body,
-                    at,
-                )
-                .await?;
+                c.duplicate_of =
+                    recent.near_duplicate(r.id, c.ty.compiled.slug(), &c.new.title, &c.new.body);
             }
         }
         // The AI settings, read once for the batch: triage jobs, and routing that waits
