@@ -102,9 +102,10 @@ impl Store {
     ) -> Result<StoredAiSettings> {
         let settings = settings.normalized().map_err(StoreError::Invalid)?;
         let txn = self.begin_write().await?;
-        bump_version(&txn, Some(&settings), &actor.name, crate::clock::wall_now()).await?;
+        bump_version(&txn, Some(&settings), &actor.name, self.clock.now()).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "ai.settings",
             "ai",
@@ -134,7 +135,7 @@ impl Store {
                 other => other,
             })?;
         let txn = self.begin_write().await?;
-        bump_version(&txn, None, &actor.name, crate::clock::wall_now()).await?;
+        bump_version(&txn, None, &actor.name, self.clock.now()).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -146,7 +147,7 @@ impl Store {
             Err(e) => return Err(e),
         }
         let txn = self.begin_write().await?;
-        bump_version(&txn, None, &actor.name, crate::clock::wall_now()).await?;
+        bump_version(&txn, None, &actor.name, self.clock.now()).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -30,10 +30,3 @@ impl Clock {
         *frozen = Some(frozen.unwrap_or_else(Utc::now) + by);
     }
 }
-
-/// The system clock, to the microsecond, for what tests need not control: sessions,
-/// tokens, the admin audit log, saved views. Tickets, comments, requesters and SLA
-/// clocks take the store's `Clock`.
-pub(crate) fn wall_now() -> DateTime<Utc> {
-    Clock::default().now()
-}

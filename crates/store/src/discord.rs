@@ -85,6 +85,7 @@ impl Store {
         .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "discord_panel.create",
             &format!("panel:{}", row.id),
@@ -120,6 +121,7 @@ impl Store {
         let row = row.update(&txn).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "discord_panel.update",
             &format!("panel:{id}"),
@@ -136,6 +138,7 @@ impl Store {
         discord_panel::Entity::delete_by_id(id).exec(&txn).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "discord_panel.delete",
             &format!("panel:{id}"),
@@ -155,6 +158,7 @@ impl Store {
         let row = row.update(&txn).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "discord_panel.deploy",
             &format!("panel:{id}"),
@@ -302,6 +306,7 @@ impl Store {
         .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "discord_account.link",
             &format!("user:{user_id}"),
@@ -332,6 +337,7 @@ impl Store {
         };
         audit(
             &txn,
+            self.clock.now(),
             actor,
             if account.is_some() {
                 "discord_account.link"

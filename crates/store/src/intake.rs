@@ -151,9 +151,18 @@ impl Store {
         .await
         .map_err(|e| taken(e, &settings.slug))?;
         let secret = new_secret();
-        seal_secret_in(&txn, key, &secret_name(row.id), &secret, actor).await?;
+        seal_secret_in(
+            &txn,
+            key,
+            &secret_name(row.id),
+            &secret,
+            actor,
+            self.clock.now(),
+        )
+        .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "intake_source.create",
             &format!("intake_source:{}", row.id),
@@ -188,6 +197,7 @@ impl Store {
             .map_err(|e| taken(e, &settings.slug))?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "intake_source.update",
             &format!("intake_source:{id}"),
@@ -208,6 +218,7 @@ impl Store {
         forget_secret_in(&txn, &secret_name(current.id)).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "intake_source.delete",
             &format!("intake_source:{}", current.id),
@@ -228,9 +239,18 @@ impl Store {
         let txn = self.begin_write().await?;
         let current = find(&txn, slug).await?;
         let secret = new_secret();
-        seal_secret_in(&txn, key, &secret_name(current.id), &secret, actor).await?;
+        seal_secret_in(
+            &txn,
+            key,
+            &secret_name(current.id),
+            &secret,
+            actor,
+            self.clock.now(),
+        )
+        .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "intake_source.rotate_secret",
             &format!("intake_source:{}", current.id),

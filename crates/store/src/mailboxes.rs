@@ -234,10 +234,19 @@ impl Store {
             .insert(&txn)
             .await
             .map_err(|e| taken(e, &settings.name))?;
-        seal_secret_in(&txn, key, &secret_name(row.id), password, actor).await?;
+        seal_secret_in(
+            &txn,
+            key,
+            &secret_name(row.id),
+            password,
+            actor,
+            self.clock.now(),
+        )
+        .await?;
         schedule(&txn, row.id, settings.enabled, at).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "mailbox.create",
             &format!("mailbox:{}", row.id),
@@ -277,13 +286,22 @@ impl Store {
             .await
             .map_err(|e| taken(e, &settings.name))?;
         if let Some(password) = password {
-            seal_secret_in(&txn, key, &secret_name(id), password, actor).await?;
+            seal_secret_in(
+                &txn,
+                key,
+                &secret_name(id),
+                password,
+                actor,
+                self.clock.now(),
+            )
+            .await?;
         }
         // Rescheduled now: a session running with the old settings loses its lease
         // and ends; the next check uses the new ones.
         schedule(&txn, id, settings.enabled, at).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "mailbox.update",
             &format!("mailbox:{id}"),
@@ -304,6 +322,7 @@ impl Store {
         schedule(&txn, id, false, self.clock.now()).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "mailbox.delete",
             &format!("mailbox:{id}"),

@@ -16,7 +16,6 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::clock::wall_now as now;
 use crate::entities::{organization, organization_domain, requester, sla_policy};
 use crate::identity::{Actor, audit};
 use crate::{Result, Store, StoreError};
@@ -164,7 +163,7 @@ impl Store {
         }
         let txn = self.begin_write().await?;
         name_free(&txn, &name, None).await?;
-        let at = now();
+        let at = self.clock.now();
         let id = organization::Entity::insert(organization::ActiveModel {
             name_key: Set(name.to_lowercase()),
             name: Set(name.clone()),
@@ -179,6 +178,7 @@ impl Store {
         set_domains(&txn, id, &domains).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "organization.create",
             &format!("organization:{id}"),
@@ -212,7 +212,7 @@ impl Store {
         let old = row(&txn, id).await?;
         let mut update = organization::ActiveModel {
             id: Set(id),
-            updated_at: Set(now()),
+            updated_at: Set(self.clock.now()),
             ..Default::default()
         };
         if let Some(name) = name.as_ref().filter(|n| **n != old.name) {
@@ -259,6 +259,7 @@ impl Store {
         }
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "organization.update",
             &format!("organization:{id}"),
@@ -281,6 +282,7 @@ impl Store {
         organization::Entity::delete_by_id(id).exec(&txn).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "organization.delete",
             &format!("organization:{id}"),

@@ -435,7 +435,7 @@ impl Store {
             ddl: Set(serde_json::to_string(&ddl).expect("strings serialize")),
             changes: Set(serde_json::to_string(&plan.changes).expect("changes serialize")),
             applied_by: Set(origin.actor.clone()),
-            created_at: Set(crate::clock::wall_now()),
+            created_at: Set(self.clock.now()),
             ..Default::default()
         };
         let inserted = ticket_type::Entity::insert(row)
@@ -443,6 +443,7 @@ impl Store {
             .await?;
         crate::identity::audit(
             &txn,
+            self.clock.now(),
             &crate::identity::Actor::new(origin.actor.clone(), None),
             "type.apply",
             &format!("type:{}", def.slug),

@@ -7,7 +7,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use crate::clock::wall_now as now;
 use crate::entities::saved_view;
 use crate::identity::check_name;
 use crate::{Result, Store, StoreError};
@@ -107,7 +106,7 @@ impl Store {
                 "you already have a view named `{name}`"
             )));
         }
-        let at = now();
+        let at = self.clock.now();
         let model = saved_view::ActiveModel {
             owner_id: Set(owner_id),
             name: Set(name.to_string()),
@@ -147,7 +146,7 @@ impl Store {
         if let Some(shared) = patch.shared {
             model.shared = Set(shared);
         }
-        model.updated_at = Set(now());
+        model.updated_at = Set(self.clock.now());
         let name = patch
             .name
             .as_deref()

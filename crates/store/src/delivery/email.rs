@@ -57,6 +57,7 @@ impl Store {
         settings_row::bump(&txn, TABLE, Some(&settings), &actor.name, self.clock.now()).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "email.settings",
             "email",
@@ -220,6 +221,7 @@ impl Store {
         txn.execute(&stmt).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "email.template",
             kind.name,
@@ -241,6 +243,7 @@ impl Store {
         txn.execute(&stmt).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "email.template",
             kind.name,

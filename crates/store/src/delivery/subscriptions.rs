@@ -99,9 +99,18 @@ impl Store {
         .exec_with_returning(&txn)
         .await?;
         let secret = new_token("whsec");
-        seal_secret_in(&txn, key, &secret_name(inserted.id), &secret, actor).await?;
+        seal_secret_in(
+            &txn,
+            key,
+            &secret_name(inserted.id),
+            &secret,
+            actor,
+            self.clock.now(),
+        )
+        .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "webhook.create",
             &target(inserted.id),
@@ -122,9 +131,18 @@ impl Store {
         self.subscription(id).await?;
         let secret = new_token("whsec");
         let txn = self.begin_write().await?;
-        seal_secret_in(&txn, key, &secret_name(id), &secret, actor).await?;
+        seal_secret_in(
+            &txn,
+            key,
+            &secret_name(id),
+            &secret,
+            actor,
+            self.clock.now(),
+        )
+        .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "webhook.rotate_secret",
             &target(id),
@@ -209,7 +227,15 @@ impl Store {
         let txn = self.begin_write().await?;
         row::Entity::delete_by_id(id).exec(&txn).await?;
         forget_secret_in(&txn, &secret_name(id)).await?;
-        audit(&txn, actor, "webhook.delete", &target(id), Value::Null).await?;
+        audit(
+            &txn,
+            self.clock.now(),
+            actor,
+            "webhook.delete",
+            &target(id),
+            Value::Null,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The admin audit log: who did what to users, teams, tokens, types and secrets, and
 //! every login.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement,
@@ -8,7 +9,6 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{Actor, AuditEntry};
-use crate::clock::wall_now as now;
 use crate::entities::audit_entry;
 use crate::{Result, Store};
 
@@ -33,6 +33,7 @@ pub(crate) fn changes_access(action: &str) -> bool {
 /// that none keeps a principal it no longer has (`principals.rs`).
 pub(crate) async fn audit<C: ConnectionTrait>(
     conn: &C,
+    at: DateTime<Utc>,
     actor: &Actor,
     action: &str,
     target: &str,
@@ -52,7 +53,7 @@ pub(crate) async fn audit<C: ConnectionTrait>(
         target: Set(target.to_string()),
         detail: Set(detail.to_string()),
         ip: Set(actor.ip.clone()),
-        created_at: Set(now()),
+        created_at: Set(at),
         ..Default::default()
     })
     .exec(conn)
@@ -68,7 +69,7 @@ impl Store {
         target: &str,
         detail: Value,
     ) -> Result<()> {
-        audit(&self.db, actor, action, target, detail).await
+        audit(&self.db, self.clock.now(), actor, action, target, detail).await
     }
 
     /// Audit entries, newest first, before the entry id `before`, optionally only actions

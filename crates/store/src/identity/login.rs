@@ -9,7 +9,6 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{Actor, LoginOutcome, audit, crypto};
-use crate::clock::wall_now as now;
 use crate::entities::{login_attempt, user};
 use crate::{Result, Store, StoreError};
 
@@ -174,6 +173,7 @@ impl Store {
         let actor = Actor::new(account.clone(), Some(ip.to_string()));
         audit(
             &txn,
+            self.clock.now(),
             &actor,
             if ok { "login.success" } else { "login.failure" },
             &format!("account:{account}"),
@@ -190,7 +190,7 @@ impl Store {
                 txn.execute(&stmt).await?;
                 let id = m.id;
                 let mut am: user::ActiveModel = m.into();
-                am.last_login_at = Set(Some(now()));
+                am.last_login_at = Set(Some(self.clock.now()));
                 am.update(&txn).await?;
                 Some(id)
             }

@@ -6,7 +6,6 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, Transa
 use serde_json::Value;
 
 use super::{Actor, MasterKey, audit};
-use crate::clock::wall_now as now;
 use crate::entities::secret;
 use crate::{Result, Store, StoreError};
 
@@ -25,6 +24,7 @@ pub(crate) async fn seal_in<C: ConnectionTrait>(
     name: &str,
     value: &str,
     actor: &Actor,
+    at: DateTime<Utc>,
 ) -> Result<()> {
     let (nonce, ciphertext) = key.seal(value, name);
     let row = secret::ActiveModel {
@@ -33,7 +33,7 @@ pub(crate) async fn seal_in<C: ConnectionTrait>(
         nonce: Set(nonce),
         ciphertext: Set(ciphertext),
         updated_by: Set(actor.name.clone()),
-        updated_at: Set(now()),
+        updated_at: Set(at),
     };
     secret::Entity::insert(row)
         .on_conflict(
@@ -88,9 +88,10 @@ impl Store {
             return Err(StoreError::invalid("/value", "between 1 byte and 64 KiB"));
         }
         let txn = self.begin_write().await?;
-        seal_in(&txn, key, name, value, actor).await?;
+        seal_in(&txn, key, name, value, actor, self.clock.now()).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "secret.set",
             &format!("secret:{name}"),
@@ -141,6 +142,7 @@ impl Store {
         }
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "secret.delete",
             &format!("secret:{name}"),
@@ -172,6 +174,7 @@ impl Store {
         }
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "secret.rotate_key",
             "secrets",

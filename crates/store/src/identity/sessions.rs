@@ -8,7 +8,6 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::Value;
 
 use super::{Actor, NewSession, TOUCH_EVERY, audit, credentials, crypto};
-use crate::clock::wall_now as now;
 use crate::entities::session;
 use crate::{Result, Store};
 
@@ -26,7 +25,7 @@ impl Store {
     ) -> Result<NewSession> {
         let token = crypto::new_token("dks");
         let csrf_token = crypto::new_token("csrf");
-        let at = now();
+        let at = self.clock.now();
         let expires_at = at + SESSION_LIFETIME;
         session::Entity::insert(session::ActiveModel {
             token_hash: Set(crypto::token_hash(&token)),
@@ -59,7 +58,7 @@ impl Store {
         let Some((s, holder)) = found else {
             return Ok(None);
         };
-        let at = now();
+        let at = self.clock.now();
         if s.expires_at <= at || s.last_seen_at + SESSION_IDLE <= at {
             session::Entity::delete_by_id(s.token_hash.clone())
                 .exec(&self.db)
@@ -86,6 +85,7 @@ impl Store {
             .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "logout",
             &format!("account:{}", actor.name),

@@ -9,7 +9,6 @@ use sea_orm::{
 
 use super::users::insert_user;
 use super::{Actor, NewUser, User, crypto};
-use crate::clock::wall_now as now;
 use crate::entities::{setup_token, user};
 use crate::{Result, Store, StoreError};
 
@@ -17,7 +16,7 @@ impl Store {
     /// A one-time token that lets whoever holds it create the first admin.
     pub async fn create_setup_token(&self, valid_for: Duration) -> Result<String> {
         let token = crypto::new_token("setup");
-        let at = now();
+        let at = self.clock.now();
         setup_token::Entity::insert(setup_token::ActiveModel {
             token_hash: Set(crypto::token_hash(&token)),
             created_at: Set(at),
@@ -45,7 +44,7 @@ impl Store {
             ..new
         };
         let txn = self.begin_write().await?;
-        let at = now();
+        let at = self.clock.now();
         let claim = Query::update()
             .table(Alias::new("setup_tokens"))
             .value(Alias::new("used_at"), at)
@@ -70,7 +69,13 @@ impl Store {
                 "setup is done: an admin exists".into(),
             ));
         }
-        let id = insert_user(&txn, &new, &Actor::new(format!("setup ({email})"), ip)).await?;
+        let id = insert_user(
+            &txn,
+            &new,
+            &Actor::new(format!("setup ({email})"), ip),
+            self.clock.now(),
+        )
+        .await?;
         txn.commit().await?;
         self.user(id).await
     }

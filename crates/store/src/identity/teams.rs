@@ -9,7 +9,6 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{Actor, Team, audit, check_name, field_error};
-use crate::clock::wall_now as now;
 use crate::entities::{team, team_member, user};
 use crate::{Result, Store, StoreError};
 
@@ -89,7 +88,7 @@ impl Store {
         {
             return Err(StoreError::Conflict(format!("team `{slug}` exists")));
         }
-        let at = now();
+        let at = self.clock.now();
         team::Entity::insert(team::ActiveModel {
             slug: Set(slug.to_string()),
             name: Set(name.trim().to_string()),
@@ -102,6 +101,7 @@ impl Store {
         .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "team.create",
             &format!("team:{slug}"),
@@ -139,10 +139,11 @@ impl Store {
         if let Some(r) = routing {
             am.routing_rule = Set(r.as_str().to_string());
         }
-        am.updated_at = Set(now());
+        am.updated_at = Set(self.clock.now());
         am.update(&txn).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "team.update",
             &format!("team:{slug}"),
@@ -163,6 +164,7 @@ impl Store {
         team::Entity::delete_by_id(t.id).exec(&txn).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "team.delete",
             &format!("team:{slug}"),
@@ -195,12 +197,13 @@ impl Store {
                 team_member::Entity::insert(team_member::ActiveModel {
                     team_id: Set(t.id),
                     user_id: Set(user_id),
-                    created_at: Set(now()),
+                    created_at: Set(self.clock.now()),
                 })
                 .exec(&txn)
                 .await?;
                 audit(
                     &txn,
+                    self.clock.now(),
                     actor,
                     "team.member.add",
                     &format!("team:{slug}"),
@@ -214,6 +217,7 @@ impl Store {
                     .await?;
                 audit(
                     &txn,
+                    self.clock.now(),
                     actor,
                     "team.member.remove",
                     &format!("team:{slug}"),

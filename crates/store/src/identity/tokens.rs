@@ -11,7 +11,6 @@ use serde_json::Value;
 
 use super::principals::Kept;
 use super::{Actor, ApiToken, TOUCH_EVERY, audit, check_name, credentials, crypto, field_error};
-use crate::clock::wall_now as now;
 use crate::entities::{api_token, user};
 use crate::{Result, Store, StoreError};
 
@@ -53,7 +52,7 @@ impl Store {
                 "name at least one scope: read, write or admin",
             ));
         }
-        if expires_at.is_some_and(|e| e <= now()) {
+        if expires_at.is_some_and(|e| e <= self.clock.now()) {
             errors.push(field_error("/expires_at", "the expiry is in the past"));
         }
         if !errors.is_empty() {
@@ -80,7 +79,7 @@ impl Store {
             expires_at: Set(expires_at),
             last_used_at: Set(None),
             created_by: Set(Some(created_by)),
-            created_at: Set(now()),
+            created_at: Set(self.clock.now()),
             revoked_at: Set(None),
             ..Default::default()
         })
@@ -88,6 +87,7 @@ impl Store {
         .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "token.create",
             &format!("token:{}", inserted.id),
@@ -127,10 +127,11 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
         if m.revoked_at.is_none() {
             let mut am: api_token::ActiveModel = m.into();
-            am.revoked_at = Set(Some(now()));
+            am.revoked_at = Set(Some(self.clock.now()));
             am.update(&txn).await?;
             audit(
                 &txn,
+                self.clock.now(),
                 actor,
                 "token.revoke",
                 &format!("token:{id}"),
@@ -149,7 +150,7 @@ impl Store {
     pub async fn token_principal(&self, token: &str) -> Result<Option<Principal>> {
         self.listen_for_access_changes();
         let hash = crypto::token_hash(token);
-        let at = now();
+        let at = self.clock.now();
         if let Some(kept) = self.principals.get(&hash) {
             if kept.expires_at.is_some_and(|e| e <= at) {
                 return Ok(None);
@@ -174,7 +175,7 @@ impl Store {
     /// for checking a long-lived response's caller again after access changed.
     pub async fn token_principal_now(&self, token: &str) -> Result<Option<Principal>> {
         let found = self
-            .look_up_token(&crypto::token_hash(token), now())
+            .look_up_token(&crypto::token_hash(token), self.clock.now())
             .await?;
         Ok(found.map(|kept| kept.principal))
     }

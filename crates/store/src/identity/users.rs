@@ -1,6 +1,7 @@
 //! Users: people (with a password) and service accounts (API tokens only); roles, skills,
 //! capacity, and the rule that the last active admin stays.
 
+use chrono::{DateTime, Utc};
 use docket_core::access::{Role, UserKind};
 use docket_core::routing::Availability;
 use docket_core::typedef::FieldError;
@@ -13,7 +14,6 @@ use serde_json::Value;
 
 use super::crypto::MIN_PASSWORD_LEN;
 use super::{Actor, NewUser, User, UserPatch, audit, check_name, crypto, field_error};
-use crate::clock::wall_now as now;
 use crate::entities::{session, user};
 use crate::{Result, Store, StoreError};
 
@@ -68,6 +68,7 @@ pub(super) async fn insert_user<C: ConnectionTrait>(
     conn: &C,
     new: &NewUser,
     actor: &Actor,
+    at: DateTime<Utc>,
 ) -> Result<i64> {
     let mut errors = Vec::new();
     let email = normalize_email(&new.email, &mut errors);
@@ -96,7 +97,6 @@ pub(super) async fn insert_user<C: ConnectionTrait>(
             "a user with the email {email} exists"
         )));
     }
-    let at = now();
     let inserted = user::Entity::insert(user::ActiveModel {
         email: Set(email.clone()),
         display_name: Set(new.display_name.trim().to_string()),
@@ -115,6 +115,7 @@ pub(super) async fn insert_user<C: ConnectionTrait>(
     .await?;
     audit(
         conn,
+        at,
         actor,
         "user.create",
         &format!("user:{}", inserted.id),
@@ -189,7 +190,7 @@ pub(super) async fn users_out<C: ConnectionTrait>(
 impl Store {
     pub async fn create_user(&self, new: NewUser, actor: &Actor) -> Result<User> {
         let txn = self.begin_write().await?;
-        let id = insert_user(&txn, &new, actor).await?;
+        let id = insert_user(&txn, &new, actor, self.clock.now()).await?;
         txn.commit().await?;
         self.user(id).await
     }
@@ -313,7 +314,7 @@ impl Store {
             am.password_hash = Set(Some(crypto::hash_password(p)));
             detail.insert("password".into(), Value::from("changed"));
         }
-        am.updated_at = Set(now());
+        am.updated_at = Set(self.clock.now());
         am.update(&txn).await?;
         if patch.active == Some(false) || patch.password.is_some() {
             // A deactivated user, or a changed password, ends the user's sessions (but
@@ -326,6 +327,7 @@ impl Store {
         }
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "user.update",
             &format!("user:{id}"),
@@ -354,10 +356,11 @@ impl Store {
         if m.availability != availability.as_str() {
             let mut am: user::ActiveModel = m.clone().into();
             am.availability = Set(availability.as_str().to_string());
-            am.updated_at = Set(now());
+            am.updated_at = Set(self.clock.now());
             am.update(&txn).await?;
             audit(
                 &txn,
+                self.clock.now(),
                 actor,
                 "user.availability",
                 &format!("user:{id}"),

@@ -64,7 +64,7 @@ impl Store {
             nonce: Set(nonce),
             ciphertext: Set(ciphertext),
             updated_by: Set("docket".into()),
-            updated_at: Set(crate::clock::wall_now()),
+            updated_at: Set(self.clock.now()),
         })
         .on_conflict(
             OnConflict::column(secret::Column::Name)

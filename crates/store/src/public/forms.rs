@@ -255,7 +255,7 @@ impl Store {
                 .per_email_per_hour
                 .unwrap_or(DEFAULT_PER_EMAIL_PER_HOUR) as i32),
             updated_by: Set(actor.name.clone()),
-            updated_at: Set(crate::clock::wall_now()),
+            updated_at: Set(self.clock.now()),
         };
         let written = if existing.is_some() {
             public_form::Entity::update(row).exec(&txn).await?
@@ -266,6 +266,7 @@ impl Store {
         };
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "public_form.set",
             &format!("type:{type_slug}"),

@@ -8,7 +8,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::{has_tickets_outside, load, with_ids};
-use crate::clock::wall_now;
 use crate::entities::{comment, requester, requester_identity, requester_note, ticket};
 use crate::identity::{Actor, audit};
 use crate::tickets::Requester;
@@ -138,7 +137,7 @@ impl Store {
 
         // The target fills its blanks; the source (and what was merged into it) points on.
         let mut fill = requester::Entity::update_many()
-            .col_expr(requester::Column::UpdatedAt, wall_now().into())
+            .col_expr(requester::Column::UpdatedAt, self.clock.now().into())
             .col_expr(
                 requester::Column::Organization,
                 Expr::value(organization.clone()),
@@ -156,7 +155,7 @@ impl Store {
         fill.exec(&txn).await?;
         requester::Entity::update_many()
             .col_expr(requester::Column::MergedInto, Some(target.id).into())
-            .col_expr(requester::Column::UpdatedAt, wall_now().into())
+            .col_expr(requester::Column::UpdatedAt, self.clock.now().into())
             .filter(
                 sea_orm::Condition::any()
                     .add(requester::Column::Id.eq(source.id))
@@ -175,6 +174,7 @@ impl Store {
 
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "requester.merge",
             &format!("requester:{}", target.id),

@@ -9,7 +9,6 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::clock::wall_now as now;
 use crate::entities::{requester_note, user};
 use crate::identity::{Actor, audit};
 use crate::{Result, Store, StoreError};
@@ -121,7 +120,7 @@ impl Store {
         let body = checked_body(body)?;
         let txn = self.begin_write().await?;
         let requester = super::profile::visible_requester(&txn, requester_id, types).await?;
-        let at = now();
+        let at = self.clock.now();
         let id = requester_note::Entity::insert(requester_note::ActiveModel {
             requester_id: Set(requester.id),
             body: Set(body.clone()),
@@ -136,6 +135,7 @@ impl Store {
         .last_insert_id;
         audit(
             &txn,
+            self.clock.now(),
             writer.actor,
             "requester.note.add",
             &format!("requester:{}", requester.id),
@@ -164,7 +164,7 @@ impl Store {
         if old.body != body {
             requester_note::Entity::update_many()
                 .col_expr(requester_note::Column::Body, body.clone().into())
-                .col_expr(requester_note::Column::UpdatedAt, now().into())
+                .col_expr(requester_note::Column::UpdatedAt, self.clock.now().into())
                 .col_expr(
                     requester_note::Column::UpdatedBy,
                     Some(writer.user_id).into(),
@@ -174,6 +174,7 @@ impl Store {
                 .await?;
             audit(
                 &txn,
+                self.clock.now(),
                 writer.actor,
                 "requester.note.update",
                 &format!("requester:{}", requester.id),
@@ -203,6 +204,7 @@ impl Store {
             .await?;
         audit(
             &txn,
+            self.clock.now(),
             writer.actor,
             "requester.note.delete",
             &format!("requester:{}", requester.id),

@@ -8,7 +8,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::{has_tickets_outside, load, with_ids};
-use crate::clock::wall_now;
 use crate::entities::requester;
 use crate::identity::{Actor, audit};
 use crate::tickets::Requester;
@@ -49,7 +48,7 @@ impl Store {
         let txn = self.begin_write().await?;
         let old = super::profile::visible_requester(&txn, id, types).await?;
         let mut update = requester::Entity::update_many()
-            .col_expr(requester::Column::UpdatedAt, wall_now().into())
+            .col_expr(requester::Column::UpdatedAt, self.clock.now().into())
             .filter(requester::Column::Id.eq(old.id));
         let mut detail = serde_json::Map::new();
         if let Some(name) = name.filter(|n| Some(n) != old.name.as_ref()) {
@@ -93,6 +92,7 @@ impl Store {
             }
             audit(
                 &txn,
+                self.clock.now(),
                 actor,
                 "requester.update",
                 &format!("requester:{}", old.id),

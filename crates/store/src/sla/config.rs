@@ -175,6 +175,7 @@ impl Store {
         };
         audit(
             &txn,
+            self.clock.now(),
             actor,
             if created {
                 "calendar.create"
@@ -235,6 +236,7 @@ impl Store {
         let row = am.update(&txn).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "calendar.import",
             &format!("calendar:{name}"),
@@ -275,6 +277,7 @@ impl Store {
             .await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "calendar.delete",
             &format!("calendar:{name}"),
@@ -369,6 +372,7 @@ impl Store {
         };
         audit(
             &txn,
+            self.clock.now(),
             actor,
             if created {
                 "policy.create"
@@ -396,6 +400,7 @@ impl Store {
         sla_policy::Entity::delete_by_id(row.id).exec(&txn).await?;
         audit(
             &txn,
+            self.clock.now(),
             actor,
             "policy.delete",
             &format!("policy:{name}"),
