@@ -22,6 +22,7 @@ mod m20261208_000016_public_forms;
 mod m20261209_000017_queue_indexes;
 mod m20261209_000018_comment_search;
 mod m20261209_000019_title_trigrams;
+mod m20261210_000020_requester_lookups;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000017_queue_indexes::Migration),
             Box::new(m20261209_000018_comment_search::Migration),
             Box::new(m20261209_000019_title_trigrams::Migration),
+            Box::new(m20261210_000020_requester_lookups::Migration),
         ]
     }
 }

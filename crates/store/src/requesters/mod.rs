@@ -475,25 +475,7 @@ fn holding(identities: &[(&'static str, String)]) -> SimpleExpr {
 /// The requesters `which` selects, each with all their identities (oldest first), in one
 /// query; by id.
 pub(crate) async fn load<C: ConnectionTrait>(conn: &C, which: SimpleExpr) -> Result<Vec<Record>> {
-    let r = |c: &str| (Alias::new("r"), Alias::new(c));
-    let i = |c: &str| (Alias::new("i"), Alias::new(c));
-    let stmt = Query::select()
-        .columns([r("id"), r("display_name"), r("email"), r("organization")])
-        .expr_as(Expr::col(i("kind")), Alias::new("identity_kind"))
-        .expr_as(Expr::col(i("value")), Alias::new("identity_value"))
-        .expr_as(Expr::col(i("scope")), Alias::new("identity_scope"))
-        .from_as(requester::Entity, Alias::new("r"))
-        .left_join(
-            TableRef::Table(
-                Alias::new("requester_identities").into(),
-                Some(Alias::new("i").into()),
-            ),
-            Expr::col(i("requester_id")).equals(r("id")),
-        )
-        .and_where(which)
-        .order_by(r("id"), Order::Asc)
-        .order_by(i("id"), Order::Asc)
-        .to_owned();
+    let stmt = load_statement(which);
     let mut out: Vec<Record> = Vec::new();
     for row in conn.query_all(&stmt).await? {
         let id: i64 = row.try_get("", "id")?;
@@ -517,6 +499,30 @@ pub(crate) async fn load<C: ConnectionTrait>(conn: &C, which: SimpleExpr) -> Res
         }
     }
     Ok(out)
+}
+
+/// `load`'s query: the requesters, each joined to its identities through their index
+/// (every list page loads its tickets' requesters this way).
+fn load_statement(which: SimpleExpr) -> sea_orm::sea_query::SelectStatement {
+    let r = |c: &str| (Alias::new("r"), Alias::new(c));
+    let i = |c: &str| (Alias::new("i"), Alias::new(c));
+    Query::select()
+        .columns([r("id"), r("display_name"), r("email"), r("organization")])
+        .expr_as(Expr::col(i("kind")), Alias::new("identity_kind"))
+        .expr_as(Expr::col(i("value")), Alias::new("identity_value"))
+        .expr_as(Expr::col(i("scope")), Alias::new("identity_scope"))
+        .from_as(requester::Entity, Alias::new("r"))
+        .left_join(
+            TableRef::Table(
+                Alias::new("requester_identities").into(),
+                Some(Alias::new("i").into()),
+            ),
+            Expr::col(i("requester_id")).equals(r("id")),
+        )
+        .and_where(which)
+        .order_by(r("id"), Order::Asc)
+        .order_by(i("id"), Order::Asc)
+        .to_owned()
 }
 
 /// The record the identities lead this caller to: for everyone, the shared record (else
@@ -634,4 +640,58 @@ async fn create<C: ConnectionTrait>(
         },
         scope,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ConnectionTrait;
+
+    use crate::Backend;
+    use crate::testing::TestDb;
+
+    /// A page of 25 tickets loads up to 25 requesters: each must find its identities
+    /// through the index, not by reading every identity (10-23 ms a page at 20,000).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requesters_find_their_identities_by_index() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let db = TestDb::new(backend).await;
+            let conn = db.store.connection();
+            let stmt = conn
+                .get_database_backend()
+                .build(&super::load_statement(super::with_ids([1, 2, 3])));
+            let plan: Vec<String> = match backend {
+                Backend::Sqlite => {
+                    let explain = sea_orm::Statement::from_sql_and_values(
+                        stmt.db_backend,
+                        format!("EXPLAIN QUERY PLAN {}", stmt.sql),
+                        stmt.values.map(|v| v.0).unwrap_or_default(),
+                    );
+                    let rows = conn.query_all_raw(explain).await.unwrap();
+                    rows.iter()
+                        .map(|r| r.try_get::<String>("", "detail").unwrap())
+                        .collect()
+                }
+                Backend::Postgres => {
+                    // Few rows here: without the planner's cost of a scan, only the
+                    // index can serve the join (SET LOCAL: this connection only).
+                    let txn = sea_orm::TransactionTrait::begin(conn).await.unwrap();
+                    txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+                        .await
+                        .unwrap();
+                    let explain = sea_orm::Statement::from_sql_and_values(
+                        stmt.db_backend,
+                        format!("EXPLAIN {}", stmt.sql),
+                        stmt.values.map(|v| v.0).unwrap_or_default(),
+                    );
+                    let rows = txn.query_all_raw(explain).await.unwrap();
+                    txn.rollback().await.unwrap();
+                    rows.iter()
+                        .map(|r| r.try_get::<String>("", "QUERY PLAN").unwrap())
+                        .collect()
+                }
+            };
+            let plan = plan.join("\n");
+            assert!(plan.contains("ix_requester_identities_requester"), "{plan}");
+        }
+    }
 }
