@@ -4765,7 +4765,7 @@ export interface operations {
                 source_ref?: string;
                 /** @description Tickets with this tag (repeat for all of several) */
                 tag?: string;
-                /** @description Full-text search over the key, title, body, searchable fields and comments: every word must match (prefixes match). Without `sort`, the best matches come first (the ticket's own text counts more than its comments; the newest 500 matches are ranked, so add words or filters to narrow a common one) */
+                /** @description Full-text search over the key, title, body, searchable fields and comments: every word must match (prefixes match). Without `sort`, the best matches come first (the ticket's own text counts more than its comments; the newest 200 matches are ranked and listed: add words or filters to narrow a common one, or give a `sort` to page through every match) */
                 q?: string;
                 /** @description e.g. -created_at or f.affected_users,-id */
                 sort?: string;

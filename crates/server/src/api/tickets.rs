@@ -512,7 +512,7 @@ fn merge_repeated(filters: Vec<Filter>) -> Vec<Filter> {
         ("source" = Option<String>, Query, description = "Where tickets came from: api, web, email, discord, webhook, agent"),
         ("source_ref" = Option<String>, Query, description = "The source's own reference (a Discord channel id, an email's Message-ID)"),
         ("tag" = Option<String>, Query, description = "Tickets with this tag (repeat for all of several)"),
-        ("q" = Option<String>, Query, description = "Full-text search over the key, title, body, searchable fields and comments: every word must match (prefixes match). Without `sort`, the best matches come first (the ticket's own text counts more than its comments; the newest 500 matches are ranked, so add words or filters to narrow a common one)"),
+        ("q" = Option<String>, Query, description = "Full-text search over the key, title, body, searchable fields and comments: every word must match (prefixes match). Without `sort`, the best matches come first (the ticket's own text counts more than its comments; the newest 200 matches are ranked and listed: add words or filters to narrow a common one, or give a `sort` to page through every match)"),
         ("sort" = Option<String>, Query, description = "e.g. -created_at or f.affected_users,-id"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200),
         ("cursor" = Option<String>, Query),
