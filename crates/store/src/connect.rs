@@ -46,8 +46,16 @@ impl Backend {
 const CREATE_WRITERS: usize = 1;
 
 /// SQLite read connections beside the writer (`Store::reader`): lists and ticket reads
-/// of concurrent requests run at once, and none queues behind a write.
-const SQLITE_READERS: u32 = 4;
+/// of concurrent requests run at once, and none queues behind a write. One per core, at
+/// most four: a read is CPU work, so more readers than cores only wait their turn, and
+/// each keeps a page cache and prepared statements of its own (four made a 2-core
+/// server's idle memory 72 MB where the target is 60).
+fn sqlite_readers() -> u32 {
+    std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
 
 impl Store {
     /// Connect to `url` (`sqlite://path/to/file.db` or `postgres://...`). With `schema`,
@@ -99,7 +107,7 @@ impl Store {
                     // connection were column names, not snapshots: see
                     // `refuse_double_quoted_strings`.) Read-only: nothing can write
                     // through them by mistake.
-                    open(SQLITE_READERS, options.read_only(true)).await?
+                    open(sqlite_readers(), options.read_only(true)).await?
                 };
                 (writer, reader)
             }
