@@ -162,6 +162,10 @@ struct Args {
     /// Clients looping the list queries during the --memory load.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     list_clients: u64,
+    /// With --queues: time a desk a run with --keep left instead of seeding one: the
+    /// SQLite URL it printed, or its PostgreSQL schema (in --postgres-url).
+    #[arg(long, value_name = "URL_OR_SCHEMA")]
+    reuse: Option<String>,
     /// Seconds of --memory load.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
     memory_seconds: u64,
@@ -488,6 +492,7 @@ async fn queues_main(
             types_dir: types_dir.to_path_buf(),
         }),
         keep: args.keep,
+        reuse: args.reuse.is_some(),
         capture: if args.explain {
             Some(queues::plans::Capture::install()?)
         } else {
@@ -500,6 +505,21 @@ async fn queues_main(
         args.queries,
         cpus()
     );
+    if let Some(kept) = &args.reuse {
+        let (backend, url, schema) = match Backend::of_url(kept) {
+            Some(Backend::Sqlite) => (Backend::Sqlite, kept.clone(), None),
+            _ => (
+                Backend::Postgres,
+                args.postgres_url.clone(),
+                Some(kept.clone()),
+            ),
+        };
+        let report =
+            queues::measure_queues(backend, &url, schema.as_deref(), &queue_args, types_dir)
+                .await?;
+        queues::print_summary(&[report]);
+        return Ok(());
+    }
     let reports = each_backend(args, backends, |backend, url, schema| {
         let queue_args = queue_args.clone();
         async move {

@@ -36,8 +36,11 @@ pub struct QueueArgs {
     pub queries: usize,
     pub explain: bool,
     pub memory: Option<MemoryArgs>,
-    /// --keep: the database stays, and the web benchmark can list it.
+    /// --keep: the database stays (with the desk's facts, `desk::save`), and the web
+    /// benchmark can list it.
     pub keep: bool,
+    /// --reuse: the database is a desk a run with --keep left; time it as it is.
+    pub reuse: bool,
     /// Installed when --explain is given (`plans.rs`).
     pub capture: Option<plans::Capture>,
 }
@@ -69,11 +72,21 @@ pub async fn measure_queues(
     let db = store.connection().clone();
     let version = crate::server_version(&db).await.unwrap_or_default();
 
-    let desk = desk::seed(&store, &types, args.tickets).await?;
+    let desk = if args.reuse {
+        desk::load(&db).await?
+    } else {
+        let desk = desk::seed(&store, &types, args.tickets).await?;
+        if args.keep {
+            desk::save(&db, &desk).await?;
+        }
+        desk
+    };
     print_desk(&desk);
     let t = Instant::now();
-    layouts::build(&db, &types).await?;
-    sql::analyze(&db).await?;
+    if !args.reuse {
+        layouts::build(&db, &types).await?;
+        sql::analyze(&db).await?;
+    }
     let prepare_time = t.elapsed();
     let database_bytes = crate::sweep::database_bytes(&db).await;
     println!(

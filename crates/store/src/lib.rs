@@ -164,6 +164,12 @@ impl Store {
         &self.db
     }
 
+    /// The pool lists and ticket reads use: SQLite's read-only connections beside the
+    /// writer, PostgreSQL's one pool.
+    pub fn read_connection(&self) -> &DatabaseConnection {
+        &self.reader
+    }
+
     pub fn registry(&self) -> &TypeRegistry {
         &self.registry
     }

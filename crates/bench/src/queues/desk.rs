@@ -31,6 +31,7 @@ use docket_store::Store;
 use docket_store::identity::{Actor, NewUser};
 use sea_orm::sea_query::{Alias, Query, SimpleExpr, Value as SqlValue};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde::{Deserialize, Serialize};
 
 use super::draw::{Weighted, normal, ranks_near, vocabulary};
 use crate::payload::{self, Rng};
@@ -56,7 +57,7 @@ pub const VIEWER_PASSWORD: &str = "correct horse battery staple";
 pub const VIEWER_TEAMS: [&str; 2] = ["it", "facilities"];
 
 /// A person on the desk with an API token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Agent {
     pub id: i64,
     pub team: String,
@@ -64,7 +65,7 @@ pub struct Agent {
 }
 
 /// A word the benchmark searches for, with the matches seeding gave it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Word {
     pub text: String,
     /// Common (~5%) or rare (~0.01%).
@@ -75,6 +76,7 @@ pub struct Word {
     pub it_text_matches: u64,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Desk {
     pub tickets: u64,
     pub seed_time: Duration,
@@ -492,4 +494,36 @@ pub async fn seed(
         title_words,
         text_words,
     })
+}
+
+/// Where a kept desk's facts are saved (`save`), in its own database: a later run reads
+/// them back (`load`, `--reuse`) and times the same desk without seeding it again.
+const FACTS_TABLE: &str = "bench_desk";
+
+/// Save the desk's facts beside its tickets (with `--keep`).
+pub async fn save(db: &DatabaseConnection, desk: &Desk) -> anyhow::Result<()> {
+    db.execute_unprepared(&format!("DROP TABLE IF EXISTS {FACTS_TABLE}"))
+        .await?;
+    db.execute_unprepared(&format!("CREATE TABLE {FACTS_TABLE} (facts TEXT NOT NULL)"))
+        .await?;
+    let insert = Query::insert()
+        .into_table(Alias::new(FACTS_TABLE))
+        .columns([Alias::new("facts")])
+        .values_panic([serde_json::to_string(desk)?.into()])
+        .to_owned();
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+/// The facts of a desk a run with `--keep` left.
+pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Desk> {
+    let select = Query::select()
+        .column(Alias::new("facts"))
+        .from(Alias::new(FACTS_TABLE))
+        .to_owned();
+    let row = db.query_one(&select).await?.ok_or_else(|| {
+        anyhow::anyhow!("{FACTS_TABLE} is empty: not a desk kept by `docket-bench --queues --keep`")
+    })?;
+    let facts: String = row.try_get("", "facts")?;
+    Ok(serde_json::from_str(&facts)?)
 }

@@ -145,6 +145,7 @@ pub async fn print(
         }
     );
     let db = store.connection();
+    let reads = store.read_connection();
     for shape in shapes {
         let mut seen: Vec<&str> = Vec::new();
         for v in &shape.variants {
@@ -157,13 +158,21 @@ pub async fn print(
             if pg {
                 capture.start();
             } else {
-                sqlite_trace::start(db).await?;
+                sqlite_trace::start(reads).await?;
             }
             let result = super::shapes::get(&client, &url).await;
             let kept = if pg {
                 capture.stop()
             } else {
-                sqlite_trace::stop(db).await?
+                let traced = sqlite_trace::stop(reads).await?;
+                // Every statement of the request with SQLite's own run time, so that the
+                // request's time can be told apart from its statements'.
+                println!("  statements, {} ({}):", shape.name, v.query);
+                for t in &traced {
+                    let text: String = t.sql.chars().take(110).collect();
+                    println!("    {:>9.3} ms  {text}", t.run.as_secs_f64() * 1e3);
+                }
+                traced.into_iter().map(|t| t.sql).collect()
             };
             result?;
             println!("  plan, {} ({}):", shape.name, v.query);
