@@ -38,7 +38,8 @@ pub struct ConfigArgs {
     /// take it over. Default: 60
     #[arg(long, env = "DOCKET_JOB_LEASE_SECONDS", global = true)]
     pub job_lease_seconds: Option<u64>,
-    /// The built web UI (`npm run build` in web/), served at `/`. Default: ./web/dist
+    /// A built web UI (`npm run build` in web/) to serve at `/` instead of the one built
+    /// into the binary. Default: the built-in UI, else ./web/dist
     #[arg(long, env = "DOCKET_WEB_DIR", global = true)]
     pub web_dir: Option<PathBuf>,
     /// Largest file accepted as an attachment, in bytes. Default: 26214400 (25 MiB)
@@ -108,7 +109,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub sla_sweep_seconds: u64,
     pub job_lease_seconds: u64,
-    pub web_dir: PathBuf,
+    /// A directory to serve the UI from instead of the built-in one (`WebUi::choose`).
+    pub web_dir: Option<PathBuf>,
     pub attachments: AttachmentPolicy,
     /// Set when attachments go to an S3-compatible bucket.
     pub object_storage: Option<ObjectStorageConfig>,
@@ -206,11 +208,7 @@ impl Config {
                 .or(file.job_lease_seconds)
                 .unwrap_or(60)
                 .max(1),
-            web_dir: args
-                .web_dir
-                .clone()
-                .or(file.web_dir)
-                .unwrap_or_else(|| PathBuf::from("web/dist")),
+            web_dir: args.web_dir.clone().or(file.web_dir),
             attachments: {
                 let defaults = AttachmentPolicy::default();
                 AttachmentPolicy {

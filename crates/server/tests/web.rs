@@ -6,6 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use docket_server::web::{EmbeddedFile, WebUi};
 use docket_store::Backend;
 use docket_store::identity::MasterKey;
 use docket_store::testing::TestDb;
@@ -22,13 +23,17 @@ fn build_dir(name: &str) -> PathBuf {
 }
 
 async fn serve(db: &TestDb, web_dir: Option<&Path>) -> (String, tokio::sync::oneshot::Sender<()>) {
+    serve_ui(db, web_dir.map(|d| WebUi::Dir(d.to_path_buf()))).await
+}
+
+async fn serve_ui(db: &TestDb, ui: Option<WebUi>) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let mut state =
         docket_server::api::AppState::new(db.store.clone(), MasterKey::generate(), false);
-    if let Some(dir) = web_dir {
-        state = state.with_web_dir(dir.to_path_buf());
+    if let Some(ui) = ui {
+        state = state.with_web(ui);
     }
     tokio::spawn(docket_server::serve(state, listener, async {
         let _ = rx.await;
@@ -161,4 +166,97 @@ async fn an_unbuilt_ui_says_how_to_build_it() {
     // The API works regardless.
     let r = reqwest::get(format!("{base}/api/v1/health")).await.unwrap();
     assert_eq!(r.status(), 200);
+}
+
+/// The UI built into a release binary is served as a directory's would be: the index for
+/// the UI's paths, hashed assets cached for good, the precompressed sibling the browser
+/// accepts, 404 for a missing asset, the API untouched.
+#[tokio::test]
+async fn the_built_in_ui_is_served_like_a_directory() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    // As build.rs lists them: sorted by path.
+    let files: &'static [EmbeddedFile] = Box::leak(Box::new([
+        EmbeddedFile {
+            path: "/assets/index-abc123.js",
+            bytes: b"console.log('docket')",
+        },
+        EmbeddedFile {
+            path: "/assets/index-abc123.js.br",
+            bytes: b"brotli bytes",
+        },
+        EmbeddedFile {
+            path: "/assets/index-abc123.js.gz",
+            bytes: b"\x1f\x8bgzipped",
+        },
+        EmbeddedFile {
+            path: "/index.html",
+            bytes: b"<!doctype html><div id=root></div>",
+        },
+    ]));
+    let (base, _stop) = serve_ui(&db, Some(WebUi::Embedded(files))).await;
+    let client = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
+    let get = |path: &str, encoding: &str| {
+        client
+            .get(format!("{base}{path}"))
+            .header("accept-encoding", encoding.to_string())
+            .send()
+    };
+    for path in ["/", "/queue", "/tickets/IT-4"] {
+        let r = get(path, "identity").await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+        assert_eq!(r.headers()["cache-control"], "no-cache");
+        assert_eq!(r.headers()["referrer-policy"], "same-origin");
+        assert!(r.text().await.unwrap().contains("id=root"));
+    }
+    // A follow page's token never leaves in a Referer.
+    let r = get("/follow/IT-4/sometoken", "identity").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    for (accept, encoding, body) in [
+        ("identity", None, &b"console.log('docket')"[..]),
+        ("gzip, deflate", Some("gzip"), &b"\x1f\x8bgzipped"[..]),
+        ("gzip, br", Some("br"), &b"brotli bytes"[..]),
+        ("gzip, br;q=0", Some("gzip"), &b"\x1f\x8bgzipped"[..]),
+    ] {
+        let r = get("/assets/index-abc123.js", accept).await.unwrap();
+        assert_eq!(r.status(), 200, "{accept}");
+        assert_eq!(
+            r.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(
+            r.headers()["content-type"],
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(
+            r.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(r.headers()["vary"], "accept-encoding");
+        assert_eq!(&r.bytes().await.unwrap()[..], body, "{accept}");
+    }
+    let r = get("/assets/index-gone.js", "identity").await.unwrap();
+    assert_eq!(r.status(), 404);
+    let r = get("/api/v1/nope", "identity").await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}
+
+/// A configured directory overrides the built-in UI; without one, a binary built without
+/// a UI reads ./web/dist.
+#[test]
+fn a_configured_directory_wins() {
+    let dir = std::path::PathBuf::from("/srv/docket-ui");
+    assert!(matches!(WebUi::choose(Some(dir.clone())), WebUi::Dir(d) if d == dir));
+    if docket_server::web::built_in().is_empty() {
+        assert!(matches!(WebUi::choose(None), WebUi::Dir(d) if d.ends_with("web/dist")));
+    }
 }

@@ -52,7 +52,7 @@ pub struct AppState {
     /// Fans ticket changes out to live streams (`GET /stream`).
     pub live: Arc<live::LiveHub>,
     /// The built web UI served at `/`, if any.
-    pub web_dir: Option<Arc<std::path::PathBuf>>,
+    pub web: Option<Arc<crate::web::WebUi>>,
     /// The AI client of the current settings (`crate::ai`).
     pub ai: Arc<crate::ai::AiRuntime>,
     /// What files are accepted as attachments.
@@ -66,7 +66,7 @@ impl AppState {
             master_key: Arc::new(master_key),
             secure_cookies,
             live: Arc::default(),
-            web_dir: None,
+            web: None,
             ai: Arc::default(),
             attachments: Arc::default(),
         }
@@ -81,8 +81,13 @@ impl AppState {
     }
 
     /// Serve the web UI built into `dir` (its `index.html` and `assets/`).
-    pub fn with_web_dir(mut self, dir: std::path::PathBuf) -> AppState {
-        self.web_dir = Some(Arc::new(dir));
+    pub fn with_web_dir(self, dir: std::path::PathBuf) -> AppState {
+        self.with_web(crate::web::WebUi::Dir(dir))
+    }
+
+    /// Serve this web UI at `/`.
+    pub fn with_web(mut self, ui: crate::web::WebUi) -> AppState {
+        self.web = Some(Arc::new(ui));
         self
     }
 }

@@ -83,11 +83,12 @@ pub async fn serve(
         std::time::Duration::from_secs(config.sla_sweep_seconds),
     );
     let optimizer = docket_server::spawn_optimizer(store.clone());
-    if !config.web_dir.join("index.html").is_file() {
-        tracing::warn!(dir = %config.web_dir.display(), "the web UI is not built there; `/` explains how to build it (the API works regardless)");
+    let web = docket_server::web::WebUi::choose(config.web_dir.clone());
+    if !web.is_built() {
+        tracing::warn!(from = %web.describe(), "the web UI is not built there; `/` explains how to build it (the API works regardless)");
     }
     let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies)
-        .with_web_dir(config.web_dir.clone())
+        .with_web(web)
         .with_attachments(config.attachments.clone());
     let ai_worker = docket_server::spawn_ai_worker(&state, docket_server::ai::WORKER_INTERVAL);
     let delivery_worker = docket_server::delivery::spawn(
