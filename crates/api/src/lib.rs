@@ -56,6 +56,10 @@ pub struct Problem {
     /// For refused type changes: the plan that was refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Box<TypePlan>>,
+    /// The request's id (also its `X-Request-Id` header), which the server's log lines
+    /// for it carry: quote it when reporting an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// Who opened a ticket: an existing requester id, or identities to find or create one.

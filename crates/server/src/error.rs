@@ -99,6 +99,7 @@ impl IntoResponse for ApiError {
                     errors: vec![],
                     type_errors: vec![],
                     plan: None,
+                    request_id: None,
                 },
             ),
             ApiError::TooManyRequests { detail, .. } => (
@@ -111,6 +112,7 @@ impl IntoResponse for ApiError {
                     errors: vec![],
                     type_errors: vec![],
                     plan: None,
+                    request_id: None,
                 },
             ),
             ApiError::Unavailable { detail, .. } => (
@@ -123,6 +125,7 @@ impl IntoResponse for ApiError {
                     errors: vec![],
                     type_errors: vec![],
                     plan: None,
+                    request_id: None,
                 },
             ),
             ApiError::Invalid { status, detail, errors } => (
@@ -135,6 +138,7 @@ impl IntoResponse for ApiError {
                     errors,
                     type_errors: vec![],
                     plan: None,
+                    request_id: None,
                 },
             ),
             ApiError::TypeFile(e) => (
@@ -147,6 +151,7 @@ impl IntoResponse for ApiError {
                     errors: vec![],
                     type_errors: e.0,
                     plan: None,
+                    request_id: None,
                 },
             ),
             ApiError::PlanRefused(plan) => (
@@ -164,6 +169,7 @@ impl IntoResponse for ApiError {
                     errors: vec![],
                     type_errors: vec![],
                     plan: Some(plan),
+                    request_id: None,
                 },
             ),
         };

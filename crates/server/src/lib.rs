@@ -8,6 +8,7 @@ pub mod config;
 pub mod delivery;
 pub mod error;
 pub mod mail;
+pub mod request_id;
 pub mod typefiles;
 pub mod web;
 
@@ -94,6 +95,22 @@ pub fn spawn_ai_worker(state: &api::AppState, interval: Duration) -> tokio::task
         instance_name(),
         interval,
     )
+}
+
+/// Whether the log is JSON, one object a line (`DOCKET_LOG_FORMAT=json`, for log
+/// collectors): messages for a person at the console then go through the log too.
+pub fn json_logs() -> bool {
+    std::env::var("DOCKET_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"))
+}
+
+/// A message for the person starting Docket: to the console, or a log line when the log
+/// is JSON (a collector reads every line).
+pub fn tell_operator(text: &str) {
+    if json_logs() {
+        tracing::warn!(target: "docket::operator", "{}", text.trim());
+    } else {
+        eprintln!("{text}");
+    }
 }
 
 /// A name for this instance in job leases: host, process and a random part.

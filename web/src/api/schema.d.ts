@@ -3739,6 +3739,11 @@ export interface components {
             /** @description For type files: each problem with its line and column. */
             type_errors?: components["schemas"]["TypeFileError"][];
             plan?: components["schemas"]["TypePlan"] | null;
+            /**
+             * @description The request's id (also its `X-Request-Id` header), which the server's log lines
+             *     for it carry: quote it when reporting an error.
+             */
+            request_id?: string | null;
         };
         /** @description What a client needs to render a published form. */
         PublicFormOut: {

@@ -293,17 +293,40 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                |request: &axum::http::Request<axum::body::Body>| {
-                    tracing::debug_span!(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    let id = request
+                        .extensions()
+                        .get::<crate::request_id::RequestId>()
+                        .map(|r| r.0.as_str())
+                        .unwrap_or("");
+                    // Info, so that whatever is logged while serving the request carries
+                    // its id (the span writes no line of its own).
+                    tracing::info_span!(
                         "request",
+                        request_id = %id,
                         method = %request.method(),
                         path = %redacted_path(request.uri().path()),
-                        version = ?request.version(),
                     )
-                },
-            ),
+                })
+                .on_request(())
+                .on_response(
+                    |response: &axum::http::Response<axum::body::Body>,
+                     latency: std::time::Duration,
+                     _: &tracing::Span| {
+                        // The access log: one line per answered request.
+                        tracing::info!(
+                            target: "docket::access",
+                            status = response.status().as_u16(),
+                            ms = latency.as_secs_f64() * 1e3,
+                            "answered"
+                        );
+                    },
+                )
+                .on_failure(()),
         )
+        // Outermost: the id exists before the span and marks every answer.
+        .layer(axum::middleware::from_fn(crate::request_id::assign))
         .with_state(state)
 }
 

@@ -37,12 +37,10 @@ pub async fn serve(
                 }
             }
             Err(plans) => {
-                eprintln!(
-                    "refusing to start: these type changes are not safe to apply automatically:\n{plans}"
-                );
-                eprintln!(
-                    "review them with `docket types plan`, then apply with `docket types apply --allow-destructive` or change the files"
-                );
+                docket_server::tell_operator(&format!(
+                    "refusing to start: these type changes are not safe to apply automatically:\n{plans}\n\
+                     review them with `docket types plan`, then apply with `docket types apply --allow-destructive` or change the files"
+                ));
                 return Ok(ExitCode::FAILURE);
             }
         }
@@ -67,11 +65,11 @@ pub async fn serve(
         let token = store
             .create_setup_token(chrono::Duration::hours(24))
             .await?;
-        eprintln!(
+        docket_server::tell_operator(&format!(
             "\nNo admin exists yet. Create one with `docket admin create --email you@example.com --name \"Your Name\"`,\n\
              or POST {{\"token\", \"email\", \"display_name\", \"password\"}} to http://{addr}/api/v1/setup\n\
              within 24 hours with this one-time token:\n\n    {token}\n"
-        );
+        ));
     }
     let sweeper = docket_server::spawn_sla_sweeper(
         store.clone(),
