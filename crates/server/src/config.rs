@@ -13,7 +13,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Args, Default)]
 pub struct ConfigArgs {
     /// Config file (TOML); read if it exists. Keys: database_url, bind, data_dir, types_dir,
-    /// secure_cookies, sla_sweep_seconds, job_lease_seconds, web_dir, attachment_max_bytes,
+    /// secure_cookies, sla_sweep_seconds, job_lease_seconds, shutdown_grace_seconds, web_dir, attachment_max_bytes,
     /// attachment_types, attachment_storage, s3_endpoint, s3_bucket, s3_region,
     /// s3_access_key_id, s3_prefix, s3_path_style.
     #[arg(long, env = "DOCKET_CONFIG", global = true)]
@@ -38,6 +38,10 @@ pub struct ConfigArgs {
     /// take it over. Default: 60
     #[arg(long, env = "DOCKET_JOB_LEASE_SECONDS", global = true)]
     pub job_lease_seconds: Option<u64>,
+    /// Seconds a stopping server (SIGTERM, Ctrl-C) lets requests in flight finish before
+    /// dropping them. Default: 20
+    #[arg(long, env = "DOCKET_SHUTDOWN_GRACE_SECONDS", global = true)]
+    pub shutdown_grace_seconds: Option<u64>,
     /// The built web UI (`npm run build` in web/), served at `/`. Default: ./web/dist
     #[arg(long, env = "DOCKET_WEB_DIR", global = true)]
     pub web_dir: Option<PathBuf>,
@@ -87,6 +91,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     sla_sweep_seconds: Option<u64>,
     job_lease_seconds: Option<u64>,
+    shutdown_grace_seconds: Option<u64>,
     web_dir: Option<PathBuf>,
     attachment_max_bytes: Option<u64>,
     attachment_types: Option<Vec<String>>,
@@ -108,6 +113,7 @@ pub struct Config {
     pub secure_cookies: bool,
     pub sla_sweep_seconds: u64,
     pub job_lease_seconds: u64,
+    pub shutdown_grace_seconds: u64,
     pub web_dir: PathBuf,
     pub attachments: AttachmentPolicy,
     /// Set when attachments go to an S3-compatible bucket.
@@ -206,6 +212,10 @@ impl Config {
                 .or(file.job_lease_seconds)
                 .unwrap_or(60)
                 .max(1),
+            shutdown_grace_seconds: args
+                .shutdown_grace_seconds
+                .or(file.shutdown_grace_seconds)
+                .unwrap_or(crate::SHUTDOWN_GRACE.as_secs()),
             web_dir: args
                 .web_dir
                 .clone()
