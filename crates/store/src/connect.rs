@@ -206,6 +206,9 @@ async fn connect_postgres(options: PgConnectOptions) -> Result<sqlx::PgPool> {
                 if started.elapsed() < PG_START_WAIT =>
             {
                 tracing::debug!(error = %e, "PostgreSQL does not accept connections yet");
+                // A refused connect already waited out the acquire timeout; other I/O
+                // errors (a name not resolving yet) come back at once.
+                tokio::time::sleep(Duration::from_millis(250)).await;
             }
             Err(e) => {
                 return Err(StoreError::Internal(format!(
