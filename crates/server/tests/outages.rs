@@ -702,3 +702,31 @@ async fn sigterm_finishes_requests_and_gives_back_leases() {
         server.logs()
     );
 }
+
+// ---- SQLite ----
+
+/// Another process holding SQLite's write lock (a backup, a `docket` command) makes a
+/// write wait out the busy timeout, then answer 503 with Retry-After: not hang, and not
+/// a 500. Reads go on meanwhile (WAL), so the instance stays ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_sqlite_file_is_a_503_then_writes_resume() {
+    use sea_orm::sqlx::{Connection, Executor, SqliteConnection};
+    let app = common::TestApp::new(docket_store::Backend::Sqlite).await;
+    let mut other = SqliteConnection::connect(&app.db.url).await.unwrap();
+    other.execute("BEGIN IMMEDIATE").await.unwrap();
+
+    let r = app.post("/tickets", &ticket("while locked")).await;
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let ready = app
+        .anonymous
+        .get(format!("http://{}/readyz", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+
+    other.execute("ROLLBACK").await.unwrap();
+    app.create(ticket("after the lock")).await;
+}
