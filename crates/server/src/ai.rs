@@ -109,6 +109,8 @@ impl AiRuntime {
         let _one = self.rebuild.lock().await;
         let version = match store.ai_settings_version().await {
             Ok(v) => v,
+            // The worker's loop reports an outage once; requests answer 503 for it.
+            Err(e) if e.is_unreachable() => return,
             Err(e) => {
                 tracing::warn!(error = %e, "could not check the AI settings");
                 return;
@@ -127,6 +129,7 @@ impl AiRuntime {
                 );
                 *lock(&self.current) = Arc::new(current);
             }
+            Err(e) if e.is_unreachable() => {}
             Err(e) => tracing::warn!(error = %e, "could not read the AI settings"),
         }
     }
@@ -473,13 +476,20 @@ pub fn spawn_worker(
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut outage = crate::outage::Outage::new("AI worker");
         loop {
             tick.tick().await;
+            outage.wait().await;
             runtime.refresh(&store, &master, false).await;
             loop {
                 match run_jobs(&store, &master, &runtime, &owner, 10).await {
-                    Ok(10) => continue,
-                    Ok(_) => break,
+                    Ok(n) => {
+                        outage.answered();
+                        if n < 10 {
+                            break;
+                        }
+                    }
+                    Err(e) if outage.failed(&e) => break,
                     Err(e) => {
                         tracing::warn!(error = %e, "AI jobs could not be claimed");
                         break;

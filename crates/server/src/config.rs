@@ -13,7 +13,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Args, Default)]
 pub struct ConfigArgs {
     /// Config file (TOML); read if it exists. Keys: database_url, bind, data_dir, types_dir,
-    /// secure_cookies, sla_sweep_seconds, job_lease_seconds, web_dir, attachment_max_bytes,
+    /// secure_cookies, sla_sweep_seconds, job_lease_seconds, shutdown_grace_seconds, web_dir, attachment_max_bytes,
     /// attachment_types, attachment_storage, s3_endpoint, s3_bucket, s3_region,
     /// s3_access_key_id, s3_prefix, s3_path_style.
     #[arg(long, env = "DOCKET_CONFIG", global = true)]
@@ -38,6 +38,10 @@ pub struct ConfigArgs {
     /// take it over. Default: 60
     #[arg(long, env = "DOCKET_JOB_LEASE_SECONDS", global = true)]
     pub job_lease_seconds: Option<u64>,
+    /// Seconds a stopping server (SIGTERM, Ctrl-C) lets requests in flight finish before
+    /// dropping them. Default: 20
+    #[arg(long, env = "DOCKET_SHUTDOWN_GRACE_SECONDS", global = true)]
+    pub shutdown_grace_seconds: Option<u64>,
     /// A built web UI (`npm run build` in web/) to serve at `/` instead of the one built
     /// into the binary. Default: the built-in UI, else ./web/dist
     #[arg(long, env = "DOCKET_WEB_DIR", global = true)]
@@ -88,6 +92,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     sla_sweep_seconds: Option<u64>,
     job_lease_seconds: Option<u64>,
+    shutdown_grace_seconds: Option<u64>,
     web_dir: Option<PathBuf>,
     attachment_max_bytes: Option<u64>,
     attachment_types: Option<Vec<String>>,
@@ -109,6 +114,7 @@ pub struct Config {
     pub secure_cookies: bool,
     pub sla_sweep_seconds: u64,
     pub job_lease_seconds: u64,
+    pub shutdown_grace_seconds: u64,
     /// A directory to serve the UI from instead of the built-in one (`WebUi::choose`).
     pub web_dir: Option<PathBuf>,
     pub attachments: AttachmentPolicy,
@@ -208,6 +214,10 @@ impl Config {
                 .or(file.job_lease_seconds)
                 .unwrap_or(60)
                 .max(1),
+            shutdown_grace_seconds: args
+                .shutdown_grace_seconds
+                .or(file.shutdown_grace_seconds)
+                .unwrap_or(crate::SHUTDOWN_GRACE.as_secs()),
             web_dir: args.web_dir.clone().or(file.web_dir),
             attachments: {
                 let defaults = AttachmentPolicy::default();

@@ -6,6 +6,11 @@ use docket_api::{Problem, TypePlan};
 use docket_core::typedef::{FieldError, TypeFileErrors};
 use docket_store::StoreError;
 
+/// The Retry-After (seconds) of a 503 for an unreachable database: short, as most
+/// outages are restarts and failovers of a few seconds, and the health checks tell load
+/// balancers the rest.
+pub const DATABASE_RETRY_AFTER: u64 = 2;
+
 #[derive(Debug)]
 pub enum ApiError {
     Status {
@@ -58,6 +63,16 @@ impl ApiError {
 
     pub fn not_found(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "Not found", detail)
+    }
+
+    /// 503 for a database that cannot be reached (or, on SQLite, is locked or cannot be
+    /// written): the request may succeed as it is a little later.
+    pub fn database_unavailable() -> ApiError {
+        ApiError::Unavailable {
+            detail: "the database is unreachable; retry shortly (the server log has the details)"
+                .into(),
+            retry_after: DATABASE_RETRY_AFTER,
+        }
     }
 
     pub fn invalid_field(
@@ -229,6 +244,11 @@ impl From<StoreError> for ApiError {
             StoreError::PlanRefused(refused) => ApiError::PlanRefused(Box::new(
                 crate::api::types::plan_out(&refused.plan, refused.ddl, false),
             )),
+            e @ StoreError::Db(_) if e.is_unreachable() => {
+                // Not the request's fault, and the database's words stay in the log.
+                tracing::warn!(error = %e, "the database is unreachable");
+                ApiError::database_unavailable()
+            }
             StoreError::Db(e) => {
                 // The database's words stay in the server log, not in the client's hands.
                 tracing::error!(error = %e, "database error");

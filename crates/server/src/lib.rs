@@ -8,13 +8,16 @@ pub mod config;
 pub mod delivery;
 pub mod error;
 pub mod mail;
+pub mod outage;
 pub mod request_id;
 pub mod typefiles;
 pub mod web;
 
+use std::future::IntoFuture;
 use std::time::Duration;
 
 use docket_store::Store;
+use outage::Outage;
 use tokio::net::TcpListener;
 
 /// How often an instance checks whether a type was applied elsewhere (another instance,
@@ -26,14 +29,21 @@ pub fn spawn_type_refresher(store: Store) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TYPE_POLL_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut outage = Outage::new("type refresher");
         loop {
             tick.tick().await;
+            outage.wait().await;
             match store.refresh_types().await {
-                Ok(true) => tracing::info!(
-                    generation = store.registry().generation(),
-                    "ticket types reloaded"
-                ),
-                Ok(false) => {}
+                Ok(reloaded) => {
+                    outage.answered();
+                    if reloaded {
+                        tracing::info!(
+                            generation = store.registry().generation(),
+                            "ticket types reloaded"
+                        );
+                    }
+                }
+                Err(e) if outage.failed(&e) => {}
                 Err(e) => tracing::warn!(error = %e, "could not check for type changes"),
             }
         }
@@ -52,6 +62,7 @@ pub fn spawn_optimizer(store: Store) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             if let Err(e) = store.optimize().await {
+                // Hourly: a line per missed hour is no flood.
                 tracing::warn!(error = %e, "could not refresh the planner's statistics");
             }
         }
@@ -68,18 +79,23 @@ pub fn spawn_sla_sweeper(
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut outage = Outage::new("SLA sweep");
         loop {
             tick.tick().await;
+            outage.wait().await;
             match store.sla_sweep(&options).await {
-                Ok(out) if out.fired > 0 || out.failed > 0 => {
-                    tracing::info!(
-                        jobs = out.jobs,
-                        fired = out.fired,
-                        failed = out.failed,
-                        "SLA sweep"
-                    )
+                Ok(out) => {
+                    outage.answered();
+                    if out.fired > 0 || out.failed > 0 {
+                        tracing::info!(
+                            jobs = out.jobs,
+                            fired = out.fired,
+                            failed = out.failed,
+                            "SLA sweep"
+                        )
+                    }
                 }
-                Ok(_) => {}
+                Err(e) if outage.failed(&e) => {}
                 Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),
             }
         }
@@ -122,23 +138,57 @@ pub fn instance_name() -> String {
     format!("{host}:{}:{}", std::process::id(), &random[2..10])
 }
 
-/// Serve the API on `listener` until `shutdown` resolves.
+/// How long a stopping server lets requests in flight finish, unless configured
+/// (`DOCKET_SHUTDOWN_GRACE_SECONDS`). Under the 30 s most orchestrators wait between
+/// SIGTERM and SIGKILL, so that giving back the leases and closing the pools, which
+/// come after it, still happen.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Serve the API on `listener` until `shutdown` resolves, then stop gracefully within
+/// [`SHUTDOWN_GRACE`] (see [`serve_with_grace`]).
 pub async fn serve(
     state: api::AppState,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_grace(state, listener, shutdown, SHUTDOWN_GRACE).await
+}
+
+/// Serve the API on `listener` until `shutdown` resolves. Then the listener closes (no
+/// new connection is accepted), idle connections close, live streams end at once, and
+/// requests in flight finish: for at most `grace`, after which the rest are dropped
+/// (their transactions roll back) and this returns anyway.
+pub async fn serve_with_grace(
+    state: api::AppState,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
     let refresher = spawn_type_refresher(state.store.clone());
     let live = state.live.clone();
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
     // Peer addresses feed the login throttle and the audit log.
     let app = api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Live streams would otherwise hold the graceful shutdown open for minutes.
-            live.close();
-        })
-        .await;
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        // Live streams would otherwise hold the graceful shutdown open for minutes.
+        live.close();
+        let _ = stopping.send(());
+    });
+    let deadline = async {
+        if stopped.await.is_err() {
+            // The server ended without being told to: nothing to bound.
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    let result = tokio::select! {
+        result = server.into_future() => result,
+        _ = deadline => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "requests still running at the end of the shutdown grace; dropping them");
+            Ok(())
+        }
+    };
     refresher.abort();
     result
 }

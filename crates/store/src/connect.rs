@@ -45,6 +45,27 @@ impl Backend {
 /// rows: 1,414-1,484 creates/s against 1,262-1,396).
 const CREATE_WRITERS: usize = 1;
 
+/// How long a PostgreSQL request waits for a connection, opening one included, before
+/// it fails as unreachable (a 503 with Retry-After). sqlx's default is 30 s: with the
+/// database down every request then hung for 30 s, load balancers' health checks timed
+/// out rather than failed, and callers piled up. A healthy pool hands a connection out
+/// in microseconds and a connect on a network takes milliseconds, so a second is only
+/// ever exceeded when the database is gone or the pool has been saturated for a whole
+/// second, and then a quick 503 (shed load, retry) serves callers better than a queue.
+pub const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long `docket serve` waits at start for PostgreSQL to accept connections (it may
+/// be starting beside it), trying again every [`PG_ACQUIRE_TIMEOUT`].
+const PG_START_WAIT: Duration = Duration::from_secs(30);
+
+/// How long a SQLite statement waits for another process's lock on the file (a `docket`
+/// command, a backup) before failing as busy (503 with Retry-After), and how long a
+/// request waits for the one writer connection. Such locks last milliseconds; 30 s (the
+/// old value) let one stuck process hang every write request for half a minute, which
+/// a caller cannot tell from a dead server. Docket's own writes never wait on it: they
+/// queue for the writer connection, whose wait is bounded the same way.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// SQLite read connections beside the writer (`Store::reader`): lists and ticket reads
 /// of concurrent requests run at once, and none queues behind a write. One per core, at
 /// most four: a read is CPU work, so more readers than cores only wait their turn, and
@@ -68,13 +89,14 @@ impl Store {
                         StoreError::Internal(format!("bad SQLite URL {}: {e}", redacted_url(url)))
                     })?
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     // Statistics from a sample of each index, not every row (`upkeep.rs`).
                     .pragma("analysis_limit", "1000");
                 create_private_file(options.get_filename())?;
                 let open = |connections: u32, options| async move {
                     SqlitePoolOptions::new()
                         .max_connections(connections)
+                        .acquire_timeout(SQLITE_BUSY_TIMEOUT)
                         .after_connect(refuse_double_quoted_strings)
                         .connect_with(options)
                         .await
@@ -130,15 +152,7 @@ impl Store {
                     // creates). `sslmode` in the URL or PGSSLMODE still decides.
                     options = options.ssl_mode(PgSslMode::Disable);
                 }
-                let pool = PgPoolOptions::new()
-                    .max_connections(32)
-                    .min_connections(1)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(options)
-                    .await
-                    .map_err(|e| {
-                        StoreError::Internal(format!("cannot connect to PostgreSQL: {e}"))
-                    })?;
+                let pool = connect_postgres(options).await?;
                 let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
                 // One pool: PostgreSQL readers do not wait for writers.
                 (db.clone(), db)
@@ -169,6 +183,39 @@ impl Store {
         self.reconcile_indexes().await?;
         self.optimize().await?;
         Ok(())
+    }
+}
+
+/// The PostgreSQL pool, once the server accepts connections (for at most
+/// [`PG_START_WAIT`]). `test_before_acquire` (sqlx's default, kept) pings an idle
+/// connection before handing it out, so after an outage no request gets a connection
+/// the restarted server has already dropped.
+async fn connect_postgres(options: PgConnectOptions) -> Result<sqlx::PgPool> {
+    let started = std::time::Instant::now();
+    loop {
+        let connected = PgPoolOptions::new()
+            .max_connections(32)
+            .min_connections(1)
+            .acquire_timeout(PG_ACQUIRE_TIMEOUT)
+            .test_before_acquire(true)
+            .connect_with(options.clone())
+            .await;
+        match connected {
+            Ok(pool) => return Ok(pool),
+            Err(e @ (sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)))
+                if started.elapsed() < PG_START_WAIT =>
+            {
+                tracing::debug!(error = %e, "PostgreSQL does not accept connections yet");
+                // A refused connect already waited out the acquire timeout; other I/O
+                // errors (a name not resolving yet) come back at once.
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => {
+                return Err(StoreError::Internal(format!(
+                    "cannot connect to PostgreSQL: {e}"
+                )));
+            }
+        }
     }
 }
 

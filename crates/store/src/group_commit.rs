@@ -69,6 +69,19 @@ impl<T, R> GroupCommit<T, R> {
         Some(q.waiting.drain(..n).collect())
     }
 
+    /// Answer every queued item with `answer()` without writing it: the database has
+    /// just been found unreachable, and a batch more would only wait for it again
+    /// (each caller then waits one connect timeout, not one per batch ahead of it).
+    pub(crate) fn fail_waiting(&self, answer: impl Fn() -> R) {
+        let waiting: Vec<_> = {
+            let mut q = self.state.lock().expect("group commit queue");
+            q.waiting.drain(..).collect()
+        };
+        for (_, sender) in waiting {
+            let _ = sender.send(answer());
+        }
+    }
+
     /// A writer that stops without [`Self::next`] saying so (it panicked): count it out,
     /// and say whether items wait that need another writer.
     fn writer_lost(&self) -> bool {
@@ -179,6 +192,29 @@ mod tests {
         let q = queue.clone();
         let b = batches.clone();
         assert_eq!(submit(&queue, 7, || start(&q, &b)).await.unwrap(), 70);
+    }
+
+    #[tokio::test]
+    async fn failing_the_waiting_answers_everything_queued_and_the_queue_goes_on() {
+        let queue: Arc<GroupCommit<u32, u32>> = Arc::new(GroupCommit::new(1));
+        // Queued with no writer to take them (as behind a writer stuck on a connect).
+        let mut waiting = Vec::new();
+        for i in 0..5u32 {
+            let (tx, rx) = oneshot::channel();
+            queue.push(i, tx);
+            waiting.push(rx);
+        }
+        queue.fail_waiting(|| 99);
+        for rx in waiting {
+            assert_eq!(rx.await.unwrap(), 99);
+        }
+        assert!(queue.state.lock().unwrap().waiting.is_empty());
+        // The writer that was counted in drains an empty queue and counts itself out.
+        assert!(queue.next().is_none());
+        let batches = Arc::new(AtomicUsize::new(0));
+        let q = queue.clone();
+        let b = batches.clone();
+        assert_eq!(submit(&queue, 3, || start(&q, &b)).await.unwrap(), 30);
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DbBackend};
 
-use crate::Result;
+use crate::{Result, Store};
 
 fn col(name: &str) -> Alias {
     Alias::new(name)
@@ -250,4 +250,24 @@ pub(crate) async fn failed<C: ConnectionTrait>(
 /// How long a failed job waits before its next attempt: doubling from 30 s, at most an hour.
 pub(crate) fn backoff(attempts: i32) -> Duration {
     Duration::seconds(30 * 2i64.pow(attempts.clamp(1, 8) as u32 - 1)).min(Duration::hours(1))
+}
+
+impl Store {
+    /// Give up every lease `owner` holds, on jobs and on deliveries, so that another
+    /// instance takes them at once rather than when the leases expire (a stopping
+    /// instance). The jobs stay due as they were; a run cut short is run again, which
+    /// jobs are made to bear. Returns how many leases were given up.
+    pub async fn release_leases(&self, owner: &str) -> Result<u64> {
+        let mut released = 0;
+        for table in ["jobs", "deliveries"] {
+            let stmt = Query::update()
+                .table(col(table))
+                .value(col("lease_owner"), Option::<String>::None)
+                .value(col("lease_until"), Option::<DateTime<Utc>>::None)
+                .and_where(Expr::col(col("lease_owner")).eq(owner))
+                .to_owned();
+            released += self.db.execute(&stmt).await?.rows_affected();
+        }
+        Ok(released)
+    }
 }

@@ -14,6 +14,7 @@ mod entities;
 mod error;
 mod ext;
 mod group_commit;
+mod health;
 mod idempotency;
 pub mod identity;
 mod indexes;

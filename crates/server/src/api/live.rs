@@ -134,9 +134,13 @@ async fn poll(hub: Arc<LiveHub>, store: Store) {
     let mut closing = hub.closing.subscribe();
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut outage = crate::outage::Outage::new("live stream poller");
     loop {
         tokio::select! {
-            _ = tick.tick() => {}
+            _ = async {
+                tick.tick().await;
+                outage.wait().await;
+            } => {}
             _ = closing.wait_for(|c| *c) => return,
         }
         let start = {
@@ -156,7 +160,11 @@ async fn poll(hub: Arc<LiveHub>, store: Store) {
             forget_old_holes(&mut audit_holes, Instant::now());
             let also: Vec<i64> = holes.keys().copied().collect();
             let rows = match store.ticket_changes_after(from.tickets, &also, BATCH).await {
-                Ok(rows) => rows,
+                Ok(rows) => {
+                    outage.answered();
+                    rows
+                }
+                Err(e) if outage.failed(&e) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, "live stream: cannot read the audit trail");
                     break;
@@ -167,6 +175,7 @@ async fn poll(hub: Arc<LiveHub>, store: Store) {
             let also: Vec<i64> = audit_holes.keys().copied().collect();
             let audit = match store.audit_rows_after(from.audit, &also, BATCH).await {
                 Ok(rows) => rows,
+                Err(e) if outage.failed(&e) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, "live stream: cannot read the audit log");
                     break;

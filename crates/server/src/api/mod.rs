@@ -289,6 +289,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", routes.merge(meta::docs_router(doc)))
         .route("/healthz", axum::routing::get(meta::healthz))
+        .route("/livez", axum::routing::get(meta::livez))
+        .route("/readyz", axum::routing::get(meta::readyz))
         .fallback(crate::web::serve_ui)
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -71,10 +71,12 @@ pub async fn serve(
              within 24 hours with this one-time token:\n\n    {token}\n"
         ));
     }
+    // One name for every lease this instance takes, so that stopping gives them all back.
+    let owner = docket_server::instance_name();
     let sweeper = docket_server::spawn_sla_sweeper(
         store.clone(),
         docket_store::sla::escalate::SweepOptions {
-            owner: docket_server::instance_name(),
+            owner: owner.clone(),
             lease: chrono::Duration::seconds(config.job_lease_seconds as i64),
             batch: 100,
         },
@@ -88,23 +90,28 @@ pub async fn serve(
     let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies)
         .with_web(web)
         .with_attachments(config.attachments.clone());
-    let ai_worker = docket_server::spawn_ai_worker(&state, docket_server::ai::WORKER_INTERVAL);
+    let ai_worker = docket_server::ai::spawn_worker(
+        state.store.clone(),
+        state.master_key.clone(),
+        state.ai.clone(),
+        owner.clone(),
+        docket_server::ai::WORKER_INTERVAL,
+    );
     let delivery_worker = docket_server::delivery::spawn(
         docket_server::delivery::Worker::new(
             state.store.clone(),
             (*state.master_key).clone(),
-            docket_server::instance_name(),
+            owner.clone(),
         ),
         docket_server::delivery::INTERVAL,
     );
-    let mail_owner = docket_server::instance_name();
-    let mail_store = state.store.clone();
+    let store = state.store.clone();
     let mail_poller = docket_server::mail::poller::spawn(
         docket_server::mail::poller::Poller::new(
             state.store.clone(),
             state.master_key.clone(),
             state.attachments.clone(),
-            mail_owner.clone(),
+            owner.clone(),
         ),
         docket_server::mail::poller::INTERVAL,
     );
@@ -113,21 +120,48 @@ pub async fn serve(
     } else {
         None
     };
-    docket_server::serve(state, listener, shutdown_signal()).await?;
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_seconds);
+    docket_server::serve_with_grace(state, listener, shutdown_signal(), grace).await?;
     if let Some(adapter) = discord {
         // It saw the same signal; give it a moment to finish what it was relaying.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), adapter).await;
     }
-    sweeper.abort();
-    optimizer.abort();
-    ai_worker.abort();
-    delivery_worker.abort();
-    mail_poller.abort();
-    // Its IDLE sessions ended with it; their mailboxes need not wait for the leases.
-    if let Err(e) = mail_store.release_mailbox_leases(&mail_owner).await {
+    stop_background(
+        store,
+        &owner,
+        [sweeper, optimizer, ai_worker, delivery_worker, mail_poller],
+    )
+    .await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// After the last request: stop the background loops (a tick cut short rolls back,
+/// and its jobs run again), give back every lease this instance holds so that another
+/// instance takes the work at once rather than when the leases expire, and close the
+/// pools (SQLite checkpoints its WAL into the file).
+async fn stop_background(
+    store: docket_store::Store,
+    owner: &str,
+    loops: impl IntoIterator<Item = tokio::task::JoinHandle<()>>,
+) {
+    for handle in loops {
+        handle.abort();
+        // Wait until it is gone, so nothing takes a lease after the release below.
+        let _ = handle.await;
+    }
+    // Mailboxes first: their next check is brought forward too (IDLE sessions ended
+    // with the poller).
+    if let Err(e) = store.release_mailbox_leases(owner).await {
         tracing::warn!(error = %e, "could not give back the mailbox leases");
     }
-    Ok(ExitCode::SUCCESS)
+    match store.release_leases(owner).await {
+        Ok(n) => tracing::info!(leases = n, "leases given back"),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not give back the leases; they expire by themselves")
+        }
+    }
+    store.close().await;
 }
 
 pub(super) async fn shutdown_signal() {

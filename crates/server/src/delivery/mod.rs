@@ -125,10 +125,14 @@ pub fn spawn(worker: Worker, interval: Duration) -> tokio::task::JoinHandle<()> 
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut pruned = Instant::now();
+        let mut outage = crate::outage::Outage::new("delivery worker");
         loop {
             tick.tick().await;
-            if let Err(e) = worker.run_once().await {
-                tracing::warn!(error = %e, "delivery worker");
+            outage.wait().await;
+            match worker.run_once().await {
+                Ok(_) => outage.answered(),
+                Err(e) if outage.failed(&e) => continue,
+                Err(e) => tracing::warn!(error = %e, "delivery worker"),
             }
             if pruned.elapsed() >= PRUNE_EVERY {
                 pruned = Instant::now();

@@ -267,11 +267,15 @@ pub fn spawn(poller: Poller, interval: Duration) -> tokio::task::JoinHandle<()> 
         let mut sessions = tokio::task::JoinSet::new();
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut outage = crate::outage::Outage::new("mailbox poller");
         loop {
             tick.tick().await;
+            outage.wait().await;
             while sessions.try_join_next().is_some() {}
-            if let Err(e) = poller.run_once(&mut sessions).await {
-                tracing::warn!(error = %e, "mailbox poller");
+            match poller.run_once(&mut sessions).await {
+                Ok(_) => outage.answered(),
+                Err(e) if outage.failed(&e) => {}
+                Err(e) => tracing::warn!(error = %e, "mailbox poller"),
             }
         }
     })

@@ -117,14 +117,18 @@ impl Store {
         }
         let store = self.clone();
         tokio::spawn(async move {
+            // Said once per outage, not at every retry.
+            let mut said = false;
             loop {
                 match listen(&store).await {
-                    Ok(()) => {}
+                    Ok(()) => said = false,
                     // The store was closed: there is nothing left to keep.
                     Err(sea_orm::sqlx::Error::PoolClosed) => return,
-                    Err(e) => {
+                    Err(e) if !said => {
+                        said = true;
                         tracing::warn!(error = %e, "not listening for access changes; retrying")
                     }
+                    Err(e) => tracing::debug!(error = %e, "still not listening for access changes"),
                 }
                 store.principals.set_listening(false);
                 tokio::time::sleep(Duration::from_secs(1)).await;

@@ -63,6 +63,8 @@ impl Store {
         let handled_by = handled_by.as_deref();
         match outcome {
             Ok(Some(ticket)) => Ok((ticket, false)),
+            // The replay would only wait for the database again.
+            Err(e) if e.is_unreachable() => Err(e),
             Ok(None) => self
                 .replay(&key, handled_by)
                 .await?
@@ -92,12 +94,16 @@ impl Store {
     async fn create_batch(&self, batch: Vec<NewTicket>) -> Vec<Created> {
         match self.write_creates(&batch).await {
             Ok(created) => created,
+            // Alone, each would only wait for the database again; so would the creates
+            // queued meanwhile, which are answered now rather than after a wait each.
+            Err(StoreError::Db(e)) if crate::error::unreachable(&e) => {
+                self.creates.fail_waiting(|| Err(StoreError::Db(e.clone())));
+                batch
+                    .iter()
+                    .map(|_| Err(StoreError::Db(e.clone())))
+                    .collect()
+            }
             Err(e) if batch.len() == 1 => vec![Err(e)],
-            // Alone, each would only wait for the database again.
-            Err(StoreError::Db(e)) if crate::error::unreachable(&e) => batch
-                .iter()
-                .map(|_| Err(StoreError::Db(e.clone())))
-                .collect(),
             Err(e) => {
                 tracing::debug!(error = %e, creates = batch.len(), "a batch of creates failed; writing them one at a time");
                 let mut out = Vec::with_capacity(batch.len());

@@ -1,0 +1,43 @@
+//! What readiness checks ask of the database: does it answer, and is its schema the one
+//! this binary was built for.
+
+use docket_migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::{Result, Store};
+
+impl Store {
+    /// A trivial query, through the pool requests read with (on SQLite a reader, so a
+    /// long write does not make the database look down).
+    pub async fn ping(&self) -> Result<()> {
+        let backend = self.backend();
+        self.reader
+            .execute_raw(Statement::from_string(backend, "SELECT 1"))
+            .await?;
+        Ok(())
+    }
+
+    /// The migrations this binary has that the database has not applied (empty when the
+    /// schema is current). Migrations the database has and this binary does not know
+    /// are fine: a newer instance applied them during a rolling upgrade, and they only
+    /// add what older code does not use.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>> {
+        let backend = self.backend();
+        let rows = self
+            .reader
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await?;
+        let mut applied = std::collections::HashSet::new();
+        for row in rows {
+            applied.insert(row.try_get::<String>("", "version")?);
+        }
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_string())
+            .filter(|name| !applied.contains(name))
+            .collect())
+    }
+}
