@@ -13,9 +13,10 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Args, Default)]
 pub struct ConfigArgs {
     /// Config file (TOML); read if it exists. Keys: database_url, bind, data_dir, types_dir,
-    /// secure_cookies, sla_sweep_seconds, job_lease_seconds, shutdown_grace_seconds, web_dir, attachment_max_bytes,
-    /// attachment_types, attachment_storage, s3_endpoint, s3_bucket, s3_region,
-    /// s3_access_key_id, s3_prefix, s3_path_style.
+    /// secure_cookies, sla_sweep_seconds, job_lease_seconds, shutdown_grace_seconds,
+    /// web_dir, metrics_bind, metrics_token, attachment_max_bytes, attachment_types,
+    /// attachment_storage, s3_endpoint, s3_bucket, s3_region, s3_access_key_id,
+    /// s3_prefix, s3_path_style.
     #[arg(long, env = "DOCKET_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://path/to/docket.db or postgres://user@host/db.
@@ -46,6 +47,19 @@ pub struct ConfigArgs {
     /// into the binary. Default: the built-in UI, else ./web/dist
     #[arg(long, env = "DOCKET_WEB_DIR", global = true)]
     pub web_dir: Option<PathBuf>,
+    /// Serve Prometheus metrics at `/metrics` on this address too, without a token (keep
+    /// it private: `127.0.0.1:9464`, or an internal interface). Default: none
+    #[arg(long, env = "DOCKET_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
+    /// Serve Prometheus metrics at `/metrics` on the main address to scrapers that send
+    /// `Authorization: Bearer <this>`. Default: none (`/metrics` answers 404 there)
+    #[arg(
+        long,
+        env = "DOCKET_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
     /// Largest file accepted as an attachment, in bytes. Default: 26214400 (25 MiB)
     #[arg(long, env = "DOCKET_ATTACHMENT_MAX_BYTES", global = true)]
     pub attachment_max_bytes: Option<u64>,
@@ -94,6 +108,8 @@ struct FileConfig {
     job_lease_seconds: Option<u64>,
     shutdown_grace_seconds: Option<u64>,
     web_dir: Option<PathBuf>,
+    metrics_bind: Option<String>,
+    metrics_token: Option<String>,
     attachment_max_bytes: Option<u64>,
     attachment_types: Option<Vec<String>>,
     attachment_storage: Option<String>,
@@ -117,6 +133,10 @@ pub struct Config {
     pub shutdown_grace_seconds: u64,
     /// A directory to serve the UI from instead of the built-in one (`WebUi::choose`).
     pub web_dir: Option<PathBuf>,
+    /// A second address that serves only `/metrics`, without a token.
+    pub metrics_bind: Option<String>,
+    /// The bearer token `/metrics` asks for on the main address.
+    pub metrics_token: Option<String>,
     pub attachments: AttachmentPolicy,
     /// Set when attachments go to an S3-compatible bucket.
     pub object_storage: Option<ObjectStorageConfig>,
@@ -219,6 +239,12 @@ impl Config {
                 .or(file.shutdown_grace_seconds)
                 .unwrap_or(crate::SHUTDOWN_GRACE.as_secs()),
             web_dir: args.web_dir.clone().or(file.web_dir),
+            metrics_bind: args.metrics_bind.clone().or(file.metrics_bind),
+            metrics_token: args
+                .metrics_token
+                .clone()
+                .or(file.metrics_token)
+                .filter(|t| !t.is_empty()),
             attachments: {
                 let defaults = AttachmentPolicy::default();
                 AttachmentPolicy {

@@ -8,6 +8,7 @@ pub mod config;
 pub mod delivery;
 pub mod error;
 pub mod mail;
+pub mod metrics;
 pub mod outage;
 pub mod request_id;
 pub mod typefiles;
@@ -75,6 +76,7 @@ pub fn spawn_sla_sweeper(
     store: Store,
     options: docket_store::sla::escalate::SweepOptions,
     interval: Duration,
+    metrics: std::sync::Arc<metrics::Metrics>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
@@ -86,6 +88,7 @@ pub fn spawn_sla_sweeper(
             match store.sla_sweep(&options).await {
                 Ok(out) => {
                     outage.answered();
+                    metrics.escalations(out.fired as u64, out.failed as u64);
                     if out.fired > 0 || out.failed > 0 {
                         tracing::info!(
                             jobs = out.jobs,

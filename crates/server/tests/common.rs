@@ -46,10 +46,21 @@ pub async fn serve_with(
     ai_worker: bool,
     master_key: MasterKey,
 ) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    serve_state(
+        docket_server::api::AppState::new(store, master_key, false),
+        ai_worker,
+    )
+    .await
+}
+
+/// Serve this state on a free port; the returned sender stops it.
+pub async fn serve_state(
+    state: docket_server::api::AppState,
+    ai_worker: bool,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = docket_server::api::AppState::new(store, master_key, false);
     if ai_worker {
         docket_server::spawn_ai_worker(&state, std::time::Duration::from_millis(100));
     }
@@ -65,15 +76,27 @@ pub async fn serve_with(
 
 impl TestApp {
     pub async fn new(backend: Backend) -> TestApp {
-        TestApp::build(backend, false).await
+        TestApp::build(backend, false, None).await
     }
 
     /// A server that also runs the AI worker.
     pub async fn with_ai_worker(backend: Backend) -> TestApp {
-        TestApp::build(backend, true).await
+        TestApp::build(backend, true, None).await
     }
 
-    async fn build(backend: Backend, ai_worker: bool) -> TestApp {
+    /// A server that counts into `metrics` (and asks for its token at `/metrics`).
+    pub async fn with_metrics(
+        backend: Backend,
+        metrics: std::sync::Arc<docket_server::metrics::Metrics>,
+    ) -> TestApp {
+        TestApp::build(backend, false, Some(metrics)).await
+    }
+
+    async fn build(
+        backend: Backend,
+        ai_worker: bool,
+        metrics: Option<std::sync::Arc<docket_server::metrics::Metrics>>,
+    ) -> TestApp {
         let db = TestDb::new(backend).await;
         let files =
             docket_server::typefiles::load(&[shipped_types_dir()]).expect("shipped types load");
@@ -82,7 +105,12 @@ impl TestApp {
             .expect("shipped types apply");
         let admin_id = create_user(&db.store, "admin@example.com", Role::Admin, &[]).await;
         let token = token_for(&db.store, admin_id, &[Scope::Admin]).await;
-        let (addr, tx) = serve_with(db.store.clone(), ai_worker, test_master_key()).await;
+        let mut state =
+            docket_server::api::AppState::new(db.store.clone(), test_master_key(), false);
+        if let Some(metrics) = metrics {
+            state = state.with_metrics(metrics);
+        }
+        let (addr, tx) = serve_state(state, ai_worker).await;
         TestApp {
             addr,
             client: client_with_token(&token),

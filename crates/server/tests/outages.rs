@@ -197,6 +197,7 @@ impl Server {
             .env("DOCKET_DATA_DIR", dir.join("data"))
             .env("DOCKET_TYPES_DIR", common::shipped_types_dir())
             .env("DOCKET_MASTER_KEY", TEST_MASTER_KEY)
+            .env("DOCKET_METRICS_TOKEN", METRICS_TOKEN)
             .env("DOCKET_SLA_SWEEP_SECONDS", "1")
             .env("DOCKET_LOG", "info,sqlx=warn,sea_orm=warn")
             .env("NO_COLOR", "1")
@@ -263,6 +264,16 @@ impl Drop for Server {
 }
 
 const TEST_MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+const METRICS_TOKEN: &str = "outage-scraper";
+
+/// The value of an unlabelled sample, or of the one with exactly these labels, in a
+/// scrape (tests/metrics.rs checks the format with Prometheus' own parser).
+fn sample(scrape: &str, name_and_labels: &str) -> Option<f64> {
+    scrape.lines().find_map(|line| {
+        let value = line.strip_prefix(name_and_labels)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
+}
 
 /// Migrate the database at `url`, apply the shipped types and make an admin; returns an
 /// admin token. The server started afterwards finds everything in place.
@@ -326,6 +337,9 @@ struct Probe {
     took: Duration,
     ready: u16,
     live: u16,
+    /// The scrape's time and its `docket_database_up`.
+    scrape_took: Duration,
+    database_up: Option<f64>,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -386,6 +400,7 @@ async fn database_outage_under_load() {
     let prober = {
         let (anonymous, stop, probes) = (anonymous.clone(), stop.clone(), probes.clone());
         let (ready_url, live_url) = (server.url("/readyz"), server.url("/livez"));
+        let metrics_url = server.url("/metrics");
         tokio::spawn(async move {
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                 let at = Instant::now();
@@ -397,13 +412,25 @@ async fn database_outage_under_load() {
                         .is_none_or(|f| f == "database" || f == "schema"),
                     "{body}"
                 );
+                let took = at.elapsed();
                 let live = anonymous.get(&live_url).send().await.unwrap();
+                let scraped = Instant::now();
+                let scrape = anonymous
+                    .get(&metrics_url)
+                    .bearer_auth(METRICS_TOKEN)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(scrape.status(), 200);
+                let scrape = scrape.text().await.unwrap();
                 probes.lock().unwrap().push((
                     at,
                     Probe {
-                        took: at.elapsed(),
+                        took,
                         ready: ready_status,
                         live: live.status().as_u16(),
+                        scrape_took: scraped.elapsed(),
+                        database_up: sample(&scrape, "docket_database_up"),
                     },
                 ));
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -486,7 +513,16 @@ async fn database_outage_under_load() {
     for (_, p) in &probes {
         assert!(p.took < NO_HANG, "a probe took {:?}", p.took);
         assert_eq!(p.live, 200, "{p:?}");
+        // Scrapes answer throughout; the database's part says whether it answered.
+        assert!(p.scrape_took < NO_HANG, "a scrape took {:?}", p.scrape_took);
+        assert!(p.database_up.is_some(), "{p:?}");
     }
+    let database_up: Vec<f64> = probes.iter().filter_map(|(_, p)| p.database_up).collect();
+    let first_down = database_up.iter().position(|&v| v == 0.0);
+    assert!(
+        first_down.is_some_and(|d| d > 0 && database_up[d..].contains(&1.0)),
+        "docket_database_up should go 1, 0, 1: {database_up:?}"
+    );
     let readiness: Vec<u16> = probes.iter().map(|(_, p)| p.ready).collect();
     let first_up = readiness.iter().position(|&s| s == 200);
     let then_down = first_up.and_then(|u| readiness[u..].iter().position(|&s| s == 503));
@@ -499,6 +535,30 @@ async fn database_outage_under_load() {
         back_up.is_some(),
         "/readyz should go 200, 503, 200: {readiness:?}"
     );
+
+    // The metrics counted every create's answer, 503s included.
+    let scrape = anonymous
+        .get(server.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for status in [201, 503] {
+        let answered = answers.iter().filter(|a| a.status == status).count();
+        assert_eq!(
+            sample(
+                &scrape,
+                &format!(
+                    "docket_http_requests_total{{method=\"POST\",route=\"/api/v1/tickets\",status=\"{status}\"}}"
+                )
+            ),
+            Some(answered as f64),
+            "{scrape}"
+        );
+    }
 
     // Nothing acknowledged was lost.
     let db = sea_orm::Database::connect(cluster.url()).await.unwrap();

@@ -4,6 +4,7 @@
 
 pub mod ai;
 pub mod attachments;
+pub mod backlog;
 mod clock;
 mod connect;
 mod ddl;

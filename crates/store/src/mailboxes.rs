@@ -25,7 +25,7 @@ use crate::{Result, Store, StoreError, jobs};
 /// Messages kept in each mailbox's log.
 pub const LOG_LENGTH: u64 = 100;
 /// The jobs queue of mailbox checks.
-const QUEUE: &str = "mailbox";
+pub(crate) const QUEUE: &str = "mailbox";
 
 /// How the IMAP connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

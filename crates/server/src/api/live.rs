@@ -122,6 +122,11 @@ impl LiveHub {
         Ok(rx)
     }
 
+    /// Streams open now.
+    pub fn streams(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
     /// End every stream and the poller (the server is shutting down).
     pub fn close(&self) {
         self.closing.send_replace(true);

@@ -57,6 +57,8 @@ pub struct AppState {
     pub ai: Arc<crate::ai::AiRuntime>,
     /// What files are accepted as attachments.
     pub attachments: Arc<docket_store::attachments::AttachmentPolicy>,
+    /// What this process counts for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -69,7 +71,15 @@ impl AppState {
             web: None,
             ai: Arc::default(),
             attachments: Arc::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Count into these metrics (shared with the background loops), whose token
+    /// `/metrics` asks for.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> AppState {
+        self.metrics = metrics;
+        self
     }
 
     pub fn with_attachments(
@@ -291,8 +301,17 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(meta::healthz))
         .route("/livez", axum::routing::get(meta::livez))
         .route("/readyz", axum::routing::get(meta::readyz))
+        .route(
+            "/metrics",
+            axum::routing::get(crate::metrics::scrape_with_token),
+        )
         .fallback(crate::web::serve_ui)
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
+        // A router's layers wrap each route, so this one sees the matched route.
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()

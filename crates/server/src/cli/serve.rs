@@ -73,6 +73,9 @@ pub async fn serve(
     }
     // One name for every lease this instance takes, so that stopping gives them all back.
     let owner = docket_server::instance_name();
+    let metrics = std::sync::Arc::new(docket_server::metrics::Metrics::with_token(
+        config.metrics_token.as_deref(),
+    ));
     let sweeper = docket_server::spawn_sla_sweeper(
         store.clone(),
         docket_store::sla::escalate::SweepOptions {
@@ -81,6 +84,7 @@ pub async fn serve(
             batch: 100,
         },
         std::time::Duration::from_secs(config.sla_sweep_seconds),
+        metrics.clone(),
     );
     let optimizer = docket_server::spawn_optimizer(store.clone());
     let web = docket_server::web::WebUi::choose(config.web_dir.clone());
@@ -89,7 +93,24 @@ pub async fn serve(
     }
     let state = docket_server::api::AppState::new(store, master_key, config.secure_cookies)
         .with_web(web)
-        .with_attachments(config.attachments.clone());
+        .with_attachments(config.attachments.clone())
+        .with_metrics(metrics.clone());
+    let private_metrics = match &config.metrics_bind {
+        Some(bind) => {
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {bind} for metrics: {e}"))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, "serving metrics at http://{addr}/metrics");
+            let state = state.clone();
+            Some(tokio::spawn(async move {
+                if let Err(e) = docket_server::metrics::serve_private(state, listener).await {
+                    tracing::warn!(error = %e, "the metrics address stopped");
+                }
+            }))
+        }
+        None => None,
+    };
     let ai_worker = docket_server::ai::spawn_worker(
         state.store.clone(),
         state.master_key.clone(),
@@ -102,7 +123,8 @@ pub async fn serve(
             state.store.clone(),
             (*state.master_key).clone(),
             owner.clone(),
-        ),
+        )
+        .with_metrics(metrics.clone()),
         docket_server::delivery::INTERVAL,
     );
     let store = state.store.clone();
@@ -122,6 +144,10 @@ pub async fn serve(
     };
     let grace = std::time::Duration::from_secs(config.shutdown_grace_seconds);
     docket_server::serve_with_grace(state, listener, shutdown_signal(), grace).await?;
+    // Scrapes go on through the shutdown grace; not after it.
+    if let Some(private) = private_metrics {
+        private.abort();
+    }
     if let Some(adapter) = discord {
         // It saw the same signal; give it a moment to finish what it was relaying.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), adapter).await;

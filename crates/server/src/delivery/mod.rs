@@ -37,6 +37,7 @@ pub struct Worker {
     http: reqwest::Client,
     email: email::EmailChannel,
     owner: String,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Worker {
@@ -47,7 +48,14 @@ impl Worker {
             http: webhook::client(),
             email: email::EmailChannel::default(),
             owner,
+            metrics: Arc::default(),
         }
+    }
+
+    /// Count attempts into these metrics.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Worker {
+        self.metrics = metrics;
+        self
     }
 
     /// Dispatch everything waiting, then send what is due; answers how many deliveries
@@ -98,6 +106,12 @@ impl Worker {
                 retry: true,
             },
         };
+        let counted = match &outcome {
+            Outcome::Delivered { .. } => "delivered",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Deferred { .. } => "deferred",
+        };
+        self.metrics.delivery_attempt(&d.channel, counted);
         match &outcome {
             Outcome::Failed { error, .. } => {
                 tracing::info!(delivery = d.id, channel = %d.channel, %error, "delivery attempt failed");

@@ -1,7 +1,7 @@
 //! SLA: policies and calendars, the clocks of each ticket, the escalation sweep (which
 //! notifies through the outbox, `delivery/outbox.rs`), and reports.
 
-mod clocks;
+pub(crate) mod clocks;
 pub mod config;
 pub mod escalate;
 
