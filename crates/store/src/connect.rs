@@ -8,7 +8,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use docket_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx;
 use sea_orm::sqlx::pool::PoolConnectionMetadata;
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
@@ -173,16 +172,6 @@ impl Store {
             principals: Arc::default(),
             objects: None,
         })
-    }
-
-    /// Bring the core tables up to date, then load the type registry.
-    pub async fn migrate(&self) -> Result<()> {
-        Migrator::up(&self.db, None).await?;
-        self.ensure_key_sequences().await?;
-        self.refresh_types().await?;
-        self.reconcile_indexes().await?;
-        self.optimize().await?;
-        Ok(())
     }
 }
 

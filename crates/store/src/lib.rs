@@ -25,6 +25,7 @@ mod keys;
 pub mod list;
 pub mod live;
 pub mod mailboxes;
+mod migrate;
 mod organizations;
 pub mod public;
 mod requesters;

@@ -107,3 +107,82 @@ both_backends!(
         assert_eq!(db.store.release_leases("me").await.unwrap(), 0);
     }
 );
+
+// ---- rolling upgrades ----
+
+both_backends!(
+    an_older_binary_starts_on_a_database_a_newer_one_migrated,
+    |db| async move {
+        exec(
+            &db,
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES (?, ?)",
+            vec!["m29990101_000001_future".into(), 0i64.into()],
+        )
+        .await;
+        // What `docket serve` of this (older) binary does at start: runs on it.
+        db.store.migrate().await.unwrap();
+        let restarted = docket_store::Store::connect(&db.url, db.schema.as_deref())
+            .await
+            .unwrap();
+        restarted.migrate().await.unwrap();
+        assert!(restarted.pending_migrations().await.unwrap().is_empty());
+    }
+);
+
+both_backends!(
+    a_database_of_another_line_of_versions_is_refused,
+    |db| async move {
+        exec(
+            &db,
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES (?, ?)",
+            vec!["m29990101_000001_future".into(), 0i64.into()],
+        )
+        .await;
+        exec(
+            &db,
+            "DELETE FROM seaql_migrations WHERE version = ?",
+            vec!["m20261210_000020_requester_lookups".into()],
+        )
+        .await;
+        let refused = db.store.migrate().await.unwrap_err().to_string();
+        assert!(
+            refused.contains("m29990101_000001_future")
+                && refused.contains("m20261210_000020_requester_lookups"),
+            "{refused}"
+        );
+        // Nothing was run: the missing migration is still missing.
+        assert_eq!(
+            db.store.pending_migrations().await.unwrap(),
+            ["m20261210_000020_requester_lookups"]
+        );
+    }
+);
+
+/// Instances started together on a new database take turns: both start, the schema is
+/// made once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_migrate_in_turn() {
+    let db = docket_store::testing::TestDb::new(docket_store::Backend::Postgres).await;
+    let schema = db.schema.clone().unwrap();
+    exec(&db, &format!("DROP SCHEMA \"{schema}\" CASCADE"), vec![]).await;
+    exec(&db, &format!("CREATE SCHEMA \"{schema}\""), vec![]).await;
+    let mut starting = Vec::new();
+    for _ in 0..3 {
+        let (url, schema) = (db.url.clone(), schema.clone());
+        starting.push(tokio::spawn(async move {
+            let store = docket_store::Store::connect(&url, Some(&schema))
+                .await
+                .unwrap();
+            store.migrate().await.map(|_| store)
+        }));
+    }
+    for instance in starting {
+        let store = instance.await.unwrap().expect("every instance starts");
+        assert!(store.pending_migrations().await.unwrap().is_empty());
+        // The lock's connection was closed, not pooled: a new migration turn is free.
+        tokio::time::timeout(std::time::Duration::from_secs(5), store.migrate())
+            .await
+            .expect("the advisory lock was given back")
+            .unwrap();
+    }
+}
