@@ -46,21 +46,71 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<TypeFile>, Vec<String>> {
             errors.push(format!("{}: no such file or folder", p.display()));
         }
     }
-    let mut out: Vec<TypeFile> = Vec::new();
+    let mut read = Vec::new();
     for path in files {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => read.push((path, text)),
+            Err(e) => errors.push(format!("{}:1:1: cannot read: {e}", path.display())),
+        }
+    }
+    match check(read) {
+        Ok(out) if errors.is_empty() => Ok(out),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
+/// The ticket types Docket ships (the repository's `ticket-types/`), built into the
+/// binary, so that a new installation without a types directory has them.
+const SHIPPED: [(&str, &str); 5] = [
+    (
+        "admin_request.yaml",
+        include_str!("../../../ticket-types/admin_request.yaml"),
+    ),
+    (
+        "complaint.yaml",
+        include_str!("../../../ticket-types/complaint.yaml"),
+    ),
+    (
+        "discord_support.yaml",
+        include_str!("../../../ticket-types/discord_support.yaml"),
+    ),
+    (
+        "equipment_maintenance.yaml",
+        include_str!("../../../ticket-types/equipment_maintenance.yaml"),
+    ),
+    (
+        "it_support.yaml",
+        include_str!("../../../ticket-types/it_support.yaml"),
+    ),
+];
+
+/// The shipped types, checked (`typefiles_tests` keeps them valid and the list complete).
+pub fn shipped() -> Vec<TypeFile> {
+    check(
+        SHIPPED
+            .iter()
+            .map(|(name, text)| (PathBuf::from(name), text.to_string()))
+            .collect(),
+    )
+    .expect("the shipped ticket types are valid")
+}
+
+/// Parse type files' texts, each problem with its place; slugs and key prefixes must
+/// be unique among them.
+fn check(read: Vec<(PathBuf, String)>) -> Result<Vec<TypeFile>, Vec<String>> {
+    let mut out: Vec<TypeFile> = Vec::new();
+    let mut errors = Vec::new();
+    for (path, text) in read {
         let name = path.display().to_string();
         let Some(syntax) = Syntax::from_path(&name) else {
             errors.push(format!(
                 "{name}:1:1: type files end in .yaml, .yml or .json"
             ));
             continue;
-        };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(format!("{name}:1:1: cannot read: {e}"));
-                continue;
-            }
         };
         match TypeDefinition::parse(&text, syntax, Some(&name)) {
             Ok(definition) => {
@@ -199,4 +249,30 @@ pub async fn apply_safe(store: &Store, files: &[TypeFile]) -> Result<Vec<Applied
         }
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_shipped_type_file_is_built_in_and_valid() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ticket-types");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        on_disk.sort();
+        let built_in: Vec<String> = super::shipped()
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect();
+        assert_eq!(
+            built_in, on_disk,
+            "list every file of ticket-types/ in SHIPPED"
+        );
+        let loaded = super::load(&[dir]).unwrap();
+        for (a, b) in loaded.iter().zip(super::shipped()) {
+            assert_eq!(a.text, b.text);
+        }
+    }
 }

@@ -65,3 +65,69 @@ fn the_unit_sets_only_settings_docket_reads() {
         );
     }
 }
+
+/// The binary alone: started in an empty directory with no types directory, it makes its
+/// database and applies the ticket types built into it; it starts again on that database.
+#[tokio::test]
+async fn the_binary_alone_starts_with_the_shipped_types() {
+    let dir = std::env::temp_dir().join(format!("docket-alone-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let docket = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_docket"));
+        command
+            .args(args)
+            .current_dir(&dir)
+            .env_remove("DOCKET_CONFIG")
+            .env_remove("DOCKET_DATABASE_URL")
+            .env_remove("DOCKET_DATA_DIR")
+            .env_remove("DOCKET_TYPES_DIR")
+            .env_remove("DOCKET_WEB_DIR");
+        command
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for start in 0..2 {
+        let mut server = docket(&["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let client = reqwest::Client::new();
+        let mut ready = false;
+        for _ in 0..150 {
+            if let Ok(r) = client
+                .get(format!("http://127.0.0.1:{port}/readyz"))
+                .send()
+                .await
+                && r.status() == 200
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        server.kill().unwrap();
+        let _ = server.wait();
+        assert!(ready, "start {start}: docket serve did not get ready");
+        let export = docket(&["types", "export"]).output().unwrap();
+        assert!(export.status.success());
+        let yaml = String::from_utf8_lossy(&export.stdout);
+        for slug in [
+            "admin_request",
+            "complaint",
+            "discord_support",
+            "equipment_maintenance",
+            "it_support",
+        ] {
+            assert!(
+                yaml.contains(&format!("slug: {slug}")),
+                "start {start}: {yaml}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

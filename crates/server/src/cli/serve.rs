@@ -44,6 +44,17 @@ pub async fn serve(
                 return Ok(ExitCode::FAILURE);
             }
         }
+    } else if store.schema_generation().await? == 0 {
+        // A new installation of the binary alone: start with the types Docket ships.
+        let shipped = typefiles::shipped();
+        if let Err(plans) = typefiles::apply_safe(&store, &shipped).await {
+            anyhow::bail!("the built-in ticket types could not be applied:\n{plans}");
+        }
+        tracing::info!(
+            dir = %config.types_dir.display(),
+            types = shipped.len(),
+            "no types directory and no types yet: applied the ticket types built into Docket (`docket types export` writes them out to edit)"
+        );
     } else {
         tracing::warn!(dir = %config.types_dir.display(), "types directory not found; serving the types already in the database");
     }
