@@ -38,6 +38,9 @@ pub struct RestoreArgs {
 pub async fn backup(args: BackupArgs, config: &ConfigArgs) -> anyhow::Result<ExitCode> {
     let config = Config::load(config, None)?;
     let url = &config.database_url;
+    if args.output.is_dir() {
+        anyhow::bail!("{} is a directory: name a file", args.output.display());
+    }
     if args.output.exists() && !args.force {
         anyhow::bail!(
             "{} exists: name another file, or add --force to replace it",
@@ -85,6 +88,14 @@ pub async fn restore(args: RestoreArgs, config: &ConfigArgs) -> anyhow::Result<E
     let url = &config.database_url;
     let input = &args.input;
     let format = format_of(input)?;
+    // Commits still in the log would be missing from a copy of the file alone.
+    if sibling(input, "-wal").exists() {
+        anyhow::bail!(
+            "{} has a write-ahead log beside it: it is a database in use, not a backup; take one \
+             with `docket backup`",
+            input.display()
+        );
+    }
     let (before, after) = match (format, Backend::of_url(url)) {
         (Backend::Sqlite, Some(Backend::Sqlite)) => restore_sqlite(url, input).await?,
         (Backend::Postgres, Some(Backend::Postgres)) => postgres::restore(url, input).await?,

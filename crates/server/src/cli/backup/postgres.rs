@@ -259,7 +259,12 @@ async fn run(program: &str, args: &[String], env: &[(&str, String)]) -> anyhow::
     })?;
     if !out.status.success() {
         let errors = String::from_utf8_lossy(&out.stderr);
-        anyhow::bail!("{program} failed ({}): {}", out.status, errors.trim());
+        let errors: Vec<&str> = errors
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        anyhow::bail!("{program} failed ({}): {}", out.status, errors.join(" | "));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
