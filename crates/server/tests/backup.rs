@@ -8,6 +8,9 @@
 //! holds nothing that was never acknowledged; the sealed secret opens with the same key;
 //! and the counts printed by the backup and by the restore are the same.
 //!
+//! `files_in_a_bucket_are_named_not_held`: the summary counts a bucket's files apart and
+//! says they are not in the backup.
+//!
 //! `restore_refuses`: a target that holds data (left as it was), a backup of the other
 //! backend, a file that is not a backup, and (PostgreSQL) a URL whose search path does
 //! not lead to the backup's schema. `backup_refuses_to_replace`: an existing file
@@ -644,4 +647,72 @@ async fn backup_refuses_to_replace(backend: Backend) {
         .filter(|n| n != "data")
         .collect();
     assert_eq!(names, ["docket.backup"]);
+}
+
+/// Files in an S3-compatible bucket: their rows are in the backup, their bytes are not,
+/// and both summaries say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_in_a_bucket_are_named_not_held() {
+    use docket_store::attachments::{AttachmentPolicy, NewAttachment, ObjectStore};
+    let app = TestApp::new(Backend::Sqlite).await;
+    let t = app
+        .create(json!({"type": "it_support", "title": "two files",
+            "fields": {"category": "hardware", "impact": "individual"}}))
+        .await;
+    let key = t["key"].as_str().unwrap();
+    let file = |name: &str, data: &[u8]| NewAttachment {
+        filename: name.into(),
+        content_type: Some("application/octet-stream".into()),
+        data: data.to_vec(),
+        actor: "test".into(),
+        idempotency: None,
+    };
+    let policy = AttachmentPolicy::default();
+    app.db
+        .store
+        .add_attachment(key, file("here.bin", b"in the database"), &policy)
+        .await
+        .unwrap();
+    let s3 = docket_store::testing::s3::S3Server::start().await;
+    let with_bucket = app
+        .db
+        .store
+        .clone()
+        .with_object_store(ObjectStore::new(s3.settings.clone()).unwrap());
+    with_bucket
+        .add_attachment(
+            key,
+            file("there.bin", b"in the bucket, 29 bytes long"),
+            &policy,
+        )
+        .await
+        .unwrap();
+
+    let dir = TempDir::new("bucket");
+    let backup = dir.0.join("docket.backup");
+    let backup = backup.to_str().unwrap();
+    let said = succeeded(
+        &docket(
+            &dir.0,
+            &app.db.process_url(),
+            &["backup", "--output", backup],
+        ),
+        "docket backup",
+    );
+    assert_eq!(count_of(&said, "attachments"), 1, "{said}");
+    assert_eq!(count_of(&said, "in a bucket"), 1, "{said}");
+    assert!(
+        said.contains("in a bucket     1 (28 bytes), not in the backup"),
+        "{said}"
+    );
+    assert!(
+        said.contains("the 1 attachment(s) in the bucket are not in this backup"),
+        "{said}"
+    );
+    let target = Target::new(&app.db, TempDir::new("bucket-target")).await;
+    let said = succeeded(
+        &docket(&dir.0, &target.url, &["restore", "--input", backup]),
+        "docket restore",
+    );
+    assert!(said.contains("1 attachment(s) are in a bucket"), "{said}");
 }
