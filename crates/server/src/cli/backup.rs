@@ -133,7 +133,7 @@ pub async fn restore(args: RestoreArgs, config: &ConfigArgs) -> anyhow::Result<E
         );
     }
     if after.sealed_secrets > 0 {
-        println!("{}", master_key_advice(&config, &after)?);
+        println!("{}", master_key_advice(&config, &after));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -385,29 +385,32 @@ fn key_location(config: &Config) -> String {
 }
 
 /// Whether the master key configured here opens the restored secrets. Reads the key
-/// without making one (`load_master_key` would, and a new key opens nothing).
-fn master_key_advice(config: &Config, restored: &Inventory) -> anyhow::Result<String> {
+/// without making one (`load_master_key` would, and a new key opens nothing). Advice
+/// only: the restore is done whatever it finds.
+fn master_key_advice(config: &Config, restored: &Inventory) -> String {
     let sealed_with = restored.secret_key_ids.join(", ");
-    let key = match std::env::var("DOCKET_MASTER_KEY") {
-        Ok(text) => Some(text),
+    let id_of = |text: String| MasterKey::from_base64(&text).map(|k| Some(k.id().to_string()));
+    let id = match std::env::var("DOCKET_MASTER_KEY") {
+        Ok(text) => id_of(text),
         Err(_) => match std::fs::read_to_string(master_key_path(config)) {
-            Ok(text) => Some(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e.into()),
+            Ok(text) => id_of(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.to_string()),
         },
     };
-    let id = key
-        .map(|text| MasterKey::from_base64(&text).map(|k| k.id().to_string()))
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", key_location(config)))?;
-    Ok(match id {
-        Some(id) if restored.secret_key_ids.contains(&id) => {
+    match id.transpose() {
+        Some(Ok(id)) if restored.secret_key_ids.contains(&id) => {
             format!("the master key here ({id}) opens the sealed secrets")
         }
-        Some(id) => format!(
+        Some(Ok(id)) => format!(
             "warning: the master key here ({id}, {}) did not seal the restored secrets (master key \
              {sealed_with}): put the backed-up installation's key there before starting Docket, or \
              its secrets cannot be opened",
+            key_location(config)
+        ),
+        Some(Err(e)) => format!(
+            "warning: the master key in {} cannot be read ({e}): put the backed-up installation's \
+             key ({sealed_with}) there before starting Docket",
             key_location(config)
         ),
         None => format!(
@@ -417,7 +420,7 @@ fn master_key_advice(config: &Config, restored: &Inventory) -> anyhow::Result<St
             master_key_path(config).display(),
             restored.sealed_secrets
         ),
-    })
+    }
 }
 
 fn first_few(names: &[String]) -> String {
