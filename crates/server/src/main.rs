@@ -47,6 +47,10 @@ enum Command {
     },
     /// Create or upgrade the core tables.
     Migrate,
+    /// Write a consistent copy of the database to a file, safe while Docket runs.
+    Backup(cli::backup::BackupArgs),
+    /// Restore a backup into an empty database.
+    Restore(cli::backup::RestoreArgs),
     /// Ticket type files.
     Types {
         #[command(subcommand)]
@@ -162,6 +166,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { bind, discord } => cli::serve::serve(args, bind, &discord).await,
         Command::Discord { discord } => cli::discord::run(&discord).await,
         Command::Migrate => cli::serve::migrate(args).await,
+        Command::Backup(backup) => cli::backup::backup(backup, args).await,
+        Command::Restore(restore) => cli::backup::restore(restore, args).await,
         Command::Types { command } => cli::types::run(command, args).await,
         Command::Admin { command } => cli::admin::run(command, args).await,
         Command::Users { command } => cli::users::run(command, args).await,

@@ -595,14 +595,6 @@ async fn database_outage_under_load() {
 
 // ---- stopping ----
 
-/// The test database's URL with its schema as the search path (a separate process
-/// takes only a URL).
-fn url_with_schema(db: &docket_store::testing::TestDb) -> String {
-    let schema = db.schema.as_deref().expect("a PostgreSQL schema");
-    let sep = if db.url.contains('?') { '&' } else { '?' };
-    format!("{}{sep}options=-c%20search_path%3D{schema}", db.url)
-}
-
 /// A webhook receiver that accepts connections and never answers: a delivery to it
 /// stays in flight, its lease held, for the worker's whole timeout.
 async fn silent_receiver() -> (String, tokio::task::JoinHandle<()>) {
@@ -620,7 +612,7 @@ async fn silent_receiver() -> (String, tokio::task::JoinHandle<()>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_requests_and_gives_back_leases() {
     let test_db = docket_store::testing::TestDb::new(docket_store::Backend::Postgres).await;
-    let url = url_with_schema(&test_db);
+    let url = test_db.process_url();
     let token = prepare(&test_db.url, test_db.schema.as_deref()).await;
     let mut server = Server::start(&url, "sigterm");
     let http = client(&token);

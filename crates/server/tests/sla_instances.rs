@@ -119,14 +119,6 @@ impl Drop for TempDir {
     }
 }
 
-/// The test database's URL with its schema as the search path: how a separate process
-/// (which takes only a URL) is pointed at the schema.
-fn url_with_schema(db: &TestDb) -> String {
-    let schema = db.schema.as_deref().expect("a PostgreSQL schema");
-    let sep = if db.url.contains('?') { '&' } else { '?' };
-    format!("{}{sep}options=-c%20search_path%3D{schema}", db.url)
-}
-
 fn spawn(url: &str, dir: &std::path::Path, n: usize, master_key: &str) -> Instance {
     let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
         .args(["serve", "--bind", "127.0.0.1:0"])
@@ -343,7 +335,7 @@ async fn three_instances_fire_every_breach_once_when_one_is_killed_midway() {
 
     let temp = TempDir::new();
     let dir = temp.0.as_path();
-    let url = url_with_schema(&db);
+    let url = db.process_url();
     let key = docket_store::identity::MasterKey::generate().to_base64();
     let mut instances = Instances((0..INSTANCES).map(|n| spawn(&url, dir, n, &key)).collect());
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::os::raw::c_int;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -278,6 +278,94 @@ fn names_ssl_mode(url: &str) -> bool {
         || std::env::var_os("PGSSLMODE").is_some()
 }
 
+/// The file a `sqlite:` URL names (an in-memory database has none).
+pub fn sqlite_file(url: &str) -> Result<PathBuf> {
+    if in_memory(url) {
+        return Err(StoreError::Internal(
+            "an in-memory SQLite database has no file".into(),
+        ));
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Internal(format!("bad SQLite URL {}: {e}", redacted_url(url))))?;
+    Ok(options.get_filename().to_path_buf())
+}
+
+/// The libpq environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
+/// `PGSSLMODE`...) that reaches the PostgreSQL database of `url` as `Store::connect`
+/// does, for PostgreSQL's own programs (`pg_dump`, `pg_restore`). The password goes in
+/// the environment because a command line is visible to every user (`ps`). Settings
+/// the URL leaves out are left to the inherited environment and `~/.pgpass`, which
+/// libpq reads as sqlx does.
+pub fn libpq_env(url: &str) -> Result<Vec<(&'static str, String)>> {
+    let bad = |e: &dyn std::fmt::Display| {
+        StoreError::Internal(format!("bad PostgreSQL URL {}: {e}", redacted_url(url)))
+    };
+    let options = PgConnectOptions::from_str(url).map_err(|e| bad(&e))?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e))?;
+    let host = match options.get_socket() {
+        Some(dir) => dir.display().to_string(),
+        None => options.get_host().trim_matches(['[', ']']).to_string(),
+    };
+    let ssl_mode = match options.get_ssl_mode() {
+        PgSslMode::Disable => "disable",
+        PgSslMode::Allow => "allow",
+        PgSslMode::Prefer => "prefer",
+        PgSslMode::Require => "require",
+        PgSslMode::VerifyCa => "verify-ca",
+        PgSslMode::VerifyFull => "verify-full",
+    };
+    let mut env = vec![
+        ("PGHOST", host),
+        ("PGPORT", options.get_port().to_string()),
+        ("PGUSER", options.get_username().to_string()),
+        ("PGSSLMODE", ssl_mode.to_string()),
+    ];
+    if let Some(database) = options.get_database() {
+        env.push(("PGDATABASE", database.to_string()));
+    }
+    if let Some(password) = parsed.password() {
+        env.push(("PGPASSWORD", percent_decoded(password)));
+    }
+    // sqlx keeps these without getters; the names are sqlx's spellings of each.
+    for (key, value) in parsed.query_pairs() {
+        let var = match &*key {
+            "password" => "PGPASSWORD",
+            "hostaddr" => "PGHOSTADDR",
+            "sslrootcert" | "ssl-root-cert" | "ssl-ca" => "PGSSLROOTCERT",
+            "sslcert" | "ssl-cert" => "PGSSLCERT",
+            "sslkey" | "ssl-key" => "PGSSLKEY",
+            _ => continue,
+        };
+        env.retain(|(name, _)| *name != var);
+        env.push((var, value.into_owned()));
+    }
+    Ok(env)
+}
+
+/// `%XX` sequences decoded, as in a URL's user part (where `+` is a plus sign).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// `url` fit to print or log: the password in its user part and any `password=` query
 /// parameter become `***`.
 pub fn redacted_url(url: &str) -> String {
@@ -406,6 +494,32 @@ mod tests {
             assert_eq!(names, ["id", "added"]);
             assert_eq!(row.try_get::<String, _>("added").unwrap(), "filled");
         }
+    }
+
+    #[test]
+    fn libpq_gets_the_url_in_its_environment() {
+        let env = |url: &str| -> Vec<(&str, String)> { super::libpq_env(url).unwrap() };
+        let get = |env: &[(&str, String)], name: &str| {
+            env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+        };
+        let e = env(
+            "postgres://docket:p%40ss+w%2Fd@db.example.com:6543/tickets?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+        );
+        assert_eq!(get(&e, "PGHOST").as_deref(), Some("db.example.com"));
+        assert_eq!(get(&e, "PGPORT").as_deref(), Some("6543"));
+        assert_eq!(get(&e, "PGUSER").as_deref(), Some("docket"));
+        assert_eq!(get(&e, "PGPASSWORD").as_deref(), Some("p@ss+w/d"));
+        assert_eq!(get(&e, "PGDATABASE").as_deref(), Some("tickets"));
+        assert_eq!(get(&e, "PGSSLMODE").as_deref(), Some("verify-full"));
+        assert_eq!(get(&e, "PGSSLROOTCERT").as_deref(), Some("/etc/ca.pem"));
+        let e = env("postgres:///docket?host=/run/postgresql&user=docket&password=s3cret");
+        assert_eq!(get(&e, "PGHOST").as_deref(), Some("/run/postgresql"));
+        assert_eq!(get(&e, "PGUSER").as_deref(), Some("docket"));
+        assert_eq!(get(&e, "PGPASSWORD").as_deref(), Some("s3cret"));
+        let e = env("postgres://docket@%2Frun%2Fpostgresql/docket");
+        assert_eq!(get(&e, "PGHOST").as_deref(), Some("/run/postgresql"));
+        let e = env("postgres://u@[::1]:5432/d");
+        assert_eq!(get(&e, "PGHOST").as_deref(), Some("::1"));
     }
 
     #[test]

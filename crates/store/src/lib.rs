@@ -5,6 +5,7 @@
 pub mod ai;
 pub mod attachments;
 pub mod backlog;
+mod backup;
 mod clock;
 mod connect;
 mod ddl;
@@ -108,8 +109,9 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+pub use backup::{Files, Inventory, RestoreTarget, Snapshot, inspect_sqlite_file, sqlite_tables};
 pub use clock::Clock;
-pub use connect::{Backend, create_private_dir, redacted_url};
+pub use connect::{Backend, create_private_dir, libpq_env, redacted_url, sqlite_file};
 pub use docket_core::routing::{Availability, Decision as RoutingDecision, RoutingRule};
 pub use error::StoreError;
 /// A typed extension column of a fetched row, in its JSON form.

@@ -79,6 +79,18 @@ impl TestDb {
         }
     }
 
+    /// The URL a separate process (which takes only a URL) reaches this database with:
+    /// on PostgreSQL the schema is its search path.
+    pub fn process_url(&self) -> String {
+        match &self.schema {
+            Some(schema) => {
+                let sep = if self.url.contains('?') { '&' } else { '?' };
+                format!("{}{sep}options=-c%20search_path%3D{schema}", self.url)
+            }
+            None => self.url.clone(),
+        }
+    }
+
     /// Another connection pool on the same database: what a second server instance has.
     pub async fn second_instance(&self) -> Store {
         let store = Store::connect(&self.url, self.schema.as_deref())

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod attachments;
+pub mod backup;
 pub mod discord;
 pub mod mail;
 pub mod secrets;
