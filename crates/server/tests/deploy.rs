@@ -120,11 +120,7 @@ async fn the_binary_alone_starts_with_the_shipped_types() {
             .env_remove("DOCKET_WEB_DIR");
         command
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = docket_mail::testing::free_port();
     for start in 0..2 {
         let mut server = docket(&["serve", "--bind", &format!("127.0.0.1:{port}")])
             .stdout(std::process::Stdio::null())

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
+use docket_mail::testing::free_port;
 use docket_server::metrics::Metrics;
 use serde_json::{Value, json};
 
@@ -320,14 +321,6 @@ api_test!(
         );
     }
 );
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `docket serve` with `DOCKET_METRICS_BIND`: the private address serves `/metrics` to
 /// anyone who reaches it, and nothing else; the main address keeps them to itself.

@@ -42,12 +42,7 @@ both_backends!(
             Vec::<String>::new()
         );
         // A migration this binary does not know (a newer instance's) does not count...
-        exec(
-            &db,
-            "INSERT INTO seaql_migrations (version, applied_at) VALUES (?, ?)",
-            vec!["m29990101_000001_future".into(), 0i64.into()],
-        )
-        .await;
+        record_future_migration(&db).await;
         assert!(db.store.pending_migrations().await.unwrap().is_empty());
         // ...one it needs does.
         exec(
@@ -110,15 +105,20 @@ both_backends!(
 
 // ---- rolling upgrades ----
 
+/// What a newer Docket leaves behind: a migration this binary does not know.
+async fn record_future_migration(db: &docket_store::testing::TestDb) {
+    exec(
+        db,
+        "INSERT INTO seaql_migrations (version, applied_at) VALUES (?, ?)",
+        vec!["m29990101_000001_future".into(), 0i64.into()],
+    )
+    .await;
+}
+
 both_backends!(
     an_older_binary_starts_on_a_database_a_newer_one_migrated,
     |db| async move {
-        exec(
-            &db,
-            "INSERT INTO seaql_migrations (version, applied_at) VALUES (?, ?)",
-            vec!["m29990101_000001_future".into(), 0i64.into()],
-        )
-        .await;
+        record_future_migration(&db).await;
         // What `docket serve` of this (older) binary does at start: runs on it.
         db.store.migrate().await.unwrap();
         let restarted = docket_store::Store::connect(&db.url, db.schema.as_deref())
@@ -132,12 +132,7 @@ both_backends!(
 both_backends!(
     a_database_of_another_line_of_versions_is_refused,
     |db| async move {
-        exec(
-            &db,
-            "INSERT INTO seaql_migrations (version, applied_at) VALUES (?, ?)",
-            vec!["m29990101_000001_future".into(), 0i64.into()],
-        )
-        .await;
+        record_future_migration(&db).await;
         exec(
             &db,
             "DELETE FROM seaql_migrations WHERE version = ?",
