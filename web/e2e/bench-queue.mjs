@@ -6,7 +6,7 @@
 //      index.html loads, what the queue loads, and everything; and the bytes of JS and CSS
 //      that went over the wire in each load (Resource Timing).
 //
-//   node e2e/bench-queue.mjs [--tickets 10000] [--runs 5] [--concurrency 16]
+//   node e2e/bench-queue.mjs [--tickets 10000] [--runs 5] [--concurrency 16] [--cpu]
 //
 // The server is the release build (<repo>/target/release/docket) if it exists, else the
 // debug build; DOCKET_BIN overrides both. It runs on SQLite in a temporary folder and the
@@ -21,6 +21,10 @@
 //   node e2e/bench-queue.mjs --url http://127.0.0.1:8080        (a server already running)
 //
 // --agent-email and --agent-password name another agent.
+//
+// --cpu also traces every load and adds the renderer main thread's CPU time until the first
+// row (the trace's thread time): on a shared machine the wall-clock figures include the
+// time other processes held the cores, this one mostly does not. Tracing costs a little.
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import path from "node:path";
@@ -37,11 +41,13 @@ const { values: opts } = parseArgs({
     url: { type: "string" },
     "agent-email": { type: "string" },
     "agent-password": { type: "string" },
+    cpu: { type: "boolean", default: false },
   },
 });
 const TICKETS = Number(opts.tickets);
 const RUNS = Number(opts.runs);
 const CONCURRENCY = Number(opts.concurrency);
+const CPU = opts.cpu;
 
 // The same account `docket-bench --queues` makes (crates/bench/src/queues/desk.rs), so that
 // an existing desk can be signed into.
@@ -162,6 +168,11 @@ async function timeQueue(page) {
   const metrics = async () =>
     Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
   const before = await metrics();
+  const tracePath = path.join(OUTPUT_DIR, "bench-queue-trace.json");
+  if (CPU) {
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await page.context().browser().startTracing(page, { path: tracePath, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing"] });
+  }
   const started = performance.now();
   await page.goto("/queue", { waitUntil: "commit" });
   await page.locator("tr[data-ticket-key]").first().waitFor({ state: "visible", timeout: 60_000 });
@@ -176,6 +187,10 @@ async function timeQueue(page) {
     styleAndLayout: spent("RecalcStyleDuration") + spent("LayoutDuration"),
     tasks: spent("TaskDuration"),
   };
+  if (CPU) {
+    await page.context().browser().stopTracing();
+    mainThread.cpu = mainThreadCpu(JSON.parse(readFileSync(tracePath, "utf8")).traceEvents, inPage.painted);
+  }
   await cdp.detach();
   const timing = await page.evaluate(() => {
     const nav = performance.getEntriesByType("navigation")[0];
@@ -204,6 +219,21 @@ async function timeQueue(page) {
     };
   });
   return { wall, painted: inPage.painted, inserted: inPage.inserted, mainThread, ...timing };
+}
+
+/**
+ * CPU time of the page's renderer main thread from navigation start until `untilMs` after
+ * it: the thread time (`tdur`) of its top-level tasks, which leaves out the time the thread
+ * waited for a core.
+ */
+function mainThreadCpu(events, untilMs) {
+  const nav = events.filter((e) => e.name === "navigationStart" && e.args?.data?.documentLoaderURL?.includes("/queue")).at(-1);
+  if (!nav) return NaN;
+  const main = events.find((e) => e.name === "thread_name" && e.pid === nav.pid && e.args?.name === "CrRendererMain");
+  const end = nav.ts + untilMs * 1000;
+  return events
+    .filter((e) => e.pid === nav.pid && e.tid === main?.tid && e.ph === "X" && e.name === "RunTask" && e.ts >= nav.ts && e.ts <= end)
+    .reduce((total, e) => total + (e.tdur ?? 0) / 1000, 0);
 }
 
 async function measureQueue(browser, baseUrl) {
@@ -333,6 +363,7 @@ async function main() {
     script: median(runs.map((r) => r.mainThread.script)),
     styleAndLayout: median(runs.map((r) => r.mainThread.styleAndLayout)),
     tasks: median(runs.map((r) => r.mainThread.tasks)),
+    cpu: CPU ? median(runs.map((r) => r.mainThread.cpu)) : null,
   });
   results.summary = { cold: summary(cold), warm: summary(warm) };
 
@@ -349,7 +380,8 @@ async function main() {
   console.log("main thread until the first row (Chromium's Performance.getMetrics), medians:");
   for (const [name, runs] of [["cold", cold], ["warm", warm]]) {
     const s = summary(runs);
-    console.log(`  ${name}: tasks ${ms(s.tasks)}, of which script ${ms(s.script)}, style and layout ${ms(s.styleAndLayout)}`);
+    const cpu = CPU ? `; main-thread CPU ${ms(s.cpu)} [${Math.min(...runs.map((r) => r.mainThread.cpu)).toFixed(0)}-${Math.max(...runs.map((r) => r.mainThread.cpu)).toFixed(0)}]` : "";
+    console.log(`  ${name}: tasks ${ms(s.tasks)}, of which script ${ms(s.script)}, style and layout ${ms(s.styleAndLayout)}${cpu}`);
   }
   console.log("API calls of the first cold load (start-end, ms from navigation start):");
   for (const c of cold[0].apiCalls) console.log(`  ${c.start.toFixed(0)}-${c.end.toFixed(0)} ${c.path}`);

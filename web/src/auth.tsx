@@ -1,7 +1,7 @@
 // Who is signed in. The session cookie is HttpOnly; the UI learns the user (and the CSRF
 // token that unsafe requests carry) from `GET /auth/me`.
 import { createContext, useContext, type ReactNode } from "react";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { queryOptions, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, setCsrfToken, unwrap, type Me, type Schemas } from "./api/client";
 
 export type Role = Schemas["Role"];
@@ -30,9 +30,12 @@ async function fetchMe(): Promise<Me | null> {
   return data;
 }
 
+/** The session check; main.tsx starts it before the first render. */
+export const meQuery = queryOptions({ queryKey: ME_KEY, queryFn: fetchMe, staleTime: 60_000, retry: false });
+
 export function AuthProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
-  const me = useQuery({ queryKey: ME_KEY, queryFn: fetchMe, staleTime: 60_000, retry: false });
+  const me = useQuery(meQuery);
 
   const value: AuthState = {
     me: me.data ?? null,

@@ -5,13 +5,12 @@ import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { BrowserRouter } from "react-router";
 import "@mantine/core/styles.css";
-import "@mantine/dates/styles.css";
 import "@mantine/notifications/styles.css";
-import "@mantine/charts/styles.css";
-import { AuthProvider } from "./auth";
+import { AuthProvider, meQuery } from "./auth";
 import { App } from "./App";
 import { ApiError } from "./api/client";
 import { theme } from "./theme";
+import { prefetchQueue } from "./pages/queue/queries";
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -23,6 +22,11 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Ask the server now rather than after the first render (effects), in parallel: who is
+// signed in, and what the screen in the URL shows.
+void queryClient.prefetchQuery(meQuery);
+prefetchQueue(queryClient, window.location);
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

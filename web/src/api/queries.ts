@@ -1,8 +1,9 @@
 // Reference data that several screens read (types, their workflows, people, teams, SLA
 // calendars): one hook each, so every screen shares one cache entry per key. It changes
 // rarely, so it stays fresh for a minute; the screens that change it invalidate these keys.
-// Queries only one screen needs stay next to that screen.
-import { useQuery } from "@tanstack/react-query";
+// Queries only one screen needs stay next to that screen. The options are exported too, so
+// that a cold load can start a read before the screen that uses it has rendered.
+import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "./client";
 import { keys } from "./keys";
 
@@ -17,8 +18,10 @@ const REFERENCE_STALE_MS = 60_000;
 /** A type's slug, or nothing yet (the query waits until there is one). */
 type Slug = string | null | undefined;
 
+export const typesQuery = queryOptions({ queryKey: keys.types, queryFn: () => unwrap(api.GET("/types")), staleTime: REFERENCE_STALE_MS });
+
 export function useTypes() {
-  return useQuery({ queryKey: keys.types, queryFn: () => unwrap(api.GET("/types")), staleTime: REFERENCE_STALE_MS });
+  return useQuery(typesQuery);
 }
 
 export function useTypeDetail(slug: Slug) {
@@ -39,12 +42,16 @@ export function useTypeWorkflow(slug: Slug) {
   });
 }
 
+export const usersQuery = queryOptions({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/users")), staleTime: REFERENCE_STALE_MS });
+
 export function useUsers() {
-  return useQuery({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/users")), staleTime: REFERENCE_STALE_MS });
+  return useQuery(usersQuery);
 }
 
+export const teamsQuery = queryOptions({ queryKey: keys.teams, queryFn: () => unwrap(api.GET("/teams")), staleTime: REFERENCE_STALE_MS });
+
 export function useTeams() {
-  return useQuery({ queryKey: keys.teams, queryFn: () => unwrap(api.GET("/teams")), staleTime: REFERENCE_STALE_MS });
+  return useQuery(teamsQuery);
 }
 
 export function useCalendars() {

@@ -1,7 +1,7 @@
 // The frame around every signed-in screen: header with the user menu and the live
 // indicator, navigation on the left (admin entries only for admins).
 import type { ReactNode } from "react";
-import { AppShell, Avatar, Badge, Burger, Group, Menu, NavLink, ScrollArea, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import { AppShell, Avatar, Badge, Burger, Group, Menu, NavLink, ScrollArea, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
@@ -53,11 +53,9 @@ function LiveIndicator() {
         ? "Connecting to live updates..."
         : "Live updates are off; trying again shortly";
   return (
-    <Tooltip label={label}>
-      <Badge color={color} variant="dot" aria-label={`live updates: ${status}`}>
-        {status === "live" ? "Live" : status === "connecting" ? "Connecting" : "Offline"}
-      </Badge>
-    </Tooltip>
+    <Badge color={color} variant="dot" aria-label={`live updates: ${status}`} title={label}>
+      {status === "live" ? "Live" : status === "connecting" ? "Connecting" : "Offline"}
+    </Badge>
   );
 }
 

@@ -1,8 +1,9 @@
 // A live SLA countdown badge. One shared ticking clock re-renders every badge once a
-// second, rather than a timer per row.
+// second, rather than a timer per row. The due time is the badge's title (a Mantine
+// Tooltip per row cost more to mount than the rest of the row).
 import { useSyncExternalStore } from "react";
-import { Badge, Tooltip } from "@mantine/core";
 import { countdown, METRIC_LABELS, type Metric } from "../lib/sla";
+import { PlainBadge } from "./badges";
 
 let now = new Date();
 const subscribers = new Set<() => void>();
@@ -36,15 +37,14 @@ export function SlaCountdown({ due, metric }: { due: string; metric?: Metric }) 
   const c = countdown(due, useNow());
   const when = new Date(due).toLocaleString();
   return (
-    <Tooltip label={`${metric ? METRIC_LABELS[metric] + " due " : "Due "}${when}`}>
-      <Badge
-        color={COLORS[c.urgency]}
-        variant={c.urgency === "ok" ? "light" : "filled"}
-        data-urgency={c.urgency}
-        style={{ fontVariantNumeric: "tabular-nums" }}
-      >
-        {c.label}
-      </Badge>
-    </Tooltip>
+    <PlainBadge
+      color={COLORS[c.urgency]}
+      variant={c.urgency === "ok" ? "light" : "filled"}
+      data-urgency={c.urgency}
+      title={`${metric ? METRIC_LABELS[metric] + " due " : "Due "}${when}`}
+      style={{ fontVariantNumeric: "tabular-nums" }}
+    >
+      {c.label}
+    </PlainBadge>
   );
 }

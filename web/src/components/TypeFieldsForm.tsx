@@ -5,6 +5,8 @@
 // fields. Used by the ticket page and the new-ticket page; they render their own buttons.
 import { useMemo, type Ref } from "react";
 import Form from "@rjsf/mantine";
+// Its date and time widgets are @mantine/dates components.
+import "@mantine/dates/styles.css";
 import type CoreForm from "@rjsf/core";
 import type { IChangeEvent } from "@rjsf/core";
 import type { ErrorSchema } from "@rjsf/utils";

@@ -1,5 +1,27 @@
-import { Badge } from "@mantine/core";
+// Priority, status and SLA badges. They look exactly like Mantine's Badge (its classes, and
+// the colours its resolver gives) but are two plain elements: the queue shows three on
+// each of its 50 rows, and Badge components were a good part of the script a cold queue
+// load runs before its first row (docs/benchmarks.md, issue 14).
+import type { ComponentPropsWithoutRef } from "react";
+import { Badge, useMantineTheme, type MantineColor } from "@mantine/core";
 import type { Schemas } from "../api/client";
+
+type PlainBadgeProps = ComponentPropsWithoutRef<"div"> & {
+  color: MantineColor;
+  variant: "light" | "outline" | "filled";
+};
+
+/** Mantine's Badge (default size) drawn without the component. */
+export function PlainBadge({ color, variant, children, style, ...rest }: PlainBadgeProps) {
+  const theme = useMantineTheme();
+  const colors = theme.variantColorResolver({ color, theme, variant });
+  const vars = { "--badge-bg": colors.background, "--badge-color": colors.color, "--badge-bd": colors.border };
+  return (
+    <div className={Badge.classes.root} data-variant={variant} style={{ ...vars, ...style }} {...rest}>
+      <span className={Badge.classes.label}>{children}</span>
+    </div>
+  );
+}
 
 const PRIORITY_COLORS: Record<Schemas["Priority"], string> = {
   P0: "red",
@@ -10,9 +32,9 @@ const PRIORITY_COLORS: Record<Schemas["Priority"], string> = {
 
 export function PriorityBadge({ priority }: { priority: Schemas["Priority"] }) {
   return (
-    <Badge color={PRIORITY_COLORS[priority]} variant="light" data-priority={priority}>
+    <PlainBadge color={PRIORITY_COLORS[priority]} variant="light" data-priority={priority}>
       {priority}
-    </Badge>
+    </PlainBadge>
   );
 }
 
@@ -28,8 +50,8 @@ const CATEGORY_COLORS: Record<Schemas["StatusCategory"], string> = {
 export function StatusBadge({ status, category }: { status: string; category: string }) {
   const color = CATEGORY_COLORS[category as Schemas["StatusCategory"]] ?? "gray";
   return (
-    <Badge color={color} variant="outline" data-status={status}>
+    <PlainBadge color={color} variant="outline" data-status={status}>
       {status.replace(/_/g, " ")}
-    </Badge>
+    </PlainBadge>
   );
 }

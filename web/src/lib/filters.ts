@@ -226,12 +226,17 @@ export interface View {
 
 const openCategories = () => `status_category.in=${OPEN_CATEGORIES.join(",")}`;
 
+/** The query of the first built-in view, "All open": what a bare /queue opens. */
+export function firstViewQuery(): string {
+  return openCategories();
+}
+
 /** The views every agent has, for the signed-in user at `now`. */
 export function builtInViews(me: Me, now: Date): View[] {
   const soon = new Date(now.getTime() + BREACHING_SOON_MS).toISOString();
   const teams = me.user.teams.map((t) => `team=${encodeURIComponent(t)}`).join("&");
   return [
-    { id: "all-open", name: "All open", query: openCategories() },
+    { id: "all-open", name: "All open", query: firstViewQuery() },
     { id: "mine", name: "Mine", query: `assignee_id=${me.user.id}&${openCategories()}` },
     { id: "unassigned", name: "Unassigned", query: `assignee_id.null=true&${openCategories()}` },
     // With no teams there is nothing to show; the button is disabled (empty query).

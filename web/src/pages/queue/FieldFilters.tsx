@@ -9,6 +9,7 @@ import {
   type Range,
   type YesNo,
 } from "../../lib/fieldControls";
+import { FILTER_COMBOBOX } from "./FilterBar";
 import { DebouncedTextInput } from "./DebouncedTextInput";
 
 type Params = [string, string][];
@@ -57,6 +58,7 @@ function Control({ control, params, onChange }: { control: FieldControl; params:
     case "multiselect":
       return (
         <MultiSelect
+          comboboxProps={FILTER_COMBOBOX}
           label={control.label}
           placeholder="Any"
           data={control.options}
@@ -70,6 +72,7 @@ function Control({ control, params, onChange }: { control: FieldControl; params:
     case "yesno":
       return (
         <Select
+          comboboxProps={FILTER_COMBOBOX}
           label={control.label}
           data={[
             { value: "any", label: "Any" },

@@ -118,6 +118,8 @@ vi.mock("../../live", () => ({
 vi.mock("../../auth", () => ({ useMe: () => ME, isAdmin: () => false }));
 
 const { default: QueuePage } = await import("./QueuePage");
+const { prefetchQueue } = await import("./queries");
+const { api } = await import("../../api/client");
 
 let currentUrl = "";
 function Url() {
@@ -126,8 +128,7 @@ function Url() {
   return null;
 }
 
-function renderAt(url: string) {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+function renderAt(url: string, client = new QueryClient({ defaultOptions: { queries: { retry: false } } })) {
   return render(
     <MantineProvider>
       <QueryClientProvider client={client}>
@@ -163,6 +164,27 @@ describe("QueuePage", () => {
     expect(first.getAttribute("data-ticket-key")).toBe("IT-1");
     expect(within(first).getByText("Ann")).toBeTruthy();
     expect(within(first).getByText("IT desk")).toBeTruthy();
+  });
+
+  it("shows the reads started at page load instead of asking again", async () => {
+    vi.mocked(api.GET).mockClear();
+    // Fresh for 15 s, as in main.tsx: the redirect to the first view mounts the list after
+    // the prefetched page has arrived.
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 15_000 } } });
+    prefetchQueue(client, { pathname: "/queue", search: "" });
+    renderAt("/queue", client);
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    expect(listQueries).toEqual(["status_category.in=new,open,pending&limit=50"]);
+    const paths = (vi.mocked(api.GET).mock.calls as unknown[][]).map(([path]) => path);
+    for (const path of ["/users", "/teams", "/types", "/views"]) {
+      expect(paths.filter((p) => p === path), path).toHaveLength(1);
+    }
+  });
+
+  it("prefetches nothing for other screens", () => {
+    vi.mocked(api.GET).mockClear();
+    prefetchQueue(new QueryClient(), { pathname: "/tickets/IT-1", search: "" });
+    expect(api.GET).not.toHaveBeenCalled();
   });
 
   it("switches views through the URL", async () => {

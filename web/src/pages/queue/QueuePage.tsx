@@ -11,7 +11,7 @@ import { useTeams, useTypeDetail, useTypeWorkflow, useTypes, useUsers } from "..
 import { useMe } from "../../auth";
 import { ErrorAlert } from "../../components/Errors";
 import type { BulkChange } from "../../lib/bulk";
-import { apiQuery, builtInViews, parseQuery, toggleSort, toQuery, type QueueFilters, type View } from "../../lib/filters";
+import { apiQuery, builtInViews, firstViewQuery, parseQuery, toggleSort, toQuery, type QueueFilters, type View } from "../../lib/filters";
 import { controlsFor, unownedParams } from "../../lib/fieldControls";
 import { BulkBar } from "./BulkBar";
 import { BulkFailures } from "./BulkFailures";
@@ -41,7 +41,7 @@ export default function QueuePage() {
   // "Breaching soon" is relative to now: its query is computed again when chosen.
   const views = builtInViews(me, new Date());
   // A bare /queue opens the first view rather than every ticket ever filed.
-  if (!search) return <Navigate to={`?${views[0].query}`} replace />;
+  if (!search) return <Navigate to={`?${firstViewQuery()}`} replace />;
   return <Queue search={search} views={views} />;
 }
 

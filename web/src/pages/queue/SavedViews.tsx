@@ -12,6 +12,7 @@ import { isAdmin, useMe } from "../../auth";
 import { ErrorAlert } from "../../components/Errors";
 import { FormActions } from "../../components/FormActions";
 import { canonicalQuery } from "../../lib/filters";
+import { savedViewsQuery } from "./queries";
 import { ViewButton } from "./ViewBar";
 
 export type SavedView = Schemas["ViewOut"];
@@ -28,7 +29,7 @@ export function orderViews(views: SavedView[], me: Me): SavedView[] {
 }
 
 function useSavedViews() {
-  return useQuery({ queryKey: keys.views, queryFn: () => unwrap(api.GET("/views")) });
+  return useQuery(savedViewsQuery);
 }
 
 function DeleteView({ view }: { view: SavedView }) {

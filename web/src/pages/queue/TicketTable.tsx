@@ -2,7 +2,7 @@
 // "changed by someone else" mark, skeleton rows while the first page loads. For those who
 // may change tickets, a first column of checkboxes ticks rows for bulk actions.
 import { memo, useEffect, useRef } from "react";
-import { Anchor, Checkbox, Skeleton, Table, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import { Checkbox, CheckIcon, Skeleton, Table, UnstyledButton } from "@mantine/core";
 import { IconArrowDown, IconArrowUp, IconArrowsSort } from "@tabler/icons-react";
 import { Link } from "react-router";
 import type { Ticket } from "../../api/client";
@@ -12,6 +12,7 @@ import { nextDue } from "../../lib/sla";
 import { sortDirection, type SortDirection } from "../../lib/filters";
 import { relativeTime } from "./relative";
 import { ticketPath } from "../../lib/ticketPath";
+import classes from "./TicketTable.module.css";
 
 interface Column {
   label: string;
@@ -74,12 +75,21 @@ function Header({ column, sort, onSort }: { column: Column; sort: string | null;
 
 function Updated({ at }: { at: string }) {
   const now = useNow();
+  return <span title={new Date(at).toLocaleString()}>{relativeTime(at, now)}</span>;
+}
+
+const cx = (...names: (string | false | undefined)[]) => names.filter(Boolean).join(" ");
+const TD = Table.classes.td;
+
+/** Mantine's Checkbox (size xs) drawn without the component: one per row. */
+function RowCheckbox({ label, checked, onChange }: { label: string; checked: boolean; onChange(): void }) {
   return (
-    <Tooltip label={new Date(at).toLocaleString()}>
-      <Text size="sm" span>
-        {relativeTime(at, now)}
-      </Text>
-    </Tooltip>
+    <div className={classes.checkbox}>
+      <div className={Checkbox.classes.inner}>
+        <input type="checkbox" className={cx("mantine-focus-auto", Checkbox.classes.input)} aria-label={label} checked={checked} onChange={onChange} />
+        <CheckIcon className={Checkbox.classes.icon} aria-hidden />
+      </div>
+    </div>
   );
 }
 
@@ -96,7 +106,9 @@ interface RowProps {
   onSelect(key: string): void;
 }
 
-// Memoised: a live refetch re-renders only the rows whose ticket changed.
+// Memoised: a live refetch re-renders only the rows whose ticket changed. Plain elements
+// with Mantine's classes rather than Mantine components: 50 rows of ~30 components each
+// were most of the script between a cold load's data and its first row (issue 14).
 const Row = memo(function Row({ ticket, selected, checked, onCheck, changed, assignee, team, onOpen, onSelect }: RowProps) {
   const ref = useRef<HTMLTableRowElement>(null);
   useEffect(() => {
@@ -109,67 +121,49 @@ const Row = memo(function Row({ ticket, selected, checked, onCheck, changed, ass
   const due = nextDue(ticket.sla);
   const requester = ticket.requester?.name || ticket.requester?.email || "";
   return (
-    <Table.Tr
+    <tr
       ref={ref}
+      className={cx(Table.classes.tr, classes.row)}
+      data-with-row-border
+      data-hover
       data-ticket-key={ticket.key}
       data-selected={selected || undefined}
       data-changed={changed || undefined}
       tabIndex={-1}
       onClick={() => onOpen(ticket.key)}
       onFocus={() => onSelect(ticket.key)}
-      style={{
-        cursor: "pointer",
-        transition: "background-color 600ms",
-        backgroundColor: changed
-          ? "var(--mantine-color-yellow-1)"
-          : selected
-            ? "var(--mantine-color-blue-light)"
-            : undefined,
-        boxShadow: selected ? "inset 3px 0 0 var(--mantine-color-blue-6)" : undefined,
-        outline: "none",
-      }}
     >
       {checked !== undefined && (
         // Ticking is not opening: the cell keeps the row's click to itself.
-        <Table.Td onClick={(e) => e.stopPropagation()} w={36}>
-          <Checkbox size="xs" aria-label={`Select ${ticket.key}`} checked={checked} onChange={() => onCheck?.(ticket.key)} />
-        </Table.Td>
+        <td className={cx(TD, classes.checkCell)} onClick={(e) => e.stopPropagation()}>
+          <RowCheckbox label={`Select ${ticket.key}`} checked={checked} onChange={() => onCheck?.(ticket.key)} />
+        </td>
       )}
-      <Table.Td style={{ whiteSpace: "nowrap" }}>
+      <td className={cx(TD, classes.nowrap)}>
         {/* A real link, for opening in a new tab; the row's click does the same. */}
-        <Anchor component={Link} to={ticketPath(ticket.key)} onClick={(e) => e.stopPropagation()} ff="monospace" size="sm">
+        <Link to={ticketPath(ticket.key)} onClick={(e) => e.stopPropagation()} className={classes.key}>
           {ticket.key}
-        </Anchor>
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm" lineClamp={1}>
-          {ticket.title}
-        </Text>
-      </Table.Td>
-      <Table.Td>
+        </Link>
+      </td>
+      <td className={TD}>
+        <div className={classes.oneLine}>{ticket.title}</div>
+      </td>
+      <td className={TD}>
         <StatusBadge status={ticket.status} category={ticket.status_category} />
-      </Table.Td>
-      <Table.Td>
+      </td>
+      <td className={TD}>
         <PriorityBadge priority={ticket.priority} />
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm" c={ticket.assignee_id == null ? "dimmed" : undefined}>
-          {assignee}
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm">{team}</Text>
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm" lineClamp={1}>
-          {requester}
-        </Text>
-      </Table.Td>
-      <Table.Td style={{ whiteSpace: "nowrap" }}>
+      </td>
+      <td className={cx(TD, ticket.assignee_id == null && classes.dimmed)}>{assignee}</td>
+      <td className={TD}>{team}</td>
+      <td className={TD}>
+        <div className={classes.oneLine}>{requester}</div>
+      </td>
+      <td className={cx(TD, classes.nowrap)}>
         <Updated at={ticket.updated_at} />
-      </Table.Td>
-      <Table.Td style={{ whiteSpace: "nowrap" }}>{due && <SlaCountdown due={due.due} metric={due.metric} />}</Table.Td>
-    </Table.Tr>
+      </td>
+      <td className={cx(TD, classes.nowrap)}>{due && <SlaCountdown due={due.due} metric={due.metric} />}</td>
+    </tr>
   );
 });
 
@@ -182,14 +176,14 @@ function SkeletonRows({ withCheckbox }: { withCheckbox: boolean }) {
   return (
     <>
       {Array.from({ length: 8 }, (_, i) => (
-        <Table.Tr key={i} aria-hidden>
-          {withCheckbox && <Table.Td />}
+        <tr key={i} className={Table.classes.tr} data-with-row-border aria-hidden>
+          {withCheckbox && <td className={TD} />}
           {COLUMNS.map((c) => (
-            <Table.Td key={c.label}>
-              <Skeleton height={14} radius="sm" />
-            </Table.Td>
+            <td key={c.label} className={TD}>
+              <div className={cx(Skeleton.classes.root, classes.skeleton)} data-visible data-animate />
+            </td>
           ))}
-        </Table.Tr>
+        </tr>
       ))}
     </>
   );

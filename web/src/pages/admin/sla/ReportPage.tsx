@@ -2,6 +2,7 @@
 // and a CSV download of the same query; beside it, the exit survey answers of the period.
 import { useState } from "react";
 import { BarChart } from "@mantine/charts";
+import "@mantine/charts/styles.css";
 import { Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { IconDownload } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
