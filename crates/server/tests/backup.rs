@@ -150,23 +150,7 @@ impl Drop for Target {
         let Some(schema) = self.schema.take() else {
             return;
         };
-        let url = self.bare_url.clone();
-        // Drop runs outside async code (and during panics): a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async move {
-                let admin = Database::connect(url.as_str()).await.ok()?;
-                admin
-                    .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                    .await
-                    .ok()?;
-                admin.close().await.ok()
-            })
-        })
-        .join();
+        docket_store::testing::drop_schema_from_drop(&self.bare_url, &schema);
     }
 }
 

@@ -107,25 +107,30 @@ impl Drop for TestDb {
             let _ = std::fs::remove_dir_all(dir);
         }
         if let Some(schema) = self.schema.take() {
-            let url = self.url.clone();
-            // Drop runs outside async code (and during panics): use a thread of its own.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
-                rt.block_on(async move {
-                    let admin = Database::connect(url.as_str()).await.ok()?;
-                    admin
-                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                        .await
-                        .ok()?;
-                    admin.close().await.ok()
-                })
-            })
-            .join();
+            drop_schema_from_drop(&self.url, &schema);
         }
     }
+}
+
+/// Drop a PostgreSQL schema from a `Drop` impl, best effort: drops run outside async
+/// code (and during panics), so on a thread and runtime of its own.
+pub fn drop_schema_from_drop(url: &str, schema: &str) {
+    let (url, schema) = (url.to_string(), schema.to_string());
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        rt.block_on(async move {
+            let admin = Database::connect(url.as_str()).await.ok()?;
+            admin
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                .await
+                .ok()?;
+            admin.close().await.ok()
+        })
+    })
+    .join();
 }
 
 /// Declare a test that runs once on SQLite and once on PostgreSQL:
