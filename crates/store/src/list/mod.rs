@@ -7,8 +7,8 @@ use docket_core::ticket::{Priority, SourceChannel, StatusCategory};
 use docket_core::typedef::FieldError;
 use docket_core::typedef::indexes::TICKET_ID_COLUMN;
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order, Query, SimpleExpr,
-    Value as SqlValue,
+    Alias, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order, Query, SelectStatement,
+    SimpleExpr, Value as SqlValue,
 };
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 use serde_json::Value;
@@ -539,35 +539,12 @@ impl Store {
             .flatten()
             .filter(|needle| title_trigram_candidates(needle).is_some());
         if ranks_in_fts {
-            // SQLite ranks a search in its FTS table (`by_relevance`): read first, newest
-            // match first (CROSS JOIN keeps SQLite from reordering), each ticket by its key.
-            // (sea-query writes a CROSS JOIN without its ON: the condition is a WHERE.)
-            let fts = Alias::new("tickets_fts");
-            stmt.from(fts.clone())
-                .join_as(
-                    sea_orm::sea_query::JoinType::CrossJoin,
-                    Alias::new("tickets"),
-                    t.clone(),
-                    Expr::val(true),
-                )
-                .and_where(
-                    Expr::col((t.clone(), Alias::new("id"))).equals((fts, Alias::new("rowid"))),
-                );
+            // SQLite ranks a search in its FTS table (`by_relevance`): read it first, newest
+            // match first.
+            read_tickets_through(&mut stmt, "tickets_fts", &t);
         } else if let Some(needle) = trigram_needle {
-            // (The CROSS JOIN keeps the trigram table outer, as for the FTS table above.)
-            let trgm = Alias::new(TITLE_TRIGRAMS);
-            stmt.from(trgm.clone())
-                .join_as(
-                    sea_orm::sea_query::JoinType::CrossJoin,
-                    Alias::new("tickets"),
-                    t.clone(),
-                    Expr::val(true),
-                )
-                .and_where(
-                    Expr::col((t.clone(), Alias::new("id")))
-                        .equals((trgm.clone(), Alias::new("rowid"))),
-                )
-                .and_where(title_trigram_match(needle));
+            read_tickets_through(&mut stmt, TITLE_TRIGRAMS, &t);
+            stmt.and_where(title_trigram_match(needle));
         } else {
             stmt.from_as(Alias::new("tickets"), t.clone());
         }
@@ -838,4 +815,21 @@ pub(crate) fn contains(expr: SimpleExpr, needle: &str) -> SimpleExpr {
         .replace('_', "!_");
     let pattern = format!("%{}%", escaped.to_lowercase());
     Func::lower(expr).like(LikeExpr::new(pattern).escape('!'))
+}
+
+/// Read `table` (an FTS5 table keyed by ticket id) first and each matching ticket by its
+/// key: a CROSS JOIN keeps SQLite from reordering (sea-query writes it without its ON, so
+/// the condition is a WHERE).
+fn read_tickets_through(stmt: &mut SelectStatement, table: &str, tickets: &Alias) {
+    let outer = Alias::new(table);
+    stmt.from(outer.clone())
+        .join_as(
+            sea_orm::sea_query::JoinType::CrossJoin,
+            Alias::new("tickets"),
+            tickets.clone(),
+            Expr::val(true),
+        )
+        .and_where(
+            Expr::col((tickets.clone(), Alias::new("id"))).equals((outer, Alias::new("rowid"))),
+        );
 }
